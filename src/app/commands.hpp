@@ -1,0 +1,26 @@
+// One file per subcommand: each has an options struct, a setup() that registers it with
+// CLI11, and a run() that returns the process exit code (docs/design.md §2).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace dicomsec::app {
+
+// Exit codes of the stable contract.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFindings = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitRuntime = 3;
+
+// Thrown by setup/run code for bad user input that CLI11 itself cannot catch; main maps it
+// to exit code 2 with the message.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Registers the subcommand; the returned callable runs it after parsing.
+using Runner = std::function<int()>;
+Runner setup_scan(CLI::App& app);
+Runner setup_findings(CLI::App& app);
+
+}  // namespace dicomsec::app

@@ -1,0 +1,53 @@
+// dicomsec: tells whether a medical-imaging network can be reached, read or written by
+// people who should not, and helps close the holes.
+#include <cstdio>
+#include <exception>
+#include <map>
+
+#include "app/commands.hpp"
+#include "core/version.hpp"
+
+int main(int argc, char** argv) {
+  using namespace dicomsec::app;
+  CLI::App app{
+      "dicomsec — DICOM network security toolkit.\n"
+      "Finds DICOM services, checks association policy, fingerprints products and reports\n"
+      "what to fix. Progress and logs go to stderr; records go to stdout or -o FILE.\n\n"
+      "Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage error, 3 runtime error.",
+      "dicomsec"};
+  app.set_version_flag("--version", std::string("dicomsec ") + dicomsec::kVersion);
+  app.require_subcommand(1);
+  app.footer("Run 'dicomsec COMMAND --help' for a command's options. Docs: docs/ in the source.");
+
+  std::map<CLI::App*, Runner> runners;
+  auto add = [&](Runner (*setup)(CLI::App&), const char* name, const char* help) {
+    auto* sub = app.add_subcommand(name, help);
+    runners[sub] = setup(*sub);
+  };
+  add(setup_scan, "scan", "Scan address ranges for DICOM services (level safe by default)");
+  add(setup_findings, "findings", "List the finding catalogue and the one-page checklist");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "dicomsec: %s\nRun with --help for usage.\n", e.what());
+    return kExitUsage;
+  }
+  try {
+    for (auto& [sub, run] : runners)
+      if (sub->parsed()) return run();
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "dicomsec: %s\n", e.what());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dicomsec: error: %s\n", e.what());
+    return kExitRuntime;
+  }
+  return kExitUsage;
+}

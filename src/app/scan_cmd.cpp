@@ -1,0 +1,283 @@
+// `dicomsec scan`: options, target expansion, the engine run, output and exit code.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/signal_set.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <random>
+
+#include "app/commands.hpp"
+#include "app/output.hpp"
+#include "findings/catalogue.hpp"
+#include "findings/rules.hpp"
+#include "probes/dicom_ul/dicom_probe.hpp"
+#include "probes/dicom_ul/identify.hpp"
+#include "scan/engine.hpp"
+#include "scan/ports.hpp"
+#include "scan/target_set.hpp"
+
+namespace dicomsec::app {
+
+namespace {
+
+struct ScanOptions {
+  std::vector<std::string> targets;
+  std::string ports{scan::kDefaultPorts};
+  std::vector<std::string> input_lists;
+  std::vector<std::string> excludes;
+  std::string level = "safe";
+  std::string calling_ae = "DICOMSEC";
+  std::string called_ae = "ANY-SCP";
+  double rate = 500;
+  unsigned concurrency = 64;
+  unsigned per_host = 2;
+  unsigned timeout_ms = 5000;
+  unsigned connect_timeout_ms = 3000;
+  unsigned retries = 1;
+  std::string shard = "1/1";
+  std::optional<std::uint64_t> seed;
+  std::string output;
+  std::string format = "jsonl";
+  std::string fail_on;
+  bool all = false;
+  bool no_adaptive = false;
+  bool quiet = false;
+  bool progress = false;
+  bool no_progress = false;
+};
+
+// PS3.5 6.2: AE is at most 16 characters of the default repertoire, no backslash or control
+// characters, and not only spaces.
+void check_ae(const std::string& ae, const char* flag) {
+  if (ae.empty() || ae.size() > 16)
+    throw UsageError(fmt::format("{} '{}': an AE title has 1 to 16 characters", flag, ae));
+  bool non_space = false;
+  for (unsigned char c : ae) {
+    if (c < 0x20 || c >= 0x7f || c == '\\')
+      throw UsageError(fmt::format("{} '{}': AE titles may not contain '\\' or control characters", flag, ae));
+    non_space = non_space || c != ' ';
+  }
+  if (!non_space) throw UsageError(fmt::format("{}: an AE title may not be only spaces", flag));
+}
+
+struct Targets {
+  std::vector<scan::AddressRange> include;
+  std::map<scan::Address, std::string> names;  // address -> hostname it came from
+};
+
+void add_target(const scan::Target& t, Targets& out, asio::ip::tcp::resolver& resolver) {
+  if (const auto* range = std::get_if<scan::AddressRange>(&t)) {
+    out.include.push_back(*range);
+    return;
+  }
+  const auto& name = std::get<scan::Unresolved>(t).hostname;
+  std::error_code ec;
+  auto results = resolver.resolve(name, "", ec);
+  if (ec) throw UsageError(fmt::format("cannot resolve '{}': {}", name, ec.message()));
+  for (const auto& r : results) {
+    auto a = scan::Address::parse(r.endpoint().address().to_string());
+    if (!a) continue;
+    out.include.push_back(scan::AddressRange::single(*a));
+    out.names.emplace(*a, name);
+  }
+}
+
+Targets expand_targets(const ScanOptions& o) {
+  Targets out;
+  asio::io_context io;
+  asio::ip::tcp::resolver resolver(io);
+  auto take_list = [&](std::istream& in, const std::string& source) {
+    auto list = scan::parse_target_list(in, source);
+    if (!list) throw UsageError(list.error().message);
+    for (const auto& t : *list) add_target(t, out, resolver);
+  };
+  for (const auto& token : o.targets) {
+    if (token == "-") {
+      take_list(std::cin, "stdin");
+      continue;
+    }
+    auto t = scan::parse_target(token);
+    if (!t) throw UsageError(t.error().message);
+    add_target(*t, out, resolver);
+  }
+  for (const auto& file : o.input_lists) {
+    std::ifstream in(file);
+    if (!in) throw UsageError(fmt::format("-iL {}: cannot open the file", file));
+    take_list(in, file);
+  }
+  return out;
+}
+
+std::vector<scan::AddressRange> expand_excludes(const ScanOptions& o) {
+  std::vector<scan::AddressRange> out;
+  for (const auto& token : o.excludes) {
+    auto r = scan::parse_exclude(token);
+    if (r) {
+      out.push_back(*r);
+      continue;
+    }
+    // Not a range: maybe a file of ranges.
+    std::ifstream in(token);
+    if (!in) throw UsageError(r.error().message + " (and no file of that name)");
+    auto list = scan::parse_exclude_list(in, token);
+    if (!list) throw UsageError(list.error().message);
+    out.insert(out.end(), list->begin(), list->end());
+  }
+  return out;
+}
+
+int run_scan(const ScanOptions& o) {
+  if (o.level != "safe")
+    throw UsageError(fmt::format("--level {}: only 'safe' is implemented in this version", o.level));
+  if (o.format != "jsonl")
+    throw UsageError(fmt::format("--format {}: only 'jsonl' is implemented in this version", o.format));
+  check_ae(o.calling_ae, "--calling-ae");
+  check_ae(o.called_ae, "--called-ae");
+  std::optional<findings::Severity> fail_on;
+  if (!o.fail_on.empty()) {
+    fail_on = findings::parse_severity(o.fail_on);
+    if (!fail_on)
+      throw UsageError(fmt::format("--fail-on {}: use info, low, medium, high or critical", o.fail_on));
+  }
+  auto ports = scan::parse_ports(o.ports);
+  if (!ports) throw UsageError(ports.error().message);
+  auto shard = scan::parse_shard(o.shard);
+  if (!shard) throw UsageError(shard.error().message);
+  if (shard->n > 1 && !o.seed)
+    throw UsageError("--shard needs --seed: every shard must walk the same permutation");
+  if (o.targets.empty() && o.input_lists.empty())
+    throw UsageError("no targets: give TARGET... or -iL FILE (see --help)");
+
+  auto targets = expand_targets(o);
+  auto set = scan::TargetSet::make(targets.include, expand_excludes(o), *ports);
+  if (!set) throw UsageError(set.error().message);
+
+  const std::uint64_t seed = o.seed ? *o.seed : std::random_device{}();
+  scan::PairIterator pairs(*set, seed, *shard);
+
+  auto sink = open_sink(o.output);  // throws std::runtime_error -> exit 3
+  const bool show_progress = !o.quiet && !o.no_progress && (o.progress || isatty(STDERR_FILENO));
+
+  probes::DicomProbeOptions popt;
+  popt.calling_ae = o.calling_ae;
+  popt.called_ae = o.called_ae;
+  popt.connect_timeout = net::Millis(o.connect_timeout_ms);
+  popt.io_timeout = net::Millis(o.timeout_ms);
+  popt.retries = o.retries;
+
+  scan::EngineOptions eopt;
+  eopt.concurrency = o.concurrency;
+  eopt.rate = o.rate;
+  eopt.per_host = o.per_host;
+  eopt.adaptive = !o.no_adaptive;
+  eopt.include_closed = o.all;
+
+  asio::io_context io(1);
+  scan::Engine engine(io, eopt);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  bool interrupted = false;
+  signals.async_wait([&](const std::error_code& ec, int) {
+    if (ec) return;
+    interrupted = true;
+    engine.stop();
+  });
+
+  Summary summary;
+  std::uint64_t probe_no = 0;
+  auto probe = [&](const scan::Address& addr, std::uint16_t port) -> asio::awaitable<scan::ScanRecord> {
+    const auto ep = asio::ip::tcp::endpoint(asio::ip::make_address(addr.to_string()), port);
+    auto rec = co_await probes::dicom_probe(io.get_executor(), ep, popt, seed ^ (++probe_no * 0x9E3779B97F4A7C15ULL));
+    if (auto it = targets.names.find(addr); it != targets.names.end()) rec.hostname = it->second;
+    probes::identify_product(rec);
+    rec.findings = findings::evaluate(rec);
+    co_return rec;
+  };
+  const auto started = std::chrono::steady_clock::now();
+  auto stats = engine.run(
+      pairs, probe,
+      [&](const scan::ScanRecord& rec) {
+        sink->write(rec);
+        summary.add(rec);
+      },
+      show_progress ? progress_printer(pairs.size(), started) : scan::ProgressFn{});
+  signals.cancel();
+  sink->close();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  if (!o.quiet) summary.print(stderr, stats, pairs.size(), secs, isatty(STDERR_FILENO) != 0);
+  if (interrupted) {
+    std::fprintf(stderr, "dicomsec: interrupted; %llu of %llu pairs were probed and written\n",
+                 static_cast<unsigned long long>(stats.done),
+                 static_cast<unsigned long long>(pairs.size()));
+    return kExitRuntime;
+  }
+  if (fail_on && summary.worst() && *summary.worst() >= *fail_on) return kExitFindings;
+  return kExitOk;
+}
+
+}  // namespace
+
+Runner setup_scan(CLI::App& app) {
+  auto o = std::make_shared<ScanOptions>();
+  app.description(
+      "Scan address ranges for DICOM services. For each host:port that answers, dicomsec\n"
+      "opens an association as calling AE DICOMSEC (identifying itself by its implementation\n"
+      "class UID and version name), runs C-ECHO, releases properly, then tries one association\n"
+      "with a random called AE title to learn whether the called AE is checked. One JSON record\n"
+      "per open host:port goes to stdout (or -o FILE); a summary goes to stderr.\n\n"
+      "TARGET: 10.0.0.5, 10.0.0.0/24, 10.0.0.1-10.0.0.50, 10.0.0.1-50, ::1, [fe80::1], a\n"
+      "hostname, or '-' to read targets from stdin.\n\n"
+      "Politeness defaults: 500 new targets/s, 64 in flight, 2 per host, and the window halves\n"
+      "when connects need SYN retransmits (a full listen backlog), then grows back slowly.");
+  app.add_option("targets", o->targets, "Addresses, CIDRs, ranges, hostnames or '-'");
+  app.add_option("-p,--ports", o->ports, "Ports: list and ranges, e.g. 104,11112,2760-2762")
+      ->capture_default_str();
+  app.add_option("--input-list,--iL", o->input_lists, "Read targets from FILE (one or more per line, # comments)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--exclude", o->excludes, "Skip these: a CIDR, range, address or a FILE of them (repeatable)");
+  app.add_option("--level", o->level, "Check level: safe (association, C-ECHO, release)")
+      ->check(CLI::IsMember({"safe", "auth", "intrusive"}))
+      ->capture_default_str();
+  app.add_option("--calling-ae", o->calling_ae, "Our calling AE title")->capture_default_str();
+  app.add_option("--called-ae", o->called_ae, "Called AE title proposed to each peer")->capture_default_str();
+  app.add_option("--rate", o->rate, "New targets per second (0 = unlimited)")
+      ->check(CLI::Range(0.0, 10'000'000.0))
+      ->capture_default_str();
+  app.add_option("--concurrency", o->concurrency, "Probes in flight at most")
+      ->check(CLI::Range(1U, 65536U))
+      ->capture_default_str();
+  app.add_option("--per-host", o->per_host, "Probes in flight to one address at most")
+      ->check(CLI::Range(1U, 1024U))
+      ->capture_default_str();
+  app.add_option("--timeout", o->timeout_ms, "Read/write timeout in milliseconds")
+      ->check(CLI::Range(1U, 600'000U))
+      ->capture_default_str();
+  app.add_option("--connect-timeout", o->connect_timeout_ms, "TCP connect timeout in milliseconds")
+      ->check(CLI::Range(1U, 600'000U))
+      ->capture_default_str();
+  app.add_option("--retries", o->retries, "Extra connect attempts after a timeout")
+      ->check(CLI::Range(0U, 10U))
+      ->capture_default_str();
+  app.add_option("--shard", o->shard, "Scan only shard K of N (K/N); needs --seed")->capture_default_str();
+  app.add_option("--seed", o->seed, "Seed of the target permutation (same for every shard)");
+  app.add_option("-o,--output", o->output, "Write records to FILE instead of stdout");
+  app.add_option("--format", o->format, "Record format")
+      ->check(CLI::IsMember({"jsonl", "csv", "sarif", "html"}))
+      ->capture_default_str();
+  app.add_option("--fail-on", o->fail_on, "Exit 1 when a finding is at or above: info|low|medium|high|critical");
+  app.add_flag("--all", o->all, "Also write records for closed, filtered and unreachable ports");
+  app.add_flag("--no-adaptive", o->no_adaptive, "Keep the window fixed (no back-off on SYN retransmits)");
+  app.add_flag("--progress", o->progress, "Show progress even when stderr is not a terminal");
+  app.add_flag("--no-progress", o->no_progress, "Never show progress");
+  app.add_flag("-q,--quiet", o->quiet, "No progress and no summary on stderr");
+  return [o] { return run_scan(*o); };
+}
+
+}  // namespace dicomsec::app

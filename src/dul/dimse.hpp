@@ -1,0 +1,114 @@
+// PS3.7 DIMSE command sets (Annex E: group 0000, implicit VR little endian), message
+// reassembly from PDV fragments (PS3.7 Annex E / PS3.8 Annex E.2) and fragmentation into
+// P-DATA-TF PDUs. Sans-IO like the rest of the module.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/bytes.hpp"
+#include "core/result.hpp"
+#include "dul/pdu.hpp"
+
+namespace dicomsec::dimse {
+
+// PS3.7 E.1: Command Field (0000,0100) values used by the scanner.
+enum class CommandField : std::uint16_t {
+  CStoreRq = 0x0001,
+  CStoreRsp = 0x8001,
+  CGetRq = 0x0010,
+  CGetRsp = 0x8010,
+  CFindRq = 0x0020,
+  CFindRsp = 0x8020,
+  CMoveRq = 0x0021,
+  CMoveRsp = 0x8021,
+  CEchoRq = 0x0030,
+  CEchoRsp = 0x8030,
+  CCancelRq = 0x0FFF
+};
+
+// PS3.7 E.1: Command Data Set Type (0000,0800) value meaning "no data set".
+inline constexpr std::uint16_t kNoDataSet = 0x0101;
+// PS3.7 9.1.1.1.6: Priority values.
+inline constexpr std::uint16_t kPriorityMedium = 0x0000;
+
+bool is_response(CommandField field) noexcept;
+std::string_view command_name(CommandField field) noexcept;  // "C-ECHO-RQ", ...
+
+struct Command {
+  CommandField field = CommandField::CEchoRq;
+  std::string affected_sop_class_uid{};                          // (0000,0002), omitted if empty
+  std::uint16_t message_id = 0;                                  // (0000,0110), requests only
+  std::optional<std::uint16_t> message_id_being_responded_to{};  // (0000,0120)
+  std::uint16_t priority = kPriorityMedium;                // (0000,0700), C-STORE/FIND/GET/MOVE-RQ
+  std::uint16_t command_data_set_type = kNoDataSet;        // (0000,0800)
+  std::optional<std::uint16_t> status{};                   // (0000,0900)
+  std::optional<std::string> affected_sop_instance_uid{};  // (0000,1000)
+  std::optional<std::string> move_destination{};           // (0000,0600)
+  std::optional<std::uint16_t> remaining{}, completed{}, failed{}, warning{};  // (0000,1020-1023)
+
+  [[nodiscard]] bool has_data_set() const noexcept { return command_data_set_type != kNoDataSet; }
+  bool operator==(const Command&) const = default;
+};
+
+// Encodes the command set with CommandGroupLength first; UI values padded to even length
+// with NUL, AE values with a space (PS3.5 6.2).
+Bytes encode_command(const Command& command);
+
+struct CommandLimits {
+  std::size_t max_elements = 64;
+};
+// Decodes a complete command set. Requires (0000,0000) first and matching the bytes given,
+// (0000,0100) and (0000,0800); other unknown group-0000 elements are skipped.
+Result<Command> decode_command(ByteView bytes, const CommandLimits& limits = {});
+
+// Reassembles the PDV fragments of one message at a time: the command, then (if the
+// command says so) its data set (PS3.7 Annex E, PS3.8 Annex E.2).
+class MessageAssembler {
+ public:
+  enum class Status { NeedMore, CommandReady, DataSetReady, Error };
+
+  explicit MessageAssembler(std::size_t max_bytes = 1U << 20);
+
+  Status add(const dul::Pdv& pdv);
+  // Valid after CommandReady until the next message's command completes.
+  [[nodiscard]] const Command& command() const noexcept { return command_; }
+  // Valid after DataSetReady until the next add().
+  [[nodiscard]] const Bytes& data_set() const noexcept { return data_; }
+  [[nodiscard]] std::uint8_t context_id() const noexcept { return context_id_; }
+  [[nodiscard]] const std::string& error() const noexcept { return error_; }
+  // True while a data set announced by the last command has not been completed.
+  [[nodiscard]] bool awaiting_data_set() const noexcept { return phase_ == Phase::DataSet; }
+
+ private:
+  enum class Phase { Idle, Command, DataSet, Failed };
+  Status fail(std::string message);
+
+  std::size_t max_bytes_;
+  Phase phase_ = Phase::Idle;
+  std::uint8_t context_id_ = 0;
+  Bytes fragments_;
+  Bytes data_;
+  Command command_;
+  std::string error_;
+};
+
+// Splits a command (and optional data set) into P-DATA-TF PDUs whose length field does not
+// exceed peer_max_pdu (the peer's maximum length sub-item, PS3.8 D.1; 0 = unlimited).
+// Each PDU carries one PDV; command and data set are never mixed in one PDV (PS3.8 E.2).
+std::vector<dul::Pdu> make_pdata(std::uint8_t context_id, const Bytes& command,
+                                 const Bytes* data_set, std::uint32_t peer_max_pdu);
+
+// PS3.7 Annex C status classes.
+enum class StatusCategory { Success, Pending, Cancel, Warning, Failure };
+StatusCategory status_category(std::uint16_t status) noexcept;
+std::string_view status_category_name(StatusCategory category) noexcept;
+// A specific name where PS3.7 Annex C / PS3.4 give one (e.g. 0xA801
+// "move-destination-unknown"), else the category name.
+std::string_view status_name(std::uint16_t status) noexcept;
+
+}  // namespace dicomsec::dimse

@@ -1,0 +1,79 @@
+#include "net/connection.hpp"
+
+#include <asio/buffer.hpp>
+#include <asio/error.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+namespace dicomsec::net {
+
+namespace {
+constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
+}
+
+void Connection::arm(Millis timeout) {
+  const auto gen = ++generation_;
+  timed_out_ = false;
+  timer_.expires_after(timeout);
+  timer_.async_wait([self = shared_from_this(), gen](const std::error_code& ec) {
+    if (ec || gen != self->generation_) return;  // cancelled, or a later operation owns it
+    self->timed_out_ = true;
+    std::error_code ignored;
+    self->socket_.cancel(ignored);
+  });
+}
+
+IoResult Connection::finish(const std::error_code& ec, std::size_t n) {
+  ++generation_;
+  timer_.cancel();
+  IoResult r{IoError::None, n, ec};
+  if (!ec) return r;
+  if (timed_out_ && ec == asio::error::operation_aborted) r.error = IoError::Timeout;
+  else if (ec == asio::error::connection_refused) r.error = IoError::Refused;
+  else if (ec == asio::error::eof) r.error = IoError::Closed;
+  else if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe)
+    r.error = IoError::Reset;
+  else if (ec == asio::error::host_unreachable || ec == asio::error::network_unreachable)
+    r.error = IoError::Unreachable;
+  else if (ec == asio::error::timed_out) r.error = IoError::Timeout;
+  else r.error = IoError::Other;
+  return r;
+}
+
+asio::awaitable<IoResult> Connection::connect(const asio::ip::tcp::endpoint& ep,
+                                              Millis timeout) {
+  std::error_code ec;
+  socket_.open(ep.protocol(), ec);
+  if (ec) co_return IoResult{IoError::Other, 0, ec};
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  arm(timeout);
+  auto [cec] = co_await socket_.async_connect(ep, kNoThrow);
+  co_return finish(cec, 0);
+}
+
+asio::awaitable<IoResult> Connection::read_some(std::span<std::uint8_t> buf, Millis timeout) {
+  arm(timeout);
+  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf.data(), buf.size()), kNoThrow);
+  co_return finish(ec, n);
+}
+
+asio::awaitable<IoResult> Connection::write_all(std::span<const std::uint8_t> data,
+                                                Millis timeout) {
+  arm(timeout);
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(data.data(), data.size()),
+                                            kNoThrow);
+  co_return finish(ec, n);
+}
+
+void Connection::close() {
+  std::error_code ignored;
+  ++generation_;
+  timer_.cancel();
+  if (socket_.is_open()) {
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+}
+
+}  // namespace dicomsec::net

@@ -1,0 +1,37 @@
+// The level-safe DICOM probe of one host:port: association with our honest identity,
+// C-ECHO, release; then a second association with a random called AE title to learn
+// whether the peer checks it. Fills a scan record; evaluates no findings itself.
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <cstdint>
+#include <random>
+#include <string>
+
+#include "net/connection.hpp"
+#include "scan/record.hpp"
+
+namespace dicomsec::probes {
+
+struct DicomProbeOptions {
+  std::string calling_ae = "DICOMSEC";
+  std::string called_ae = "ANY-SCP";
+  net::Millis connect_timeout{3000};
+  net::Millis io_timeout{5000};
+  unsigned retries = 1;                      // extra connect attempts after a timeout
+  std::uint32_t max_pdu_receive = 64 * 1024; // also caps what we buffer from the peer
+  bool check_called_ae = true;               // the second association
+};
+
+// Runs the probe; never throws for network or protocol trouble (those are statuses).
+asio::awaitable<scan::ScanRecord> dicom_probe(asio::any_io_executor ex,
+                                              asio::ip::tcp::endpoint target,
+                                              const DicomProbeOptions& options,
+                                              std::uint64_t seed);
+
+// A random called AE title that no real server is configured with: "DS" + 14 letters.
+std::string random_ae_title(std::mt19937_64& rng);
+
+}  // namespace dicomsec::probes

@@ -1,0 +1,12 @@
+// Product identification for a scan record: the fingerprint catalogue on what the peer said
+// about itself, refined by behaviour where toolkits hide the application (Orthanc, storescp
+// and dcmqrscp all send DCMTK's implementation UID and name).
+#pragma once
+
+#include "scan/record.hpp"
+
+namespace dicomsec::probes {
+
+void identify_product(scan::ScanRecord& record);
+
+}  // namespace dicomsec::probes

@@ -1,0 +1,91 @@
+#include "report/json.hpp"
+
+#include "core/bytes.hpp"
+#include "dul/pdu.hpp"
+
+namespace dicomsec::report {
+
+namespace {
+
+using nlohmann::json;
+
+template <class T>
+json opt(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+// Text from the wire goes out printable only: a hostile peer cannot inject control bytes
+// into a terminal or a log through our report.
+json opt_text(const std::optional<std::string>& v) {
+  return v ? json(printable(*v)) : json(nullptr);
+}
+
+json reject_json(const std::optional<scan::RejectRecord>& r) {
+  if (!r) return nullptr;
+  return {{"result", dul::reject_result_name(r->result)},
+          {"source", dul::reject_source_name(r->source)},
+          {"reason", dul::reject_reason_name(r->source, r->reason)},
+          {"codes", {r->result, r->source, r->reason}}};
+}
+
+json association_json(const scan::AssociationRecord& a) {
+  json contexts = json::array();
+  for (const auto& c : a.accepted_contexts)
+    contexts.push_back({{"abstract", printable(c.abstract_syntax)},
+                        {"transfer", printable(c.transfer_syntax)}});
+  json abort = nullptr;
+  if (a.abort)
+    abort = {{"source", dul::abort_source_name(a.abort->source)},
+             {"reason", dul::abort_reason_name(a.abort->reason)},
+             {"codes", {a.abort->source, a.abort->reason}}};
+  return {{"result", scan::association_result_name(a.result)},
+          {"calling_ae", printable(a.calling_ae)},
+          {"called_ae", printable(a.called_ae)},
+          {"reject", reject_json(a.reject)},
+          {"abort", abort},
+          {"max_pdu", opt(a.max_pdu)},
+          {"implementation",
+           {{"class_uid", opt_text(a.implementation_class_uid)},
+            {"version", opt_text(a.implementation_version_name)}}},
+          {"accepted_contexts", contexts},
+          {"released", a.released}};
+}
+
+}  // namespace
+
+nlohmann::json to_json(const scan::ScanRecord& r) {
+  json j = {{"ip", r.ip}, {"port", r.port}};
+  if (r.hostname) j["hostname"] = *r.hostname;
+  j["status"] = scan::status_name(r.status);
+  if (!r.detail.empty()) j["detail"] = r.detail;
+  j["dicom"] = r.dicom;
+  j["tls"] = r.tls;
+  j["association"] = r.association ? association_json(*r.association) : json(nullptr);
+  if (r.product) {
+    const auto& p = *r.product;
+    j["product"] = {{"name", p.name},           {"version", opt(p.version)},
+                    {"toolkit", p.toolkit},     {"confidence", p.confidence},
+                    {"matched_by", p.matched_by}, {"vendor", opt(p.vendor)}};
+  } else {
+    j["product"] = nullptr;
+  }
+  j["echo"] = r.echo ? json{{"status", r.echo->status}} : json(nullptr);
+  if (r.called_ae_check) {
+    const auto& c = *r.called_ae_check;
+    j["called_ae_check"] = {{"called_ae", c.called_ae},
+                            {"result", scan::association_result_name(c.result)},
+                            {"reject", reject_json(c.reject)}};
+  } else {
+    j["called_ae_check"] = nullptr;
+  }
+  j["tls_audit"] = nullptr;
+  j["access"] = nullptr;
+  json findings = json::array();
+  for (const auto& f : r.findings)
+    findings.push_back({{"id", f.id}, {"severity", f.severity}, {"evidence", f.evidence}});
+  j["findings"] = findings;
+  j["duration_ms"] = r.duration_ms;
+  return j;
+}
+
+}  // namespace dicomsec::report

@@ -1,0 +1,13 @@
+// The scan record as JSON (docs/design.md §3; schemas/scan-record.schema.json). The one
+// definition of the record's fields for every sink.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "scan/record.hpp"
+
+namespace dicomsec::report {
+
+nlohmann::json to_json(const scan::ScanRecord& record);
+
+}  // namespace dicomsec::report

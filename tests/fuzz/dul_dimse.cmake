@@ -1,0 +1,1 @@
+dicomsec_fuzz_target(dul_dimse DEPS dicomsec::dul)

@@ -1,0 +1,1 @@
+dicomsec_fuzz_target(fingerprint_identify DEPS dicomsec::fingerprint)

@@ -1,0 +1,1 @@
+dicomsec_fuzz_target(scan_targets DEPS dicomsec::scan)
