@@ -4,7 +4,6 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
-#include <asio/signal_set.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -181,18 +180,13 @@ int run_scan(const ScanOptions& o) {
 
   asio::io_context io(1);
   scan::Engine engine(io, eopt);
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  bool interrupted = false;
-  signals.async_wait([&](const std::error_code& ec, int) {
-    if (ec) return;
-    interrupted = true;
-    engine.stop();
-  });
 
   Summary summary;
   std::uint64_t probe_no = 0;
   auto probe = [&](const scan::Address& addr, std::uint16_t port) -> asio::awaitable<scan::ScanRecord> {
-    const auto ep = asio::ip::tcp::endpoint(asio::ip::make_address(addr.to_string()), port);
+    const auto ip = addr.is_v4() ? asio::ip::address(asio::ip::address_v4(addr.v4()))
+                                 : asio::ip::address(asio::ip::address_v6(addr.bytes));
+    const asio::ip::tcp::endpoint ep(ip, port);
     auto rec = co_await probes::dicom_probe(io.get_executor(), ep, popt, seed ^ (++probe_no * 0x9E3779B97F4A7C15ULL));
     if (auto it = targets.names.find(addr); it != targets.names.end()) rec.hostname = it->second;
     probes::identify_product(rec);
@@ -207,12 +201,11 @@ int run_scan(const ScanOptions& o) {
         summary.add(rec);
       },
       show_progress ? progress_printer(pairs.size(), started) : scan::ProgressFn{});
-  signals.cancel();
   sink->close();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   if (!o.quiet) summary.print(stderr, stats, pairs.size(), secs, isatty(STDERR_FILENO) != 0);
-  if (interrupted) {
+  if (engine.interrupted()) {
     std::fprintf(stderr, "dicomsec: interrupted; %llu of %llu pairs were probed and written\n",
                  static_cast<unsigned long long>(stats.done),
                  static_cast<unsigned long long>(pairs.size()));

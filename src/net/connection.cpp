@@ -46,10 +46,13 @@ asio::awaitable<IoResult> Connection::connect(const asio::ip::tcp::endpoint& ep,
   std::error_code ec;
   socket_.open(ep.protocol(), ec);
   if (ec) co_return IoResult{IoError::Other, 0, ec};
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   arm(timeout);
   auto [cec] = co_await socket_.async_connect(ep, kNoThrow);
-  co_return finish(cec, 0);
+  auto r = finish(cec, 0);
+  // Our PDUs are small request/response turns: send each at once (after the connect, so a
+  // refused connect in a sweep costs one system call less).
+  if (r.ok()) socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  co_return r;
 }
 
 asio::awaitable<IoResult> Connection::read_some(std::span<std::uint8_t> buf, Millis timeout) {

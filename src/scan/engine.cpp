@@ -23,7 +23,8 @@ constexpr auto kBackoffHoldoff = std::chrono::milliseconds(500);
 }  // namespace
 
 Engine::Engine(asio::io_context& io, EngineOptions options)
-    : io_(io), options_(options), window_(std::max(1U, options.concurrency)), tick_(io) {
+    : io_(io), options_(options), window_(std::max(1U, options.concurrency)), tick_(io),
+      signals_(io, SIGINT, SIGTERM) {
   options_.concurrency = std::max(1U, options_.concurrency);
   options_.per_host = std::max(1U, options_.per_host);
   stats_.min_window = options_.concurrency;
@@ -82,7 +83,10 @@ asio::awaitable<void> Engine::worker(PairIterator& pairs, const ProbeFn& probe,
     if (rec.dicom) ++stats_.dicom;
     if (options_.include_closed || port_open(rec.status)) sink(rec);
   }
-  if (--workers_ == 0) tick_.cancel();  // the last worker ends the ticker at once
+  if (--workers_ == 0) {  // the last worker ends the ticker and the signal wait at once
+    tick_.cancel();
+    signals_.cancel();
+  }
 }
 
 asio::awaitable<void> Engine::ticker(const ProgressFn& progress) {
@@ -98,6 +102,11 @@ EngineStats Engine::run(PairIterator& pairs, const ProbeFn& probe, const SinkFn&
   // A burst of one window lets the scan start at full concurrency, then the rate holds.
   RateLimiter limiter(options_.rate, std::max(1.0, std::min<double>(options_.concurrency,
                                                                      options_.rate)));
+  signals_.async_wait([this](const std::error_code& ec, int) {
+    if (ec) return;
+    interrupted_ = true;
+    stop();
+  });
   workers_ = options_.concurrency;
   for (unsigned i = 0; i < options_.concurrency; ++i)
     asio::co_spawn(io_, worker(pairs, probe, sink, limiter), asio::detached);

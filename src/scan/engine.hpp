@@ -12,6 +12,7 @@
 
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
@@ -62,9 +63,10 @@ class Engine {
   // Runs to completion (or until stop()); call from outside the io_context.
   EngineStats run(PairIterator& pairs, const ProbeFn& probe, const SinkFn& sink,
                   const ProgressFn& progress = {});
-  // Stops handing out new pairs; probes in flight finish. Safe from a signal handler's
-  // asio::signal_set callback (same thread).
+  // Stops handing out new pairs; probes in flight finish and are written. SIGINT and
+  // SIGTERM do the same while run() is running.
   void stop() { stopping_ = true; }
+  [[nodiscard]] bool interrupted() const { return interrupted_; }
 
   [[nodiscard]] const EngineStats& stats() const { return stats_; }
   [[nodiscard]] unsigned window() const { return static_cast<unsigned>(window_); }
@@ -86,7 +88,9 @@ class Engine {
   std::uint64_t fastest_connect_ms_ = UINT64_MAX;
   std::chrono::steady_clock::time_point last_backoff_{};
   bool stopping_ = false;
+  bool interrupted_ = false;
   asio::steady_timer tick_;
+  asio::signal_set signals_;
 };
 
 }  // namespace dicomsec::scan

@@ -1,6 +1,7 @@
 #include "probes/dicom_ul/dicom_probe.hpp"
 
-#include <array>
+#include <optional>
+#include <vector>
 #include <chrono>
 
 #include "dicom/uids.hpp"
@@ -15,7 +16,11 @@ using scan::Status;
 struct Exchange {
   Status status = Status::Success;
   std::string detail;
-  AssociationClient client;
+  std::optional<std::uint64_t> connect_ms;
+  std::optional<AssociationClient> client;  // set once the transport connected
+
+  [[nodiscard]] bool spoke_dicom() const { return client && client->spoke_dicom(); }
+  [[nodiscard]] bool clean_dicom() const { return spoke_dicom() && !client->protocol_error(); }
 };
 
 Status connect_status(net::IoError e) {
@@ -29,45 +34,52 @@ Status connect_status(net::IoError e) {
 
 std::string describe(const net::IoResult& r) { return r.code.message(); }
 
-// One TCP connection carrying one association, driven to its end or to a deadline.
+// One TCP connection carrying one association, driven to its end or to a deadline. The
+// association plan is built only after the transport connected: in a sweep almost every
+// target refuses, and that path must cost no more than the connect itself.
+template <class MakePlan>
 asio::awaitable<Exchange> exchange(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
-                                   const DicomProbeOptions& o, AssociationPlan plan) {
-  dul::Limits limits;
-  limits.max_pdu_length = std::max<std::uint32_t>(o.max_pdu_receive, 16 * 1024);
-  Exchange x{Status::Success, {}, AssociationClient(std::move(plan), limits)};
-
+                                   const DicomProbeOptions& o, MakePlan make_plan) {
+  Exchange x;
   auto conn = net::Connection::make(ex);
   net::IoResult c;
+  const auto t0 = net::Clock::now();
   for (unsigned attempt = 0; attempt <= o.retries; ++attempt) {
     if (attempt > 0) conn = net::Connection::make(ex);
     c = co_await conn->connect(target, o.connect_timeout);
     if (c.error != net::IoError::Timeout) break;
   }
+  x.connect_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<net::Millis>(net::Clock::now() - t0).count());
   if (!c.ok()) {
     x.status = connect_status(c.error);
     x.detail = describe(c);
     co_return x;
   }
 
-  auto out = x.client.start();
-  std::array<std::uint8_t, 16 * 1024> buf{};
-  // The whole exchange has one deadline per read; a peer that drips bytes is still bounded
-  // by the total: at most 4 reads' worth of io_timeout.
+  dul::Limits limits;
+  limits.max_pdu_length = std::max<std::uint32_t>(o.max_pdu_receive, 16 * 1024);
+  auto& client = x.client.emplace(make_plan(), limits);
+  auto out = client.start();
+  std::vector<std::uint8_t> buf(16 * 1024);
+  // Each read has its own timeout, and the whole exchange a deadline of four of them, so a
+  // peer that drips one byte at a time cannot hold us.
   const auto deadline = net::Clock::now() + 4 * o.io_timeout;
   while (true) {
     if (!out.empty()) {
       auto w = co_await conn->write_all(out, o.io_timeout);
       out.clear();
       if (!w.ok()) {
-        x.client.on_closed();
-        if (!x.client.spoke_dicom()) {
+        const bool answered = client.spoke_dicom();
+        client.on_closed();
+        if (!answered) {
           x.status = w.error == net::IoError::Timeout ? Status::IoTimeout : Status::ProtocolError;
           x.detail = "write failed: " + describe(w);
         }
         break;
       }
     }
-    if (x.client.done()) break;
+    if (client.done()) break;
     const auto now = net::Clock::now();
     if (now >= deadline) {
       x.status = Status::IoTimeout;
@@ -77,8 +89,8 @@ asio::awaitable<Exchange> exchange(asio::any_io_executor ex, asio::ip::tcp::endp
     const auto left = std::chrono::duration_cast<net::Millis>(deadline - now);
     auto r = co_await conn->read_some(buf, std::min(o.io_timeout, left));
     if (!r.ok()) {
-      const bool answered = x.client.spoke_dicom();
-      x.client.on_closed();
+      const bool answered = client.spoke_dicom();
+      client.on_closed();
       if (r.error == net::IoError::Timeout) {
         x.status = Status::IoTimeout;
         x.detail = answered ? "peer stopped answering mid-association" : "no answer to A-ASSOCIATE-RQ";
@@ -88,11 +100,11 @@ asio::awaitable<Exchange> exchange(asio::any_io_executor ex, asio::ip::tcp::endp
       }
       break;
     }
-    out = x.client.on_bytes(std::span(buf.data(), r.bytes));
+    out = client.on_bytes(std::span(buf.data(), r.bytes));
   }
-  if (x.client.protocol_error()) {
+  if (client.protocol_error()) {
     x.status = Status::ProtocolError;
-    x.detail = *x.client.protocol_error();
+    x.detail = *client.protocol_error();
     if (!out.empty()) co_await conn->write_all(out, o.io_timeout);  // our A-ABORT
   }
   conn->close();
@@ -113,31 +125,36 @@ asio::awaitable<scan::ScanRecord> dicom_probe(asio::any_io_executor ex,
                                               const DicomProbeOptions& o, std::uint64_t seed) {
   const auto started = net::Clock::now();
   scan::ScanRecord rec;
-  rec.ip = target.address().to_string();
   rec.port = target.port();
 
-  AssociationPlan plan{o.calling_ae, o.called_ae, default_contexts(), o.max_pdu_receive, true};
-  auto first = co_await exchange(ex, target, o, std::move(plan));
+  auto first = co_await exchange(ex, target, o, [&] {
+    return AssociationPlan{o.calling_ae, o.called_ae, default_contexts(), o.max_pdu_receive, true};
+  });
+  rec.ip = target.address().to_string();
   rec.status = first.status;
-  rec.detail = first.detail;
-  rec.dicom = first.client.spoke_dicom() && !first.client.protocol_error();
-  if (first.client.spoke_dicom()) rec.association = first.client.record();
-  rec.echo = first.client.echo();
+  rec.detail = std::move(first.detail);
+  rec.connect_ms = first.connect_ms;
+  rec.dicom = first.clean_dicom();
+  if (first.client) {
+    rec.association = first.client->record();
+    rec.echo = first.client->echo();
+  }
 
-  const bool accepted = rec.dicom && rec.association &&
-                        rec.association->result == scan::AssociationResult::Accepted;
+  const bool accepted = rec.dicom && rec.association->result == scan::AssociationResult::Accepted;
   if (accepted && o.check_called_ae) {
     std::mt19937_64 rng(seed);
-    AssociationPlan probe{o.calling_ae, random_ae_title(rng),
-                          {{1, std::string(dicom::uid::kVerification),
-                            {std::string(dicom::uid::kImplicitVrLittleEndian)}}},
-                          o.max_pdu_receive, false};
-    auto second = co_await exchange(ex, target, o, std::move(probe));
+    const auto called = random_ae_title(rng);
+    auto second = co_await exchange(ex, target, o, [&] {
+      return AssociationPlan{o.calling_ae, called,
+                             {{1, std::string(dicom::uid::kVerification),
+                               {std::string(dicom::uid::kImplicitVrLittleEndian)}}},
+                             o.max_pdu_receive, false};
+    });
     scan::CalledAeCheckRecord check;
-    check.called_ae = second.client.record().called_ae;
-    if (second.client.spoke_dicom() && !second.client.protocol_error()) {
-      check.result = second.client.record().result;
-      check.reject = second.client.record().reject;
+    check.called_ae = called;
+    if (second.clean_dicom()) {
+      check.result = second.client->record().result;
+      check.reject = second.client->record().reject;
     }
     rec.called_ae_check = check;
   }

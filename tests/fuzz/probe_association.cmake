@@ -1,0 +1,1 @@
+dicomsec_fuzz_target(probe_association DEPS dicomsec::probes)
