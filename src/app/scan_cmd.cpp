@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <atomic>
 #include <map>
+#include <thread>
 #include <memory>
 #include <random>
 
@@ -36,6 +38,7 @@ struct ScanOptions {
   std::string called_ae = "ANY-SCP";
   double rate = 500;
   unsigned concurrency = 64;
+  unsigned threads = 0;  // 0: one per core, at most 4
   unsigned per_host = 2;
   unsigned timeout_ms = 5000;
   unsigned connect_timeout_ms = 3000;
@@ -177,17 +180,19 @@ int run_scan(const ScanOptions& o) {
   eopt.per_host = o.per_host;
   eopt.adaptive = !o.no_adaptive;
   eopt.include_closed = o.all;
+  eopt.threads = o.threads != 0 ? o.threads
+                                : std::clamp(std::thread::hardware_concurrency(), 1U, 4U);
 
-  asio::io_context io(1);
-  scan::Engine engine(io, eopt);
+  scan::Engine engine(eopt);
 
   Summary summary;
-  std::uint64_t probe_no = 0;
-  auto probe = [&](const scan::Address& addr, std::uint16_t port) -> asio::awaitable<scan::ScanRecord> {
+  std::atomic<std::uint64_t> probe_no{0};
+  auto probe = [&](asio::any_io_executor ex, const scan::Address& addr,
+                   std::uint16_t port) -> asio::awaitable<scan::ScanRecord> {
     const auto ip = addr.is_v4() ? asio::ip::address(asio::ip::address_v4(addr.v4()))
                                  : asio::ip::address(asio::ip::address_v6(addr.bytes));
     const asio::ip::tcp::endpoint ep(ip, port);
-    auto rec = co_await probes::dicom_probe(io.get_executor(), ep, popt, seed ^ (++probe_no * 0x9E3779B97F4A7C15ULL));
+    auto rec = co_await probes::dicom_probe(ex, ep, popt, seed ^ (++probe_no * 0x9E3779B97F4A7C15ULL));
     if (auto it = targets.names.find(addr); it != targets.names.end()) rec.hostname = it->second;
     probes::identify_product(rec);
     rec.findings = findings::evaluate(rec);
@@ -245,6 +250,9 @@ Runner setup_scan(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--concurrency", o->concurrency, "Probes in flight at most")
       ->check(CLI::Range(1U, 65536U))
+      ->capture_default_str();
+  app.add_option("--threads", o->threads, "Event-loop threads (0 = one per core, at most 4)")
+      ->check(CLI::Range(0U, 64U))
       ->capture_default_str();
   app.add_option("--per-host", o->per_host, "Probes in flight to one address at most")
       ->check(CLI::Range(1U, 1024U))

@@ -65,7 +65,8 @@ nlohmann::json to_json(const scan::ScanRecord& r) {
     const auto& p = *r.product;
     j["product"] = {{"name", p.name},           {"version", opt(p.version)},
                     {"toolkit", p.toolkit},     {"confidence", p.confidence},
-                    {"matched_by", p.matched_by}, {"vendor", opt(p.vendor)}};
+                    {"matched_by", p.matched_by}, {"vendor", opt(p.vendor)},
+                    {"application", opt(p.application)}};
   } else {
     j["product"] = nullptr;
   }

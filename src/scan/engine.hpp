@@ -3,20 +3,25 @@
 // bucket for new connections. Memory is O(concurrency): nothing per target is kept after
 // its record has gone to the sink.
 //
+// Threads: `threads` event loops (one io_context each) share the pair iterator, the
+// per-host table, the window and the statistics under one mutex; everything a probe does
+// between those points runs on its own loop without locks. The sink is called under its
+// own mutex, one record at a time.
+//
 // Politeness (the defaults protect fragile modalities, whose listen backlog can be tiny):
 // - at most `per_host` probes in flight to one address;
-// - the window shrinks by half when a connect needs a SYN retransmit (takes ~1 s while the
-//   fastest connects took a few ms: the peer's backlog overflowed) and grows back by one
-//   per completed probe (AIMD, as TCP does for the same reason).
+// - the window halves when a connect needs a SYN retransmit (takes ~1 s while the fastest
+//   connects took a few ms: the peer's listen queue overflowed) and grows back by about
+//   one per window of completed probes (AIMD, as TCP does for the same reason).
 #pragma once
 
+#include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
-#include <asio/io_context.hpp>
-#include <asio/signal_set.hpp>
-#include <asio/steady_timer.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <unordered_map>
 
 #include "scan/record.hpp"
@@ -36,50 +41,50 @@ struct AddressHash {
 };
 
 struct EngineOptions {
-  unsigned concurrency = 64;   // probes in flight at most
-  double rate = 1000;          // new targets per second (0 = unlimited)
-  unsigned per_host = 2;       // probes in flight to one address at most
-  bool adaptive = true;        // AIMD back-off on SYN retransmits
-  bool include_closed = false; // report refused / timed-out / unreachable pairs too
+  unsigned concurrency = 64;    // probes in flight at most
+  double rate = 500;            // new targets per second (0 = unlimited)
+  unsigned per_host = 2;        // probes in flight to one address at most
+  bool adaptive = true;         // AIMD back-off on SYN retransmits
+  bool include_closed = false;  // report refused / timed-out / unreachable pairs too
+  unsigned threads = 1;         // event loops
 };
 
 struct EngineStats {
-  std::uint64_t done = 0;       // pairs probed
-  std::uint64_t open = 0;       // pairs where something listened
-  std::uint64_t dicom = 0;      // pairs that spoke DICOM
-  std::uint64_t backoffs = 0;   // times the window was halved
-  unsigned min_window = 0;      // smallest window reached
+  std::uint64_t done = 0;      // pairs probed
+  std::uint64_t open = 0;      // pairs where something listened
+  std::uint64_t dicom = 0;     // pairs that spoke DICOM
+  std::uint64_t backoffs = 0;  // times the window was halved
+  unsigned min_window = 0;     // smallest window reached
 };
 
-using ProbeFn = std::function<asio::awaitable<ScanRecord>(const Address&, std::uint16_t)>;
+using ProbeFn = std::function<asio::awaitable<ScanRecord>(asio::any_io_executor, const Address&,
+                                                          std::uint16_t)>;
 using SinkFn = std::function<void(const ScanRecord&)>;
 // Called about twice a second while the scan runs, and once at the end with final = true.
 using ProgressFn = std::function<void(const EngineStats&, bool final)>;
 
 class Engine {
  public:
-  Engine(asio::io_context& io, EngineOptions options);
+  explicit Engine(EngineOptions options);
 
-  // Runs to completion (or until stop()); call from outside the io_context.
+  // Runs to completion, or until stop() or SIGINT/SIGTERM; blocks the calling thread.
   EngineStats run(PairIterator& pairs, const ProbeFn& probe, const SinkFn& sink,
                   const ProgressFn& progress = {});
-  // Stops handing out new pairs; probes in flight finish and are written. SIGINT and
-  // SIGTERM do the same while run() is running.
+  // Stops handing out new pairs; probes in flight finish and reach the sink.
   void stop() { stopping_ = true; }
   [[nodiscard]] bool interrupted() const { return interrupted_; }
 
-  [[nodiscard]] const EngineStats& stats() const { return stats_; }
-  [[nodiscard]] unsigned window() const { return static_cast<unsigned>(window_); }
-
  private:
-  asio::awaitable<void> worker(PairIterator& pairs, const ProbeFn& probe, const SinkFn& sink,
-                               RateLimiter& limiter);
-  asio::awaitable<void> pause(std::chrono::nanoseconds d);
-  asio::awaitable<void> ticker(const ProgressFn& progress);
-  void on_connect_latency(std::uint64_t ms);
+  struct Lane;
+  asio::awaitable<void> worker();
+  void on_connect_latency(std::uint64_t ms);  // under mu_
 
-  asio::io_context& io_;
   EngineOptions options_;
+  PairIterator* pairs_ = nullptr;
+  const ProbeFn* probe_ = nullptr;
+  const SinkFn* sink_ = nullptr;
+
+  std::mutex mu_;  // guards everything below up to sink_mu_
   EngineStats stats_;
   double window_;
   unsigned in_flight_ = 0;
@@ -87,10 +92,12 @@ class Engine {
   std::unordered_map<Address, unsigned, AddressHash> per_host_;
   std::uint64_t fastest_connect_ms_ = UINT64_MAX;
   std::chrono::steady_clock::time_point last_backoff_{};
-  bool stopping_ = false;
-  bool interrupted_ = false;
-  asio::steady_timer tick_;
-  asio::signal_set signals_;
+  RateLimiter* limiter_ = nullptr;
+  Lane* first_lane_ = nullptr;
+
+  std::mutex sink_mu_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> interrupted_{false};
 };
 
 }  // namespace dicomsec::scan

@@ -86,6 +86,8 @@ struct ProductRecord {
   std::string confidence;
   std::string matched_by;
   std::optional<std::string> vendor;
+  // The application on top of the toolkit when behaviour tells it (storescp, dcmqrscp).
+  std::optional<std::string> application;
 };
 
 struct EchoRecord {
