@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <exception>
 #include <map>
+#include <string_view>
 
 #include "app/commands.hpp"
 #include "core/version.hpp"
@@ -26,6 +27,11 @@ int main(int argc, char** argv) {
   };
   add(setup_scan, "scan", "Scan address ranges for DICOM services (level safe by default)");
   add(setup_findings, "findings", "List the finding catalogue and the one-page checklist");
+
+  // nmap's "-iL FILE" is what administrators type; CLI11 short options are one letter.
+  static char input_list[] = "--iL";
+  for (int i = 1; i < argc; ++i)
+    if (std::string_view(argv[i]) == "-iL") argv[i] = input_list;
 
   try {
     app.parse(argc, argv);

@@ -3,6 +3,8 @@
 #include <utility>
 #include <variant>
 
+#include <fmt/format.h>
+
 #include "core/version.hpp"
 #include "dicom/uids.hpp"
 
@@ -51,6 +53,8 @@ AssociationClient::AssociationClient(AssociationPlan plan, dul::Limits limits)
 }
 
 Bytes AssociationClient::start() {
+  local(dul::Event::Evt1_AssociateRequest);      // AE-1: Sta1 -> Sta4
+  local(dul::Event::Evt2_TransportConnectConfirm);  // AE-2: send the RQ, Sta4 -> Sta5
   phase_ = Phase::AwaitingAssociateResponse;
   return dul::encode(dul::Pdu{make_associate_rq(plan_)});
 }
@@ -82,6 +86,13 @@ void AssociationClient::on_closed() {
 }
 
 Bytes AssociationClient::handle(dul::Pdu&& pdu) {
+  const auto before = machine_.state();
+  const auto t = machine_.on(dul::received_event(pdu));
+  const bool is_abort = std::holds_alternative<dul::Abort>(pdu);
+  if (!is_abort && (!t.valid() || t.action == dul::Action::AA_1 || t.action == dul::Action::AA_8))
+    return fail(fmt::format("unexpected {} in {} (PS3.8 9.2: {})",
+                            dul::pdu_type_name(static_cast<std::uint8_t>(dul::pdu_type(pdu))),
+                            dul::state_name(before), dul::action_name(t.action)));
   return std::visit(
       Overloaded{
           [&](const dul::AssociateAc& ac) -> Bytes {
@@ -110,6 +121,7 @@ Bytes AssociationClient::handle(dul::Pdu&& pdu) {
           [&](const dul::ReleaseRq&) -> Bytes {
             // PS3.8 7.2.2: a release collision or a peer that wants to end; answer it.
             if (phase_ == Phase::AwaitingAssociateResponse) return fail("unexpected A-RELEASE-RQ");
+            local(dul::Event::Evt14_ReleaseResponse);
             phase_ = Phase::Done;
             return dul::encode(dul::Pdu{dul::ReleaseRp{}});
           },
@@ -155,6 +167,7 @@ Bytes AssociationClient::on_associate_ac(const dul::AssociateAc& ac) {
     auto b = dul::encode(pdu);
     out.insert(out.end(), b.begin(), b.end());
   }
+  local(dul::Event::Evt9_PDataRequest);  // DT-1
   phase_ = Phase::AwaitingEcho;
   return out;
 }
@@ -181,6 +194,7 @@ Bytes AssociationClient::on_pdata(const dul::PData& pd) {
 }
 
 Bytes AssociationClient::release_rq() {
+  local(dul::Event::Evt11_ReleaseRequest);  // AR-1: Sta6 -> Sta7
   phase_ = Phase::AwaitingRelease;
   return dul::encode(dul::Pdu{dul::ReleaseRq{}});
 }
@@ -190,6 +204,7 @@ Bytes AssociationClient::fail(std::string why) {
   phase_ = Phase::Done;
   // Nothing is sent back to a peer that never spoke DICOM (an HTTP or SSH server).
   if (!spoke_dicom_) return {};
+  local(dul::Event::Evt15_AbortRequest);  // AA-1
   // PS3.8 7.3.1: service-user initiated abort; the peer can free the association at once.
   return dul::encode(dul::Pdu{dul::Abort{0, 0}});
 }

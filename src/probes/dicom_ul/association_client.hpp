@@ -12,6 +12,7 @@
 #include "core/bytes.hpp"
 #include "dul/dimse.hpp"
 #include "dul/pdu.hpp"
+#include "dul/state_machine.hpp"
 #include "scan/record.hpp"
 
 namespace dicomsec::probes {
@@ -49,6 +50,7 @@ class AssociationClient {
   [[nodiscard]] const std::optional<std::string>& protocol_error() const { return error_; }
   [[nodiscard]] const scan::AssociationRecord& record() const { return record_; }
   [[nodiscard]] const std::optional<scan::EchoRecord>& echo() const { return echo_; }
+  [[nodiscard]] dul::State state() const { return machine_.state(); }
   // The peer closed or aborted before the exchange finished.
   [[nodiscard]] bool cut_short() const { return cut_short_; }
 
@@ -58,9 +60,15 @@ class AssociationClient {
   Bytes on_pdata(const dul::PData& pd);
   Bytes fail(std::string why);  // records a protocol error and returns an A-ABORT
   Bytes release_rq();
+  // Applies a local primitive to the PS3.8 state machine (they are always valid where we
+  // issue them; a test asserts the requestor path).
+  void local(dul::Event event) { (void)machine_.on(event); }
 
   AssociationPlan plan_;
   dul::PduDecoder decoder_;
+  // PS3.8 9.2: every received PDU is checked against the state table; one the table
+  // answers with AA-1 or AA-8 (unexpected or unrecognised) is a protocol error.
+  dul::StateMachine machine_{dul::Role::Requestor};
   Phase phase_ = Phase::Idle;
   scan::AssociationRecord record_;
   std::optional<scan::EchoRecord> echo_;

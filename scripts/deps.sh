@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what dicomsec needs on a fresh Debian 12 machine: the build toolchain and
+# libraries, and the real peers the lab and the tests run (DCMTK, Orthanc, nmap).
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build clang libclang-rt-14-dev
+  libasio-dev libssl-dev libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  dcmtk orthanc nmap iproute2 curl time python3 python3-jsonschema
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -q
+  # Debian starts Orthanc as a system service on install; the lab runs its own instances.
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

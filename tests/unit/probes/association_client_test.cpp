@@ -1,0 +1,158 @@
+#include "probes/dicom_ul/association_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/version.hpp"
+#include "dicom/uids.hpp"
+
+namespace dicomsec::probes {
+namespace {
+
+AssociationPlan plan() {
+  return {"DICOMSEC", "ANY-SCP", default_contexts(), 64 * 1024, true};
+}
+
+// Decodes everything the client sent, so tests can look at its PDUs.
+std::vector<dul::Pdu> decode_all(const Bytes& bytes) {
+  dul::PduDecoder d;
+  d.feed(bytes);
+  std::vector<dul::Pdu> out;
+  while (d.next() == DecodeStatus::Ready) out.push_back(d.take());
+  return out;
+}
+
+dul::AssociateAc accept_all(const dul::AssociateRq& rq) {
+  dul::AssociateAc ac;
+  ac.called_ae = rq.called_ae;
+  ac.calling_ae = rq.calling_ae;
+  ac.application_context = std::string(dicom::uid::kApplicationContext);
+  for (const auto& pc : rq.contexts)
+    ac.contexts.push_back({pc.id, dul::PcResult::Acceptance, pc.transfer_syntaxes.front()});
+  ac.user_info.max_length = 16384;
+  ac.user_info.implementation_class_uid = "1.2.276.0.7230010.3.0.3.6.7";
+  ac.user_info.implementation_version_name = "OFFIS_DCMTK_367";
+  return ac;
+}
+
+Bytes echo_rsp(std::uint16_t status) {
+  dimse::Command rsp;
+  rsp.field = dimse::CommandField::CEchoRsp;
+  rsp.affected_sop_class_uid = std::string(dicom::uid::kVerification);
+  rsp.message_id_being_responded_to = 1;
+  rsp.status = status;
+  Bytes out;
+  for (const auto& pdu : dimse::make_pdata(1, dimse::encode_command(rsp), nullptr, 0)) {
+    auto b = dul::encode(pdu);
+    out.insert(out.end(), b.begin(), b.end());
+  }
+  return out;
+}
+
+TEST(AssociationClient, RequestIdentifiesDicomsec) {
+  AssociationClient c(plan());
+  auto sent = decode_all(c.start());
+  ASSERT_EQ(sent.size(), 1U);
+  const auto& rq = std::get<dul::AssociateRq>(sent[0]);
+  EXPECT_EQ(rq.calling_ae, "DICOMSEC");
+  EXPECT_EQ(rq.called_ae, "ANY-SCP");
+  EXPECT_EQ(rq.user_info.implementation_class_uid, std::string(kImplementationClassUid));
+  EXPECT_EQ(rq.user_info.implementation_version_name, std::string(kImplementationVersionName));
+  EXPECT_GE(rq.contexts.size(), 30U);
+  EXPECT_EQ(c.state(), dul::State::Sta5);
+}
+
+TEST(AssociationClient, AcceptEchoRelease) {
+  AssociationClient c(plan());
+  auto rq = std::get<dul::AssociateRq>(decode_all(c.start())[0]);
+  // Fed one byte at a time: the client must not care how the bytes arrive.
+  Bytes out;
+  for (auto b : dul::encode(dul::Pdu{accept_all(rq)})) {
+    auto o = c.on_bytes(std::span(&b, 1));
+    out.insert(out.end(), o.begin(), o.end());
+  }
+  auto sent = decode_all(out);
+  ASSERT_EQ(sent.size(), 1U);
+  ASSERT_TRUE(std::holds_alternative<dul::PData>(sent[0])) << "C-ECHO-RQ expected";
+  EXPECT_EQ(c.state(), dul::State::Sta6);
+
+  sent = decode_all(c.on_bytes(echo_rsp(0)));
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_TRUE(std::holds_alternative<dul::ReleaseRq>(sent[0]));
+  EXPECT_EQ(c.state(), dul::State::Sta7);
+
+  EXPECT_TRUE(c.on_bytes(dul::encode(dul::Pdu{dul::ReleaseRp{}})).empty());
+  EXPECT_TRUE(c.done());
+  EXPECT_FALSE(c.cut_short());
+  EXPECT_EQ(c.state(), dul::State::Sta1);
+  const auto& r = c.record();
+  EXPECT_EQ(r.result, scan::AssociationResult::Accepted);
+  EXPECT_TRUE(r.released);
+  EXPECT_EQ(r.max_pdu, 16384U);
+  EXPECT_EQ(r.implementation_version_name, "OFFIS_DCMTK_367");
+  EXPECT_EQ(r.accepted_contexts.size(), rq.contexts.size());
+  ASSERT_TRUE(c.echo());
+  EXPECT_EQ(c.echo()->status, 0);
+  EXPECT_FALSE(c.protocol_error());
+}
+
+TEST(AssociationClient, RejectIsRecordedWithRawCodes) {
+  AssociationClient c(plan());
+  (void)c.start();
+  EXPECT_TRUE(c.on_bytes(dul::encode(dul::Pdu{dul::AssociateRj{1, 1, 7}})).empty());
+  EXPECT_TRUE(c.done());
+  EXPECT_EQ(c.record().result, scan::AssociationResult::Rejected);
+  ASSERT_TRUE(c.record().reject);
+  EXPECT_EQ(c.record().reject->reason, 7);
+}
+
+TEST(AssociationClient, AbortInsteadOfAnswer) {
+  AssociationClient c(plan());
+  (void)c.start();
+  EXPECT_TRUE(c.on_bytes(dul::encode(dul::Pdu{dul::Abort{2, 0}})).empty());
+  EXPECT_TRUE(c.done());
+  EXPECT_EQ(c.record().result, scan::AssociationResult::Aborted);
+  EXPECT_TRUE(c.spoke_dicom());
+  EXPECT_FALSE(c.protocol_error());
+}
+
+TEST(AssociationClient, UnexpectedPduIsAProtocolErrorNamedByTheStateTable) {
+  AssociationClient c(plan());
+  (void)c.start();
+  auto out = c.on_bytes(dul::encode(dul::Pdu{dul::ReleaseRp{}}));
+  ASSERT_TRUE(c.protocol_error());
+  EXPECT_NE(c.protocol_error()->find("Sta5"), std::string::npos) << *c.protocol_error();
+  auto sent = decode_all(out);
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_TRUE(std::holds_alternative<dul::Abort>(sent[0])) << "a DICOM peer gets an A-ABORT";
+}
+
+TEST(AssociationClient, NonDicomPeerGetsNothingBack) {
+  AssociationClient c(plan());
+  (void)c.start();
+  const std::string http = "HTTP/1.1 400 Bad Request\r\n\r\n";
+  auto out = c.on_bytes(ByteView(reinterpret_cast<const std::uint8_t*>(http.data()), http.size()));
+  EXPECT_TRUE(out.empty());
+  EXPECT_TRUE(c.protocol_error());
+  EXPECT_FALSE(c.spoke_dicom());
+}
+
+TEST(AssociationClient, HugeLengthFailsAtTheHeader) {
+  AssociationClient c(plan());
+  (void)c.start();
+  const Bytes header{0x02, 0x00, 0xFF, 0xFF, 0xFF, 0xF0};
+  (void)c.on_bytes(header);
+  EXPECT_TRUE(c.done());
+  ASSERT_TRUE(c.protocol_error());
+}
+
+TEST(AssociationClient, CloseBeforeAnswerIsCutShort) {
+  AssociationClient c(plan());
+  (void)c.start();
+  c.on_closed();
+  EXPECT_TRUE(c.done());
+  EXPECT_TRUE(c.cut_short());
+  EXPECT_EQ(c.record().result, scan::AssociationResult::None);
+}
+
+}  // namespace
+}  // namespace dicomsec::probes
