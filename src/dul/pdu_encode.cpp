@@ -2,6 +2,7 @@
 // reserve/patch pair so lengths always match the bytes that follow.
 #include <variant>
 
+#include "core/overloaded.hpp"
 #include "dul/pdu.hpp"
 #include "dul/user_info.hpp"
 #include "dul/wire.hpp"
@@ -9,13 +10,6 @@
 namespace dicomsec::dul {
 
 namespace {
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 void write_ae(ByteWriter& w, std::string_view ae) {
   auto title = ae.substr(0, wire::kAeTitleLength);

@@ -5,19 +5,13 @@
 
 #include <fmt/format.h>
 
+#include "core/overloaded.hpp"
 #include "core/version.hpp"
 #include "dicom/uids.hpp"
 
 namespace dicomsec::probes {
 
 namespace {
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 constexpr std::uint16_t kEchoMessageId = 1;
 
