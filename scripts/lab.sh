@@ -86,6 +86,14 @@ alive() {
     [[ $cmd == *"$dir"* ]]
 }
 
+# running PID: the process exists and has not exited (a zombie has).
+running() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ ${stat:0:1} != Z ]]
+}
+
 # launch NAME LOG CMD...: start CMD in its own session (so forked children share its
 # process group), record its pid in DIR/NAME/pid, print the pid.
 launch() {
@@ -137,7 +145,9 @@ wait_ready() {
     shift 3
     local i p ok
     for ((i = 0; i < WAIT_S * 10; i++)); do
-        if ! alive "$pid" "$DIR"; then
+        # Not alive(): while setsid execs the server, /proc/PID/cmdline can be empty for an
+        # instant. Our own fresh child cannot be a reused pid; only a zombie means "exited".
+        if ! running "$pid"; then
             if grep -qiE 'already in use|cannot bind|bind.*fail|failed to bind|errno=98' "$logf" 2>/dev/null; then
                 return 2
             fi
@@ -327,13 +337,17 @@ load_canary() {
 
 cmd_stop() {
     [[ -d $DIR ]] || return 0
-    local name pid rc=0
+    local name pid rc=0 jobs=()
+    # All servers at once: each takes seconds to shut down, and they do not depend on
+    # each other.
     for name in "${COMPONENTS[@]}"; do
         [[ -f $DIR/$name/pid ]] || continue
         pid=$(<"$DIR/$name/pid")
-        stop_pid "$name" "$pid" || rc=1
-        rm -f "$DIR/$name/pid"
+        stop_pid "$name" "$pid" &
+        jobs+=("$!")
     done
+    for pid in "${jobs[@]}"; do wait "$pid" || rc=1; done
+    for name in "${COMPONENTS[@]}"; do rm -f "$DIR/$name/pid"; done
     return "$rc"
 }
 

@@ -49,6 +49,7 @@ struct ScanOptions {
   std::string format = "jsonl";
   std::string fail_on;
   bool all = false;
+  bool calling_ae_given = false;
   bool no_adaptive = false;
   bool quiet = false;
   bool progress = false;
@@ -185,6 +186,7 @@ int run_scan(const ScanOptions& o) {
 
   scan::Engine engine(eopt);
 
+  const findings::Context finding_context{!o.calling_ae_given};
   Summary summary;
   std::atomic<std::uint64_t> probe_no{0};
   auto probe = [&](asio::any_io_executor ex, const scan::Address& addr,
@@ -195,7 +197,7 @@ int run_scan(const ScanOptions& o) {
     auto rec = co_await probes::dicom_probe(ex, ep, popt, seed ^ (++probe_no * 0x9E3779B97F4A7C15ULL));
     if (auto it = targets.names.find(addr); it != targets.names.end()) rec.hostname = it->second;
     probes::identify_product(rec);
-    rec.findings = findings::evaluate(rec);
+    rec.findings = findings::evaluate(rec, finding_context);
     co_return rec;
   };
   const auto started = std::chrono::steady_clock::now();
@@ -243,7 +245,10 @@ Runner setup_scan(CLI::App& app) {
   app.add_option("--level", o->level, "Check level: safe (association, C-ECHO, release)")
       ->check(CLI::IsMember({"safe", "auth", "intrusive"}))
       ->capture_default_str();
-  app.add_option("--calling-ae", o->calling_ae, "Our calling AE title")->capture_default_str();
+  app.add_option("--calling-ae", o->calling_ae,
+                 "Our calling AE title; when given, it may be a known peer's, so\n"
+                 "DICOM-ANY-CALLING-AE is not reported")
+      ->capture_default_str();
   app.add_option("--called-ae", o->called_ae, "Called AE title proposed to each peer")->capture_default_str();
   app.add_option("--rate", o->rate, "New targets per second (0 = unlimited)")
       ->check(CLI::Range(0.0, 10'000'000.0))
@@ -278,7 +283,10 @@ Runner setup_scan(CLI::App& app) {
   app.add_flag("--progress", o->progress, "Show progress even when stderr is not a terminal");
   app.add_flag("--no-progress", o->no_progress, "Never show progress");
   app.add_flag("-q,--quiet", o->quiet, "No progress and no summary on stderr");
-  return [o] { return run_scan(*o); };
+  return [o, &app] {
+    o->calling_ae_given = app.count("--calling-ae") > 0;
+    return run_scan(*o);
+  };
 }
 
 }  // namespace dicomsec::app

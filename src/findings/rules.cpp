@@ -31,7 +31,7 @@ std::string answer(const scan::AssociationRecord& a) {
 
 }  // namespace
 
-std::vector<scan::FindingRef> evaluate(const scan::ScanRecord& r) {
+std::vector<scan::FindingRef> evaluate(const scan::ScanRecord& r, const Context& context) {
   std::vector<scan::FindingRef> out;
   if (!r.dicom || !r.association) return out;
   const auto& a = *r.association;
@@ -41,9 +41,10 @@ std::vector<scan::FindingRef> evaluate(const scan::ScanRecord& r) {
   if (!r.tls)
     add(out, "DICOM-NO-TLS",
         fmt::format("association accepted without TLS on port {}", r.port));
-  add(out, "DICOM-ANY-CALLING-AE",
-      fmt::format("accepted unknown calling AE '{}' (called AE '{}')", printable(a.calling_ae),
-                  printable(a.called_ae)));
+  if (context.calling_ae_unknown)
+    add(out, "DICOM-ANY-CALLING-AE",
+        fmt::format("accepted unknown calling AE '{}' (called AE '{}')", printable(a.calling_ae),
+                    printable(a.called_ae)));
   if (r.called_ae_check && r.called_ae_check->result == scan::AssociationResult::Accepted)
     add(out, "DICOM-ANY-CALLED-AE",
         fmt::format("accepted random called AE '{}'", printable(r.called_ae_check->called_ae)));

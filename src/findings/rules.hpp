@@ -8,6 +8,13 @@
 
 namespace dicomsec::findings {
 
-std::vector<scan::FindingRef> evaluate(const scan::ScanRecord& record);
+struct Context {
+  // The calling AE title we used is one no server should know (the default DICOMSEC). When
+  // the user passes --calling-ae, it may be a configured peer's title, so an accepted
+  // association proves nothing about unknown callers.
+  bool calling_ae_unknown = true;
+};
+
+std::vector<scan::FindingRef> evaluate(const scan::ScanRecord& record, const Context& context = {});
 
 }  // namespace dicomsec::findings

@@ -1,1 +1,1 @@
-dicomsec_fuzz_target(probe_association DEPS dicomsec::probes)
+dicomsec_fuzz_target(probe_association DEPS dicomsec::probes_core)

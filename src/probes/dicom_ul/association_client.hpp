@@ -47,6 +47,8 @@ class AssociationClient {
   [[nodiscard]] Phase phase() const { return phase_; }
   // True once the peer sent at least one well-formed PDU.
   [[nodiscard]] bool spoke_dicom() const { return spoke_dicom_; }
+  // Bytes the peer sent that do not yet form a whole PDU.
+  [[nodiscard]] std::size_t partial_bytes() const { return decoder_.buffered(); }
   [[nodiscard]] const std::optional<std::string>& protocol_error() const { return error_; }
   [[nodiscard]] const scan::AssociationRecord& record() const { return record_; }
   [[nodiscard]] const std::optional<scan::EchoRecord>& echo() const { return echo_; }

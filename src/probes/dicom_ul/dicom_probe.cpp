@@ -93,7 +93,11 @@ asio::awaitable<Exchange> exchange(asio::any_io_executor ex, asio::ip::tcp::endp
       client.on_closed();
       if (r.error == net::IoError::Timeout) {
         x.status = Status::IoTimeout;
-        x.detail = answered ? "peer stopped answering mid-association" : "no answer to A-ASSOCIATE-RQ";
+        if (answered) x.detail = "peer stopped answering mid-association";
+        else if (client.partial_bytes() > 0)
+          x.detail = "incomplete answer to A-ASSOCIATE-RQ (" + std::to_string(client.partial_bytes()) +
+                     " bytes of a PDU, then silence)";
+        else x.detail = "no answer to A-ASSOCIATE-RQ";
       } else if (!answered) {
         x.status = Status::ProtocolError;
         x.detail = "connection closed without a DICOM answer (" + describe(r) + ")";
