@@ -6,6 +6,10 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 namespace dicomsec::net {
 
 namespace {
@@ -56,6 +60,13 @@ asio::awaitable<IoResult> Connection::connect(const asio::ip::tcp::endpoint& ep,
 }
 
 asio::awaitable<IoResult> Connection::read_some(std::span<std::uint8_t> buf, Millis timeout) {
+#ifdef TCP_QUICKACK
+  // Acknowledge at once: DCMTK sends a response as two segments and the second waits for
+  // our ACK, which Linux would delay ~40 ms — per C-ECHO. Linux clears the flag itself, so
+  // it is set before every read.
+  const int one = 1;
+  ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+#endif
   arm(timeout);
   auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf.data(), buf.size()), kNoThrow);
   co_return finish(ec, n);

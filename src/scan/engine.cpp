@@ -66,7 +66,9 @@ void Engine::on_connect_latency(std::uint64_t ms) {
 asio::awaitable<void> Engine::worker() {
   const auto ex = co_await asio::this_coro::executor;
   while (!stopping_) {
-    // Admission: a place in the window and a token for a new connection, then a pair.
+    // Admission: a place in the window, a pair, then a token for its connection. The pair
+    // comes before the token so that workers finding no work left spend no tokens (that
+    // cost a whole second's worth of tokens at the end of every scan).
     std::optional<Pair> pair;
     {
       std::unique_lock lock(mu_);
@@ -75,15 +77,16 @@ asio::awaitable<void> Engine::worker() {
         co_await pause(kPoll);
         continue;
       }
-      if (!limiter_->try_acquire(Clock::now())) {
-        const auto wait = limiter_->wait_time(Clock::now());
-        lock.unlock();
-        co_await pause(std::max<std::chrono::nanoseconds>(wait, std::chrono::microseconds(50)));
-        continue;
-      }
       pair = pairs_->next();
       if (!pair) break;
       ++in_flight_;
+    }
+    while (true) {
+      std::unique_lock lock(mu_);
+      if (limiter_->try_acquire(Clock::now())) break;
+      const auto wait = limiter_->wait_time(Clock::now());
+      lock.unlock();
+      co_await pause(std::max<std::chrono::nanoseconds>(wait, std::chrono::microseconds(50)));
     }
     const auto& [addr, port] = *pair;
     // Per-host politeness: wait while this address has its share in flight. The wait is
