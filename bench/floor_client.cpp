@@ -51,6 +51,7 @@
 #include "dicom/uids.hpp"
 #include "dul/dimse.hpp"
 #include "dul/pdu.hpp"
+#include "probes/dicom_ul/association_client.hpp"
 
 namespace {
 
@@ -153,18 +154,6 @@ class Socket {
  private:
   int fd_ = -1;
 };
-
-std::vector<dul::PresentationContextRq> full_contexts() {
-  std::vector<dul::PresentationContextRq> out;
-  std::uint8_t id = 1;
-  for (const auto& sop : dicom::kSopClasses) {
-    out.push_back({id, std::string(sop.uid),
-                   {std::string(dicom::uid::kImplicitVrLittleEndian),
-                    std::string(dicom::uid::kExplicitVrLittleEndian)}});
-    id = static_cast<std::uint8_t>(id + 2);
-  }
-  return out;
-}
 
 Bytes associate_rq(std::string_view called, std::vector<dul::PresentationContextRq> contexts) {
   dul::AssociateRq rq;
@@ -340,7 +329,7 @@ int main(int argc, char** argv) {
   std::mt19937_64 order_rng(seed);
   std::shuffle(targets.begin(), targets.end(), order_rng);
 
-  const Bytes rq = associate_rq("ANY-SCP", full_contexts());
+  const Bytes rq = associate_rq("ANY-SCP", probes::default_contexts());
 
   Counters c;
   std::atomic<std::size_t> next{0};
