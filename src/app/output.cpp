@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/bytes.hpp"
+#include "dul/pdu.hpp"
 #include "report/json.hpp"
 
 namespace dicomsec::app {
@@ -67,7 +68,9 @@ void Summary::add(const scan::ScanRecord& r) {
                           : "unknown";
   row.association = r.association ? std::string(scan::association_result_name(r.association->result)) : "-";
   if (r.association && r.association->reject)
-    row.association += fmt::format(" ({})", r.association->reject->reason);
+    row.association = fmt::format(
+        "rejected: {}", dul::reject_reason_name(r.association->reject->source,
+                                                r.association->reject->reason));
   for (const auto& f : r.findings) {
     if (f.id == "DICOM-EXPOSED") continue;
     if (!row.findings.empty()) row.findings += ", ";
@@ -85,9 +88,9 @@ void Summary::print(std::FILE* out, const scan::EngineStats& stats, std::uint64_
     fmt::print(out, "dicomsec: slowed down {} times (SYN retransmits; window went down to {})\n",
                stats.backoffs, stats.min_window);
   if (rows_.empty()) return;
-  fmt::print(out, "\n{:<24} {:<16} {:<12} {}\n", "SERVICE", "PRODUCT", "ASSOCIATION", "FINDINGS");
+  fmt::print(out, "\n{:<24} {:<16} {:<36} {}\n", "SERVICE", "PRODUCT", "ASSOCIATION", "FINDINGS");
   for (const auto& r : rows_)
-    fmt::print(out, "{:<24} {:<16} {:<12} {}\n", r.where, r.product, r.association,
+    fmt::print(out, "{:<24} {:<16} {:<36} {}\n", r.where, r.product, r.association,
                r.findings.empty() ? "-" : r.findings);
   if (more_rows_ > 0) fmt::print(out, "... and {} more DICOM services in the records\n", more_rows_);
   std::string counts;
