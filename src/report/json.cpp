@@ -1,5 +1,7 @@
 #include "report/json.hpp"
 
+#include "report/json_parts.hpp"
+
 #include "core/bytes.hpp"
 #include "dul/pdu.hpp"
 
@@ -79,8 +81,9 @@ nlohmann::json to_json(const scan::ScanRecord& r) {
   } else {
     j["called_ae_check"] = nullptr;
   }
-  j["tls_audit"] = nullptr;
-  j["access"] = nullptr;
+  j["tls_audit"] = r.tls_audit ? tls_audit_json(*r.tls_audit) : json(nullptr);
+  j["access"] = r.access ? access_json(*r.access) : json(nullptr);
+  if (r.web) j["web"] = web_json(*r.web);
   json findings = json::array();
   for (const auto& f : r.findings)
     findings.push_back({{"id", f.id}, {"severity", f.severity}, {"evidence", f.evidence}});

@@ -102,6 +102,106 @@ struct CalledAeCheckRecord {
   std::optional<RejectRecord> reject;
 };
 
+// ---- tls_audit (issue 5; docs/design.md §3). Filled by the TLS audit (src/tlsinspect for
+// raw handshakes, OpenSSL for the certificate); one per TLS host:port.
+struct TlsCertRecord {
+  std::string subject;   // RFC 2253 one-line form
+  std::string issuer;
+  std::vector<std::string> sans;  // "DNS:x", "IP:1.2.3.4"
+  std::string not_before;         // ISO 8601 UTC, e.g. 2026-11-25T21:00:00Z
+  std::string not_after;
+  std::string key_type;           // RSA, EC, Ed25519, Ed448, DSA
+  unsigned key_bits = 0;
+  std::string sig_alg;            // OpenSSL long name, e.g. sha256WithRSAEncryption
+  std::string sha256;             // fingerprint, lower-case hex
+  bool self_signed = false;
+  bool expired = false;
+  bool not_yet_valid = false;
+};
+
+struct TlsVersionCiphers {
+  std::string version;               // "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"
+  std::vector<std::string> ciphers;  // IANA names, in the server's preference order
+};
+
+struct TlsProfileVerdict {
+  std::string id;    // "bcp195", "bcp195-nd", "bcp195-ext", "rfc8996-9325", ...
+  std::string name;  // "BCP195 TLS Secure Transport Connection Profile (PS3.15 B.9)"
+  bool retired = false;
+  bool pass = false;
+  std::vector<std::string> reasons;  // why it fails (empty when it passes)
+};
+
+struct TlsAuditRecord {
+  std::vector<std::string> versions;  // accepted, oldest first
+  std::vector<TlsVersionCiphers> ciphers;
+  std::optional<bool> server_preference;  // the server chooses the suite, not the client
+  std::vector<std::string> groups;        // key exchange groups accepted (IANA names)
+  std::vector<TlsCertRecord> chain;       // as sent, leaf first
+  std::optional<bool> trusted;            // chain verified against --ca or the system store
+  std::string verify_error;               // OpenSSL's reason when not trusted
+  bool client_cert_requested = false;     // CertificateRequest seen
+  bool client_cert_required = false;      // handshake fails without one
+  std::optional<std::uint16_t> plaintext_port;  // same host accepts cleartext DICOM here
+  std::vector<TlsProfileVerdict> profiles;
+  std::uint32_t handshakes = 0;  // how many connections the audit made
+};
+
+// ---- access (issue 6; levels auth and intrusive). Counts and statuses only: never an
+// identifier, name or object from the peer.
+enum class Permission { Untested, Allowed, Denied, Error };
+inline std::string_view permission_name(Permission p) {
+  switch (p) {
+    case Permission::Untested: return "untested";
+    case Permission::Allowed: return "allowed";
+    case Permission::Denied: return "denied";
+    case Permission::Error: return "error";
+  }
+  return "untested";
+}
+
+struct PermissionRecord {
+  Permission state = Permission::Untested;
+  std::optional<std::uint16_t> status;  // the DIMSE status that decided it
+  std::string evidence;                 // one line: what was sent and what came back
+};
+
+struct FindAccessRecord {
+  Permission state = Permission::Untested;  // Allowed: counts below are meaningful
+  std::optional<std::uint32_t> patient;     // pending responses counted (capped)
+  std::optional<std::uint32_t> study;
+  bool capped = false;                      // stopped with C-CANCEL at the cap
+  std::optional<std::uint16_t> status;
+  std::string evidence;
+};
+
+struct AccessRecord {
+  FindAccessRecord find;
+  PermissionRecord move;
+  PermissionRecord get;
+  PermissionRecord store;
+  std::optional<std::string> discovered_called_ae;  // vendor default AE title that worked
+  std::vector<std::string> store_cleanup;           // how to delete the test object we stored
+};
+
+// ---- web (issue 6): DICOMweb / vendor REST on HTTP(S) ports at level >= auth.
+struct WebEndpointRecord {
+  std::string url_path;        // e.g. /dicom-web/studies?limit=1
+  int http_status = 0;         // 0 = no HTTP answer
+  std::string auth;            // "none", "default:orthanc" (user name only, never password)
+  std::optional<std::uint32_t> count;  // items counted (never their content)
+};
+
+struct WebRecord {
+  bool https = false;
+  std::optional<std::string> server;    // Server header, printable
+  std::optional<std::string> product;   // "Orthanc 1.10.1", "dcm4chee-arc", ...
+  bool requires_auth = false;           // answered 401/403 without credentials
+  bool open = false;                    // answered data without credentials
+  std::optional<std::string> default_credentials_user;  // user name that worked
+  std::vector<WebEndpointRecord> endpoints;
+};
+
 struct FindingRef {
   std::string id;
   std::string severity;
@@ -120,6 +220,9 @@ struct ScanRecord {
   std::optional<ProductRecord> product;
   std::optional<EchoRecord> echo;
   std::optional<CalledAeCheckRecord> called_ae_check;
+  std::optional<TlsAuditRecord> tls_audit;
+  std::optional<AccessRecord> access;
+  std::optional<WebRecord> web;
   std::vector<FindingRef> findings;
   std::uint64_t duration_ms = 0;
   // Not reported: how long the first TCP connect took, for the engine's adaptive back-off.

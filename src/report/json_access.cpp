@@ -1,0 +1,34 @@
+#include "report/json_parts.hpp"
+
+namespace dicomsec::report {
+
+namespace {
+
+nlohmann::json permission_json(const scan::PermissionRecord& p) {
+  using nlohmann::json;
+  return {{"state", scan::permission_name(p.state)},
+          {"status", p.status ? json(*p.status) : json(nullptr)},
+          {"evidence", p.evidence}};
+}
+
+}  // namespace
+
+nlohmann::json access_json(const scan::AccessRecord& a) {
+  using nlohmann::json;
+  auto count = [](const std::optional<std::uint32_t>& n) { return n ? json(*n) : json(nullptr); };
+  return {{"find",
+           {{"state", scan::permission_name(a.find.state)},
+            {"patient", count(a.find.patient)},
+            {"study", count(a.find.study)},
+            {"capped", a.find.capped},
+            {"status", a.find.status ? json(*a.find.status) : json(nullptr)},
+            {"evidence", a.find.evidence}}},
+          {"move", permission_json(a.move)},
+          {"get", permission_json(a.get)},
+          {"store", permission_json(a.store)},
+          {"discovered_called_ae",
+           a.discovered_called_ae ? json(*a.discovered_called_ae) : json(nullptr)},
+          {"store_cleanup", a.store_cleanup}};
+}
+
+}  // namespace dicomsec::report
