@@ -1,12 +1,15 @@
 #include "app/output.hpp"
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <cerrno>
 #include <cstring>
+#include <iostream>
 #include <stdexcept>
 
 #include "core/bytes.hpp"
+#include "core/version.hpp"
 #include "dul/pdu.hpp"
 #include "report/json.hpp"
 
@@ -16,40 +19,73 @@ namespace {
 
 constexpr std::size_t kMaxSummaryRows = 40;
 
-class JsonlSink final : public RecordSink {
- public:
-  explicit JsonlSink(const std::string& path) {
-    if (path.empty() || path == "-") {
-      out_ = stdout;
-    } else {
-      out_ = std::fopen(path.c_str(), "w");
-      if (!out_)
-        throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
-      owned_ = true;
-    }
-  }
-  ~JsonlSink() override { close(); }
-  void write(const scan::ScanRecord& record) override {
-    const auto line = report::to_json(record).dump() + "\n";
-    std::fwrite(line.data(), 1, line.size(), out_);
-    std::fflush(out_);
-  }
-  void close() override {
-    if (!out_) return;
-    std::fflush(out_);
-    if (owned_) std::fclose(out_);
-    out_ = nullptr;
-  }
-
- private:
-  std::FILE* out_ = nullptr;
-  bool owned_ = false;
-};
+// A shell-like rendering of one argument: quoted only when it needs to be.
+std::string shell_quote(const std::string& arg) {
+  if (!arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789-_./:=,@+%[]") == std::string::npos)
+    return arg;
+  std::string out = "'";
+  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
 
 }  // namespace
 
-std::unique_ptr<RecordSink> open_sink(const std::string& path) {
-  return std::make_unique<JsonlSink>(path);
+RecordSink::RecordSink(const std::string& path, report::Format format) : out_(&std::cout) {
+  if (!path.empty() && path != "-") {
+    file_.open(path, std::ios::binary | std::ios::trunc);
+    if (!file_)
+      throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+    out_ = &file_;
+  }
+  sink_ = report::make_sink(format, *out_);
+}
+
+RecordSink::~RecordSink() {
+  try {
+    close();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw
+  }
+}
+
+void RecordSink::begin(const report::ScanMeta& meta) {
+  meta_ = meta;
+  sink_->begin(meta);
+}
+
+void RecordSink::write(const scan::ScanRecord& record) { sink_->write(report::to_json(record)); }
+
+void RecordSink::close(const report::ScanMeta& meta) {
+  if (closed_) return;
+  closed_ = true;
+  sink_->end(meta);
+  out_->flush();
+  if (file_.is_open()) file_.close();
+}
+
+std::unique_ptr<RecordSink> open_sink(const std::string& path, report::Format format) {
+  return std::make_unique<RecordSink>(path, format);
+}
+
+std::string utc_now() {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
+                     fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+}
+
+report::ScanMeta start_meta(std::string command) {
+  report::ScanMeta meta;
+  meta.command = std::move(command);
+  meta.version = kVersion;
+  meta.started = utc_now();
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::string arg;
+  for (std::size_t n = 0; std::getline(in, arg, '\0'); ++n) {
+    // argv[0] as its base name: the path the binary was run from says nothing about the scan.
+    if (n == 0) arg = arg.substr(arg.rfind('/') == std::string::npos ? 0 : arg.rfind('/') + 1);
+    if (!meta.arguments.empty()) meta.arguments += ' ';
+    meta.arguments += shell_quote(arg);
+  }
+  return meta;
 }
 
 void Summary::add(const scan::ScanRecord& r) {
