@@ -3,6 +3,9 @@
 // access checks and DICOMweb probe when the record has them.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "findings/catalogue.hpp"
 #include "report/html.hpp"
 
@@ -84,6 +87,13 @@ void association_part(std::string& out, const json& r) {
   out += "</dl>\n</div>\n";
 }
 
+// "T1040,T1557" -> "T1040, T1557", so a long list can wrap.
+std::string spaced(std::string_view list) {
+  std::string out;
+  for (char c : list) out += c == ',' ? std::string(", ") : std::string(1, c);
+  return out;
+}
+
 void findings_part(std::string& out, const json& r) {
   const auto* f = at(r, "/findings");
   if (!f || !f->is_array() || f->empty()) {
@@ -92,7 +102,14 @@ void findings_part(std::string& out, const json& r) {
   }
   out += "<table class=\"grid findings\">\n<thead><tr><th>Severity</th><th>Finding</th>"
          "<th>Evidence</th><th>Remediation</th><th>Checklist</th></tr></thead>\n<tbody>\n";
-  for (const auto& finding : *f) {
+  // Worst first; the record's order among equals.
+  std::vector<const json*> sorted;
+  for (const auto& finding : *f) sorted.push_back(&finding);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const json* a, const json* b) {
+    return severity_rank(text(*a, "/severity")) > severity_rank(text(*b, "/severity"));
+  });
+  for (const auto* entry : sorted) {
+    const auto& finding = *entry;
     const auto id = text(finding, "/id");
     const auto severity = text(finding, "/severity");
     const auto* def = findings::find(id);
@@ -104,7 +121,7 @@ void findings_part(std::string& out, const json& r) {
         def ? "<div>" + esc(def->title) + "</div>" : "", esc(text(finding, "/evidence")),
         def ? esc(def->remediation) : "", def ? esc(def->checklist) : "",
         def && !def->attack.empty()
-            ? "<div class=\"attack\">ATT&amp;CK " + esc(def->attack) + "</div>"
+            ? "<div class=\"attack\">ATT&amp;CK " + esc(spaced(def->attack)) + "</div>"
             : "");
   }
   out += "</tbody>\n</table>\n";
@@ -125,7 +142,7 @@ void tls_part(std::string& out, const json& r) {
   if (!versions.empty()) out += "<dt>Versions</dt><dd>" + versions + "</dd>\n";
   if (const auto* c = at(*t, "/ciphers"); c && c->is_object())
     for (const auto& [version, list] : c->items())
-      item(out, "Suites " + esc(version), joined(list, "", " · "), "mono small");
+      item(out, "Suites " + esc(version), joined(json{{"l", list}}, "/l", " · "), "mono small");
   item(out, "Server chooses suite", yes_no(*t, "/server_preference"));
   item(out, "Groups", joined(*t, "/groups"));
   if (at(*t, "/cert")) {
@@ -168,6 +185,12 @@ void tls_part(std::string& out, const json& r) {
   out += "</div>\n";
 }
 
+// DIMSE statuses read best in hex, as PS3.7 Annex C lists them (0xA801).
+std::string dimse_status(const json& r, std::string_view pointer) {
+  const auto* v = at(r, pointer);
+  return v && v->is_number_unsigned() ? fmt::format("0x{:04X}", v->get<unsigned>()) : text(r, pointer);
+}
+
 void access_part(std::string& out, const json& r) {
   const auto* a = at(r, "/access");
   if (!a) return;
@@ -191,7 +214,7 @@ void access_part(std::string& out, const json& r) {
                                           : op == std::string_view("get")  ? "GET"
                                                                            : "STORE"),
         state == "allowed" ? "bad" : state == "denied" ? "ok" : "muted", esc(result),
-        esc(text(*a, base + "/status")), esc(text(*a, base + "/evidence")));
+        esc(dimse_status(*a, base + "/status")), esc(text(*a, base + "/evidence")));
   }
   out += "</tbody>\n</table>\n<dl>\n";
   item(out, "Default called AE that worked", text(*a, "/discovered_called_ae"), "bad");
