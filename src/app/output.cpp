@@ -107,6 +107,11 @@ void Summary::add(const scan::ScanRecord& r) {
     row.association = fmt::format(
         "rejected: {}", dul::reject_reason_name(r.association->reject->source,
                                                 r.association->reject->reason));
+  row.tls = r.tls || r.tls_audit ? "yes" : "no";
+  std::optional<findings::Severity> worst;
+  for (const auto& f : r.findings)
+    if (auto sev = findings::parse_severity(f.severity); sev && (!worst || *sev > *worst)) worst = sev;
+  row.worst = worst ? std::string(findings::severity_name(*worst)) : "-";
   for (const auto& f : r.findings) {
     if (f.id == "DICOM-EXPOSED") continue;
     if (!row.findings.empty()) row.findings += ", ";
@@ -124,15 +129,24 @@ void Summary::print(std::FILE* out, const scan::EngineStats& stats, std::uint64_
     fmt::print(out, "dicomsec: slowed down {} times (SYN retransmits; window went down to {})\n",
                stats.backoffs, stats.min_window);
   if (rows_.empty()) return;
-  fmt::print(out, "\n{:<24} {:<16} {:<36} {}\n", "SERVICE", "PRODUCT", "ASSOCIATION", "FINDINGS");
+  // On a terminal the worst severity is coloured (ANSI SGR), padded before colouring.
+  auto paint = [tty](const std::string& severity, std::string cell) {
+    if (!tty) return cell;
+    const char* sgr = severity == "critical" ? "1;31" : severity == "high" ? "31"
+                    : severity == "medium"   ? "33"   : severity == "low"  ? "34" : "2";
+    return fmt::format("\033[{}m{}\033[0m", sgr, cell);
+  };
+  fmt::print(out, "\n{:<24} {:<16} {:<4} {:<32} {:<9} {}\n", "SERVICE", "PRODUCT", "TLS",
+             "ASSOCIATION", "WORST", "FINDINGS");
   for (const auto& r : rows_)
-    fmt::print(out, "{:<24} {:<16} {:<36} {}\n", r.where, r.product, r.association,
-               r.findings.empty() ? "-" : r.findings);
+    fmt::print(out, "{:<24} {:<16} {:<4} {:<32} {} {}\n", r.where, r.product, r.tls, r.association,
+               paint(r.worst, fmt::format("{:<9}", r.worst)), r.findings.empty() ? "-" : r.findings);
   if (more_rows_ > 0) fmt::print(out, "... and {} more DICOM services in the records\n", more_rows_);
   std::string counts;
   for (auto s : {"critical", "high", "medium", "low", "info"})
     if (auto it = by_severity_.find(s); it != by_severity_.end())
-      counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", it->second, s);
+      counts += fmt::format("{}{}", counts.empty() ? "" : ", ",
+                            paint(s, fmt::format("{} {}", it->second, s)));
   fmt::print(out, "\nfindings: {}  (dicomsec findings explains each id)\n", counts.empty() ? "none" : counts);
 }
 

@@ -59,7 +59,7 @@ class Summary {
 
  private:
   struct Row {
-    std::string where, product, association;
+    std::string where, product, tls, association, worst;
     std::string findings;
   };
   std::vector<Row> rows_;
