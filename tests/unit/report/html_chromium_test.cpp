@@ -58,16 +58,20 @@ class HtmlInChromium : public ::testing::Test {
     if (!browser_) GTEST_SKIP() << "chromium is not installed (scripts/deps.sh installs it)";
     dir_ = fs::absolute("html_chromium");
     fs::create_directories(dir_);
-    page_ = dir_ / "report.html";
+    // Each test its own page and browser profile: ctest -j runs them at the same time, and
+    // two Chromiums cannot share a profile.
+    name_ = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    page_ = dir_ / ("report-" + name_ + ".html");
     std::ofstream(page_, std::ios::binary)
         << testing::render(Format::Html, testing::fixture_records(), testing::fixture_meta());
   }
   // The browser command for `action` on the page, bounded in time; its stderr goes to a log.
   std::string fmt_command(const std::string& action) const {
-    return "timeout 120 " + std::string(browser_) + " " + browser_flags(dir_ / "profile") + " " +
-           action + " 'file://" + page_.string() + "' 2>>'" + (dir_ / "chromium.log").string() + "'";
+    return "timeout 120 " + std::string(browser_) + " " + browser_flags(dir_ / ("profile-" + name_)) + " " +
+           action + " 'file://" + page_.string() + "' 2>>'" + (dir_ / ("chromium-" + name_ + ".log")).string() + "'";
   }
   const char* browser_ = nullptr;
+  std::string name_;
   fs::path dir_, page_;
 };
 
