@@ -121,7 +121,9 @@ Overview overview(const std::vector<json>& records) {
       o.tls_profile_ok += ok ? 1 : 0;
     }
     char port[8];
-    std::snprintf(port, sizeof port, "%05u", static_cast<unsigned>(r.value("port", 0)));
+    const auto* p = at(r, "/port");
+    std::snprintf(port, sizeof port, "%05u",
+                  p && p->is_number_unsigned() ? p->get<unsigned>() % 100000U : 0U);
     open.emplace_back(address_key(ip) + "|" + port, &r);
   }
   o.hosts = hosts.size();

@@ -152,12 +152,15 @@ class SarifSink final : public Sink {
     if (id.empty()) return;
     const auto severity = str(finding, "severity");
     const auto ip = str(record, "ip");
-    const auto port = record.value("port", 0);
+    // Records from a store may be older or damaged: read nothing with a type assumed.
+    const auto port = record.contains("port") && record["port"].is_number_unsigned()
+                          ? record["port"].get<unsigned>()
+                          : 0U;
     const auto host = (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" +
                       std::to_string(port);
     std::string scheme = "dicom";
     if (record.contains("web") && record["web"].is_object())
-      scheme = record["web"].value("https", false) ? "https" : "http";
+      scheme = record["web"].contains("https") && record["web"]["https"] == true ? "https" : "http";
     const auto index = rule_for(id, severity);
     const auto* def = findings::find(id);
     std::string text = def ? std::string(def->title) : id;
