@@ -1,7 +1,6 @@
 #include "report/fields.hpp"
 
 #include <array>
-#include <optional>
 
 namespace dicomsec::report {
 
@@ -139,12 +138,22 @@ constexpr std::array kExclusions{
     Exclusion{"/findings/*/severity", "worst_severity; per finding in JSONL/SARIF"},
 };
 
-std::optional<json> at(const json& record, std::string_view pointer) {
-  const json::json_pointer p{std::string(pointer)};
-  if (!record.contains(p)) return std::nullopt;
-  const auto& v = record.at(p);
-  if (v.is_null()) return std::nullopt;
-  return v;
+// The value of `field` in `record`, or nullptr when absent or null. The table's pointers are
+// parsed once: a CSV of many records asks for every field of every record.
+const json* at(const json& record, const Field& field) {
+  static const std::vector<json::json_pointer> parsed = [] {
+    std::vector<json::json_pointer> v;
+    for (const auto& f : kFields) v.emplace_back(std::string(f.pointer));
+    return v;
+  }();
+  const auto index = static_cast<std::size_t>(&field - kFields.data());
+  const auto lookup = [&](const json::json_pointer& p) -> const json* {
+    if (!record.is_object() || !record.contains(p)) return nullptr;
+    const auto& v = record.at(p);
+    return v.is_null() ? nullptr : &v;
+  };
+  if (&field >= kFields.data() && index < kFields.size()) return lookup(parsed[index]);
+  return lookup(json::json_pointer(std::string(field.pointer)));
 }
 
 std::string scalar_text(const json& v) {
@@ -188,7 +197,7 @@ std::vector<std::string> covered_patterns(const Field& f) {
 }
 
 std::string cell(const Field& f, const json& record) {
-  const auto v = at(record, f.pointer);
+  const auto* v = at(record, f);
   if (!v) return "";
   std::string out;
   switch (f.kind) {

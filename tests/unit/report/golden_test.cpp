@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -27,13 +28,15 @@ void check_golden(const std::string& name, const std::string& actual) {
     std::ofstream(path, std::ios::binary) << actual;
     GTEST_SKIP() << "wrote " << path;
   }
-  // Keep what we made next to the build, for a diff when it does not match.
-  std::ofstream(name, std::ios::binary) << actual;
+  // Keep what we made in the build tree, for a diff when it does not match.
+  const auto actual_dir = std::filesystem::path(DICOMSEC_TEST_OUTPUT_DIR) / "golden-actual";
+  std::filesystem::create_directories(actual_dir);
+  std::ofstream(actual_dir / name, std::ios::binary) << actual;
   ASSERT_TRUE(std::ifstream(path).good()) << path << " is missing: run with DICOMSEC_UPDATE_GOLDEN=1";
   const auto expected = read_file(path);
-  EXPECT_TRUE(expected == actual) << name << " differs from " << path << "; the output is in "
-                                  << "the test's working directory (diff them; DICOMSEC_UPDATE_GOLDEN=1 "
-                                  << "accepts it)";
+  EXPECT_TRUE(expected == actual) << name << " differs from " << path << "; the output is "
+                                  << (actual_dir / name).string()
+                                  << " (diff them; DICOMSEC_UPDATE_GOLDEN=1 accepts it)";
 }
 
 struct Case {

@@ -1,7 +1,7 @@
 // Renders the HTML report of the fixture records in headless Chromium, checks the DOM the
 // browser built (summary, charts, checklist rows, one section per open service, no script
-// element from hostile text) and saves a screenshot (report_screenshot.png in the test's
-// working directory) for a person to look at. Skipped only when chromium is not installed.
+// element from hostile text) and saves a screenshot (html_chromium/report_screenshot.png in
+// the build directory of tests/unit/report) for a person to look at. Skipped only when chromium is not installed.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -56,7 +56,7 @@ class HtmlInChromium : public ::testing::Test {
   void SetUp() override {
     browser_ = chromium();
     if (!browser_) GTEST_SKIP() << "chromium is not installed (scripts/deps.sh installs it)";
-    dir_ = fs::absolute("html_chromium");
+    dir_ = fs::path(DICOMSEC_TEST_OUTPUT_DIR) / "html_chromium";
     fs::create_directories(dir_);
     // Each test its own page and browser profile: ctest -j runs them at the same time, and
     // two Chromiums cannot share a profile.
