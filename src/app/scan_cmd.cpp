@@ -139,8 +139,8 @@ std::vector<scan::AddressRange> expand_excludes(const ScanOptions& o) {
 int run_scan(const ScanOptions& o) {
   if (o.level != "safe")
     throw UsageError(fmt::format("--level {}: only 'safe' is implemented in this version", o.level));
-  if (o.format != "jsonl")
-    throw UsageError(fmt::format("--format {}: only 'jsonl' is implemented in this version", o.format));
+  const auto format = report::parse_format(o.format);
+  if (!format) throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", o.format));
   check_ae(o.calling_ae, "--calling-ae");
   check_ae(o.called_ae, "--called-ae");
   std::optional<findings::Severity> fail_on;
@@ -165,7 +165,10 @@ int run_scan(const ScanOptions& o) {
   const std::uint64_t seed = o.seed ? *o.seed : std::random_device{}();
   scan::PairIterator pairs(*set, seed, *shard);
 
-  auto sink = open_sink(o.output);  // throws std::runtime_error -> exit 3
+  auto meta = start_meta("scan");
+  meta.pairs_total = pairs.size();
+  auto sink = open_sink(o.output, *format);  // throws std::runtime_error -> exit 3
+  sink->begin(meta);
   const bool show_progress = !o.quiet && !o.no_progress && (o.progress || isatty(STDERR_FILENO));
 
   probes::DicomProbeOptions popt;
@@ -208,7 +211,10 @@ int run_scan(const ScanOptions& o) {
         summary.add(rec);
       },
       show_progress ? progress_printer(pairs.size(), started) : scan::ProgressFn{});
-  sink->close();
+  meta.finished = utc_now();
+  meta.pairs_done = stats.done;
+  meta.interrupted = engine.interrupted();
+  sink->close(meta);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   if (!o.quiet) summary.print(stderr, stats, pairs.size(), secs, isatty(STDERR_FILENO) != 0);
@@ -273,8 +279,10 @@ Runner setup_scan(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--shard", o->shard, "Scan only shard K of N (K/N); needs --seed")->capture_default_str();
   app.add_option("--seed", o->seed, "Seed of the target permutation (same for every shard)");
-  app.add_option("-o,--output", o->output, "Write records to FILE instead of stdout");
-  app.add_option("--format", o->format, "Record format")
+  app.add_option("-o,--output", o->output, "Write the report to FILE instead of stdout");
+  app.add_option("--format", o->format,
+                 "jsonl and csv: a row per host:port, written as it is probed;\n"
+                 "sarif: SARIF 2.1.0 for code-scanning dashboards; html: one-page report")
       ->check(CLI::IsMember({"jsonl", "csv", "sarif", "html"}))
       ->capture_default_str();
   app.add_option("--fail-on", o->fail_on, "Exit 1 when a finding is at or above: info|low|medium|high|critical");
