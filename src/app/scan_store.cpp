@@ -1,0 +1,96 @@
+#include "app/scan_store.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <ctime>
+
+#include "report/json.hpp"
+
+namespace dicomsec::app {
+
+ScanHistory::ScanHistory(store::Store& store, store::ScanId id, std::function<void()> on_error)
+    : store_(store), id_(id), on_error_(std::move(on_error)), thread_([this] { flusher(); }) {}
+
+ScanHistory::~ScanHistory() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void ScanHistory::attach(scan::PairIterator& pairs, store::PositionSet done) {
+  auto skip = std::make_shared<const store::PositionSet>(std::move(done));
+  if (!skip->empty()) pairs.set_skip([skip](std::uint64_t p) { return skip->contains(p); });
+  pairs.set_on_next([this](const scan::Pair& pair, std::uint64_t position) {
+    std::lock_guard lock(mu_);
+    in_flight_.emplace(pair, position);
+  });
+}
+
+std::optional<std::uint64_t> ScanHistory::take_position(const scan::Pair& pair) {
+  const auto it = in_flight_.find(pair);
+  if (it == in_flight_.end()) return std::nullopt;
+  const auto p = it->second;
+  in_flight_.erase(it);
+  return p;
+}
+
+void ScanHistory::done_without_record(const scan::Address& address, std::uint16_t port) {
+  std::lock_guard lock(mu_);
+  if (const auto p = take_position({address, port})) done_.insert(*p);
+}
+
+void ScanHistory::add(const scan::ScanRecord& record) {
+  auto j = report::to_json(record);
+  std::lock_guard lock(mu_);
+  if (const auto a = scan::Address::parse(record.ip))
+    if (const auto p = take_position({*a, record.port})) done_.insert(*p);
+  records_.push_back(std::move(j));
+  if (records_.size() >= kBatchRecords) flush_locked();
+}
+
+void ScanHistory::flush_locked() {
+  if (error_ || (records_.empty() && done_.empty())) return;
+  try {
+    store_.append(id_, records_, done_);
+    records_.clear();
+    done_.clear();
+  } catch (const std::exception& e) {
+    error_ = e.what();
+    if (on_error_) on_error_();
+  }
+}
+
+void ScanHistory::flusher() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    wake_.wait_for(lock, kBatchInterval);
+    flush_locked();
+  }
+}
+
+void ScanHistory::finish(const report::ScanMeta& meta) {
+  std::lock_guard lock(mu_);
+  flush_locked();
+  if (error_) throw store::StoreError(*error_);
+  auto m = meta;
+  m.pairs_done = store_.done_positions(id_).count();  // this run's and earlier runs'
+  store_.finish(id_, m);
+}
+
+std::optional<std::string> ScanHistory::error() const {
+  std::lock_guard lock(mu_);
+  return error_;
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", tm);
+}
+
+}  // namespace dicomsec::app
