@@ -298,7 +298,7 @@ int run_scan(ScanOptions o) {
     meta.finished = utc_now();
     meta.interrupted = engine.interrupted() || history->error().has_value();
     history->finish(meta);  // throws the batch's StoreError, if any -> exit 3
-    if (!o.quiet)
+    if (!o.quiet || meta.interrupted)
       std::fprintf(stderr, "dicomsec: stored as scan %s in %s%s\n", meta.scan_id.c_str(), o.db.c_str(),
                    meta.interrupted ? fmt::format(" (resume: dicomsec scan --db {} --resume {})",
                                                   o.db, meta.scan_id).c_str()
