@@ -49,7 +49,7 @@ int run_diff(const DiffOptions& o) {
     if (!fail_on)
       throw UsageError(fmt::format("--fail-on {}: use info, low, medium, high or critical", o.fail_on));
   }
-  auto db = store::open_store(o.db);
+  auto db = store::open_store(o.db, /*create=*/false);
   const auto a = *db->scan(store::resolve_scan(*db, o.a));
   const auto b = *db->scan(store::resolve_scan(*db, o.b));
   const auto d = store::diff(db->services(a.id), db->services(b.id));

@@ -39,7 +39,7 @@ void print_scans(store::Store& db, std::FILE* out) {
 int run_report(const ReportOptions& o) {
   const auto format = report::parse_format(o.format);
   if (!format) throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", o.format));
-  auto db = store::open_store(o.db);
+  auto db = store::open_store(o.db, /*create=*/false);
   if (o.list) {
     print_scans(*db, stdout);
     return kExitOk;
@@ -88,7 +88,7 @@ Runner setup_scans(CLI::App& app) {
   app.description("List the scans stored in a --db file: id, state, times, progress, command.");
   app.add_option("--db", *db_path, "The SQLite file the scans were stored in")->required();
   return [db_path] {
-    auto db = store::open_store(*db_path);
+    auto db = store::open_store(*db_path, /*create=*/false);
     print_scans(*db, stdout);
     return kExitOk;
   };

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <filesystem>
 #include <map>
 #include <string_view>
 #include <utility>
@@ -178,9 +179,10 @@ std::string text_or_empty(const json& j, const char* key) {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::string path, int schema_version) : path_(std::move(path)) {
+  SqliteStore(std::string path, int schema_version, bool create) : path_(std::move(path)) {
     const int rc = sqlite3_open_v2(path_.c_str(), &db_,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                                   SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
+                                       SQLITE_OPEN_FULLMUTEX,
                                    nullptr);
     if (rc != SQLITE_OK) {
       const std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
@@ -456,10 +458,12 @@ class SqliteStore final : public Store {
 
 }  // namespace
 
-std::unique_ptr<Store> open_sqlite(const std::string& path, int schema_version) {
+std::unique_ptr<Store> open_sqlite(const std::string& path, int schema_version, bool create) {
   if (schema_version < 1 || schema_version > kSqliteSchemaVersion)
     throw StoreError(fmt::format("schema version {} is not one this build can write", schema_version));
-  return std::make_unique<SqliteStore>(path, schema_version);
+  if (!create && !std::filesystem::exists(path))
+    throw StoreError(fmt::format("{}: no such file (scans are stored with 'dicomsec scan --db')", path));
+  return std::make_unique<SqliteStore>(path, schema_version, create);
 }
 
 }  // namespace dicomsec::store

@@ -103,9 +103,9 @@ class Store {
 
 // "postgresql://..." or "postgres://...": refused (not built in this version, StoreError
 // with that message; the scan command maps it to a usage error). Anything else is a SQLite
-// file path, created if missing.
+// file path, created if missing when `create` (scan), an error otherwise (report, diff).
 bool is_postgres_url(const std::string& location);
-std::unique_ptr<Store> open_store(const std::string& location);
+std::unique_ptr<Store> open_store(const std::string& location, bool create = true);
 
 // "12", or "latest" (newest scan). Throws StoreError when there is no such scan.
 ScanId resolve_scan(Store& store, const std::string& spec);

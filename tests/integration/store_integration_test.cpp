@@ -325,7 +325,11 @@ TEST_F(StoreTest, BadDatabasesAndArgumentsGiveClearExitCodes) {
   EXPECT_EQ(run("pg", {"scan", "127.0.0.1", "-p", port("CLOSED_PORT"), "--db", "postgresql://localhost/x"}), 2);
   EXPECT_NE(slurp(path("pg.err")).find("not built"), std::string::npos);
   EXPECT_EQ(run("nodb", {"scan", "--resume"}), 2);
-  EXPECT_EQ(run("empty", {"report", "--db", db_}), 3);  // no scans yet
+  EXPECT_EQ(run("missing", {"report", "--db", db_}), 3);
+  EXPECT_NE(slurp(path("missing.err")).find("no such file"), std::string::npos);
+  EXPECT_EQ(run("create", {"scan", "127.0.0.1", "-p", port("CLOSED_PORT"), "--db", db_, "-q"}), 0);
+  EXPECT_EQ(run("nothing", {"report", "--db", db_, "--scan", "latest"}), 0);  // a scan without records
+  EXPECT_EQ(slurp(path("nothing.out")), "");
   EXPECT_EQ(run("noscan", {"report", "--db", db_, "--scan", "7"}), 3);
 }
 

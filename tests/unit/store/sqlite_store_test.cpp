@@ -212,6 +212,8 @@ TEST_F(SqliteStoreTest, OtherProgramsDatabaseIsRefused) {
 TEST_F(SqliteStoreTest, UnreadablePathIsRefused) {
   EXPECT_THROW(open_sqlite(dir_ + "/no/such/dir/scans.db"), StoreError);
   EXPECT_THROW(open_store("postgresql://localhost/dicomsec"), StoreError);
+  EXPECT_THROW(open_store(dir_ + "/missing.db", /*create=*/false), StoreError);
+  EXPECT_FALSE(fs::exists(dir_ + "/missing.db")) << "report/diff never create a database";
 }
 
 TEST_F(SqliteStoreTest, LockedDatabaseIsAClearErrorAfterTheBusyTimeout) {
