@@ -45,21 +45,37 @@ void ScanHistory::done_without_record(const scan::Address& address, std::uint16_
 
 void ScanHistory::add(const scan::ScanRecord& record) {
   auto j = report::to_json(record);
-  std::lock_guard lock(mu_);
-  if (const auto a = scan::Address::parse(record.ip))
-    if (const auto p = take_position({*a, record.port})) done_.insert(*p);
-  records_.push_back(std::move(j));
-  if (records_.size() >= kBatchRecords) flush_locked();
+  std::size_t pending = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (const auto a = scan::Address::parse(record.ip))
+      if (const auto p = take_position({*a, record.port})) done_.insert(*p);
+    records_.push_back(std::move(j));
+    pending = records_.size();
+  }
+  if (pending == kBatchRecords) wake_.notify_one();
+  // The disk cannot keep up: the scan waits for it rather than piling records up in memory.
+  if (pending >= 8 * kBatchRecords) flush();
 }
 
-void ScanHistory::flush_locked() {
-  if (error_ || (records_.empty() && done_.empty())) return;
+void ScanHistory::flush() {
+  std::lock_guard write(write_mu_);
+  std::vector<nlohmann::json> records;
+  store::PositionSet done;
+  {
+    std::lock_guard lock(mu_);
+    if (error_) return;
+    records.swap(records_);
+    std::swap(done, done_);
+  }
+  if (records.empty() && done.empty()) return;
   try {
-    store_.append(id_, records_, done_);
-    records_.clear();
-    done_.clear();
+    store_.append(id_, records, done);
   } catch (const std::exception& e) {
-    error_ = e.what();
+    {
+      std::lock_guard lock(mu_);
+      error_ = e.what();
+    }
     if (on_error_) on_error_();
   }
 }
@@ -67,15 +83,17 @@ void ScanHistory::flush_locked() {
 void ScanHistory::flusher() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    wake_.wait_for(lock, kBatchInterval);
-    flush_locked();
+    wake_.wait_for(lock, kBatchInterval, [this] { return stopping_ || records_.size() >= kBatchRecords; });
+    lock.unlock();
+    flush();
+    lock.lock();
   }
 }
 
 void ScanHistory::finish(const report::ScanMeta& meta) {
-  std::lock_guard lock(mu_);
-  flush_locked();
-  if (error_) throw store::StoreError(*error_);
+  flush();
+  std::lock_guard write(write_mu_);
+  if (auto e = error()) throw store::StoreError(*e);
   auto m = meta;
   m.pairs_done = store_.done_positions(id_).count();  // this run's and earlier runs'
   store_.finish(id_, m);

@@ -1,5 +1,6 @@
 // `dicomsec scan --db`: records go to the store as they arrive, in batches (one transaction
-// each, at 256 records or every 200 ms, and at the end or on Ctrl-C), together with the
+// each, at 256 records or every 200 ms, and at the end or on Ctrl-C; a background thread
+// writes them), together with the
 // permutation positions they complete, so a killed scan loses at most its last 200 ms and
 // `--resume` re-probes exactly the pairs without a committed result (docs/design.md §7).
 #pragma once
@@ -49,14 +50,17 @@ class ScanHistory {
   [[nodiscard]] std::optional<std::string> error() const;
 
  private:
-  std::optional<std::uint64_t> take_position(const scan::Pair& pair);
-  void flush_locked();
+  std::optional<std::uint64_t> take_position(const scan::Pair& pair);  // under mu_
+  // Writes what is pending. Takes write_mu_, then mu_ only to take the batch, so the scan's
+  // sink is not held up by the disk and batches reach the store in the order they formed.
+  void flush();
   void flusher();
 
   store::Store& store_;
   store::ScanId id_;
   std::function<void()> on_error_;
 
+  std::mutex write_mu_;  // one batch in the store at a time; taken before mu_
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::map<scan::Pair, std::uint64_t> in_flight_;  // pair -> permutation position
