@@ -38,8 +38,8 @@ void print_text(const store::Diff& d, const store::ScanInfo& a, const store::Sca
                     store::FindingChange::Kind::Open})
     for (const auto& f : d.findings)
       if (f.kind == kind)
-        fmt::print("  {:<8} {}:{}  {} ({}){}\n", store::kind_name(f.kind), f.ip, f.port, f.id, f.severity,
-                   f.service_gone ? "  [service gone]" : "");
+        fmt::print("  {:<8} {}:{}  {} ({}){}\n", store::kind_name(f.kind), f.ip, f.port, f.id,
+                   f.severity, f.service_gone ? "  [service gone]" : "");
 }
 
 int run_diff(const DiffOptions& o) {
@@ -47,7 +47,8 @@ int run_diff(const DiffOptions& o) {
   if (!o.fail_on.empty()) {
     fail_on = findings::parse_severity(o.fail_on);
     if (!fail_on)
-      throw UsageError(fmt::format("--fail-on {}: use info, low, medium, high or critical", o.fail_on));
+      throw UsageError(
+          fmt::format("--fail-on {}: use info, low, medium, high or critical", o.fail_on));
   }
   auto db = store::open_store(o.db, /*create=*/false);
   const auto a = *db->scan(store::resolve_scan(*db, o.a));
@@ -62,7 +63,8 @@ int run_diff(const DiffOptions& o) {
   if (fail_on)
     for (const auto& f : d.findings)
       if (f.kind == store::FindingChange::Kind::New)
-        if (auto s = findings::parse_severity(f.severity); s && *s >= *fail_on) return kExitFindings;
+        if (auto s = findings::parse_severity(f.severity); s && *s >= *fail_on)
+          return kExitFindings;
   return kExitOk;
 }
 
@@ -80,7 +82,8 @@ Runner setup_diff(CLI::App& app) {
   app.add_option("--format", o->format, "text, or jsonl (one change per line)")
       ->check(CLI::IsMember({"text", "jsonl"}))
       ->capture_default_str();
-  app.add_option("--fail-on", o->fail_on, "Exit 1 when a NEW finding is at or above: info|low|medium|high|critical");
+  app.add_option("--fail-on", o->fail_on,
+                 "Exit 1 when a NEW finding is at or above: info|low|medium|high|critical");
   return [o] { return run_diff(*o); };
 }
 

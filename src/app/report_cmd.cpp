@@ -31,14 +31,16 @@ void print_scans(store::Store& db, std::FILE* out) {
   fmt::print(out, "{:>5}  {:<11}  {:<20}  {:<20}  {:>15}  {:>7}  {}\n", "ID", "STATE", "STARTED",
              "FINISHED", "PAIRS DONE", "RECORDS", "COMMAND");
   for (const auto& s : scans)
-    fmt::print(out, "{:>5}  {:<11}  {:<20}  {:<20}  {:>15}  {:>7}  {}\n", s.id, store::state_name(s.state),
-               s.meta.started, s.meta.finished.empty() ? "-" : s.meta.finished,
-               fmt::format("{}/{}", s.meta.pairs_done, s.meta.pairs_total), s.records, s.meta.arguments);
+    fmt::print(
+        out, "{:>5}  {:<11}  {:<20}  {:<20}  {:>15}  {:>7}  {}\n", s.id, store::state_name(s.state),
+        s.meta.started, s.meta.finished.empty() ? "-" : s.meta.finished,
+        fmt::format("{}/{}", s.meta.pairs_done, s.meta.pairs_total), s.records, s.meta.arguments);
 }
 
 int run_report(const ReportOptions& o) {
   const auto format = report::parse_format(o.format);
-  if (!format) throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", o.format));
+  if (!format)
+    throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", o.format));
   auto db = store::open_store(o.db, /*create=*/false);
   if (o.list) {
     print_scans(*db, stdout);
@@ -59,10 +61,14 @@ int run_report(const ReportOptions& o) {
   for (const auto& r : records) sink->write(r);
   sink->end(info.meta);
   out.flush();
-  if (!out) throw std::runtime_error(fmt::format("writing {} failed", o.output.empty() ? "stdout" : o.output));
+  if (!out)
+    throw std::runtime_error(
+        fmt::format("writing {} failed", o.output.empty() ? "stdout" : o.output));
   if (info.state != store::ScanState::Finished)
-    std::fprintf(stderr, "dicomsec: scan %lld is %s: the report holds the %zu records stored so far\n",
-                 static_cast<long long>(id), std::string(store::state_name(info.state)).c_str(), records.size());
+    std::fprintf(stderr,
+                 "dicomsec: scan %lld is %s: the report holds the %zu records stored so far\n",
+                 static_cast<long long>(id), std::string(store::state_name(info.state)).c_str(),
+                 records.size());
   return kExitOk;
 }
 
@@ -74,7 +80,8 @@ Runner setup_report(CLI::App& app) {
       "Render a scan stored with 'scan --db' in any report format, exactly as the live scan\n"
       "would have written it.");
   app.add_option("--db", o->db, "The SQLite file the scans were stored in")->required();
-  app.add_option("--scan", o->scan, "Scan id (see 'dicomsec scans') or 'latest'")->capture_default_str();
+  app.add_option("--scan", o->scan, "Scan id (see 'dicomsec scans') or 'latest'")
+      ->capture_default_str();
   app.add_option("--format", o->format, "Report format")
       ->check(CLI::IsMember({"jsonl", "csv", "sarif", "html"}))
       ->capture_default_str();

@@ -83,7 +83,8 @@ void ScanHistory::flush() {
 void ScanHistory::flusher() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    wake_.wait_for(lock, kBatchInterval, [this] { return stopping_ || records_.size() >= kBatchRecords; });
+    wake_.wait_for(lock, kBatchInterval,
+                   [this] { return stopping_ || records_.size() >= kBatchRecords; });
     lock.unlock();
     flush();
     lock.lock();

@@ -32,18 +32,24 @@ void compare(const ServiceRow& a, const ServiceRow& b, std::vector<ServiceChange
 
 std::string_view kind_name(ServiceChange::Kind k) {
   switch (k) {
-    case ServiceChange::Kind::New: return "new";
-    case ServiceChange::Kind::Gone: return "gone";
-    case ServiceChange::Kind::Changed: return "changed";
+    case ServiceChange::Kind::New:
+      return "new";
+    case ServiceChange::Kind::Gone:
+      return "gone";
+    case ServiceChange::Kind::Changed:
+      return "changed";
   }
   return "changed";
 }
 
 std::string_view kind_name(FindingChange::Kind k) {
   switch (k) {
-    case FindingChange::Kind::New: return "new";
-    case FindingChange::Kind::Fixed: return "fixed";
-    case FindingChange::Kind::Open: return "open";
+    case FindingChange::Kind::New:
+      return "new";
+    case FindingChange::Kind::Fixed:
+      return "fixed";
+    case FindingChange::Kind::Open:
+      return "open";
   }
   return "open";
 }
@@ -77,7 +83,8 @@ Diff diff(const std::vector<ServiceRow>& a, const std::vector<ServiceRow>& b) {
     if (const auto it = fb.find(k); it != fb.end()) {
       d.findings.push_back({FindingChange::Kind::Open, ip, port, id, it->second, false});
     } else {
-      d.findings.push_back({FindingChange::Kind::Fixed, ip, port, id, sev, !kb.contains(Key{ip, port})});
+      d.findings.push_back(
+          {FindingChange::Kind::Fixed, ip, port, id, sev, !kb.contains(Key{ip, port})});
     }
   }
   for (const auto& [k, sev] : fb) {
@@ -90,7 +97,8 @@ Diff diff(const std::vector<ServiceRow>& a, const std::vector<ServiceRow>& b) {
 std::vector<nlohmann::json> to_json(const Diff& d) {
   std::vector<nlohmann::json> out;
   for (const auto& s : d.services) {
-    nlohmann::json j = {{"kind", "service"}, {"change", kind_name(s.kind)}, {"ip", s.ip}, {"port", s.port}};
+    nlohmann::json j = {
+        {"kind", "service"}, {"change", kind_name(s.kind)}, {"ip", s.ip}, {"port", s.port}};
     if (s.kind == ServiceChange::Kind::Changed) {
       auto& fields = j["fields"] = nlohmann::json::object();
       for (const auto& f : s.fields) fields[f.name] = {{"before", f.before}, {"after", f.after}};
@@ -98,8 +106,9 @@ std::vector<nlohmann::json> to_json(const Diff& d) {
     out.push_back(std::move(j));
   }
   for (const auto& f : d.findings) {
-    nlohmann::json j = {{"kind", "finding"}, {"change", kind_name(f.kind)}, {"ip", f.ip},
-                        {"port", f.port},    {"id", f.id},                  {"severity", f.severity}};
+    nlohmann::json j = {{"kind", "finding"}, {"change", kind_name(f.kind)},
+                        {"ip", f.ip},        {"port", f.port},
+                        {"id", f.id},        {"severity", f.severity}};
     if (f.kind == FindingChange::Kind::Fixed) j["service_gone"] = f.service_gone;
     out.push_back(std::move(j));
   }

@@ -5,10 +5,9 @@
 // on purpose as far as the scan can tell.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "store/store.hpp"
 

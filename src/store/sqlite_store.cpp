@@ -87,7 +87,8 @@ std::string explain(int code, const char* message) {
       return fmt::format("not a database or corrupt ({})", message);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      return fmt::format("locked by another process; waited {} s ({})", kBusyTimeoutMs / 1000, message);
+      return fmt::format("locked by another process; waited {} s ({})", kBusyTimeoutMs / 1000,
+                         message);
     case SQLITE_CANTOPEN:
       return fmt::format("cannot open ({})", message);
     case SQLITE_READONLY:
@@ -102,7 +103,8 @@ std::string explain(int code, const char* message) {
 class Statement {
  public:
   Statement(sqlite3* db, std::string_view sql, const std::string& path) : db_(db), path_(&path) {
-    const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
+    const int rc =
+        sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
     if (rc != SQLITE_OK) fail(rc);
   }
   ~Statement() { sqlite3_finalize(stmt_); }
@@ -143,7 +145,8 @@ class Statement {
   std::int64_t integer(int col) { return sqlite3_column_int64(stmt_, col); }
   std::string text(int col) {
     const auto* p = sqlite3_column_text(stmt_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
              : std::string();
   }
 
@@ -180,10 +183,9 @@ std::string text_or_empty(const json& j, const char* key) {
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, int schema_version, bool create) : path_(std::move(path)) {
-    const int rc = sqlite3_open_v2(path_.c_str(), &db_,
-                                   SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
-                                       SQLITE_OPEN_FULLMUTEX,
-                                   nullptr);
+    const int rc = sqlite3_open_v2(
+        path_.c_str(), &db_,
+        SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_FULLMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       const std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
       sqlite3_close(db_);
@@ -231,8 +233,9 @@ class SqliteStore final : public Store {
                   "INSERT INTO records (scan_id, ip, port, status, dicom, tls, association, "
                   "product, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   path_);
-    Statement fin(db_, "INSERT OR IGNORE INTO findings (record_id, finding_id, severity) VALUES (?, ?, ?)",
-                  path_);
+    Statement fin(
+        db_, "INSERT OR IGNORE INTO findings (record_id, finding_id, severity) VALUES (?, ?, ?)",
+        path_);
     for (const auto& r : records) {
       const std::string ip = text_or_empty(r, "ip");
       const auto port = r.value("port", 0);
@@ -245,7 +248,8 @@ class SqliteStore final : public Store {
         if (const auto v = text_or_empty(*p, "version"); !v.empty()) product += " " + v;
       }
       ins.bind(1, scan).bind(2, ip).bind(3, std::int64_t{port}).bind(4, text_or_empty(r, "status"));
-      ins.bind(5, std::int64_t{r.value("dicom", false)}).bind(6, std::int64_t{r.value("tls", false)});
+      ins.bind(5, std::int64_t{r.value("dicom", false)})
+          .bind(6, std::int64_t{r.value("tls", false)});
       ins.bind_opt(7, association).bind_opt(8, product).bind(9, r.dump());
       ins.run();
       const auto record_id = sqlite3_last_insert_rowid(db_);
@@ -278,7 +282,8 @@ class SqliteStore final : public Store {
                 "WHERE id = ?",
                 path_);
     s.bind(1, m.interrupted ? "interrupted" : "finished").bind_opt(2, m.finished);
-    s.bind(3, static_cast<std::int64_t>(m.pairs_total)).bind(4, static_cast<std::int64_t>(m.pairs_done));
+    s.bind(3, static_cast<std::int64_t>(m.pairs_total))
+        .bind(4, static_cast<std::int64_t>(m.pairs_done));
     s.bind(5, scan).run();
   }
 
@@ -314,18 +319,20 @@ class SqliteStore final : public Store {
     while (s.step()) {
       auto j = json::parse(s.text(0), nullptr, false);
       if (j.is_discarded() || !j.is_object())
-        throw StoreError(fmt::format("{}: scan {} has a record that is not JSON (corrupt file?)", path_, scan));
+        throw StoreError(
+            fmt::format("{}: scan {} has a record that is not JSON (corrupt file?)", path_, scan));
       out.push_back(std::move(j));
     }
     return out;
   }
 
   std::vector<ServiceRow> services(ScanId scan) override {
-    Statement s(db_,
-                "SELECT r.id, r.ip, r.port, r.status, r.dicom, r.tls, r.association, r.product, "
-                "f.finding_id, f.severity FROM records r LEFT JOIN findings f ON f.record_id = r.id "
-                "WHERE r.scan_id = ? ORDER BY r.ip, r.port, f.finding_id",
-                path_);
+    Statement s(
+        db_,
+        "SELECT r.id, r.ip, r.port, r.status, r.dicom, r.tls, r.association, r.product, "
+        "f.finding_id, f.severity FROM records r LEFT JOIN findings f ON f.record_id = r.id "
+        "WHERE r.scan_id = ? ORDER BY r.ip, r.port, f.finding_id",
+        path_);
     s.bind(1, scan);
     std::vector<ServiceRow> out;
     std::int64_t current = -1;
@@ -342,7 +349,8 @@ class SqliteStore final : public Store {
         row.product = s.text(7);
         out.push_back(std::move(row));
       }
-      if (auto id = s.text(8); !id.empty()) out.back().findings.push_back({std::move(id), s.text(9)});
+      if (auto id = s.text(8); !id.empty())
+        out.back().findings.push_back({std::move(id), s.text(9)});
     }
     return out;
   }
@@ -390,7 +398,8 @@ class SqliteStore final : public Store {
     const auto app = pragma("PRAGMA application_id");  // garbage files fail here: NOTADB
     const auto version = pragma("PRAGMA user_version");
     if (app != 0 && app != kApplicationId)
-      throw StoreError(fmt::format("{}: not a dicomsec database (application_id {:#x})", path_, app));
+      throw StoreError(
+          fmt::format("{}: not a dicomsec database (application_id {:#x})", path_, app));
     if (app == 0 && pragma("SELECT count(*) FROM sqlite_master") != 0)
       throw StoreError(fmt::format("{}: not a dicomsec database (it holds other tables)", path_));
     if (version > target_version)
@@ -415,7 +424,8 @@ class SqliteStore final : public Store {
     s.bind(1, scan);
     PositionSet out;
     while (s.step())
-      out.insert({static_cast<std::uint64_t>(s.integer(0)), static_cast<std::uint64_t>(s.integer(1))});
+      out.insert(
+          {static_cast<std::uint64_t>(s.integer(0)), static_cast<std::uint64_t>(s.integer(1))});
     return out;
   }
 
@@ -425,7 +435,10 @@ class SqliteStore final : public Store {
                 "pairs_done, options, (SELECT count(*) FROM records WHERE scan_id = scans.id) "
                 "FROM scans WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
                 path_);
-    if (only) s.bind(1, *only); else s.bind_null(1);
+    if (only)
+      s.bind(1, *only);
+    else
+      s.bind_null(1);
     std::vector<ScanInfo> out;
     while (s.step()) {
       ScanInfo i;
@@ -460,9 +473,11 @@ class SqliteStore final : public Store {
 
 std::unique_ptr<Store> open_sqlite(const std::string& path, int schema_version, bool create) {
   if (schema_version < 1 || schema_version > kSqliteSchemaVersion)
-    throw StoreError(fmt::format("schema version {} is not one this build can write", schema_version));
+    throw StoreError(
+        fmt::format("schema version {} is not one this build can write", schema_version));
   if (!create && !std::filesystem::exists(path))
-    throw StoreError(fmt::format("{}: no such file (scans are stored with 'dicomsec scan --db')", path));
+    throw StoreError(
+        fmt::format("{}: no such file (scans are stored with 'dicomsec scan --db')", path));
   return std::make_unique<SqliteStore>(path, schema_version, create);
 }
 

@@ -14,7 +14,7 @@ inline constexpr int kSqliteSchemaVersion = 2;
 
 // Opens (creating if missing) and migrates the file up to `schema_version` (tests pass a
 // lower one to make an old-format file). Throws StoreError with the path and the reason.
-std::unique_ptr<Store> open_sqlite(const std::string& path, int schema_version = kSqliteSchemaVersion,
-                                   bool create = true);
+std::unique_ptr<Store> open_sqlite(const std::string& path,
+                                   int schema_version = kSqliteSchemaVersion, bool create = true);
 
 }  // namespace dicomsec::store

@@ -11,9 +11,12 @@ namespace dicomsec::store {
 
 std::string_view state_name(ScanState s) {
   switch (s) {
-    case ScanState::Running: return "running";
-    case ScanState::Interrupted: return "interrupted";
-    case ScanState::Finished: return "finished";
+    case ScanState::Running:
+      return "running";
+    case ScanState::Interrupted:
+      return "interrupted";
+    case ScanState::Finished:
+      return "finished";
   }
   return "running";
 }
@@ -21,8 +24,9 @@ std::string_view state_name(ScanState s) {
 void PositionSet::insert(Interval in) {
   // Positions are < 2^62 (Permutation::kMaxSize): the +1s cannot overflow.
   // The first interval that overlaps or touches `in` (touching ones merge).
-  auto it = std::lower_bound(intervals_.begin(), intervals_.end(), in,
-                             [](const Interval& a, const Interval& b) { return a.last + 1 < b.first; });
+  auto it =
+      std::lower_bound(intervals_.begin(), intervals_.end(), in,
+                       [](const Interval& a, const Interval& b) { return a.last + 1 < b.first; });
   auto end = it;
   while (end != intervals_.end() && end->first <= in.last + 1) {
     in.first = std::min(in.first, end->first);
@@ -65,8 +69,10 @@ ScanId resolve_scan(Store& store, const std::string& spec) {
   const auto* end = spec.data() + spec.size();
   const auto [p, ec] = std::from_chars(spec.data(), end, id);
   if (ec != std::errc() || p != end || id <= 0)
-    throw StoreError(fmt::format("'{}' is not a scan id (a number, or 'latest'; see 'dicomsec scans')", spec));
-  if (!store.scan(id)) throw StoreError(fmt::format("no scan {} in the database (see 'dicomsec scans')", id));
+    throw StoreError(
+        fmt::format("'{}' is not a scan id (a number, or 'latest'; see 'dicomsec scans')", spec));
+  if (!store.scan(id))
+    throw StoreError(fmt::format("no scan {} in the database (see 'dicomsec scans')", id));
   return id;
 }
 

@@ -11,12 +11,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "report/sink.hpp"
 
@@ -36,8 +35,8 @@ std::string_view state_name(ScanState);
 struct ScanInfo {
   ScanId id = 0;
   ScanState state = ScanState::Running;
-  report::ScanMeta meta;    // meta.scan_id is the id as text
-  nlohmann::json options;   // what the command needs to resume (scan: targets, ports, seed...)
+  report::ScanMeta meta;   // meta.scan_id is the id as text
+  nlohmann::json options;  // what the command needs to resume (scan: targets, ports, seed...)
   std::uint64_t records = 0;
 };
 
@@ -92,12 +91,12 @@ class Store {
   // Marks an interrupted scan running again (resume).
   virtual void reopen(ScanId scan) = 0;
 
-  virtual std::vector<ScanInfo> list() = 0;                     // oldest first
+  virtual std::vector<ScanInfo> list() = 0;  // oldest first
   virtual std::optional<ScanInfo> scan(ScanId id) = 0;
-  virtual std::optional<ScanId> latest() = 0;                   // newest scan
-  virtual std::optional<ScanId> latest_unfinished() = 0;        // newest running/interrupted
-  virtual std::vector<nlohmann::json> records(ScanId scan) = 0; // in the order appended
-  virtual std::vector<ServiceRow> services(ScanId scan) = 0;    // sorted by ip, port
+  virtual std::optional<ScanId> latest() = 0;                    // newest scan
+  virtual std::optional<ScanId> latest_unfinished() = 0;         // newest running/interrupted
+  virtual std::vector<nlohmann::json> records(ScanId scan) = 0;  // in the order appended
+  virtual std::vector<ServiceRow> services(ScanId scan) = 0;     // sorted by ip, port
   virtual PositionSet done_positions(ScanId scan) = 0;
 };
 

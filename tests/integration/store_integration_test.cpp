@@ -90,7 +90,8 @@ Child spawn(const std::vector<std::string>& args, const std::string& out, const 
   sigemptyset(&none);
   sigemptyset(&defaults);
   for (int s : {SIGPIPE, SIGINT, SIGTERM, SIGCHLD}) sigaddset(&defaults, s);
-  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&at,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   posix_spawnattr_setpgroup(&at, 0);
   posix_spawnattr_setsigmask(&at, &none);
   posix_spawnattr_setsigdefault(&at, &defaults);
@@ -144,8 +145,10 @@ class StoreTest : public ::testing::Test {
       GTEST_SKIP() << "needs the lab fixture (run through ctest)";
     std::ifstream in(std::string(lab) + "/lab.env");
     for (std::string line; std::getline(in, line);)
-      if (const auto eq = line.find('='); eq != std::string::npos) env_[line.substr(0, eq)] = line.substr(eq + 1);
-    for (const char* k : {"STORESCP_PORT", "CLOSED_PORT", "CANARY"}) ASSERT_FALSE(env_[k].empty()) << k;
+      if (const auto eq = line.find('='); eq != std::string::npos)
+        env_[line.substr(0, eq)] = line.substr(eq + 1);
+    for (const char* k : {"STORESCP_PORT", "CLOSED_PORT", "CANARY"})
+      ASSERT_FALSE(env_[k].empty()) << k;
     std::string tmpl = (fs::temp_directory_path() / "dicomsec-store-it-XXXXXX").string();
     ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
@@ -156,7 +159,8 @@ class StoreTest : public ::testing::Test {
   }
 
   // dicomsec ARGS with stdout to dir/NAME.out; returns the exit code.
-  int run(const std::string& name, std::vector<std::string> args, std::chrono::milliseconds limit = 30s) {
+  int run(const std::string& name, std::vector<std::string> args,
+          std::chrono::milliseconds limit = 30s) {
     args.insert(args.begin(), kDicomsec);
     const auto c = spawn(args, path(name + ".out"), path(name + ".err"));
     EXPECT_GT(c.pid, 0);
@@ -174,7 +178,8 @@ class StoreTest : public ::testing::Test {
 
   std::map<std::string, std::string> env_;
   std::string dir_, db_;
-  const std::vector<std::string> fast_{"--timeout", "1500", "--connect-timeout", "1000", "--no-progress", "-q"};
+  const std::vector<std::string> fast_{"--timeout", "1500",          "--connect-timeout",
+                                       "1000",      "--no-progress", "-q"};
 };
 
 std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
@@ -186,8 +191,9 @@ TEST_F(StoreTest, ReportOfAStoredScanEqualsTheLiveJsonl) {
   std::string ports = port("STORESCP_PORT") + "," + port("CLOSED_PORT");
   for (const char* k : {"QRSCP_PORT", "ORTHANC_CHECKED_PORT", "ORTHANC_OPEN_PORT"})
     if (!env_[k].empty()) ports += "," + env_[k];
-  ASSERT_EQ(run("scan", std::vector<std::string>{"scan", "127.0.0.1", "-p", ports, "--all", "--db", db_,
-                                                 "-o", path("live.jsonl")} + fast_),
+  ASSERT_EQ(run("scan", std::vector<std::string>{"scan", "127.0.0.1", "-p", ports, "--all", "--db",
+                                                 db_, "-o", path("live.jsonl")} +
+                            fast_),
             0)
       << slurp(path("scan.err"));
   ASSERT_EQ(run("report", {"report", "--db", db_, "--scan", "latest", "--format", "jsonl", "-o",
@@ -199,7 +205,8 @@ TEST_F(StoreTest, ReportOfAStoredScanEqualsTheLiveJsonl) {
   EXPECT_EQ(slurp(path("report.jsonl")), live) << "stored and re-rendered records differ";
 
   ASSERT_EQ(run("scans", {"scans", "--db", db_}), 0);
-  EXPECT_NE(slurp(path("scans.out")).find("finished"), std::string::npos) << slurp(path("scans.out"));
+  EXPECT_NE(slurp(path("scans.out")).find("finished"), std::string::npos)
+      << slurp(path("scans.out"));
 
   // No patient data in the database (level safe counts nothing; the guard is for later).
   for (const auto& f : fs::directory_iterator(dir_)) {
@@ -218,21 +225,25 @@ TEST_F(StoreTest, DiffSeesAStoppedServiceAndAFixedFinding) {
   ASSERT_GT(scp.pid, 0);
   std::this_thread::sleep_for(500ms);  // storescp listens within a few ms
   const std::string ports = port("STORESCP_PORT") + "," + std::to_string(extra);
-  const int a = run("a", std::vector<std::string>{"scan", "127.0.0.1", "-p", ports, "--db", db_} + fast_);
+  const int a =
+      run("a", std::vector<std::string>{"scan", "127.0.0.1", "-p", ports, "--db", db_} + fast_);
   kill(scp.pid, SIGTERM);
   wait_for(scp, 5s);
   EXPECT_EQ(a, 0) << slurp(path("a.err"));
   EXPECT_EQ(jsonl(path("a.out")).size(), 2U) << slurp(path("a.out"));
   // Scan B as a known peer: DICOM-ANY-CALLING-AE is not reported any more on the lab storescp.
   ASSERT_EQ(run("b", std::vector<std::string>{"scan", "127.0.0.1", "-p", ports, "--db", db_,
-                                              "--calling-ae", "DICOMSEC"} + fast_),
+                                              "--calling-ae", "DICOMSEC"} +
+                         fast_),
             0)
       << slurp(path("b.err"));
-  ASSERT_EQ(run("diff", {"diff", "--db", db_, "1", "2", "--format", "jsonl"}), 0) << slurp(path("diff.err"));
+  ASSERT_EQ(run("diff", {"diff", "--db", db_, "1", "2", "--format", "jsonl"}), 0)
+      << slurp(path("diff.err"));
   std::map<std::string, std::string> seen;  // "kind port id" -> change
   for (const auto& j : jsonl(path("diff.out")))
     seen[j["kind"].get<std::string>() + " " + std::to_string(j["port"].get<int>()) + " " +
-         j.value("id", "")] = j["change"].get<std::string>() + (j.value("service_gone", false) ? " gone" : "");
+         j.value("id", "")] =
+        j["change"].get<std::string>() + (j.value("service_gone", false) ? " gone" : "");
   const auto lab = port("STORESCP_PORT");
   const auto ex = std::to_string(extra);
   EXPECT_EQ(seen["service " + ex + " "], "gone") << slurp(path("diff.out"));
@@ -244,23 +255,29 @@ TEST_F(StoreTest, DiffSeesAStoppedServiceAndAFixedFinding) {
   ASSERT_EQ(run("text", {"diff", "--db", db_, "1", "2"}), 0);
   EXPECT_NE(slurp(path("text.out")).find("1 gone"), std::string::npos) << slurp(path("text.out"));
   // Reversed, the stopped service is new with new high findings: --fail-on high exits 1.
-  EXPECT_EQ(run("rev", {"diff", "--db", db_, "2", "1", "--fail-on", "high"}), 1) << slurp(path("rev.out"));
+  EXPECT_EQ(run("rev", {"diff", "--db", db_, "2", "1", "--fail-on", "high"}), 1)
+      << slurp(path("rev.out"));
   EXPECT_EQ(run("rev2", {"diff", "--db", db_, "2", "1", "--fail-on", "critical"}), 0);
 }
 
 // 40 addresses x (storescp, closed port) = 80 pairs at 15 new pairs/s: about 5 s in all.
 TEST_F(StoreTest, KillNineKeepsCommittedRecordsAndResumeCompletesWithoutRepeats) {
-  const std::vector<std::string> scan{"scan", "127.0.0.1-127.0.0.40", "-p",
-                                      port("STORESCP_PORT") + "," + port("CLOSED_PORT"),
-                                      "--all", "--rate", "15", "--concurrency", "4", "--db", db_};
-  const auto c = spawn(std::vector<std::string>{kDicomsec} + scan + fast_, path("killed.out"), path("killed.err"));
+  const std::vector<std::string> scan{"scan",  "127.0.0.1-127.0.0.40",
+                                      "-p",    port("STORESCP_PORT") + "," + port("CLOSED_PORT"),
+                                      "--all", "--rate",
+                                      "15",    "--concurrency",
+                                      "4",     "--db",
+                                      db_};
+  const auto c = spawn(std::vector<std::string>{kDicomsec} + scan + fast_, path("killed.out"),
+                       path("killed.err"));
   ASSERT_GT(c.pid, 0);
   std::this_thread::sleep_for(2500ms);
   kill(-c.pid, SIGKILL);
   EXPECT_EQ(wait_for(c, 5s), 128 + SIGKILL);
   const auto written = jsonl(path("killed.out"));  // what the killed run printed
 
-  ASSERT_EQ(run("before", {"report", "--db", db_, "-o", path("before.jsonl")}), 0) << slurp(path("before.err"));
+  ASSERT_EQ(run("before", {"report", "--db", db_, "-o", path("before.jsonl")}), 0)
+      << slurp(path("before.err"));
   const auto committed = jsonl(path("before.jsonl"));
   EXPECT_GT(committed.size(), 0U);
   EXPECT_LT(committed.size(), 80U) << "the scan was meant to be killed half-way";
@@ -277,10 +294,12 @@ TEST_F(StoreTest, KillNineKeepsCommittedRecordsAndResumeCompletesWithoutRepeats)
   // The killed run printed at most a few records it had not committed yet (<= 200 ms).
   EXPECT_LE(written.size(), committed.size() + 8);
 
-  ASSERT_EQ(run("resume", std::vector<std::string>{"scan", "--db", db_, "--resume"} + fast_, 60s), 0)
+  ASSERT_EQ(run("resume", std::vector<std::string>{"scan", "--db", db_, "--resume"} + fast_, 60s),
+            0)
       << slurp(path("resume.err"));
   const auto resumed = keys(jsonl(path("resume.out")));
-  for (const auto& k : resumed) EXPECT_FALSE(committed_keys.contains(k)) << k.first << ":" << k.second << " probed twice";
+  for (const auto& k : resumed)
+    EXPECT_FALSE(committed_keys.contains(k)) << k.first << ":" << k.second << " probed twice";
 
   ASSERT_EQ(run("after", {"report", "--db", db_, "-o", path("after.jsonl")}), 0);
   const auto all = jsonl(path("after.jsonl"));
@@ -295,9 +314,14 @@ TEST_F(StoreTest, KillNineKeepsCommittedRecordsAndResumeCompletesWithoutRepeats)
 }
 
 TEST_F(StoreTest, CtrlCMarksTheScanInterruptedAndResumeByIdFinishesIt) {
-  const std::vector<std::string> scan{"scan", "127.0.0.1-127.0.0.30", "-p", port("CLOSED_PORT"), "--all",
-                                      "--rate", "10", "--concurrency", "2", "--db", db_};
-  const auto c = spawn(std::vector<std::string>{kDicomsec} + scan + fast_, path("int.out"), path("int.err"));
+  const std::vector<std::string> scan{"scan",  "127.0.0.1-127.0.0.30",
+                                      "-p",    port("CLOSED_PORT"),
+                                      "--all", "--rate",
+                                      "10",    "--concurrency",
+                                      "2",     "--db",
+                                      db_};
+  const auto c =
+      spawn(std::vector<std::string>{kDicomsec} + scan + fast_, path("int.out"), path("int.err"));
   ASSERT_GT(c.pid, 0);
   std::this_thread::sleep_for(1200ms);
   kill(c.pid, SIGINT);
@@ -305,12 +329,14 @@ TEST_F(StoreTest, CtrlCMarksTheScanInterruptedAndResumeByIdFinishesIt) {
   check_stderr("int");
   EXPECT_NE(slurp(path("int.err")).find("--resume 1"), std::string::npos) << slurp(path("int.err"));
   ASSERT_EQ(run("list", {"scans", "--db", db_}), 0);
-  EXPECT_NE(slurp(path("list.out")).find("interrupted"), std::string::npos) << slurp(path("list.out"));
+  EXPECT_NE(slurp(path("list.out")).find("interrupted"), std::string::npos)
+      << slurp(path("list.out"));
   // Every record the interrupted run printed is committed.
   ASSERT_EQ(run("rep", {"report", "--db", db_, "-o", path("rep.jsonl")}), 0);
   EXPECT_EQ(slurp(path("rep.jsonl")), slurp(path("int.out")));
 
-  ASSERT_EQ(run("resume", std::vector<std::string>{"scan", "--db", db_, "--resume", "1"} + fast_, 30s), 0)
+  ASSERT_EQ(
+      run("resume", std::vector<std::string>{"scan", "--db", db_, "--resume", "1"} + fast_, 30s), 0)
       << slurp(path("resume.err"));
   ASSERT_EQ(run("list2", {"scans", "--db", db_}), 0);
   EXPECT_NE(slurp(path("list2.out")).find("30/30"), std::string::npos) << slurp(path("list2.out"));
@@ -322,13 +348,16 @@ TEST_F(StoreTest, BadDatabasesAndArgumentsGiveClearExitCodes) {
   { std::ofstream(path("junk.db")) << std::string(4096, 'x'); }
   EXPECT_EQ(run("junk", {"report", "--db", path("junk.db")}), 3);
   EXPECT_NE(slurp(path("junk.err")).find("not a database or corrupt"), std::string::npos);
-  EXPECT_EQ(run("pg", {"scan", "127.0.0.1", "-p", port("CLOSED_PORT"), "--db", "postgresql://localhost/x"}), 2);
+  EXPECT_EQ(run("pg", {"scan", "127.0.0.1", "-p", port("CLOSED_PORT"), "--db",
+                       "postgresql://localhost/x"}),
+            2);
   EXPECT_NE(slurp(path("pg.err")).find("not built"), std::string::npos);
   EXPECT_EQ(run("nodb", {"scan", "--resume"}), 2);
   EXPECT_EQ(run("missing", {"report", "--db", db_}), 3);
   EXPECT_NE(slurp(path("missing.err")).find("no such file"), std::string::npos);
   EXPECT_EQ(run("create", {"scan", "127.0.0.1", "-p", port("CLOSED_PORT"), "--db", db_, "-q"}), 0);
-  EXPECT_EQ(run("nothing", {"report", "--db", db_, "--scan", "latest"}), 0);  // a scan without records
+  EXPECT_EQ(run("nothing", {"report", "--db", db_, "--scan", "latest"}),
+            0);  // a scan without records
   EXPECT_EQ(slurp(path("nothing.out")), "");
   EXPECT_EQ(run("noscan", {"report", "--db", db_, "--scan", "7"}), 3);
 }

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "store/diff.hpp"
+
+#include <gtest/gtest.h>
 
 namespace dicomsec::store {
 namespace {

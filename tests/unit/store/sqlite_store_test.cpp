@@ -1,12 +1,12 @@
 // The SQLite store against real files in a temporary directory.
+#include "store/sqlite_store.hpp"
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include "store/sqlite_store.hpp"
 
 namespace dicomsec::store {
 namespace {
@@ -36,7 +36,8 @@ class SqliteStoreTest : public ::testing::Test {
 
   static json record(std::uint16_t port, std::vector<std::string> findings = {"DICOM-NO-TLS"}) {
     json f = json::array();
-    for (const auto& id : findings) f.push_back({{"id", id}, {"severity", "high"}, {"evidence", "e"}});
+    for (const auto& id : findings)
+      f.push_back({{"id", id}, {"severity", "high"}, {"evidence", "e"}});
     return {{"ip", "127.0.0.1"},
             {"port", port},
             {"status", "success"},
@@ -194,7 +195,8 @@ TEST_F(SqliteStoreTest, CorruptFileIsRefused) {
     open_sqlite(path_);
     FAIL() << "opened garbage";
   } catch (const StoreError& e) {
-    EXPECT_NE(std::string(e.what()).find("not a database or corrupt"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not a database or corrupt"), std::string::npos)
+        << e.what();
     EXPECT_NE(std::string(e.what()).find(path_), std::string::npos) << e.what();
   }
 }
