@@ -20,6 +20,7 @@
 #include "findings/rules.hpp"
 #include "probes/dicom_ul/dicom_probe.hpp"
 #include "probes/dicom_ul/identify.hpp"
+#include "probes/web/port_plan.hpp"
 #include "scan/engine.hpp"
 #include "scan/ports.hpp"
 #include "scan/target_set.hpp"
@@ -54,6 +55,9 @@ struct ScanOptions {
   bool quiet = false;
   bool progress = false;
   bool no_progress = false;
+  bool ports_given = false;
+  std::string web_ports{probes::kDefaultWebPorts};  // level >= auth: web probe first here
+  unsigned web_threads = 4;
 };
 
 // PS3.5 6.2: AE is at most 16 characters of the default repertoire, no backslash or control
@@ -149,7 +153,8 @@ int run_scan(const ScanOptions& o) {
     if (!fail_on)
       throw UsageError(fmt::format("--fail-on {}: use info, low, medium, high or critical", o.fail_on));
   }
-  auto ports = scan::parse_ports(o.ports);
+  const bool web = o.level != "safe";
+  auto ports = scan::parse_ports(web && !o.ports_given ? o.ports + "," + o.web_ports : o.ports);
   if (!ports) throw UsageError(ports.error().message);
   auto shard = scan::parse_shard(o.shard);
   if (!shard) throw UsageError(shard.error().message);
@@ -168,12 +173,20 @@ int run_scan(const ScanOptions& o) {
   auto sink = open_sink(o.output);  // throws std::runtime_error -> exit 3
   const bool show_progress = !o.quiet && !o.no_progress && (o.progress || isatty(STDERR_FILENO));
 
-  probes::DicomProbeOptions popt;
+  auto web_ports = scan::parse_ports(o.web_ports);
+  if (!web_ports) throw UsageError("--web-ports: " + web_ports.error().message);
+  probes::PortPlan plan;
+  auto& popt = plan.dicom;
   popt.calling_ae = o.calling_ae;
   popt.called_ae = o.called_ae;
   popt.connect_timeout = net::Millis(o.connect_timeout_ms);
   popt.io_timeout = net::Millis(o.timeout_ms);
   popt.retries = o.retries;
+  plan.web = {popt.connect_timeout, popt.io_timeout, o.retries, true};
+  plan.web_ports = *web_ports;
+  // Declared before the engine so its threads outlive every probe.
+  std::optional<probes::web::WebRunner> web_runner;
+  if (web) plan.runner = &web_runner.emplace(o.web_threads);
 
   scan::EngineOptions eopt;
   eopt.concurrency = o.concurrency;
@@ -194,7 +207,7 @@ int run_scan(const ScanOptions& o) {
     const auto ip = addr.is_v4() ? asio::ip::address(asio::ip::address_v4(addr.v4()))
                                  : asio::ip::address(asio::ip::address_v6(addr.bytes));
     const asio::ip::tcp::endpoint ep(ip, port);
-    auto rec = co_await probes::dicom_probe(ex, ep, popt, seed ^ (++probe_no * 0x9E3779B97F4A7C15ULL));
+    auto rec = co_await probes::probe_port(ex, ep, plan, seed ^ (++probe_no * 0x9E3779B97F4A7C15ULL));
     if (auto it = targets.names.find(addr); it != targets.names.end()) rec.hostname = it->second;
     probes::identify_product(rec);
     rec.findings = findings::evaluate(rec, finding_context);
@@ -242,7 +255,9 @@ Runner setup_scan(CLI::App& app) {
   app.add_option("--input-list,--iL", o->input_lists, "Read targets from FILE (one or more per line, # comments)")
       ->check(CLI::ExistingFile);
   app.add_option("--exclude", o->excludes, "Skip these: a CIDR, range, address or a FILE of them (repeatable)");
-  app.add_option("--level", o->level, "Check level: safe (association, C-ECHO, release)")
+  app.add_option("--level", o->level,
+                 "Check level: safe (association, C-ECHO, release); auth adds the DICOMweb/REST\n"
+                 "probe (no credentials, then vendor default credentials; counts only)")
       ->check(CLI::IsMember({"safe", "auth", "intrusive"}))
       ->capture_default_str();
   app.add_option("--calling-ae", o->calling_ae,
@@ -278,6 +293,13 @@ Runner setup_scan(CLI::App& app) {
       ->check(CLI::IsMember({"jsonl", "csv", "sarif", "html"}))
       ->capture_default_str();
   app.add_option("--fail-on", o->fail_on, "Exit 1 when a finding is at or above: info|low|medium|high|critical");
+  app.add_option("--web-ports", o->web_ports,
+                 "Level auth+: ports that get the DICOMweb/REST probe first (added to the default\n"
+                 "ports when -p is not given); any port answering our A-ASSOCIATE-RQ with HTTP gets it too")
+      ->capture_default_str();
+  app.add_option("--web-threads", o->web_threads, "Level auth+: worker threads of the blocking HTTP client")
+      ->check(CLI::Range(1U, 64U))
+      ->capture_default_str();
   app.add_flag("--all", o->all, "Also write records for closed, filtered and unreachable ports");
   app.add_flag("--no-adaptive", o->no_adaptive, "Keep the window fixed (no back-off on SYN retransmits)");
   app.add_flag("--progress", o->progress, "Show progress even when stderr is not a terminal");
@@ -285,6 +307,7 @@ Runner setup_scan(CLI::App& app) {
   app.add_flag("-q,--quiet", o->quiet, "No progress and no summary on stderr");
   return [o, &app] {
     o->calling_ae_given = app.count("--calling-ae") > 0;
+    o->ports_given = app.count("--ports") > 0;
     return run_scan(*o);
   };
 }
