@@ -141,8 +141,6 @@ std::vector<scan::AddressRange> expand_excludes(const ScanOptions& o) {
 }
 
 int run_scan(const ScanOptions& o) {
-  if (o.level != "safe")
-    throw UsageError(fmt::format("--level {}: only 'safe' is implemented in this version", o.level));
   if (o.format != "jsonl")
     throw UsageError(fmt::format("--format {}: only 'jsonl' is implemented in this version", o.format));
   check_ae(o.calling_ae, "--calling-ae");
