@@ -179,6 +179,18 @@ struct Session {
 
 bool ok_status(int s) { return s >= 200 && s < 300; }
 
+std::string error_name(httplib::Error e) {
+  switch (e) {
+    case httplib::Error::Connection: return "connect failed";
+    case httplib::Error::ConnectionTimeout: return "connect timed out";
+    case httplib::Error::Read: return "no parsable HTTP response";
+    case httplib::Error::Write: return "request could not be sent";
+    case httplib::Error::SSLConnection: return "TLS handshake failed";
+    case httplib::Error::Canceled: return "stopped";
+    default: return httplib::to_string(e);
+  }
+}
+
 scan::Status failure_status(const Answer& a, const WebProbeOptions& o) {
   switch (a.error) {
     case httplib::Error::Connection: return scan::Status::ConnectionRefused;
@@ -236,9 +248,11 @@ WebOutcome run_scheme(Session& s) {
     if (a.status == 0) {
       if (first) {
         out.status = s.fired ? scan::Status::IoTimeout : failure_status(a, *s.o);
-        out.detail = s.fired ? "web probe deadline passed"
-                             : "no HTTP answer over " + std::string(s.https ? "https" : "http") +
-                                   " (" + httplib::to_string(a.error) + ")";
+        out.detail = std::string(s.https ? "https" : "http") + " (" +
+                     (s.fired                         ? std::string("deadline passed")
+                      : out.status == scan::Status::IoTimeout ? std::string("no answer in time")
+                                                              : error_name(a.error)) +
+                     ")";
         return out;
       }
       if (s.fired) break;
@@ -278,15 +292,17 @@ WebOutcome run_blocking(const std::string& host, std::uint16_t port, const WebPr
   s.deadline = Clock::now() + 4 * o.io_timeout;
   s.https = https_first(port);
   auto out = run_scheme(s);
-  if (out.web || s.fired || out.status == scan::Status::ConnectionRefused ||
-      out.status == scan::Status::ConnectionTimeout)
+  if (out.web) return out;
+  if (s.fired || out.status == scan::Status::ConnectionRefused || out.status == scan::Status::ConnectionTimeout) {
+    out.detail = "no HTTP answer over " + out.detail;
     return out;
+  }
   // No HTTP over the first scheme: try the other one once (TLS on 8042, plain HTTP on 443).
   s.https = !s.https;
   s.fired = false;
   auto other = run_scheme(s);
   if (other.web) return other;
-  out.detail = out.detail + "; nor over " + (s.https ? "https" : "http") + " (" + other.detail + ")";
+  out.detail = "no HTTP answer over " + out.detail + " or " + other.detail;
   return out;
 }
 
