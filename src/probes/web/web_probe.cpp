@@ -142,8 +142,8 @@ struct Session {
 
   Answer get(const PathEntry& p, const DefaultCredential* cred) {
     Answer a;
-    ++requests;
-    if (fired || Clock::now() >= deadline) {
+    // The hard bound of tables.hpp, whatever the loops above us do.
+    if (fired || Clock::now() >= deadline || ++requests > max_requests_per_target()) {
       a.error = httplib::Error::Canceled;
       return a;
     }
