@@ -23,6 +23,8 @@ PLUGIN=${DICOMSEC_DICOMWEB_PLUGIN:-/usr/share/orthanc/plugins/libOrthancDicomWeb
 # start_web_orthanc NAME DICOM_PORT HTTP_PORT: config and launch; sets PID.
 start_web_orthanc() {
     local name=$1 port=$2 http=$3 d="$DIR/$1" auth users dicom
+    # A fresh database each start: the tests count exactly one canary patient.
+    rm -rf "$d/storage" "$d/index"
     mkdir -p "$d/storage" "$d/index"
     case $name in
         web-open) auth=false; users='{ }'; dicom=true ;;
