@@ -52,7 +52,8 @@ std::map<std::string, std::string> read_env(const fs::path& file) {
   std::ifstream in(file);
   for (std::string line; std::getline(in, line);) {
     if (line.empty() || line[0] == '#') continue;
-    if (auto eq = line.find('='); eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
+    if (auto eq = line.find('='); eq != std::string::npos)
+      env[line.substr(0, eq)] = line.substr(eq + 1);
   }
   return env;
 }
@@ -66,8 +67,8 @@ class WebLab : public ::testing::Environment {
     } else {
       dir_ = fs::temp_directory_path() / ("dicomsec-weblab-" + std::to_string(getpid()));
       own_ = true;
-      const auto cmd = "timeout 60 bash " + quote(std::string(kSourceDir) + "/scripts/web_lab.sh") + " start " +
-                       quote(dir_.string()) + " >/dev/null";
+      const auto cmd = "timeout 60 bash " + quote(std::string(kSourceDir) + "/scripts/web_lab.sh") +
+                       " start " + quote(dir_.string()) + " >/dev/null";
       ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
     }
     env_ = read_env(dir_ / "lab.env");
@@ -75,8 +76,8 @@ class WebLab : public ::testing::Environment {
   }
   void TearDown() override {
     if (!own_) return;
-    const auto cmd = "timeout 60 bash " + quote(std::string(kSourceDir) + "/scripts/web_lab.sh") + " stop " +
-                     quote(dir_.string()) + " >/dev/null 2>&1";
+    const auto cmd = "timeout 60 bash " + quote(std::string(kSourceDir) + "/scripts/web_lab.sh") +
+                     " stop " + quote(dir_.string()) + " >/dev/null 2>&1";
     (void)std::system(cmd.c_str());
     std::error_code ec;
     fs::remove_all(dir_, ec);
@@ -116,7 +117,8 @@ std::vector<std::string> canary_needles() {
 
 void expect_no_canary(const Run& r) {
   for (const auto& n : canary_needles())
-    for (const auto* s : {&r.out, &r.err, &r.file}) EXPECT_EQ(s->find(n), std::string::npos) << n << "\n" << r.describe();
+    for (const auto* s : {&r.out, &r.err, &r.file})
+      EXPECT_EQ(s->find(n), std::string::npos) << n << "\n" << r.describe();
 }
 
 // Runs dicomsec scan 127.0.0.1 ARGS twice over: once to stdout, once with -o FILE; both
@@ -124,12 +126,14 @@ void expect_no_canary(const Run& r) {
 Run scan(const std::vector<std::string>& args, int timeout_s = 60) {
   static int n = 0;
   const auto base = WebLab::dir() / ("run-" + std::to_string(getpid()) + "-" + std::to_string(++n));
-  std::string cmd = "timeout -s KILL " + std::to_string(timeout_s) + " " + quote(kDicomsec) + " scan 127.0.0.1";
+  std::string cmd =
+      "timeout -s KILL " + std::to_string(timeout_s) + " " + quote(kDicomsec) + " scan 127.0.0.1";
   for (const auto& a : args) cmd += " " + quote(a);
   cmd += " --no-progress --timeout 1500 --connect-timeout 1000";
   Run r;
   r.command = cmd;
-  const auto full = cmd + " >" + quote(base.string() + ".out") + " 2>" + quote(base.string() + ".err");
+  const auto full =
+      cmd + " >" + quote(base.string() + ".out") + " 2>" + quote(base.string() + ".err");
   const int rc = std::system(full.c_str());
   r.exit_code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
   r.out = slurp(base.string() + ".out");
@@ -146,8 +150,9 @@ Run scan(const std::vector<std::string>& args, int timeout_s = 60) {
     if (!j.is_discarded()) r.records.push_back(j);
   }
   // Schema check of what went to stdout.
-  const auto v = std::string(kPython) + " " + quote(std::string(kSourceDir) + "/tests/integration/validate_records.py") +
-                 " " + quote(std::string(kSourceDir) + "/schemas/scan-record.schema.json") + " " +
+  const auto v = std::string(kPython) + " " +
+                 quote(std::string(kSourceDir) + "/tests/integration/validate_records.py") + " " +
+                 quote(std::string(kSourceDir) + "/schemas/scan-record.schema.json") + " " +
                  quote(base.string() + ".out") + " >" + quote(base.string() + ".schema") + " 2>&1";
   EXPECT_EQ(std::system(v.c_str()), 0) << slurp(base.string() + ".schema") << r.describe();
   expect_no_canary(r);
@@ -170,9 +175,11 @@ bool has_finding(const json& rec, const std::string& id) {
   return false;
 }
 
-std::optional<std::uint64_t> count_at(const json& web, const std::string& path, const std::string& auth) {
+std::optional<std::uint64_t> count_at(const json& web, const std::string& path,
+                                      const std::string& auth) {
   for (const auto& e : web["endpoints"])
-    if (e["path"] == path && e["auth"] == auth && e["count"].is_number()) return e["count"].get<std::uint64_t>();
+    if (e["path"] == path && e["auth"] == auth && e["count"].is_number())
+      return e["count"].get<std::uint64_t>();
   return std::nullopt;
 }
 
@@ -182,9 +189,11 @@ struct Fault {
   pid_t pid = -1;
   explicit Fault(const std::string& mode) {
     static int n = 0;
-    const auto base = WebLab::dir() / ("fault-" + std::to_string(getpid()) + "-" + std::to_string(++n));
-    const auto cmd = quote(kFaultServer) + " --mode " + mode + " --lifetime 60 >" + quote(base.string() + ".port") +
-                     " 2>/dev/null & echo $! >" + quote(base.string() + ".pid");
+    const auto base =
+        WebLab::dir() / ("fault-" + std::to_string(getpid()) + "-" + std::to_string(++n));
+    const auto cmd = quote(kFaultServer) + " --mode " + mode + " --lifetime 60 >" +
+                     quote(base.string() + ".port") + " 2>/dev/null & echo $! >" +
+                     quote(base.string() + ".pid");
     if (std::system(cmd.c_str()) != 0) return;
     for (int i = 0; i < 100 && port.empty(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -254,14 +263,17 @@ TEST(WebScan, StrongPasswordMeansRequiresAuthAndNoFinding) {
   for (const auto& e : web["endpoints"]) EXPECT_EQ(e["http_status"], 401) << e.dump();
   const auto pass = slurp(WebLab::dir() / "web-strong" / "pass");
   ASSERT_GE(pass.size(), 32U);
-  for (const auto* s : {&r.out, &r.err, &r.file}) EXPECT_EQ(s->find(pass.substr(0, 32)), std::string::npos);
+  for (const auto* s : {&r.out, &r.err, &r.file})
+    EXPECT_EQ(s->find(pass.substr(0, 32)), std::string::npos);
 }
 
 TEST(WebScan, EveryLevelKeepsTheCanaryOut) {
-  const std::string ports = WebLab::get("WEB_OPEN_HTTP") + "," + WebLab::get("WEB_DEFAULT_HTTP") + "," +
-                            WebLab::get("WEB_STRONG_HTTP") + "," + WebLab::get("WEB_OPEN_DICOM");
-  const std::string web_ports =
-      WebLab::get("WEB_OPEN_HTTP") + "," + WebLab::get("WEB_DEFAULT_HTTP") + "," + WebLab::get("WEB_STRONG_HTTP");
+  const std::string ports = WebLab::get("WEB_OPEN_HTTP") + "," + WebLab::get("WEB_DEFAULT_HTTP") +
+                            "," + WebLab::get("WEB_STRONG_HTTP") + "," +
+                            WebLab::get("WEB_OPEN_DICOM");
+  const std::string web_ports = WebLab::get("WEB_OPEN_HTTP") + "," +
+                                WebLab::get("WEB_DEFAULT_HTTP") + "," +
+                                WebLab::get("WEB_STRONG_HTTP");
   for (const char* level : {"safe", "auth", "intrusive"}) {
     auto r = scan({"-p", ports, "--level", level, "--web-ports", web_ports});
     EXPECT_EQ(r.exit_code, 0) << level << "\n" << r.describe();

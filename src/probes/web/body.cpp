@@ -42,7 +42,9 @@ struct DepthSax {
   bool start_array(std::size_t) { return open(); }
   bool end_array() { return close(); }
   bool key(json::string_t&) { return true; }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+    return false;
+  }
 };
 
 struct ArrayCounter : DepthSax<ArrayCounter> {
@@ -129,7 +131,8 @@ std::optional<ItemCount> count_json_array(std::string_view body, bool truncated)
     truncated = true;
   }
   ArrayCounter sax;
-  const bool ok = json::sax_parse(body.begin(), body.end(), &sax, json::input_format_t::json, true, false);
+  const bool ok =
+      json::sax_parse(body.begin(), body.end(), &sax, json::input_format_t::json, true, false);
   if (!sax.is_array || sax.too_deep) return std::nullopt;
   if (ok && sax.complete) return ItemCount{sax.count, false};
   if (truncated) return ItemCount{sax.count, true};
@@ -139,7 +142,8 @@ std::optional<ItemCount> count_json_array(std::string_view body, bool truncated)
 std::optional<std::string> orthanc_version(std::string_view body) {
   if (body.size() > kMaxBody) return std::nullopt;
   SystemReader sax;
-  const bool ok = json::sax_parse(body.begin(), body.end(), &sax, json::input_format_t::json, true, false);
+  const bool ok =
+      json::sax_parse(body.begin(), body.end(), &sax, json::input_format_t::json, true, false);
   if (!ok || !sax.top_object || !sax.has_api || !sax.has_aet) return std::nullopt;
   return sax.version;
 }

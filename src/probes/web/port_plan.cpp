@@ -15,11 +15,12 @@ void adopt(scan::ScanRecord& rec, web::WebOutcome& w) {
 
 }  // namespace
 
-asio::awaitable<scan::ScanRecord> probe_port(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
-                                             const PortPlan& plan, std::uint64_t seed) {
+asio::awaitable<scan::ScanRecord> probe_port(asio::any_io_executor ex,
+                                             asio::ip::tcp::endpoint target, const PortPlan& plan,
+                                             std::uint64_t seed) {
   const auto started = net::Clock::now();
-  const bool web_port =
-      plan.runner && std::find(plan.web_ports.begin(), plan.web_ports.end(), target.port()) != plan.web_ports.end();
+  const bool web_port = plan.runner && std::find(plan.web_ports.begin(), plan.web_ports.end(),
+                                                 target.port()) != plan.web_ports.end();
   if (web_port) {
     auto w = co_await web::web_check(ex, target, plan.web, *plan.runner);
     const bool listening = scan::port_open(w.status);

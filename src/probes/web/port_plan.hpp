@@ -26,7 +26,8 @@ struct PortPlan {
   std::vector<std::uint16_t> web_ports;
 };
 
-asio::awaitable<scan::ScanRecord> probe_port(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
-                                             const PortPlan& plan, std::uint64_t seed);
+asio::awaitable<scan::ScanRecord> probe_port(asio::any_io_executor ex,
+                                             asio::ip::tcp::endpoint target, const PortPlan& plan,
+                                             std::uint64_t seed);
 
 }  // namespace dicomsec::probes

@@ -11,10 +11,12 @@ constexpr std::array kPaths{
               "Orthanc Book, REST API of the Orthanc core: GET /system"},
     PathEntry{"/patients", PathKind::Count, "Orthanc",
               "Orthanc Book, REST API of the Orthanc core: GET /patients lists patient resources"},
-    PathEntry{"/dicom-web/studies?limit=1", PathKind::Count, "Orthanc DICOMweb plugin",
-              "Orthanc Book, DICOMweb plugin: default \"Root\" is /dicom-web/; QIDO-RS PS3.18 10.6"},
-    PathEntry{"/dcm4chee-arc/aets/DCM4CHEE/rs/studies?limit=1", PathKind::Count, "dcm4chee-arc-light",
-              "dcm4chee-arc-light wiki, Running on Docker: QIDO-RS base /dcm4chee-arc/aets/DCM4CHEE/rs"},
+    PathEntry{
+        "/dicom-web/studies?limit=1", PathKind::Count, "Orthanc DICOMweb plugin",
+        "Orthanc Book, DICOMweb plugin: default \"Root\" is /dicom-web/; QIDO-RS PS3.18 10.6"},
+    PathEntry{
+        "/dcm4chee-arc/aets/DCM4CHEE/rs/studies?limit=1", PathKind::Count, "dcm4chee-arc-light",
+        "dcm4chee-arc-light wiki, Running on Docker: QIDO-RS base /dcm4chee-arc/aets/DCM4CHEE/rs"},
     PathEntry{"/wado", PathKind::Presence, "WADO-URI (dcm4chee 2, Conquest, others)",
               "PS3.18 9 (WADO-URI); /wado is the conventional endpoint name"},
 };
@@ -32,9 +34,7 @@ constexpr std::array kCredentials{
 std::span<const PathEntry> paths() { return kPaths; }
 std::span<const DefaultCredential> default_credentials() { return kCredentials; }
 
-std::size_t max_requests_per_target() {
-  return kPaths.size() * (1 + kCredentials.size()) + 1;
-}
+std::size_t max_requests_per_target() { return kPaths.size() * (1 + kCredentials.size()) + 1; }
 
 bool https_first(unsigned port) { return port == 443 || port == 8443; }
 

@@ -15,7 +15,7 @@ enum class PathKind {
 };
 
 struct PathEntry {
-  std::string_view path;    // sent verbatim; no identifiers, only limit=1 where supported
+  std::string_view path;  // sent verbatim; no identifiers, only limit=1 where supported
   PathKind kind;
   std::string_view vendor;
   std::string_view source;  // where the path is documented

@@ -33,7 +33,8 @@ class WebRunner::Watchdog {
     thread_.join();
   }
 
-  std::uint64_t watch(httplib::ClientImpl* client, Clock::time_point deadline, std::atomic<bool>* fired) {
+  std::uint64_t watch(httplib::ClientImpl* client, Clock::time_point deadline,
+                      std::atomic<bool>* fired) {
     std::lock_guard lock(mu_);
     const auto id = ++next_;
     entries_.emplace(id, Entry{client, deadline, fired});
@@ -147,10 +148,12 @@ struct Session {
       a.error = httplib::Error::Canceled;
       return a;
     }
-    httplib::Headers headers{{"User-Agent", std::string("dicomsec/") + kVersion + " (security audit)"},
-                             {"Accept", "application/dicom+json, application/json"}};
-    if (cred) headers.emplace(httplib::make_basic_authentication_header(std::string(cred->user),
-                                                                        std::string(cred->password)));
+    httplib::Headers headers{
+        {"User-Agent", std::string("dicomsec/") + kVersion + " (security audit)"},
+        {"Accept", "application/dicom+json, application/json"}};
+    if (cred)
+      headers.emplace(httplib::make_basic_authentication_header(std::string(cred->user),
+                                                                std::string(cred->password)));
     const bool keep = p.kind != PathKind::Presence;
     const auto t0 = Clock::now();
     auto res = client->Get(
@@ -181,24 +184,36 @@ bool ok_status(int s) { return s >= 200 && s < 300; }
 
 std::string error_name(httplib::Error e) {
   switch (e) {
-    case httplib::Error::Connection: return "connect failed";
-    case httplib::Error::ConnectionTimeout: return "connect timed out";
-    case httplib::Error::Read: return "no parsable HTTP response";
-    case httplib::Error::Write: return "request could not be sent";
-    case httplib::Error::SSLConnection: return "TLS handshake failed";
-    case httplib::Error::Canceled: return "stopped";
-    default: return httplib::to_string(e);
+    case httplib::Error::Connection:
+      return "connect failed";
+    case httplib::Error::ConnectionTimeout:
+      return "connect timed out";
+    case httplib::Error::Read:
+      return "no parsable HTTP response";
+    case httplib::Error::Write:
+      return "request could not be sent";
+    case httplib::Error::SSLConnection:
+      return "TLS handshake failed";
+    case httplib::Error::Canceled:
+      return "stopped";
+    default:
+      return httplib::to_string(e);
   }
 }
 
 scan::Status failure_status(const Answer& a, const WebProbeOptions& o) {
   switch (a.error) {
-    case httplib::Error::Connection: return scan::Status::ConnectionRefused;
-    case httplib::Error::ConnectionTimeout: return scan::Status::ConnectionTimeout;
+    case httplib::Error::Connection:
+      return scan::Status::ConnectionRefused;
+    case httplib::Error::ConnectionTimeout:
+      return scan::Status::ConnectionTimeout;
     case httplib::Error::SSLConnection:
-    case httplib::Error::SSLServerVerification: return scan::Status::TlsError;
-    case httplib::Error::Canceled: return scan::Status::IoTimeout;
-    default: break;
+    case httplib::Error::SSLServerVerification:
+      return scan::Status::TlsError;
+    case httplib::Error::Canceled:
+      return scan::Status::IoTimeout;
+    default:
+      break;
   }
   return a.took >= o.io_timeout ? scan::Status::IoTimeout : scan::Status::ProtocolError;
 }
@@ -215,8 +230,10 @@ void take(scan::WebRecord& w, const PathEntry& p, const DefaultCredential* cred,
       if (auto n = count_json_array(a.body, a.truncated)) {
         e.count = n->count;
         e.capped = n->capped;
-        if (!cred) w.open = true;
-        else w.default_credentials_user = std::string(cred->user);
+        if (!cred)
+          w.open = true;
+        else
+          w.default_credentials_user = std::string(cred->user);
       }
     } else if (p.kind == PathKind::System) {
       if (auto v = orthanc_version(a.body)) {
@@ -249,7 +266,7 @@ WebOutcome run_scheme(Session& s) {
       if (first) {
         out.status = s.fired ? scan::Status::IoTimeout : failure_status(a, *s.o);
         out.detail = std::string(s.https ? "https" : "http") + " (" +
-                     (s.fired                         ? std::string("deadline passed")
+                     (s.fired                                 ? std::string("deadline passed")
                       : out.status == scan::Status::IoTimeout ? std::string("no answer in time")
                                                               : error_name(a.error)) +
                      ")";
@@ -293,7 +310,8 @@ WebOutcome run_blocking(const std::string& host, std::uint16_t port, const WebPr
   s.https = https_first(port);
   auto out = run_scheme(s);
   if (out.web) return out;
-  if (s.fired || out.status == scan::Status::ConnectionRefused || out.status == scan::Status::ConnectionTimeout) {
+  if (s.fired || out.status == scan::Status::ConnectionRefused ||
+      out.status == scan::Status::ConnectionTimeout) {
     out.detail = "no HTTP answer over " + out.detail;
     return out;
   }
@@ -335,9 +353,9 @@ asio::awaitable<WebOutcome> web_check(asio::any_io_executor ex, asio::ip::tcp::e
     co_return out;
   }
   auto connect_ms = out.connect_ms;
-  out = co_await asio::co_spawn(runner.pool(),
-                                offloaded(target.address().to_string(), target.port(), o, &runner.watchdog()),
-                                asio::use_awaitable);
+  out = co_await asio::co_spawn(
+      runner.pool(), offloaded(target.address().to_string(), target.port(), o, &runner.watchdog()),
+      asio::use_awaitable);
   out.connect_ms = connect_ms;
   co_return out;
 }

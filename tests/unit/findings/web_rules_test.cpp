@@ -5,7 +5,8 @@
 namespace dicomsec::findings {
 namespace {
 
-scan::WebEndpointRecord endpoint(std::string path, int status, std::string auth, std::optional<std::uint32_t> count) {
+scan::WebEndpointRecord endpoint(std::string path, int status, std::string auth,
+                                 std::optional<std::uint32_t> count) {
   scan::WebEndpointRecord e;
   e.url_path = std::move(path);
   e.http_status = status;
@@ -25,12 +26,14 @@ scan::ScanRecord web_record(scan::WebRecord w) {
 TEST(WebRules, OpenApiGivesNoAuthWithCountEvidence) {
   scan::WebRecord w;
   w.open = true;
-  w.endpoints = {endpoint("/system", 200, "none", std::nullopt), endpoint("/patients", 200, "none", 3)};
+  w.endpoints = {endpoint("/system", 200, "none", std::nullopt),
+                 endpoint("/patients", 200, "none", 3)};
   auto f = evaluate(web_record(w));
   ASSERT_EQ(f.size(), 1U);
   EXPECT_EQ(f[0].id, "DICOMWEB-NO-AUTH");
   EXPECT_EQ(f[0].severity, "critical");
-  EXPECT_EQ(f[0].evidence, "http GET /patients on port 8042 answered 200 without credentials, listing 3 item(s)");
+  EXPECT_EQ(f[0].evidence,
+            "http GET /patients on port 8042 answered 200 without credentials, listing 3 item(s)");
 }
 
 TEST(WebRules, DefaultCredentialsNameTheUserNeverThePassword) {

@@ -1,8 +1,8 @@
-#include "probes/web/body.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "probes/web/body.hpp"
 
 namespace dicomsec::probes::web {
 namespace {
@@ -37,7 +37,7 @@ TEST(WebBody, NonArraysAreNotCounted) {
   EXPECT_FALSE(count_json_array("\"x\""));
   EXPECT_FALSE(count_json_array("42"));
   EXPECT_FALSE(count_json_array(""));
-  EXPECT_FALSE(count_json_array("[1,2"));        // cut short but not by our cap: broken
+  EXPECT_FALSE(count_json_array("[1,2"));         // cut short but not by our cap: broken
   EXPECT_FALSE(count_json_array("[1,2] trail"));  // trailing garbage
 }
 
@@ -67,17 +67,18 @@ TEST(WebBody, DeepNestingIsRejectedWithoutRecursion) {
 }
 
 TEST(WebBody, OrthancSystemGivesVersionNotName) {
-  const std::string body = R"({"ApiVersion":15,"CheckRevisions":false,"DatabaseBackendPlugin":null,)"
-                           R"("DatabaseVersion":6,"DicomAet":"ORTHANC","DicomPort":4242,"HttpPort":8042,)"
-                           R"("IsHttpServerSecure":true,"Name":"St Elsewhere PACS","PluginsEnabled":true,)"
-                           R"("StorageAreaPlugin":null,"Version":"1.10.1"})";
+  const std::string body =
+      R"({"ApiVersion":15,"CheckRevisions":false,"DatabaseBackendPlugin":null,)"
+      R"("DatabaseVersion":6,"DicomAet":"ORTHANC","DicomPort":4242,"HttpPort":8042,)"
+      R"("IsHttpServerSecure":true,"Name":"St Elsewhere PACS","PluginsEnabled":true,)"
+      R"("StorageAreaPlugin":null,"Version":"1.10.1"})";
   auto v = orthanc_version(body);
   ASSERT_TRUE(v);
   EXPECT_EQ(*v, "1.10.1");
 }
 
 TEST(WebBody, SystemOfSomethingElseIsNotOrthanc) {
-  EXPECT_FALSE(orthanc_version(R"({"Version":"1.0"})"));                     // no ApiVersion/DicomAet
+  EXPECT_FALSE(orthanc_version(R"({"Version":"1.0"})"));  // no ApiVersion/DicomAet
   EXPECT_FALSE(orthanc_version(R"(["ApiVersion","DicomAet","Version"])"));  // not an object
   EXPECT_FALSE(orthanc_version("<html></html>"));
   // Nested keys do not count, and an odd version string is dropped.

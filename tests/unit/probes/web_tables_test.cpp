@@ -1,9 +1,9 @@
-#include "probes/web/tables.hpp"
-
 #include <gtest/gtest.h>
 
 #include <set>
 #include <string>
+
+#include "probes/web/tables.hpp"
 
 namespace dicomsec::probes::web {
 namespace {
