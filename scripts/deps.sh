@@ -8,7 +8,8 @@ packages=(
   build-essential cmake ninja-build clang libclang-rt-14-dev
   libasio-dev libssl-dev libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  dcmtk orthanc nmap iproute2 curl time python3 python3-jsonschema
+  libcpp-httplib-dev pkg-config
+  dcmtk orthanc orthanc-dicomweb nmap iproute2 curl time python3 python3-jsonschema
   chromium
 )
 missing=()

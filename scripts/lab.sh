@@ -475,4 +475,7 @@ main() {
     esac
 }
 
-main "$@"
+# Sourced by scripts/web_lab.sh for its helpers: run only when executed.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    main "$@"
+fi

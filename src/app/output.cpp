@@ -93,7 +93,7 @@ void Summary::add(const scan::ScanRecord& r) {
     ++by_severity_[f.severity];
     if (auto s = findings::parse_severity(f.severity); s && (!worst_ || *s > *worst_)) worst_ = s;
   }
-  if (!r.dicom) return;
+  if (!r.dicom && !r.web) return;
   if (rows_.size() >= kMaxSummaryRows) {
     ++more_rows_;
     return;
@@ -112,6 +112,13 @@ void Summary::add(const scan::ScanRecord& r) {
   for (const auto& f : r.findings)
     if (auto sev = findings::parse_severity(f.severity); sev && (!worst || *sev > *worst)) worst = sev;
   row.worst = worst ? std::string(findings::severity_name(*worst)) : "-";
+  if (!r.dicom && r.web) {  // a DICOMweb/REST service (level auth and above)
+    row.product = r.web->product ? *r.web->product : (r.web->https ? "https" : "http");
+    row.association = r.web->open                       ? "web: open without credentials"
+                      : r.web->default_credentials_user ? "web: default credentials work"
+                      : r.web->requires_auth            ? "web: credentials required"
+                                                        : "web: no DICOMweb data seen";
+  }
   for (const auto& f : r.findings) {
     if (f.id == "DICOM-EXPOSED") continue;
     if (!row.findings.empty()) row.findings += ", ";

@@ -22,6 +22,7 @@
 #include "findings/rules.hpp"
 #include "probes/dicom_ul/dicom_probe.hpp"
 #include "probes/dicom_ul/identify.hpp"
+#include "probes/web/port_plan.hpp"
 #include "scan/engine.hpp"
 #include "scan/ports.hpp"
 #include "scan/target_set.hpp"
@@ -59,13 +60,17 @@ struct ScanOptions {
   std::string db;                     // --db: SQLite file (app/scan_store.hpp)
   std::optional<std::string> resume;  // --resume [ID]: "" = the latest unfinished scan
   std::string resume_spec;
+  bool ports_given = false;
+  std::string web_ports{probes::kDefaultWebPorts};  // level >= auth: web probe first here
+  unsigned web_threads = 4;
 };
 
 // What --resume needs to walk the same permutation again (the seed is stored beside it).
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ScanOptions, targets, ports, input_lists, excludes,
                                                 level, calling_ae, called_ae, rate, concurrency,
                                                 threads, per_host, timeout_ms, connect_timeout_ms,
-                                                retries, shard, all, calling_ae_given, no_adaptive)
+                                                retries, shard, all, calling_ae_given, no_adaptive,
+                                                ports_given, web_ports, web_threads)
 
 // PS3.5 6.2: AE is at most 16 characters of the default repertoire, no backslash or control
 // characters, and not only spaces.
@@ -186,8 +191,6 @@ int run_scan(ScanOptions o) {
     throw UsageError("--resume scans the stored scan's targets: give no TARGET or -iL");
   if (!o.db.empty()) db = open_db(o.db);
   if (o.resume) resumed = load_resume(*db, o);
-  if (o.level != "safe")
-    throw UsageError(fmt::format("--level {}: only 'safe' is implemented in this version", o.level));
   const auto format = report::parse_format(o.format);
   if (!format) throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", o.format));
   check_ae(o.calling_ae, "--calling-ae");
@@ -198,7 +201,8 @@ int run_scan(ScanOptions o) {
     if (!fail_on)
       throw UsageError(fmt::format("--fail-on {}: use info, low, medium, high or critical", o.fail_on));
   }
-  auto ports = scan::parse_ports(o.ports);
+  const bool web = o.level != "safe";
+  auto ports = scan::parse_ports(web && !o.ports_given ? o.ports + "," + o.web_ports : o.ports);
   if (!ports) throw UsageError(ports.error().message);
   auto shard = scan::parse_shard(o.shard);
   if (!shard) throw UsageError(shard.error().message);
@@ -217,12 +221,20 @@ int run_scan(ScanOptions o) {
   auto sink = open_sink(o.output, *format);  // throws std::runtime_error -> exit 3
   const bool show_progress = !o.quiet && !o.no_progress && (o.progress || isatty(STDERR_FILENO));
 
-  probes::DicomProbeOptions popt;
+  auto web_ports = scan::parse_ports(o.web_ports);
+  if (!web_ports) throw UsageError("--web-ports: " + web_ports.error().message);
+  probes::PortPlan plan;
+  auto& popt = plan.dicom;
   popt.calling_ae = o.calling_ae;
   popt.called_ae = o.called_ae;
   popt.connect_timeout = net::Millis(o.connect_timeout_ms);
   popt.io_timeout = net::Millis(o.timeout_ms);
   popt.retries = o.retries;
+  plan.web = {popt.connect_timeout, popt.io_timeout, o.retries, true};
+  plan.web_ports = *web_ports;
+  // Declared before the engine so its threads outlive every probe.
+  std::optional<probes::web::WebRunner> web_runner;
+  if (web) plan.runner = &web_runner.emplace(o.web_threads);
 
   scan::EngineOptions eopt;
   eopt.concurrency = o.concurrency;
@@ -265,7 +277,7 @@ int run_scan(ScanOptions o) {
     const auto ip = addr.is_v4() ? asio::ip::address(asio::ip::address_v4(addr.v4()))
                                  : asio::ip::address(asio::ip::address_v6(addr.bytes));
     const asio::ip::tcp::endpoint ep(ip, port);
-    auto rec = co_await probes::dicom_probe(ex, ep, popt, seed ^ (++probe_no * 0x9E3779B97F4A7C15ULL));
+    auto rec = co_await probes::probe_port(ex, ep, plan, seed ^ (++probe_no * 0x9E3779B97F4A7C15ULL));
     if (auto it = targets.names.find(addr); it != targets.names.end()) rec.hostname = it->second;
     probes::identify_product(rec);
     rec.findings = findings::evaluate(rec, finding_context);
@@ -329,7 +341,9 @@ Runner setup_scan(CLI::App& app) {
   app.add_option("--input-list,--iL", o->input_lists, "Read targets from FILE (one or more per line, # comments)")
       ->check(CLI::ExistingFile);
   app.add_option("--exclude", o->excludes, "Skip these: a CIDR, range, address or a FILE of them (repeatable)");
-  app.add_option("--level", o->level, "Check level: safe (association, C-ECHO, release)")
+  app.add_option("--level", o->level,
+                 "Check level: safe (association, C-ECHO, release); auth adds the DICOMweb/REST\n"
+                 "probe (no credentials, then vendor default credentials; counts only)")
       ->check(CLI::IsMember({"safe", "auth", "intrusive"}))
       ->capture_default_str();
   app.add_option("--calling-ae", o->calling_ae,
@@ -372,6 +386,13 @@ Runner setup_scan(CLI::App& app) {
                                 "With --db: continue the latest interrupted scan, or scan ID, with\n"
                                 "its stored targets and options, skipping the pairs already done")
                      ->expected(0, 1);
+  app.add_option("--web-ports", o->web_ports,
+                 "Level auth+: ports that get the DICOMweb/REST probe first (added to the default\n"
+                 "ports when -p is not given); any port answering our A-ASSOCIATE-RQ with HTTP gets it too")
+      ->capture_default_str();
+  app.add_option("--web-threads", o->web_threads, "Level auth+: worker threads of the blocking HTTP client")
+      ->check(CLI::Range(1U, 64U))
+      ->capture_default_str();
   app.add_flag("--all", o->all, "Also write records for closed, filtered and unreachable ports");
   app.add_flag("--no-adaptive", o->no_adaptive, "Keep the window fixed (no back-off on SYN retransmits)");
   app.add_flag("--progress", o->progress, "Show progress even when stderr is not a terminal");
@@ -380,6 +401,7 @@ Runner setup_scan(CLI::App& app) {
   return [o, &app, resume] {
     o->calling_ae_given = app.count("--calling-ae") > 0;
     if (resume->count() > 0) o->resume = o->resume_spec;
+    o->ports_given = app.count("--ports") > 0;
     return run_scan(*o);
   };
 }

@@ -11,8 +11,10 @@ nlohmann::json web_json(const scan::WebRecord& w) {
     endpoints.push_back({{"path", printable(e.url_path)},
                          {"http_status", e.http_status},
                          {"auth", e.auth},
-                         {"count", e.count ? json(*e.count) : json(nullptr)}});
+                         {"count", e.count ? json(*e.count) : json(nullptr)},
+                         {"capped", e.capped}});
   return {{"https", w.https},
+          {"tls_verification", text(w.tls_verification)},
           {"server", text(w.server)},
           {"product", text(w.product)},
           {"requires_auth", w.requires_auth},

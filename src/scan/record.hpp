@@ -190,10 +190,12 @@ struct WebEndpointRecord {
   int http_status = 0;         // 0 = no HTTP answer
   std::string auth;            // "none", "default:orthanc" (user name only, never password)
   std::optional<std::uint32_t> count;  // items counted (never their content)
+  bool capped = false;         // the body hit the size cap: count is a lower bound
 };
 
 struct WebRecord {
   bool https = false;
+  std::optional<std::string> tls_verification;  // "skipped" over https: we audit, not trust
   std::optional<std::string> server;    // Server header, printable
   std::optional<std::string> product;   // "Orthanc 1.10.1", "dcm4chee-arc", ...
   bool requires_auth = false;           // answered 401/403 without credentials
@@ -227,6 +229,9 @@ struct ScanRecord {
   std::uint64_t duration_ms = 0;
   // Not reported: how long the first TCP connect took, for the engine's adaptive back-off.
   std::optional<std::uint64_t> connect_ms;
+  // Not reported: the peer's first bytes to our A-ASSOCIATE-RQ began "HTTP/" (a web server
+  // on a DICOM port); the scan then runs the web probe there too.
+  bool answered_http = false;
 };
 
 }  // namespace dicomsec::scan

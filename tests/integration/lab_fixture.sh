@@ -24,7 +24,7 @@ watchdog_s=${DICOMSEC_LAB_WATCHDOG_S:-600}
     { echo "lab_fixture.sh: DICOMSEC_LAB_WATCHDOG_S must be 10..3600" >&2; exit 2; }
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-lab="$here/../../scripts/lab.sh"
+lab="${DICOMSEC_LAB_SCRIPT:-$here/../../scripts/lab.sh}"  # scripts/web_lab.sh for the web lab
 [[ -x $lab || -f $lab ]] || { echo "lab_fixture.sh: $lab not found" >&2; exit 1; }
 
 # disarm: stop the watchdog recorded in DIR (only if that pid still is our watchdog for DIR).

@@ -18,6 +18,7 @@ struct Exchange {
   std::string detail;
   std::optional<std::uint64_t> connect_ms;
   std::optional<AssociationClient> client;  // set once the transport connected
+  bool answered_http = false;               // the peer's first bytes began "HTTP/"
 
   [[nodiscard]] bool spoke_dicom() const { return client && client->spoke_dicom(); }
   [[nodiscard]] bool clean_dicom() const { return spoke_dicom() && !client->protocol_error(); }
@@ -65,6 +66,7 @@ asio::awaitable<Exchange> exchange(asio::any_io_executor ex, asio::ip::tcp::endp
   // Each read has its own timeout, and the whole exchange a deadline of four of them, so a
   // peer that drips one byte at a time cannot hold us.
   const auto deadline = net::Clock::now() + 4 * o.io_timeout;
+  bool read_any = false;
   while (true) {
     if (!out.empty()) {
       auto w = co_await conn->write_all(out, o.io_timeout);
@@ -104,6 +106,8 @@ asio::awaitable<Exchange> exchange(asio::any_io_executor ex, asio::ip::tcp::endp
       }
       break;
     }
+    if (!read_any) x.answered_http = std::string_view(reinterpret_cast<const char*>(buf.data()), r.bytes).starts_with("HTTP/");
+    read_any = true;
     out = client.on_bytes(std::span(buf.data(), r.bytes));
   }
   if (client.protocol_error()) {
@@ -139,6 +143,7 @@ asio::awaitable<scan::ScanRecord> dicom_probe(asio::any_io_executor ex,
   rec.detail = std::move(first.detail);
   rec.connect_ms = first.connect_ms;
   rec.dicom = first.clean_dicom();
+  rec.answered_http = first.answered_http;
   if (first.client) {
     rec.association = first.client->record();
     rec.echo = first.client->echo();
