@@ -44,6 +44,8 @@ struct Case {
   const char* extension;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.extension; }
+
 class Golden : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Golden, FixtureRecords) {
