@@ -108,6 +108,8 @@ constexpr std::array kFields{
     Field{"web_open", "/web/open", K::Value, "Answers data without credentials"},
     Field{"web_default_credentials_user", "/web/default_credentials_user", K::Value,
           "User name of vendor default credentials that worked"},
+    Field{"web_tls_verification", "/web/tls_verification", K::Value,
+          "Whether the HTTPS certificate was verified (the probe skips it)"},
     Field{"web_endpoint_paths", "/web/endpoints", K::JoinKey, "Endpoints probed", "path"},
     Field{"web_endpoint_statuses", "/web/endpoints", K::JoinKey, "HTTP status per endpoint",
           "http_status"},
@@ -135,6 +137,7 @@ constexpr std::array kExclusions{
     Exclusion{"/tls_audit/profiles/*/name", "profile ids are in tls_profiles_*"},
     Exclusion{"/tls_audit/profiles/*/retired", "profile ids are in tls_profiles_*"},
     Exclusion{"/tls_audit/profiles/*/reasons/*", "a list per profile; JSONL has it"},
+    Exclusion{"/web/endpoints/*/capped", "body cut at the size cap; JSONL has it"},
     Exclusion{"/findings/*/severity", "worst_severity; per finding in JSONL/SARIF"},
 };
 
