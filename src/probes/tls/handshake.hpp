@@ -26,6 +26,7 @@ struct HandshakeOptions {
   std::string cert_file;  // optional client certificate (PEM, may carry the chain)
   std::string key_file;   // its private key (PEM, unencrypted); empty = in cert_file
   std::string sni;        // server name to send; also checked against the certificate
+  std::string max_version;  // "" = the highest OpenSSL speaks; "TLSv1.2" caps the offer
 };
 
 struct HandshakeResult {
@@ -46,8 +47,8 @@ struct HandshakeResult {
   std::string verify_error;                // OpenSSL's first reason when not trusted
   bool client_cert_requested = false;      // the server sent CertificateRequest
   bool client_cert_required = false;       // it ended the handshake when we sent none
-  // Only when cert_file was given and a certificate was requested: the handshake with our
-  // certificate completed (false: the server refused it, e.g. unknown CA).
+  // Only when cert_file was given and the server requires a client certificate: the
+  // handshake with ours completed (false: the server refused it, e.g. unknown CA).
   std::optional<bool> client_cert_accepted;
   std::string alert;   // last alert the server sent, e.g. "certificate required" (or empty)
   unsigned handshakes = 0;  // TCP connections made (1, or 2 when a client cert was retried)
