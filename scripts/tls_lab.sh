@@ -158,8 +158,9 @@ unique_subject = no
 copy_extensions = none
 email_in_dn = no
 [ lab_policy ]
-commonName = supplied
+# openssl ca writes the DN in this order: O then CN, as the requests have it.
 organizationName = optional
+commonName = supplied
 [ ca_ext ]
 basicConstraints = critical, CA:true
 keyUsage = critical, keyCertSign, cRLSign

@@ -7,7 +7,9 @@
 #include "dicom/uids.hpp"
 #include "probes/dicom_ul/association_client.hpp"
 #include "probes/dicom_ul/identify.hpp"
+#include "probes/tls/cert_info.hpp"
 #include "probes/tls/context.hpp"
+#include "probes/tls/observer.hpp"
 
 namespace dicomsec::probes {
 
@@ -19,6 +21,7 @@ using scan::Status;
 struct TlsSetup {
   std::shared_ptr<asio::ssl::context> context;
   std::string sni;
+  bool client_cert = false;  // the context presents one
 };
 
 struct Exchange {
@@ -66,12 +69,31 @@ asio::awaitable<Exchange> exchange(asio::any_io_executor ex, asio::ip::tcp::endp
     x.detail = describe(c);
     co_return x;
   }
+  // DICOM inside TLS. A TLS 1.3 server that asked for our certificate judges it after the
+  // handshake: we wait for that verdict first, so that a refusal reads as its alert rather
+  // than as a reset under our A-ASSOCIATE-RQ.
+  tls::Observed ob;
+  struct Unhook {
+    std::shared_ptr<net::Connection> c;
+    ~Unhook() { tls::unobserve(c->tls_handle()); }
+  } unhook{conn};
   if (tls) {
-    auto h = co_await conn->start_tls(tls->context, o.io_timeout,
-                                      [&](ssl_st* ssl) { tls::configure_client(ssl, tls->sni); });
-    if (!h.ok()) {
+    const auto t0 = net::Clock::now();
+    auto h = co_await conn->start_tls(tls->context, o.io_timeout, [&](ssl_st* ssl) {
+      tls::observe(ssl, &ob, false);
+      tls::configure_client(ssl, tls->sni);
+    });
+    const auto took = std::chrono::duration_cast<net::Millis>(net::Clock::now() - t0);
+    if (h.ok() && tls::verdict_pending(conn->tls_handle(), ob))
+      co_await tls::await_verdict(conn, ob, tls::verdict_window(took, o.io_timeout));
+    if (!h.ok() || ob.alert_after) {
       x.status = h.error == net::IoError::Timeout ? Status::IoTimeout : Status::TlsError;
-      x.detail = "TLS handshake failed: " + describe(h);
+      if (ob.alert)
+        x.detail = "TLS handshake failed: alert \"" + tls::alert_name(*ob.alert) + "\"";
+      else
+        x.detail = "TLS handshake failed: " + describe(h);
+      if (ob.cert_requested && !tls->client_cert)
+        x.detail += " (the server asked for a client certificate; none was given)";
       conn->close();
       co_return x;
     }
@@ -93,7 +115,10 @@ asio::awaitable<Exchange> exchange(asio::any_io_executor ex, asio::ip::tcp::endp
       if (!w.ok()) {
         const bool answered = client.spoke_dicom();
         client.on_closed();
-        if (!answered) {
+        if (!answered && tls && w.error != net::IoError::Timeout) {
+          x.status = Status::TlsError;
+          x.detail = "TLS connection failed under our A-ASSOCIATE-RQ: " + describe(w);
+        } else if (!answered) {
           x.status = w.error == net::IoError::Timeout ? Status::IoTimeout : Status::ProtocolError;
           x.detail = "write failed: " + describe(w);
         }
@@ -210,7 +235,7 @@ asio::awaitable<scan::ScanRecord> dicom_probe_tls(asio::any_io_executor ex,
                                                   const tls::HandshakeOptions& t,
                                                   std::uint64_t seed) {
   std::string error;
-  TlsSetup setup{tls::make_client_context(t, true, error), t.sni};
+  TlsSetup setup{tls::make_client_context(t, true, error), t.sni, !t.cert_file.empty()};
   if (!setup.context) {
     scan::ScanRecord rec;
     rec.ip = target.address().to_string();

@@ -2,7 +2,6 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <fmt/format.h>
 
@@ -11,6 +10,7 @@
 
 #include "probes/tls/cert_info.hpp"
 #include "probes/tls/context.hpp"
+#include "probes/tls/observer.hpp"
 
 namespace dicomsec::probes::tls {
 
@@ -18,79 +18,12 @@ namespace {
 
 using scan::Status;
 
-// After a completed handshake we say goodbye with close_notify. When the server still has
-// to judge our (absent) client certificate — TLS 1.3, where its verdict follows our
-// Finished — we wait the full I/O timeout for its answer; otherwise only this long, so a
-// server that ignores close_notify costs little.
-constexpr net::Millis kPoliteShutdown{500};
-constexpr int kMaxChain = 16;  // certificates kept from one chain
-
-// What OpenSSL's callbacks saw on one connection.
-struct Observed {
-  std::time_t now = 0;
-  bool server_hello = false;
-  bool server_certificate = false;
-  bool cert_requested = false;
-  std::optional<std::uint8_t> first_record_type;  // of the first record the server sent
-  std::optional<int> alert;                        // last alert received other than close_notify
-  bool verified = false;                           // the verify callback ran
-  std::vector<scan::TlsCertRecord> chain;
-  std::string verify_error;
-};
-
-int observed_index() {
-  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
-  return index;
-}
-
-// SSL_CTX_set_msg_callback: every protocol message, in both directions, after decryption.
-void on_message(int write_p, int /*version*/, int content_type, const void* buf,
-                std::size_t len, SSL* /*ssl*/, void* arg) {
-  auto* ob = static_cast<Observed*>(arg);
-  if (!ob || !buf || len == 0 || write_p) return;
-  const auto* b = static_cast<const unsigned char*>(buf);
-  switch (content_type) {
-    case SSL3_RT_HEADER:
-      if (!ob->first_record_type) ob->first_record_type = b[0];
-      break;
-    case SSL3_RT_HANDSHAKE:
-      // RFC 8446 4 / RFC 5246 7.4: the first byte is the handshake message type.
-      if (b[0] == SSL3_MT_SERVER_HELLO) ob->server_hello = true;
-      else if (b[0] == SSL3_MT_CERTIFICATE) ob->server_certificate = true;
-      else if (b[0] == SSL3_MT_CERTIFICATE_REQUEST) ob->cert_requested = true;
-      break;
-    case SSL3_RT_ALERT:
-      if (len >= 2 && b[1] != SSL_AD_CLOSE_NOTIFY) ob->alert = b[1];
-      break;
-    default: break;
-  }
-}
-
-// Records the chain as sent and the first verification error; never rejects (returns 1).
-int on_verify(int ok, X509_STORE_CTX* store) {
-  auto* ssl = static_cast<SSL*>(
-      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
-  auto* ob = ssl ? static_cast<Observed*>(SSL_get_ex_data(ssl, observed_index())) : nullptr;
-  if (!ob) return 1;
-  if (!ob->verified) {
-    ob->verified = true;
-    // The untrusted stack is the server's Certificate message, leaf first.
-    if (STACK_OF(X509)* sent = X509_STORE_CTX_get0_untrusted(store)) {
-      const int n = std::min(sk_X509_num(sent), kMaxChain);
-      for (int i = 0; i < n; ++i) ob->chain.push_back(cert_record(sk_X509_value(sent, i), ob->now));
-    } else if (X509* leaf = X509_STORE_CTX_get0_cert(store)) {
-      ob->chain.push_back(cert_record(leaf, ob->now));
-    }
-  }
-  if (!ok && ob->verify_error.empty())
-    ob->verify_error = X509_verify_cert_error_string(X509_STORE_CTX_get_error(store));
-  return 1;
-}
+// Our close_notify is sent without waiting for the peer's (storescp never answers it).
+constexpr net::Millis kCloseNotify{200};
 
 struct Attempt {
   net::IoResult connect;
   net::IoResult handshake;
-  net::IoResult shutdown;
   Observed ob;
   std::string version;
   std::string cipher;
@@ -98,7 +31,7 @@ struct Attempt {
   // The server ended the connection with an alert after a completed handshake (TLS 1.3:
   // its verdict on our client certificate).
   [[nodiscard]] bool refused_after_handshake() const {
-    return handshake.ok() && !shutdown.ok() && ob.alert.has_value();
+    return handshake.ok() && ob.alert_after.has_value();
   }
   [[nodiscard]] bool completed() const { return handshake.ok() && !refused_after_handshake(); }
 };
@@ -111,13 +44,12 @@ asio::awaitable<void> run_attempt(asio::any_io_executor ex, asio::ip::tcp::endpo
   a.connect = co_await conn->connect(target, o.connect_timeout);
   if (!a.connect.ok()) co_return;
   ERR_clear_error();
+  const auto t0 = net::Clock::now();
   a.handshake = co_await conn->start_tls(std::move(ctx), o.io_timeout, [&](SSL* ssl) {
-    SSL_set_ex_data(ssl, observed_index(), &a.ob);
-    SSL_set_msg_callback(ssl, on_message);
-    SSL_set_msg_callback_arg(ssl, &a.ob);
-    SSL_set_verify(ssl, SSL_VERIFY_PEER, on_verify);
+    observe(ssl, &a.ob, true);
     configure_client(ssl, o.sni);
   });
+  const auto took = std::chrono::duration_cast<net::Millis>(net::Clock::now() - t0);
   if (!a.handshake.ok() && net::is_tls_error(a.handshake)) {
     const char* reason = ERR_reason_error_string(static_cast<unsigned long>(a.handshake.code.value()));
     a.openssl_reason = reason ? reason : a.handshake.code.message();
@@ -130,16 +62,17 @@ asio::awaitable<void> run_attempt(asio::any_io_executor ex, asio::ip::tcp::endpo
     if (c) a.cipher = SSL_CIPHER_standard_name(c) ? SSL_CIPHER_standard_name(c) : SSL_CIPHER_get_name(c);
   }
   if (a.handshake.ok() && ssl) {
-    const bool verdict_pending = SSL_version(ssl) == TLS1_3_VERSION && a.ob.cert_requested;
-    a.shutdown = co_await conn->shutdown_tls(verdict_pending ? o.io_timeout
-                                                             : std::min(o.io_timeout, kPoliteShutdown));
+    a.ob.handshake_done = true;
+    if (verdict_pending(ssl, a.ob))
+      co_await await_verdict(conn, a.ob, verdict_window(took, o.io_timeout));
+    if (!a.ob.alert_after) {
+      // close_notify, one way: mark the peer's as received so OpenSSL does not wait for it.
+      SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+      co_await conn->shutdown_tls(std::min(o.io_timeout, kCloseNotify));
+    }
   }
-  if (ssl) {
-    // The callbacks point into this frame: unhook them before the connection outlives it.
-    SSL_set_msg_callback(ssl, nullptr);
-    SSL_set_msg_callback_arg(ssl, nullptr);
-    SSL_set_ex_data(ssl, observed_index(), nullptr);
-  }
+  // The callbacks point into this frame: unhook them before the connection outlives it.
+  unobserve(ssl);
   conn->close();
   ERR_clear_error();
 }
@@ -214,6 +147,7 @@ asio::awaitable<HandshakeResult> openssl_handshake(asio::any_io_executor ex,
   }
   r.client_cert_requested = first.ob.cert_requested;
   if (first.ob.alert) r.alert = alert_name(*first.ob.alert);
+  if (first.ob.alert_after) r.alert = alert_name(*first.ob.alert_after);
   r.completed = first.completed();
   // We sent no certificate; a server that asked for one and then ended the connection
   // (TLS 1.2: alert in the handshake; TLS 1.3: alert after it) requires one.
@@ -246,10 +180,10 @@ asio::awaitable<HandshakeResult> openssl_handshake(asio::any_io_executor ex,
       r.cipher = second.cipher;
       r.detail.clear();
     } else {
+      const auto& alert = second.ob.alert_after ? second.ob.alert_after : second.ob.alert;
       r.detail = "the server refused our client certificate" +
-                 (second.ob.alert ? " (alert \"" + alert_name(*second.ob.alert) + "\")"
-                                  : std::string());
-      if (second.ob.alert) r.alert = alert_name(*second.ob.alert);
+                 (alert ? " (alert \"" + alert_name(*alert) + "\")" : std::string());
+      if (alert) r.alert = alert_name(*alert);
     }
   }
   co_return r;
