@@ -20,6 +20,7 @@
 #include "findings/rules.hpp"
 #include "probes/dicom_ul/dicom_probe.hpp"
 #include "probes/dicom_ul/identify.hpp"
+#include "probes/tls/audit.hpp"
 #include "scan/engine.hpp"
 #include "scan/ports.hpp"
 #include "scan/target_set.hpp"
@@ -48,6 +49,8 @@ struct ScanOptions {
   std::string output;
   std::string format = "jsonl";
   std::string fail_on;
+  std::string ca_file, cert_file, key_file;
+  bool no_tls_audit = false;
   bool all = false;
   bool calling_ae_given = false;
   bool no_adaptive = false;
@@ -175,6 +178,23 @@ int run_scan(const ScanOptions& o) {
   popt.io_timeout = net::Millis(o.timeout_ms);
   popt.retries = o.retries;
 
+  // The TLS audit (issue 5): port 2762 (PS3.15 "dicom-tls"), and any port that answers a
+  // ClientHello with a TLS record, gets the full audit instead of the cleartext probe.
+  probes::tls::AuditOptions topt;
+  topt.enumerate.connect_timeout = popt.connect_timeout;
+  topt.enumerate.io_timeout = std::min(popt.io_timeout, net::Millis(3000));
+  topt.handshake.connect_timeout = popt.connect_timeout;
+  topt.handshake.io_timeout = popt.io_timeout;
+  topt.handshake.ca_file = o.ca_file;
+  topt.handshake.cert_file = o.cert_file;
+  topt.handshake.key_file = o.key_file;
+  topt.dicom = popt;
+  topt.plaintext_ports = *ports;
+  probes::tls::EnumerateOptions tls_sniff = topt.enumerate;
+  tls_sniff.in_flight = 1;
+  tls_sniff.max_handshakes = 1;
+  if (!o.key_file.empty() && o.cert_file.empty()) throw UsageError("--key needs --cert");
+
   scan::EngineOptions eopt;
   eopt.concurrency = o.concurrency;
   eopt.rate = o.rate;
@@ -194,7 +214,26 @@ int run_scan(const ScanOptions& o) {
     const auto ip = addr.is_v4() ? asio::ip::address(asio::ip::address_v4(addr.v4()))
                                  : asio::ip::address(asio::ip::address_v6(addr.bytes));
     const asio::ip::tcp::endpoint ep(ip, port);
-    auto rec = co_await probes::dicom_probe(ex, ep, popt, seed ^ (++probe_no * 0x9E3779B97F4A7C15ULL));
+    const auto probe_seed = seed ^ (++probe_no * 0x9E3779B97F4A7C15ULL);
+    scan::ScanRecord rec;
+    bool audited = false;
+    if (!o.no_tls_audit && port == scan::kDicomTlsPort) {
+      rec = co_await probes::tls::tls_audit_probe(ex, ep, topt, probe_seed);
+      audited = rec.tls || !scan::port_open(rec.status);
+    }
+    if (!audited) {
+      rec = co_await probes::dicom_probe(ex, ep, popt, probe_seed);
+      // Something listens but does not speak cleartext DICOM: ask once in TLS.
+      if (!o.no_tls_audit && !rec.dicom && scan::port_open(rec.status) && port != scan::kDicomTlsPort) {
+        auto sniff = co_await probes::tls::enumerate_tls(ex, ep, tls_sniff);
+        if (sniff.planner.any_tls) {
+          auto connect_ms = rec.connect_ms;
+          rec = co_await probes::tls::tls_audit_probe(ex, ep, topt, probe_seed);
+          if (!rec.connect_ms) rec.connect_ms = connect_ms;
+          if (rec.tls_audit) rec.tls_audit->handshakes += sniff.planner.handshakes;
+        }
+      }
+    }
     if (auto it = targets.names.find(addr); it != targets.names.end()) rec.hostname = it->second;
     probes::identify_product(rec);
     rec.findings = findings::evaluate(rec, finding_context);
@@ -278,6 +317,12 @@ Runner setup_scan(CLI::App& app) {
       ->check(CLI::IsMember({"jsonl", "csv", "sarif", "html"}))
       ->capture_default_str();
   app.add_option("--fail-on", o->fail_on, "Exit 1 when a finding is at or above: info|low|medium|high|critical");
+  app.add_option("--ca", o->ca_file, "PEM CA bundle to verify TLS servers against (default: system store)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--cert", o->cert_file, "Client certificate (PEM) for TLS servers that require one")
+      ->check(CLI::ExistingFile);
+  app.add_option("--key", o->key_file, "Private key of --cert (PEM; default: in --cert)")->check(CLI::ExistingFile);
+  app.add_flag("--no-tls-audit", o->no_tls_audit, "Do not audit TLS ports (2762 or any port answering TLS)");
   app.add_flag("--all", o->all, "Also write records for closed, filtered and unreachable ports");
   app.add_flag("--no-adaptive", o->no_adaptive, "Keep the window fixed (no back-off on SYN retransmits)");
   app.add_flag("--progress", o->progress, "Show progress even when stderr is not a terminal");

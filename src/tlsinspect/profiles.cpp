@@ -1,6 +1,7 @@
 #include "tlsinspect/profiles.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <string>

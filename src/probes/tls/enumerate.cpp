@@ -139,15 +139,12 @@ asio::awaitable<EnumerateResult> enumerate_tls(asio::any_io_executor ex, asio::i
   const unsigned n = std::max(1U, o.in_flight);
   shared->workers = n;
   for (unsigned i = 0; i < n; ++i) asio::co_spawn(strand, worker(strand, target, o, shared), asio::detached);
-  std::error_code ec;
-  co_await asio::co_spawn(
-      strand,
-      [shared]() -> asio::awaitable<void> {
-        std::error_code wait_ec;
-        if (shared->workers != 0)
-          co_await shared->done.async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
-      },
-      asio::redirect_error(asio::use_awaitable, ec));
+  // Wait for the last worker. Every handler of this audit runs on one io_context thread
+  // (the engine's lane, or the tls command's), so reading `workers` here is not a race.
+  if (shared->workers != 0) {
+    std::error_code ec;
+    co_await shared->done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
 
   EnumerateResult res;
   res.planner = shared->planner.result();
