@@ -105,7 +105,9 @@ DecodeStatus ServerFlightParser::feed(ByteView data) {
     const auto length = *r.u16be();
     if (type < kChangeCipherSpec || type > kApplicationData || (version >> 8) != 3) {
       not_tls_ = records_seen_ == 0;
-      fail(fmt::format("not a TLS record (type {}, version 0x{:04X})", type, version));
+      fail(type < kChangeCipherSpec || type > kApplicationData
+               ? fmt::format("not a TLS record (first byte 0x{:02X})", type)
+               : fmt::format("not a TLS record (version 0x{:04X})", version));
       break;
     }
     if (length > limits_.max_record) {
