@@ -7,6 +7,7 @@ packages=(
   libasio-dev libssl-dev libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dcmtk orthanc nmap iproute2 curl time python3 python3-jsonschema
+  openssl stunnel4  # TLS lab (scripts/tls_lab.sh): s_server, certificates, stunnel
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -388,6 +388,15 @@ TEST(TlsHandshake, StorescpRequiringPeerCertTls13) {
   EXPECT_EQ(r.detail, "the server requires a client certificate (alert \"certificate required\")");
   expect_server_and_ca_chain(r.chain);
   EXPECT_FALSE(r.client_cert_accepted.has_value());
+
+  scan::TlsAuditRecord audit;
+  audit.handshakes = 3;
+  probes::tls::fill_audit(r, audit);
+  EXPECT_EQ(audit.chain.size(), 2u);
+  EXPECT_TRUE(audit.client_cert_requested);
+  EXPECT_TRUE(audit.client_cert_required);
+  EXPECT_EQ(audit.trusted, r.trusted);
+  EXPECT_EQ(audit.handshakes, 4u);
 }
 
 // The case sslscan 2.0 gets wrong: in TLS 1.2 the server's Certificate precedes its

@@ -87,7 +87,8 @@ Status connect_status(net::IoError e) {
 
 bool is_tls_record_type(std::uint8_t t) { return t >= 20 && t <= 24; }  // RFC 8446 5.1
 
-// Why a handshake that yielded no certificate failed: status and one line.
+// Why a handshake did not complete: status and one line (the caller keeps success when a
+// certificate arrived all the same).
 void describe_failure(const Attempt& a, HandshakeResult& r) {
   const auto& h = a.handshake;
   const bool answered = a.ob.first_record_type.has_value();
@@ -118,6 +119,15 @@ void describe_failure(const Attempt& a, HandshakeResult& r) {
 }
 
 }  // namespace
+
+void fill_audit(const HandshakeResult& r, scan::TlsAuditRecord& audit) {
+  audit.chain = r.chain;
+  audit.trusted = r.trusted;
+  audit.verify_error = r.verify_error;
+  audit.client_cert_requested = r.client_cert_requested;
+  audit.client_cert_required = r.client_cert_required;
+  audit.handshakes += r.handshakes;
+}
 
 asio::awaitable<HandshakeResult> openssl_handshake(asio::any_io_executor ex,
                                                    asio::ip::tcp::endpoint target,

@@ -62,4 +62,9 @@ asio::awaitable<HandshakeResult> openssl_handshake(asio::any_io_executor ex,
                                                    asio::ip::tcp::endpoint target,
                                                    const HandshakeOptions& options);
 
+// Copies the certificate half into the record's tls_audit: chain, trusted, verify_error,
+// client_cert_requested/required; adds the handshakes made. Leaves versions, ciphers and
+// profiles (the raw enumerator's) alone.
+void fill_audit(const HandshakeResult& result, scan::TlsAuditRecord& audit);
+
 }  // namespace dicomsec::probes::tls
