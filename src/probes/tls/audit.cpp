@@ -30,12 +30,10 @@ asio::awaitable<scan::ScanRecord> tls_audit_probe(asio::any_io_executor ex, asio
 
   // The certificate and the client-certificate policy, from OpenSSL.
   auto hs = co_await openssl_handshake(ex, target, o.handshake);
-  audit.handshakes += hs.handshakes;
-  audit.chain = hs.chain;
-  audit.trusted = hs.trusted;
-  audit.verify_error = hs.verify_error;
-  audit.client_cert_requested = audit.client_cert_requested || hs.client_cert_requested;
-  audit.client_cert_required = hs.client_cert_required;
+  const bool requested_raw = audit.client_cert_requested;
+  fill_audit(hs, audit);
+  // A CertificateRequest seen in any raw TLS <= 1.2 flight counts too.
+  audit.client_cert_requested = audit.client_cert_requested || requested_raw;
   if (audit.chain.empty() && !en.planner.certificates.empty()) {
     // OpenSSL could not talk to it (e.g. SSLv3 or suites it no longer has): the raw
     // flight still carried the chain.
@@ -51,7 +49,7 @@ asio::awaitable<scan::ScanRecord> tls_audit_probe(asio::any_io_executor ex, asio
     rec.echo = d.echo;
     rec.product = std::move(d.product);
     rec.called_ae_check = std::move(d.called_ae_check);
-    audit.handshakes += d.dicom || d.association ? (d.called_ae_check ? 2 : 1) : 0;
+    audit.handshakes += d.called_ae_check ? 2 : 1;
   }
 
   for (auto port : o.plaintext_ports) {
