@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   dcmtk orthanc nmap iproute2 curl time python3 python3-jsonschema
   openssl stunnel4  # TLS lab (scripts/tls_lab.sh): s_server, certificates, stunnel
+  sslscan testssl.sh bc  # bench/tls_vs_sslscan
 )
 missing=()
 for p in "${packages[@]}"; do
