@@ -32,6 +32,7 @@ using Strings = std::vector<std::string>;
 
 std::map<std::string, std::string> g_env;
 std::map<int, json> g_records;  // port -> record
+std::vector<json> g_scan;         // records of the `dicomsec scan` run
 std::string g_own_lab;
 std::vector<pid_t> g_faults;
 std::map<std::string, int> g_fault_ports;
@@ -119,8 +120,18 @@ class TlsAudit : public ::testing::Test {
     cmd += " " + target(port("CLOSED"));
     ASSERT_EQ(run(cmd), 0) << cmd;
     for (auto f : {"dicom.jsonl", "ossl.jsonl", "faults.jsonl"}) read_records((tmp / f).string());
+    // `dicomsec scan` audits a port that answers TLS (not 2762 here: ports are chosen at run
+    // time) and finds the cleartext storescp beside it.
+    cmd = bin + " scan 127.0.0.1 -q --no-progress -p " + std::to_string(port("STORESCP_TLS_IC")) + "," + plain +
+          " -o " + (tmp / "scan.jsonl").string();
+    ASSERT_EQ(run(cmd), 0) << cmd;
+    {
+      std::ifstream scan_in(tmp / "scan.jsonl");
+      std::string line;
+      while (std::getline(scan_in, line)) g_scan.push_back(json::parse(line));
+    }
     // Every record against the schema.
-    for (auto f : {"dicom.jsonl", "ossl.jsonl", "faults.jsonl"})
+    for (auto f : {"dicom.jsonl", "ossl.jsonl", "faults.jsonl", "scan.jsonl"})
       EXPECT_EQ(run(std::string(DICOMSEC_PYTHON) + " '" + DICOMSEC_SOURCE_DIR +
                     "/tests/integration/validate_records.py' '" + DICOMSEC_SOURCE_DIR + "/schemas/scan-record.schema.json' '" + (tmp / f).string() + "' >/dev/null"),
                 0)
@@ -306,4 +317,25 @@ TEST_F(TlsAudit, BrokenPeersGetClearStatuses) {
   EXPECT_EQ(detail(g_fault_ports["tls-alert"]), "no protocol version accepted (alert handshake_failure)");
   EXPECT_EQ(status(port("CLOSED")), "connection-refused");
   for (const auto& [m, p] : g_fault_ports) EXPECT_FALSE(g_records[p]["tls"].get<bool>() && m != "tls-alert") << m;
+}
+
+TEST_F(TlsAudit, ScanAuditsATlsPortAndSeesTheCleartextOne) {
+  ASSERT_EQ(g_scan.size(), 2U);
+  for (const auto& r : g_scan) {
+    if (r["port"] == port("STORESCP_TLS_IC")) {
+      EXPECT_TRUE(r["tls"].get<bool>());
+      EXPECT_TRUE(r["dicom"].get<bool>());
+      EXPECT_EQ(r["tls_audit"]["versions"].get<Strings>(), (Strings{"TLSv1.2", "TLSv1.3"}));
+      EXPECT_EQ(r["tls_audit"]["ciphers"]["TLSv1.2"].get<Strings>(), kGcm4);
+      EXPECT_EQ(r["tls_audit"]["plaintext_port"], port("PLAIN_STORESCP"));
+      std::set<std::string> ids;
+      for (const auto& f : r["findings"]) ids.insert(f["id"].get<std::string>());
+      EXPECT_EQ(ids.count("TLS-PLAINTEXT-ALSO"), 1U);
+      EXPECT_EQ(ids.count("DICOM-NO-TLS"), 0U);
+    } else {
+      EXPECT_EQ(r["port"], port("PLAIN_STORESCP"));
+      EXPECT_FALSE(r["tls"].get<bool>());
+      EXPECT_TRUE(r["tls_audit"].is_null());
+    }
+  }
 }
