@@ -72,7 +72,8 @@ Target parse_target(const std::string& s, asio::ip::tcp::resolver& resolver) {
   } catch (const std::exception&) {
     p = 0;
   }
-  if (host.empty() || p == 0 || p > 65535) throw UsageError(fmt::format("'{}': bad host or port", s));
+  if (host.empty() || p == 0 || p > 65535)
+    throw UsageError(fmt::format("'{}': bad host or port", s));
   Target t;
   t.text = s;
   std::error_code ec;
@@ -96,12 +97,14 @@ std::vector<std::uint16_t> parse_plain_ports(const std::string& list) {
 
 int run_tls(const TlsOptions& o) {
   if (o.format != "jsonl")
-    throw UsageError(fmt::format("--format {}: only 'jsonl' is implemented in this version", o.format));
+    throw UsageError(
+        fmt::format("--format {}: only 'jsonl' is implemented in this version", o.format));
   std::optional<findings::Severity> fail_on;
   if (!o.fail_on.empty()) {
     fail_on = findings::parse_severity(o.fail_on);
     if (!fail_on)
-      throw UsageError(fmt::format("--fail-on {}: use info, low, medium, high or critical", o.fail_on));
+      throw UsageError(
+          fmt::format("--fail-on {}: use info, low, medium, high or critical", o.fail_on));
   }
   if (o.targets.empty()) throw UsageError("no targets: give HOST:PORT... (see --help)");
   if (!o.key_file.empty() && o.cert_file.empty()) throw UsageError("--key needs --cert");
@@ -147,9 +150,11 @@ int run_tls(const TlsOptions& o) {
       if (!o.quiet) {
         std::string versions;
         if (rec.tls_audit)
-          for (const auto& v : rec.tls_audit->versions) versions += (versions.empty() ? "" : ",") + v;
+          for (const auto& v : rec.tls_audit->versions)
+            versions += (versions.empty() ? "" : ",") + v;
         fmt::print(stderr, "dicomsec: {} {} {}{}\n", t.text, scan::status_name(rec.status),
-                   versions.empty() ? "-" : versions, rec.detail.empty() ? "" : " (" + rec.detail + ")");
+                   versions.empty() ? "-" : versions,
+                   rec.detail.empty() ? "" : " (" + rec.detail + ")");
       }
     }
   };
@@ -157,7 +162,8 @@ int run_tls(const TlsOptions& o) {
   for (unsigned i = 0; i < n; ++i) asio::co_spawn(io, worker(), asio::detached);
   io.run();
   sink->close();
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!o.quiet) {
     scan::EngineStats stats;
     stats.done = targets.size();
@@ -183,14 +189,16 @@ Runner setup_tls(CLI::App& app) {
   app.add_option("--format", o->format, "Record format")
       ->check(CLI::IsMember({"jsonl", "csv", "sarif", "html"}))
       ->capture_default_str();
-  app.add_option("--fail-on", o->fail_on, "Exit 1 when a finding is at or above: info|low|medium|high|critical");
+  app.add_option("--fail-on", o->fail_on,
+                 "Exit 1 when a finding is at or above: info|low|medium|high|critical");
   app.add_option("--timeout", o->timeout_ms, "Per-handshake timeout in milliseconds")
       ->check(CLI::Range(1U, 600'000U))
       ->capture_default_str();
   app.add_option("--connect-timeout", o->connect_timeout_ms, "TCP connect timeout in milliseconds")
       ->check(CLI::Range(1U, 600'000U))
       ->capture_default_str();
-  app.add_option("--total-timeout", o->total_timeout_s, "Seconds at most for one target's enumeration")
+  app.add_option("--total-timeout", o->total_timeout_s,
+                 "Seconds at most for one target's enumeration")
       ->check(CLI::Range(1U, 3600U))
       ->capture_default_str();
   app.add_option("--concurrency", o->concurrency, "Targets audited at once")
@@ -202,11 +210,14 @@ Runner setup_tls(CLI::App& app) {
   app.add_option("--max-handshakes", o->max_handshakes, "Handshakes per target at most")
       ->check(CLI::Range(10U, 5000U))
       ->capture_default_str();
-  app.add_option("--ca", o->ca_file, "PEM CA bundle to verify servers against (default: system store)")
+  app.add_option("--ca", o->ca_file,
+                 "PEM CA bundle to verify servers against (default: system store)")
       ->check(CLI::ExistingFile);
-  app.add_option("--cert", o->cert_file, "Client certificate (PEM) to present when a server requires one")
+  app.add_option("--cert", o->cert_file,
+                 "Client certificate (PEM) to present when a server requires one")
       ->check(CLI::ExistingFile);
-  app.add_option("--key", o->key_file, "Private key of --cert (PEM; default: in --cert)")->check(CLI::ExistingFile);
+  app.add_option("--key", o->key_file, "Private key of --cert (PEM; default: in --cert)")
+      ->check(CLI::ExistingFile);
   app.add_option("--plaintext-ports", o->plaintext_ports,
                  "Ports of the same host checked for cleartext DICOM ('none' to skip)")
       ->capture_default_str();

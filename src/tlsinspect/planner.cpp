@@ -40,14 +40,22 @@ bool is_ecdhe(const CipherSuite& s) {
 
 std::string_view outcome_name(Outcome o) {
   switch (o) {
-    case Outcome::Answered: return "answered";
-    case Outcome::NotTls: return "not-tls";
-    case Outcome::Malformed: return "malformed";
-    case Outcome::Truncated: return "truncated";
-    case Outcome::Closed: return "closed";
-    case Outcome::Reset: return "reset";
-    case Outcome::Timeout: return "timeout";
-    case Outcome::ConnectFailed: return "connect-failed";
+    case Outcome::Answered:
+      return "answered";
+    case Outcome::NotTls:
+      return "not-tls";
+    case Outcome::Malformed:
+      return "malformed";
+    case Outcome::Truncated:
+      return "truncated";
+    case Outcome::Closed:
+      return "closed";
+    case Outcome::Reset:
+      return "reset";
+    case Outcome::Timeout:
+      return "timeout";
+    case Outcome::ConnectFailed:
+      return "connect-failed";
   }
   return "unknown";
 }
@@ -144,7 +152,8 @@ void AuditPlanner::answer(const Question& q, const Answer& a) {
   if (f.server_hello || f.alert) result_.any_tls = true;
   if (a.outcome == Outcome::NotTls && !result_.any_tls) result_.not_tls = true;
   if (f.certificate_request) result_.certificate_request = true;
-  if (result_.certificates.empty() && !f.certificates.empty()) result_.certificates = f.certificates;
+  if (result_.certificates.empty() && !f.certificates.empty())
+    result_.certificates = f.certificates;
   if (f.server_key_exchange && f.server_key_exchange->dh_prime_bits) {
     const auto bits = *f.server_key_exchange->dh_prime_bits;
     result_.min_dh_bits = result_.min_dh_bits ? std::min(*result_.min_dh_bits, bits) : bits;
@@ -158,8 +167,9 @@ void AuditPlanner::answer(const Question& q, const Answer& a) {
   note_trouble(a);
 
   // Nothing TLS came back and the peer will not talk TLS (or at all): stop asking.
-  const bool hopeless = !result_.any_tls && (a.outcome == Outcome::NotTls || a.outcome == Outcome::Timeout ||
-                                              a.outcome == Outcome::ConnectFailed);
+  const bool hopeless =
+      !result_.any_tls && (a.outcome == Outcome::NotTls || a.outcome == Outcome::Timeout ||
+                           a.outcome == Outcome::ConnectFailed);
   if (hopeless) {
     for (auto& other : tracks_) other.finished = true;
     followups_added_ = true;
@@ -167,7 +177,9 @@ void AuditPlanner::answer(const Question& q, const Answer& a) {
   }
 
   switch (t.kind) {
-    case Kind::Suites: on_suites(t, version_result(t.version), a); break;
+    case Kind::Suites:
+      on_suites(t, version_result(t.version), a);
+      break;
     case Kind::Preference: {
       auto& vr = version_result(t.version);
       if (f.server_hello && !vr.suites.empty())
@@ -176,7 +188,9 @@ void AuditPlanner::answer(const Question& q, const Answer& a) {
       break;
     }
     case Kind::Groups13:
-    case Kind::Groups12: on_groups(t, a); break;
+    case Kind::Groups12:
+      on_groups(t, a);
+      break;
   }
   add_followups();
 }
@@ -198,7 +212,8 @@ void AuditPlanner::on_suites(Track& t, VersionResult& vr, const Answer& a) {
     if (!contains(t.offer, suite)) {
       if (!result_.trouble) {
         result_.trouble = Outcome::Malformed;
-        result_.trouble_detail = fmt::format("server chose suite {} that was not offered", suite_name(suite));
+        result_.trouble_detail =
+            fmt::format("server chose suite {} that was not offered", suite_name(suite));
       }
       t.finished = true;
       return;
@@ -220,8 +235,10 @@ void AuditPlanner::on_suites(Track& t, VersionResult& vr, const Answer& a) {
     case Outcome::Answered:  // an alert: this version (or any further suite) refused
     case Outcome::Closed:
     case Outcome::Reset:
-      if (first) vr.accepted = false;
-      else vr.complete = true;
+      if (first)
+        vr.accepted = false;
+      else
+        vr.complete = true;
       break;
     default:  // silence, truncation, garbage: undecided
       break;
@@ -232,8 +249,10 @@ void AuditPlanner::on_groups(Track& t, const Answer& a) {
   const auto& sh = a.flight.server_hello;
   std::optional<std::uint16_t> g;
   if (a.outcome == Outcome::Answered && sh) {
-    if (t.kind == Kind::Groups13) g = sh->key_share_group;
-    else if (a.flight.server_key_exchange) g = a.flight.server_key_exchange->named_group;
+    if (t.kind == Kind::Groups13)
+      g = sh->key_share_group;
+    else if (a.flight.server_key_exchange)
+      g = a.flight.server_key_exchange->named_group;
   }
   if (!g || !contains(t.groups, *g)) {
     t.finished = true;

@@ -56,25 +56,25 @@ struct Question {
 
 struct VersionResult {
   Version version{};
-  std::optional<bool> accepted;        // nullopt: not decided (budget, transport trouble)
-  std::vector<std::uint16_t> suites;   // in the order the server picked them
+  std::optional<bool> accepted;       // nullopt: not decided (budget, transport trouble)
+  std::vector<std::uint16_t> suites;  // in the order the server picked them
   std::optional<bool> server_preference;
-  bool complete = false;               // suite enumeration ran to the server's refusal
+  bool complete = false;  // suite enumeration ran to the server's refusal
 };
 
 struct PlannerResult {
-  std::vector<VersionResult> versions;        // in kAllVersions order, those asked about
-  std::vector<std::uint16_t> groups;          // in discovery order
-  std::optional<bool> server_preference;      // from the highest version with >= 2 suites
+  std::vector<VersionResult> versions;    // in kAllVersions order, those asked about
+  std::vector<std::uint16_t> groups;      // in discovery order
+  std::optional<bool> server_preference;  // from the highest version with >= 2 suites
   unsigned handshakes = 0;
-  bool certificate_request = false;           // seen in a TLS <= 1.2 flight
-  std::optional<unsigned> min_dh_bits;        // smallest DHE prime the server sent
-  std::optional<bool> encrypt_then_mac;       // acknowledged with a CBC suite (<= 1.2)
-  std::vector<Bytes> certificates;            // first TLS <= 1.2 chain seen
-  bool any_tls = false;                       // some answer was TLS (hello or alert)
-  bool not_tls = false;                       // the first answer was not TLS
+  bool certificate_request = false;      // seen in a TLS <= 1.2 flight
+  std::optional<unsigned> min_dh_bits;   // smallest DHE prime the server sent
+  std::optional<bool> encrypt_then_mac;  // acknowledged with a CBC suite (<= 1.2)
+  std::vector<Bytes> certificates;       // first TLS <= 1.2 chain seen
+  bool any_tls = false;                  // some answer was TLS (hello or alert)
+  bool not_tls = false;                  // the first answer was not TLS
   bool budget_exhausted = false;
-  std::optional<Outcome> trouble;             // first non-answer outcome, if any
+  std::optional<Outcome> trouble;  // first non-answer outcome, if any
   std::string trouble_detail;
   std::optional<Alert> last_alert;
 };

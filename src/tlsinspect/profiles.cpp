@@ -83,7 +83,8 @@ std::vector<ProfileRule> make_rules() {
   {
     ProfileRule p;
     p.id = "bcp195-rfc8996-mod";
-    p.name = "Modified BCP 195 RFC 8996, 9325 TLS Secure Transport Connection Profile (PS3.15 B.13)";
+    p.name =
+        "Modified BCP 195 RFC 8996, 9325 TLS Secure Transport Connection Profile (PS3.15 B.13)";
     p.forbidden_versions = {V::Ssl3, V::Tls10, V::Tls11};
     p.required_versions = {V::Tls12};
     p.forbidden_flags = kBcp195Forbidden | kTripleDes | kCbc;
@@ -170,7 +171,8 @@ std::vector<std::string> check(const ProfileRule& p, const scan::TlsAuditRecord&
       else if (p.forbid_static_kx && !(s->flags & kTls13) && !(s->flags & kPfs))
         why.push_back(fmt::format("{} suite {} accepted (no forward secrecy)", vc.version, name));
       else if (!p.allowed_tls12.empty() && !(s->flags & kTls13) &&
-               std::find(p.allowed_tls12.begin(), p.allowed_tls12.end(), name) == p.allowed_tls12.end())
+               std::find(p.allowed_tls12.begin(), p.allowed_tls12.end(), name) ==
+                   p.allowed_tls12.end())
         why.push_back(fmt::format("{} suite {} accepted (not in the profile)", vc.version, name));
     }
   }

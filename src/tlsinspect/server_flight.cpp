@@ -43,31 +43,56 @@ void append(Bytes& to, ByteView from) { to.insert(to.end(), from.begin(), from.e
 
 std::string alert_name(std::uint8_t d) {
   switch (d) {
-    case 0: return "close_notify";
-    case 10: return "unexpected_message";
-    case 20: return "bad_record_mac";
-    case 22: return "record_overflow";
-    case 40: return "handshake_failure";
-    case 42: return "bad_certificate";
-    case 43: return "unsupported_certificate";
-    case 46: return "certificate_unknown";
-    case 47: return "illegal_parameter";
-    case 48: return "unknown_ca";
-    case 49: return "access_denied";
-    case 50: return "decode_error";
-    case 51: return "decrypt_error";
-    case 70: return "protocol_version";
-    case 71: return "insufficient_security";
-    case 80: return "internal_error";
-    case 86: return "inappropriate_fallback";
-    case 90: return "user_canceled";
-    case 100: return "no_renegotiation";
-    case 109: return "missing_extension";
-    case 110: return "unsupported_extension";
-    case 112: return "unrecognized_name";
-    case 116: return "certificate_required";
-    case 120: return "no_application_protocol";
-    default: return fmt::format("alert_{}", d);
+    case 0:
+      return "close_notify";
+    case 10:
+      return "unexpected_message";
+    case 20:
+      return "bad_record_mac";
+    case 22:
+      return "record_overflow";
+    case 40:
+      return "handshake_failure";
+    case 42:
+      return "bad_certificate";
+    case 43:
+      return "unsupported_certificate";
+    case 46:
+      return "certificate_unknown";
+    case 47:
+      return "illegal_parameter";
+    case 48:
+      return "unknown_ca";
+    case 49:
+      return "access_denied";
+    case 50:
+      return "decode_error";
+    case 51:
+      return "decrypt_error";
+    case 70:
+      return "protocol_version";
+    case 71:
+      return "insufficient_security";
+    case 80:
+      return "internal_error";
+    case 86:
+      return "inappropriate_fallback";
+    case 90:
+      return "user_canceled";
+    case 100:
+      return "no_renegotiation";
+    case 109:
+      return "missing_extension";
+    case 110:
+      return "unsupported_extension";
+    case 112:
+      return "unrecognized_name";
+    case 116:
+      return "certificate_required";
+    case 120:
+      return "no_application_protocol";
+    default:
+      return fmt::format("alert_{}", d);
   }
 }
 
@@ -94,7 +119,8 @@ DecodeStatus ServerFlightParser::feed(ByteView data) {
     ByteReader r(ByteView(records_).subspan(pos));
     if (r.remaining() < 5) {
       // Check what we can of a header early, so a non-TLS peer is recognised at once.
-      if (r.remaining() >= 1 && (records_[pos] < kChangeCipherSpec || records_[pos] > kApplicationData)) {
+      if (r.remaining() >= 1 &&
+          (records_[pos] < kChangeCipherSpec || records_[pos] > kApplicationData)) {
         not_tls_ = records_seen_ == 0;
         fail(fmt::format("not a TLS record (first byte 0x{:02X})", records_[pos]));
       }
@@ -145,8 +171,8 @@ DecodeStatus ServerFlightParser::on_record(std::uint8_t type, ByteView payload) 
         const auto msg = *r.u8();
         const auto len = *u24(r);
         if (len > limits_.max_message)
-          return fail(fmt::format("handshake message {} of {} bytes exceeds the {}-byte limit", msg, len,
-                                  limits_.max_message));
+          return fail(fmt::format("handshake message {} of {} bytes exceeds the {}-byte limit", msg,
+                                  len, limits_.max_message));
         if (r.remaining() < len) break;
         pos += 4 + len;
         on_handshake(msg, *r.take(len));
@@ -169,12 +195,15 @@ DecodeStatus ServerFlightParser::on_handshake(std::uint8_t type, ByteView body) 
   if (type != kServerHello && !flight_.server_hello && type != kHelloRequest)
     return fail(fmt::format("handshake message {} before ServerHello", type));
   switch (type) {
-    case kHelloRequest: return status_;
+    case kHelloRequest:
+      return status_;
     case kServerHello:
       if (flight_.server_hello) return fail("second ServerHello");
       return on_server_hello(body);
-    case kCertificate: return on_certificate(body);
-    case kServerKeyExchange: return on_server_key_exchange(body);
+    case kCertificate:
+      return on_certificate(body);
+    case kServerKeyExchange:
+      return on_server_key_exchange(body);
     case kCertificateRequest:
       flight_.certificate_request = true;
       return status_;
@@ -183,7 +212,8 @@ DecodeStatus ServerFlightParser::on_handshake(std::uint8_t type, ByteView body) 
       flight_.server_hello_done = true;
       status_ = DecodeStatus::Ready;
       return status_;
-    default: return status_;  // CertificateStatus, NewSessionTicket, ...: not needed
+    default:
+      return status_;  // CertificateStatus, NewSessionTicket, ...: not needed
   }
 }
 
@@ -203,13 +233,15 @@ DecodeStatus ServerFlightParser::on_server_hello(ByteView body) {
   sh.compression = *compression;
   sh.hello_retry = std::equal(random->begin(), random->end(), kHelloRetryRandom.begin());
   static constexpr std::uint8_t kDowngrade[] = {'D', 'O', 'W', 'N', 'G', 'R', 'D'};
-  sh.downgrade_sentinel = std::equal(random->begin() + 24, random->begin() + 31, std::begin(kDowngrade));
+  sh.downgrade_sentinel =
+      std::equal(random->begin() + 24, random->begin() + 31, std::begin(kDowngrade));
   sh.version = version_from_wire(*version);
   if (!r.empty()) {
     auto ext_len = r.u16be();
     if (!ext_len) return fail("ServerHello extensions length truncated");
     auto exts = r.sub(*ext_len);
-    if (!exts || !r.empty()) return fail("ServerHello extensions length does not match the message");
+    if (!exts || !r.empty())
+      return fail("ServerHello extensions length does not match the message");
     while (!exts->empty()) {
       auto type = exts->u16be();
       auto len = exts->u16be();
@@ -237,10 +269,17 @@ DecodeStatus ServerFlightParser::on_server_hello(ByteView body) {
           }
           break;
         }
-        case 22: sh.encrypt_then_mac = true; break;
-        case 23: sh.extended_master_secret = true; break;
-        case 0xFF01: sh.secure_renegotiation = true; break;
-        default: break;
+        case 22:
+          sh.encrypt_then_mac = true;
+          break;
+        case 23:
+          sh.extended_master_secret = true;
+          break;
+        case 0xFF01:
+          sh.secure_renegotiation = true;
+          break;
+        default:
+          break;
       }
     }
   }
@@ -256,7 +295,8 @@ DecodeStatus ServerFlightParser::on_server_hello(ByteView body) {
 DecodeStatus ServerFlightParser::on_certificate(ByteView body) {
   ByteReader r(body);
   auto total = u24(r);
-  if (!total || *total != r.remaining()) return fail("Certificate list length does not match the message");
+  if (!total || *total != r.remaining())
+    return fail("Certificate list length does not match the message");
   while (!r.empty()) {
     auto len = u24(r);
     if (!len) return fail("Certificate entry truncated");
@@ -274,7 +314,8 @@ DecodeStatus ServerFlightParser::on_server_key_exchange(ByteView body) {
   ServerKeyExchange ske;
   const auto* suite = find_suite(flight_.server_hello->cipher_suite);
   const std::string_view name = suite ? suite->iana : "";
-  if (name.find("ECDHE_") != std::string_view::npos || name.find("ECDH_anon") != std::string_view::npos) {
+  if (name.find("ECDHE_") != std::string_view::npos ||
+      name.find("ECDH_anon") != std::string_view::npos) {
     auto curve_type = r.u8();
     if (!curve_type) return fail("ServerKeyExchange truncated");
     if (*curve_type == 3) {  // named_curve
@@ -282,7 +323,8 @@ DecodeStatus ServerFlightParser::on_server_key_exchange(ByteView body) {
       if (!g) return fail("ServerKeyExchange truncated");
       ske.named_group = *g;
     }
-  } else if (name.find("DHE_") != std::string_view::npos || name.find("DH_anon") != std::string_view::npos) {
+  } else if (name.find("DHE_") != std::string_view::npos ||
+             name.find("DH_anon") != std::string_view::npos) {
     auto plen = r.u16be();
     if (!plen) return fail("ServerKeyExchange truncated");
     auto p = r.take(*plen);

@@ -17,9 +17,9 @@
 namespace dicomsec::tlsinspect {
 
 struct FlightLimits {
-  std::size_t max_record = 16384 + 2048;   // TLSCiphertext bound (RFC 5246 6.2.3)
-  std::size_t max_message = 128 * 1024;    // one handshake message
-  std::size_t max_total = 256 * 1024;      // everything we are willing to read
+  std::size_t max_record = 16384 + 2048;  // TLSCiphertext bound (RFC 5246 6.2.3)
+  std::size_t max_message = 128 * 1024;   // one handshake message
+  std::size_t max_total = 256 * 1024;     // everything we are willing to read
   std::size_t max_certificates = 16;
 };
 
@@ -28,13 +28,13 @@ struct ServerHello {
   std::optional<Version> version;  // negotiated: supported_versions when present
   std::uint16_t cipher_suite = 0;
   std::uint8_t compression = 0;
-  bool hello_retry = false;                 // HelloRetryRequest (RFC 8446 4.1.4)
+  bool hello_retry = false;                      // HelloRetryRequest (RFC 8446 4.1.4)
   std::optional<std::uint16_t> key_share_group;  // TLS 1.3 key_share / HRR selected_group
-  bool encrypt_then_mac = false;            // RFC 7366 acknowledged
-  bool extended_master_secret = false;      // RFC 7627 acknowledged
-  bool secure_renegotiation = false;        // RFC 5746 renegotiation_info present
-  bool downgrade_sentinel = false;          // RFC 8446 4.1.3 DOWNGRD in the random
-  std::vector<std::uint16_t> extensions;    // types, in order
+  bool encrypt_then_mac = false;                 // RFC 7366 acknowledged
+  bool extended_master_secret = false;           // RFC 7627 acknowledged
+  bool secure_renegotiation = false;             // RFC 5746 renegotiation_info present
+  bool downgrade_sentinel = false;               // RFC 8446 4.1.3 DOWNGRD in the random
+  std::vector<std::uint16_t> extensions;         // types, in order
 };
 
 struct ServerKeyExchange {

@@ -25,7 +25,9 @@ constexpr Row kRows[] = {
 #include "tlsinspect/suites_table.inc"
 };
 
-bool has(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
+bool has(std::string_view s, std::string_view part) {
+  return s.find(part) != std::string_view::npos;
+}
 
 // Flags from the IANA name (the registry's naming is systematic: TLS_<kx>_WITH_<cipher>_<mac>)
 // and OpenSSL's description of the cipher.
@@ -34,7 +36,8 @@ std::uint32_t derive_flags(const Row& r) {
   std::uint32_t f = 0;
   if (r.min_version == Version::Tls13) f |= kTls13 | kPfs | kAead;
   if (enc == "None" || has(name, "_WITH_NULL_")) f |= kNull;
-  if (has(name, "EXPORT") || has(enc, "(40)") || has(enc, "(56)") || has(kx, "(512)") || has(kx, "(1024)"))
+  if (has(name, "EXPORT") || has(enc, "(40)") || has(enc, "(56)") || has(kx, "(512)") ||
+      has(kx, "(1024)"))
     f |= kExport;
   if (has(name, "_anon_")) f |= kAnon;
   if (has(name, "_RC4_")) f |= kRc4;
@@ -42,7 +45,8 @@ std::uint32_t derive_flags(const Row& r) {
   if (has(name, "_DES_CBC_") || has(name, "_DES40_")) f |= kDes;
   if (mac == "AEAD" || has(name, "_GCM_") || has(name, "_CCM") || has(name, "CHACHA20")) f |= kAead;
   if (!(f & (kAead | kNull | kRc4))) f |= kCbc;
-  if (has(name, "_DHE_") || has(name, "_ECDHE_") || has(name, "TLS_DH_anon_") || has(name, "TLS_ECDH_anon_"))
+  if (has(name, "_DHE_") || has(name, "_ECDHE_") || has(name, "TLS_DH_anon_") ||
+      has(name, "TLS_ECDH_anon_"))
     f |= kPfs;
   if (has(name, "PSK") || has(name, "_SRP_")) f |= kPsk;
   if (mac == "MD5") f |= kWeakMac;
@@ -54,7 +58,8 @@ struct Table {
   Table() {
     for (std::size_t i = 0; i < std::size(kRows); ++i) {
       const auto& r = kRows[i];
-      suites[i] = {r.id, r.iana, r.openssl, r.min_version, r.kx, r.au, r.enc, r.mac, derive_flags(r)};
+      suites[i] = {r.id, r.iana, r.openssl, r.min_version,  r.kx,
+                   r.au, r.enc,  r.mac,     derive_flags(r)};
     }
   }
 };
@@ -66,26 +71,40 @@ const Table& table() {
 
 // RFC 8446 4.2.7, RFC 8422 5.1.1, RFC 7919, RFC 8734.
 constexpr NamedGroup kGroups[] = {
-    {0x0013, "secp192r1", false},      {0x0015, "secp224r1", false},
-    {0x0017, "secp256r1", true},       {0x0018, "secp384r1", true},
-    {0x0019, "secp521r1", true},       {0x001A, "brainpoolP256r1", false},
-    {0x001B, "brainpoolP384r1", false}, {0x001C, "brainpoolP512r1", false},
-    {0x001D, "x25519", true},          {0x001E, "x448", true},
-    {0x001F, "brainpoolP256r1tls13", true}, {0x0020, "brainpoolP384r1tls13", true},
-    {0x0021, "brainpoolP512r1tls13", true}, {0x0100, "ffdhe2048", true},
-    {0x0101, "ffdhe3072", true},       {0x0102, "ffdhe4096", true},
-    {0x0103, "ffdhe6144", true},       {0x0104, "ffdhe8192", true},
+    {0x0013, "secp192r1", false},
+    {0x0015, "secp224r1", false},
+    {0x0017, "secp256r1", true},
+    {0x0018, "secp384r1", true},
+    {0x0019, "secp521r1", true},
+    {0x001A, "brainpoolP256r1", false},
+    {0x001B, "brainpoolP384r1", false},
+    {0x001C, "brainpoolP512r1", false},
+    {0x001D, "x25519", true},
+    {0x001E, "x448", true},
+    {0x001F, "brainpoolP256r1tls13", true},
+    {0x0020, "brainpoolP384r1tls13", true},
+    {0x0021, "brainpoolP512r1tls13", true},
+    {0x0100, "ffdhe2048", true},
+    {0x0101, "ffdhe3072", true},
+    {0x0102, "ffdhe4096", true},
+    {0x0103, "ffdhe6144", true},
+    {0x0104, "ffdhe8192", true},
 };
 
 }  // namespace
 
 std::string_view version_name(Version v) {
   switch (v) {
-    case Version::Ssl3: return "SSLv3";
-    case Version::Tls10: return "TLSv1.0";
-    case Version::Tls11: return "TLSv1.1";
-    case Version::Tls12: return "TLSv1.2";
-    case Version::Tls13: return "TLSv1.3";
+    case Version::Ssl3:
+      return "SSLv3";
+    case Version::Tls10:
+      return "TLSv1.0";
+    case Version::Tls11:
+      return "TLSv1.1";
+    case Version::Tls12:
+      return "TLSv1.2";
+    case Version::Tls13:
+      return "TLSv1.3";
   }
   return "unknown";
 }

@@ -29,18 +29,18 @@ std::optional<Version> version_from_name(std::string_view name);
 
 // Properties of a suite, derived from its key exchange, authentication and cipher.
 enum SuiteFlag : std::uint32_t {
-  kNull = 1U << 0,       // no encryption
-  kExport = 1U << 1,     // export-grade (40/56-bit keys or 512/1024-bit export key exchange)
-  kAnon = 1U << 2,       // no server authentication
+  kNull = 1U << 0,    // no encryption
+  kExport = 1U << 1,  // export-grade (40/56-bit keys or 512/1024-bit export key exchange)
+  kAnon = 1U << 2,    // no server authentication
   kRc4 = 1U << 3,
   kTripleDes = 1U << 4,
-  kDes = 1U << 5,        // single DES
-  kCbc = 1U << 6,        // block cipher in CBC mode (MAC-then-encrypt unless ETM)
-  kAead = 1U << 7,       // GCM, CCM, ChaCha20-Poly1305
-  kPfs = 1U << 8,        // ephemeral (EC)DH key exchange, or any TLS 1.3 suite
-  kPsk = 1U << 9,        // needs a pre-shared key (or SRP password): never chosen blind
-  kTls13 = 1U << 10,     // a TLS 1.3 suite (usable only in TLS 1.3)
-  kWeakMac = 1U << 11,   // MD5 MAC
+  kDes = 1U << 5,       // single DES
+  kCbc = 1U << 6,       // block cipher in CBC mode (MAC-then-encrypt unless ETM)
+  kAead = 1U << 7,      // GCM, CCM, ChaCha20-Poly1305
+  kPfs = 1U << 8,       // ephemeral (EC)DH key exchange, or any TLS 1.3 suite
+  kPsk = 1U << 9,       // needs a pre-shared key (or SRP password): never chosen blind
+  kTls13 = 1U << 10,    // a TLS 1.3 suite (usable only in TLS 1.3)
+  kWeakMac = 1U << 11,  // MD5 MAC
 };
 
 struct CipherSuite {
@@ -50,7 +50,7 @@ struct CipherSuite {
   Version min_version;  // lowest protocol version that defines it
   const char* kx;       // OpenSSL notation: RSA, DH, ECDH, PSK, ...
   const char* au;
-  const char* enc;      // AESGCM(128), CHACHA20/POLY1305(256), None, ...
+  const char* enc;  // AESGCM(128), CHACHA20/POLY1305(256), None, ...
   const char* mac;
   std::uint32_t flags;  // SuiteFlag bits
 };

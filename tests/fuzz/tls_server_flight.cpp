@@ -16,7 +16,8 @@ using namespace dicomsec;
 using namespace dicomsec::tlsinspect;
 
 template <class NextChunk>
-ServerFlightParser parse(ByteView stream, bool stop_after_hello, const FlightLimits& limits, NextChunk next) {
+ServerFlightParser parse(ByteView stream, bool stop_after_hello, const FlightLimits& limits,
+                         NextChunk next) {
   ServerFlightParser p(stop_after_hello, limits);
   std::size_t pos = 0;
   while (pos < stream.size() && p.status() == DecodeStatus::NeedMore) {
@@ -30,8 +31,9 @@ ServerFlightParser parse(ByteView stream, bool stop_after_hello, const FlightLim
 bool same_hello(const std::optional<ServerHello>& a, const std::optional<ServerHello>& b) {
   if (a.has_value() != b.has_value()) return false;
   if (!a) return true;
-  return a->version == b->version && a->cipher_suite == b->cipher_suite && a->hello_retry == b->hello_retry &&
-         a->key_share_group == b->key_share_group && a->extensions == b->extensions;
+  return a->version == b->version && a->cipher_suite == b->cipher_suite &&
+         a->hello_retry == b->hello_retry && a->key_share_group == b->key_share_group &&
+         a->extensions == b->extensions;
 }
 
 }  // namespace
@@ -70,8 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!q) break;
     Answer a;
     a.outcome = whole.status() == DecodeStatus::Ready ? Outcome::Answered
-                : whole.not_tls()                      ? Outcome::NotTls
-                                                       : Outcome::Malformed;
+                : whole.not_tls()                     ? Outcome::NotTls
+                                                      : Outcome::Malformed;
     a.flight = whole.flight();
     planner.answer(*q, a);
   }

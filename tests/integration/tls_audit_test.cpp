@@ -8,7 +8,6 @@
 // run directly, the test starts (and stops) its own through lab_fixture.sh.
 // Network rule: 127.0.0.1 only, ports chosen at run time by the lab and fault_server.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <thread>
@@ -32,7 +32,7 @@ using Strings = std::vector<std::string>;
 
 std::map<std::string, std::string> g_env;
 std::map<int, json> g_records;  // port -> record
-std::vector<json> g_scan;         // records of the `dicomsec scan` run
+std::vector<json> g_scan;       // records of the `dicomsec scan` run
 std::string g_own_lab;
 std::vector<pid_t> g_faults;
 std::map<std::string, int> g_fault_ports;
@@ -80,14 +80,16 @@ int start_fault(const std::string& mode, const fs::path& dir) {
 class TlsAudit : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    std::string dir = std::getenv("DICOMSEC_TLS_LAB_DIR") ? std::getenv("DICOMSEC_TLS_LAB_DIR") : "";
-    const fs::path tmp = fs::temp_directory_path() / ("dicomsec_tls_audit_" + std::to_string(getpid()));
+    std::string dir =
+        std::getenv("DICOMSEC_TLS_LAB_DIR") ? std::getenv("DICOMSEC_TLS_LAB_DIR") : "";
+    const fs::path tmp =
+        fs::temp_directory_path() / ("dicomsec_tls_audit_" + std::to_string(getpid()));
     fs::create_directories(tmp);
     if (dir.empty() || !fs::exists(fs::path(dir) / "tls.env")) {
       g_own_lab = (tmp / "lab").string();
       dir = g_own_lab;
-      run("timeout 120 bash '" + std::string(DICOMSEC_SOURCE_DIR) + "/tests/integration/lab_fixture.sh' start '" +
-          dir + "' tls_lab.sh");
+      run("timeout 120 bash '" + std::string(DICOMSEC_SOURCE_DIR) +
+          "/tests/integration/lab_fixture.sh' start '" + dir + "' tls_lab.sh");
     }
     std::ifstream in(fs::path(dir) / "tls.env");
     std::string line;
@@ -103,7 +105,8 @@ class TlsAudit : public ::testing::Test {
     const std::string bin = DICOMSEC_BIN;
     const auto plain = std::to_string(port("PLAIN_STORESCP"));
     // DICOM services: with the association inside TLS and the cleartext look-out.
-    std::string cmd = bin + " tls -q --plaintext-ports " + plain + " -o " + (tmp / "dicom.jsonl").string();
+    std::string cmd =
+        bin + " tls -q --plaintext-ports " + plain + " -o " + (tmp / "dicom.jsonl").string();
     for (auto n : {"STORESCP_TLS_IC", "STORESCP_TLS_RC", "STORESCP_TLS_PX", "STORESCP_TLS_PZ",
                    "STORESCP_TLS_PA", "STORESCP_TLS_PN", "STUNNEL"})
       cmd += " " + target(port(n));
@@ -115,15 +118,16 @@ class TlsAudit : public ::testing::Test {
       cmd += " " + target(port(n));
     ASSERT_EQ(run(cmd), 0) << cmd;
     // Broken peers and a closed port; short timeouts keep the silent one quick.
-    cmd = bin + " tls -q --no-dicom --plaintext-ports none --timeout 700 -o " + (tmp / "faults.jsonl").string();
+    cmd = bin + " tls -q --no-dicom --plaintext-ports none --timeout 700 -o " +
+          (tmp / "faults.jsonl").string();
     for (const auto& [m, p] : g_fault_ports) cmd += " " + target(p);
     cmd += " " + target(port("CLOSED"));
     ASSERT_EQ(run(cmd), 0) << cmd;
     for (auto f : {"dicom.jsonl", "ossl.jsonl", "faults.jsonl"}) read_records((tmp / f).string());
     // `dicomsec scan` audits a port that answers TLS (not 2762 here: ports are chosen at run
     // time) and finds the cleartext storescp beside it.
-    cmd = bin + " scan 127.0.0.1 -q --no-progress -p " + std::to_string(port("STORESCP_TLS_IC")) + "," + plain +
-          " -o " + (tmp / "scan.jsonl").string();
+    cmd = bin + " scan 127.0.0.1 -q --no-progress -p " + std::to_string(port("STORESCP_TLS_IC")) +
+          "," + plain + " -o " + (tmp / "scan.jsonl").string();
     ASSERT_EQ(run(cmd), 0) << cmd;
     {
       std::ifstream scan_in(tmp / "scan.jsonl");
@@ -133,7 +137,8 @@ class TlsAudit : public ::testing::Test {
     // Every record against the schema.
     for (auto f : {"dicom.jsonl", "ossl.jsonl", "faults.jsonl", "scan.jsonl"})
       EXPECT_EQ(run(std::string(DICOMSEC_PYTHON) + " '" + DICOMSEC_SOURCE_DIR +
-                    "/tests/integration/validate_records.py' '" + DICOMSEC_SOURCE_DIR + "/schemas/scan-record.schema.json' '" + (tmp / f).string() + "' >/dev/null"),
+                    "/tests/integration/validate_records.py' '" + DICOMSEC_SOURCE_DIR +
+                    "/schemas/scan-record.schema.json' '" + (tmp / f).string() + "' >/dev/null"),
                 0)
           << f;
   }
@@ -144,8 +149,8 @@ class TlsAudit : public ::testing::Test {
       waitpid(pid, nullptr, 0);
     }
     if (!g_own_lab.empty())
-      run("timeout 120 bash '" + std::string(DICOMSEC_SOURCE_DIR) + "/tests/integration/lab_fixture.sh' stop '" +
-          g_own_lab + "' tls_lab.sh");
+      run("timeout 120 bash '" + std::string(DICOMSEC_SOURCE_DIR) +
+          "/tests/integration/lab_fixture.sh' stop '" + g_own_lab + "' tls_lab.sh");
   }
 
   static const json& rec(const std::string& name) { return g_records[port(name)]; }
@@ -166,13 +171,19 @@ class TlsAudit : public ::testing::Test {
   }
 };
 
-const Strings kGcm4 = {"TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-                       "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"};
+const Strings kGcm4 = {
+    "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"};
 const Strings kTls13ServerOrder = {"TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
                                    "TLS_AES_128_GCM_SHA256"};
-const std::map<std::string, bool> kModernVerdicts = {
-    {"bcp195", true}, {"bcp195-nd", true}, {"bcp195-ext", true}, {"bcp195-rfc8996", true},
-    {"bcp195-rfc8996-mod", true}, {"basic", false}, {"aes", false}, {"null", false}};
+const std::map<std::string, bool> kModernVerdicts = {{"bcp195", true},
+                                                     {"bcp195-nd", true},
+                                                     {"bcp195-ext", true},
+                                                     {"bcp195-rfc8996", true},
+                                                     {"bcp195-rfc8996-mod", true},
+                                                     {"basic", false},
+                                                     {"aes", false},
+                                                     {"null", false}};
 
 }  // namespace
 
@@ -219,10 +230,14 @@ TEST_F(TlsAudit, StorescpBcp195Downgrading) {
   auto tls12 = kGcm4;
   tls12.push_back("TLS_RSA_WITH_AES_128_CBC_SHA");
   EXPECT_EQ(suites("STORESCP_TLS_PX", "TLSv1.2"), tls12);
-  EXPECT_EQ(verdicts("STORESCP_TLS_PX"),
-            (std::map<std::string, bool>{{"bcp195", true}, {"bcp195-nd", false}, {"bcp195-ext", false},
-                                         {"bcp195-rfc8996", false}, {"bcp195-rfc8996-mod", false},
-                                         {"basic", false}, {"aes", true}, {"null", false}}));
+  EXPECT_EQ(verdicts("STORESCP_TLS_PX"), (std::map<std::string, bool>{{"bcp195", true},
+                                                                      {"bcp195-nd", false},
+                                                                      {"bcp195-ext", false},
+                                                                      {"bcp195-rfc8996", false},
+                                                                      {"bcp195-rfc8996-mod", false},
+                                                                      {"basic", false},
+                                                                      {"aes", true},
+                                                                      {"null", false}}));
   auto f = finding_ids("STORESCP_TLS_PX");
   EXPECT_EQ(f.count("TLS-WEAK-PROTOCOL"), 1U);
   EXPECT_EQ(f.count("TLS-WEAK-CIPHER"), 1U);  // static RSA key exchange
@@ -239,7 +254,8 @@ TEST_F(TlsAudit, StorescpRetiredAesAndNull) {
     EXPECT_EQ(audit(n)["versions"].get<Strings>(), (Strings{"TLSv1.0", "TLSv1.1", "TLSv1.2"})) << n;
     const std::string suite = std::string(n) == "STORESCP_TLS_PA" ? "TLS_RSA_WITH_AES_128_CBC_SHA"
                                                                   : "TLS_RSA_WITH_NULL_SHA";
-    for (auto v : {"TLSv1.0", "TLSv1.1", "TLSv1.2"}) EXPECT_EQ(suites(n, v), Strings{suite}) << n << v;
+    for (auto v : {"TLSv1.0", "TLSv1.1", "TLSv1.2"})
+      EXPECT_EQ(suites(n, v), Strings{suite}) << n << v;
     auto verdict = verdicts(n);
     EXPECT_EQ(verdict["aes"], std::string(n) == "STORESCP_TLS_PA");
     EXPECT_EQ(verdict["null"], std::string(n) == "STORESCP_TLS_PN");
@@ -261,9 +277,10 @@ TEST_F(TlsAudit, OpensslTls10Only) {
   EXPECT_EQ(a["versions"].get<Strings>(), Strings{"TLSv1.0"});
   auto s = suites("OSSL_TLS10", "TLSv1.0");
   EXPECT_EQ(std::set<std::string>(s.begin(), s.end()),
-            (std::set<std::string>{"TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
-                                   "TLS_RSA_WITH_AES_256_CBC_SHA", "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
-                                   "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"}));
+            (std::set<std::string>{
+                "TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+                "TLS_RSA_WITH_AES_256_CBC_SHA", "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+                "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"}));
   EXPECT_EQ(a["server_preference"], false);
   EXPECT_EQ(finding_ids("OSSL_TLS10").count("TLS-WEAK-PROTOCOL"), 1U);
   for (const auto& [id, pass] : verdicts("OSSL_TLS10")) EXPECT_EQ(pass, id == "aes") << id;
@@ -273,10 +290,12 @@ TEST_F(TlsAudit, OpensslTls13Only) {
   const auto& a = audit("OSSL_TLS13");
   EXPECT_EQ(a["versions"].get<Strings>(), Strings{"TLSv1.3"});
   EXPECT_EQ(suites("OSSL_TLS13", "TLSv1.3"),
-            (Strings{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}));
+            (Strings{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+                     "TLS_CHACHA20_POLY1305_SHA256"}));
   EXPECT_EQ(a["server_preference"], false);
-  EXPECT_EQ(a["groups"].get<Strings>(), (Strings{"x25519", "secp256r1", "x448", "secp521r1", "secp384r1",
-                                                 "ffdhe2048", "ffdhe3072", "ffdhe4096", "ffdhe6144", "ffdhe8192"}));
+  EXPECT_EQ(a["groups"].get<Strings>(),
+            (Strings{"x25519", "secp256r1", "x448", "secp521r1", "secp384r1", "ffdhe2048",
+                     "ffdhe3072", "ffdhe4096", "ffdhe6144", "ffdhe8192"}));
   // TLS 1.2 is required by every current profile.
   for (const auto& [id, pass] : verdicts("OSSL_TLS13")) EXPECT_FALSE(pass) << id;
 }
@@ -312,11 +331,14 @@ TEST_F(TlsAudit, BrokenPeersGetClearStatuses) {
   EXPECT_EQ(status(g_fault_ports["reset"]), "tls-error");
   EXPECT_EQ(detail(g_fault_ports["reset"]), "connection reset in answer to ClientHello");
   EXPECT_EQ(status(g_fault_ports["tls-truncated"]), "tls-error");
-  EXPECT_NE(detail(g_fault_ports["tls-truncated"]).find("closed inside a record"), std::string::npos);
+  EXPECT_NE(detail(g_fault_ports["tls-truncated"]).find("closed inside a record"),
+            std::string::npos);
   EXPECT_EQ(status(g_fault_ports["tls-alert"]), "tls-error");
-  EXPECT_EQ(detail(g_fault_ports["tls-alert"]), "no protocol version accepted (alert handshake_failure)");
+  EXPECT_EQ(detail(g_fault_ports["tls-alert"]),
+            "no protocol version accepted (alert handshake_failure)");
   EXPECT_EQ(status(port("CLOSED")), "connection-refused");
-  for (const auto& [m, p] : g_fault_ports) EXPECT_FALSE(g_records[p]["tls"].get<bool>() && m != "tls-alert") << m;
+  for (const auto& [m, p] : g_fault_ports)
+    EXPECT_FALSE(g_records[p]["tls"].get<bool>() && m != "tls-alert") << m;
 }
 
 TEST_F(TlsAudit, ScanAuditsATlsPortAndSeesTheCleartextOne) {

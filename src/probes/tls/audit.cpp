@@ -7,7 +7,8 @@
 
 namespace dicomsec::probes::tls {
 
-asio::awaitable<scan::ScanRecord> tls_audit_probe(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
+asio::awaitable<scan::ScanRecord> tls_audit_probe(asio::any_io_executor ex,
+                                                  asio::ip::tcp::endpoint target,
                                                   const AuditOptions& o, std::uint64_t seed) {
   const auto started = net::Clock::now();
   scan::ScanRecord rec;
@@ -43,7 +44,8 @@ asio::awaitable<scan::ScanRecord> tls_audit_probe(asio::any_io_executor ex, asio
   }
 
   if (o.dicom_inside && (hs.completed || !hs.client_cert_required)) {
-    auto d = co_await dicom_probe_tls(ex, target, o.dicom, o.handshake, seed ^ 0x5A5A5A5A5A5A5A5AULL);
+    auto d =
+        co_await dicom_probe_tls(ex, target, o.dicom, o.handshake, seed ^ 0x5A5A5A5A5A5A5A5AULL);
     rec.dicom = d.dicom;
     rec.association = std::move(d.association);
     rec.echo = d.echo;
@@ -56,7 +58,8 @@ asio::awaitable<scan::ScanRecord> tls_audit_probe(asio::any_io_executor ex, asio
     if (port == target.port()) continue;
     auto plain_opts = o.dicom;
     plain_opts.check_called_ae = false;
-    auto p = co_await dicom_probe(ex, asio::ip::tcp::endpoint(target.address(), port), plain_opts, seed + port);
+    auto p = co_await dicom_probe(ex, asio::ip::tcp::endpoint(target.address(), port), plain_opts,
+                                  seed + port);
     if (p.dicom && p.association && p.association->result == scan::AssociationResult::Accepted) {
       audit.plaintext_port = port;
       break;

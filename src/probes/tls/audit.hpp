@@ -21,12 +21,13 @@ struct AuditOptions {
   EnumerateOptions enumerate;
   HandshakeOptions handshake;
   DicomProbeOptions dicom;
-  bool dicom_inside = true;                   // run the DICOM probe inside TLS
-  std::vector<std::uint16_t> plaintext_ports; // same host: does one accept cleartext DICOM?
+  bool dicom_inside = true;                    // run the DICOM probe inside TLS
+  std::vector<std::uint16_t> plaintext_ports;  // same host: does one accept cleartext DICOM?
 };
 
 // Never throws for network or protocol trouble: those are statuses in the record.
-asio::awaitable<scan::ScanRecord> tls_audit_probe(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
+asio::awaitable<scan::ScanRecord> tls_audit_probe(asio::any_io_executor ex,
+                                                  asio::ip::tcp::endpoint target,
                                                   const AuditOptions& options, std::uint64_t seed);
 
 }  // namespace dicomsec::probes::tls

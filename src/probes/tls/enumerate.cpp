@@ -34,8 +34,8 @@ struct Shared {
 };
 
 // One question on one connection: connect, send the ClientHello, read the flight.
-asio::awaitable<Answer> ask(asio::any_io_executor ex, asio::ip::tcp::endpoint target, const Bytes& hello,
-                            const EnumerateOptions& o, Shared& shared) {
+asio::awaitable<Answer> ask(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
+                            const Bytes& hello, const EnumerateOptions& o, Shared& shared) {
   Answer a;
   auto conn = net::Connection::make(ex);
   auto c = co_await conn->connect(target, o.connect_timeout);
@@ -63,28 +63,34 @@ asio::awaitable<Answer> ask(asio::any_io_executor ex, asio::ip::tcp::endpoint ta
   conn->close();
   a.flight = parser.flight();
   switch (parser.status()) {
-    case DecodeStatus::Ready: a.outcome = Outcome::Answered; co_return a;
+    case DecodeStatus::Ready:
+      a.outcome = Outcome::Answered;
+      co_return a;
     case DecodeStatus::Error:
       a.outcome = parser.not_tls() ? Outcome::NotTls : Outcome::Malformed;
       a.detail = parser.error();
       co_return a;
-    case DecodeStatus::NeedMore: break;
+    case DecodeStatus::NeedMore:
+      break;
   }
   const bool some = parser.bytes_seen() > 0;
   switch (r.error) {
     case net::IoError::Timeout:
       a.outcome = some ? Outcome::Truncated : Outcome::Timeout;
-      a.detail = some ? fmt::format("{} bytes of a server flight, then silence", parser.bytes_seen())
-                      : "no answer to ClientHello";
+      a.detail = some
+                     ? fmt::format("{} bytes of a server flight, then silence", parser.bytes_seen())
+                     : "no answer to ClientHello";
       break;
     case net::IoError::Reset:
       a.outcome = some ? Outcome::Truncated : Outcome::Reset;
-      a.detail = some ? fmt::format("connection reset after {} bytes of a server flight", parser.bytes_seen())
+      a.detail = some ? fmt::format("connection reset after {} bytes of a server flight",
+                                    parser.bytes_seen())
                       : "connection reset in answer to ClientHello";
       break;
     default:
       a.outcome = some ? Outcome::Truncated : Outcome::Closed;
-      a.detail = some ? fmt::format("connection closed inside a record after {} bytes", parser.bytes_seen())
+      a.detail = some ? fmt::format("connection closed inside a record after {} bytes",
+                                    parser.bytes_seen())
                       : "connection closed without an answer to ClientHello";
       break;
   }
@@ -117,15 +123,19 @@ asio::awaitable<void> worker(asio::any_io_executor ex, asio::ip::tcp::endpoint t
 
 scan::Status connect_status(net::IoError e) {
   switch (e) {
-    case net::IoError::Timeout: return scan::Status::ConnectionTimeout;
-    case net::IoError::Unreachable: return scan::Status::Unreachable;
-    default: return scan::Status::ConnectionRefused;
+    case net::IoError::Timeout:
+      return scan::Status::ConnectionTimeout;
+    case net::IoError::Unreachable:
+      return scan::Status::Unreachable;
+    default:
+      return scan::Status::ConnectionRefused;
   }
 }
 
 }  // namespace
 
-asio::awaitable<EnumerateResult> enumerate_tls(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
+asio::awaitable<EnumerateResult> enumerate_tls(asio::any_io_executor ex,
+                                               asio::ip::tcp::endpoint target,
                                                const EnumerateOptions& o) {
   tlsinspect::PlannerOptions po;
   po.max_handshakes = o.max_handshakes;
@@ -138,7 +148,8 @@ asio::awaitable<EnumerateResult> enumerate_tls(asio::any_io_executor ex, asio::i
   shared->done.expires_at(net::Clock::time_point::max());
   const unsigned n = std::max(1U, o.in_flight);
   shared->workers = n;
-  for (unsigned i = 0; i < n; ++i) asio::co_spawn(strand, worker(strand, target, o, shared), asio::detached);
+  for (unsigned i = 0; i < n; ++i)
+    asio::co_spawn(strand, worker(strand, target, o, shared), asio::detached);
   // Wait for the last worker. Every handler of this audit runs on one io_context thread
   // (the engine's lane, or the tls command's), so reading `workers` here is not a race.
   if (shared->workers != 0) {

@@ -20,9 +20,9 @@ namespace dicomsec::probes::tls {
 
 struct EnumerateOptions {
   net::Millis connect_timeout{3000};
-  net::Millis io_timeout{3000};     // per question: from connect to the end of the flight
-  net::Millis total_timeout{60000}; // the whole enumeration of one target
-  unsigned in_flight = 4;           // questions in flight to one target at most
+  net::Millis io_timeout{3000};      // per question: from connect to the end of the flight
+  net::Millis total_timeout{60000};  // the whole enumeration of one target
+  unsigned in_flight = 4;            // questions in flight to one target at most
   unsigned max_handshakes = 600;
   std::string sni;
   std::uint64_t seed = 0;
@@ -38,7 +38,8 @@ struct EnumerateResult {
   bool timed_out = false;  // total_timeout cut the enumeration short
 };
 
-asio::awaitable<EnumerateResult> enumerate_tls(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
+asio::awaitable<EnumerateResult> enumerate_tls(asio::any_io_executor ex,
+                                               asio::ip::tcp::endpoint target,
                                                const EnumerateOptions& options);
 
 // Fills versions, ciphers, server_preference, groups, dh_bits, encrypt_then_mac, handshakes,

@@ -16,7 +16,8 @@ scan::ScanRecord tls_record() {
   r.tls = true;
   auto& a = r.tls_audit.emplace();
   a.versions = {"TLSv1.2", "TLSv1.3"};
-  a.ciphers = {{"TLSv1.2", {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}}, {"TLSv1.3", {"TLS_AES_128_GCM_SHA256"}}};
+  a.ciphers = {{"TLSv1.2", {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}},
+               {"TLSv1.3", {"TLS_AES_128_GCM_SHA256"}}};
   a.client_cert_requested = true;
   scan::TlsCertRecord leaf;
   leaf.subject = "CN=pacs";
@@ -68,7 +69,8 @@ TEST(TlsRules, CertificateProblems) {
   leaf.expired = true;
   leaf.self_signed = true;
   leaf.key_bits = 1024;
-  EXPECT_EQ(ids(r), (std::set<std::string>{"TLS-CERT-EXPIRED", "TLS-CERT-SELF-SIGNED", "TLS-CERT-WEAK-KEY"}));
+  EXPECT_EQ(ids(r), (std::set<std::string>{"TLS-CERT-EXPIRED", "TLS-CERT-SELF-SIGNED",
+                                           "TLS-CERT-WEAK-KEY"}));
   leaf = scan::TlsCertRecord{};
   leaf.key_type = "EC";
   leaf.key_bits = 256;

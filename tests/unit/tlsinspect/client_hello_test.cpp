@@ -1,9 +1,10 @@
+#include "tlsinspect/client_hello.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "core/bytes.hpp"
-#include "tlsinspect/client_hello.hpp"
 
 using namespace dicomsec;
 using namespace dicomsec::tlsinspect;
@@ -49,7 +50,9 @@ Parsed parse(const Bytes& b) {
   return p;
 }
 
-bool has(const std::vector<std::uint16_t>& v, std::uint16_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+bool has(const std::vector<std::uint16_t>& v, std::uint16_t x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
 
 }  // namespace
 

@@ -1,10 +1,11 @@
+#include "tlsinspect/planner.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <map>
 
 #include "core/bytes.hpp"
-#include "tlsinspect/planner.hpp"
 
 using namespace dicomsec;
 using namespace dicomsec::tlsinspect;
@@ -61,10 +62,16 @@ struct FakeServer {
     std::optional<std::uint16_t> pick;
     if (server_order) {
       for (auto s : it->second)
-        if (std::find(o.suites.begin(), o.suites.end(), s) != o.suites.end()) { pick = s; break; }
+        if (std::find(o.suites.begin(), o.suites.end(), s) != o.suites.end()) {
+          pick = s;
+          break;
+        }
     } else {
       for (auto s : o.suites)
-        if (std::find(it->second.begin(), it->second.end(), s) != it->second.end()) { pick = s; break; }
+        if (std::find(it->second.begin(), it->second.end(), s) != it->second.end()) {
+          pick = s;
+          break;
+        }
     }
     if (!pick) return alert(40);
     ServerHello sh;
@@ -74,7 +81,10 @@ struct FakeServer {
     if (ecdhe) {
       std::optional<std::uint16_t> g;
       for (auto x : groups)
-        if (std::find(o.groups.begin(), o.groups.end(), x) != o.groups.end()) { g = x; break; }
+        if (std::find(o.groups.begin(), o.groups.end(), x) != o.groups.end()) {
+          g = x;
+          break;
+        }
       if (!g) return alert(40);
       if (o.version == Version::Tls13) {
         sh.key_share_group = *g;
@@ -92,8 +102,10 @@ PlannerResult run(AuditPlanner& p, FakeServer& server, unsigned parallel) {
   for (int guard = 0; guard < 10000 && !p.done(); ++guard) {
     std::vector<Question> batch;
     while (batch.size() < parallel)
-      if (auto q = p.next()) batch.push_back(std::move(*q));
-      else break;
+      if (auto q = p.next())
+        batch.push_back(std::move(*q));
+      else
+        break;
     if (batch.empty()) break;
     for (const auto& q : batch) p.answer(q, server.answer(q.client_hello));
   }
@@ -117,9 +129,11 @@ TEST(Planner, EnumeratesVersionsSuitesPreferenceAndGroups) {
     EXPECT_EQ(rec.versions, (std::vector<std::string>{"TLSv1.2", "TLSv1.3"}));
     ASSERT_EQ(rec.ciphers.size(), 2U);
     EXPECT_EQ(rec.ciphers[0].ciphers,
-              (std::vector<std::string>{"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+              (std::vector<std::string>{"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                                        "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
                                         "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}));
-    EXPECT_EQ(rec.ciphers[1].ciphers, (std::vector<std::string>{"TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"}));
+    EXPECT_EQ(rec.ciphers[1].ciphers,
+              (std::vector<std::string>{"TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"}));
     EXPECT_EQ(rec.server_preference, true);
     EXPECT_EQ(rec.groups, (std::vector<std::string>{"secp256r1", "x25519"}));
     EXPECT_TRUE(rec.complete);

@@ -1,8 +1,8 @@
+#include "tlsinspect/profiles.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
-
-#include "tlsinspect/profiles.hpp"
 
 using namespace dicomsec;
 using namespace dicomsec::tlsinspect;
@@ -27,8 +27,8 @@ std::map<std::string, bool> verdicts(const scan::TlsAuditRecord& a) {
 const std::vector<std::string> kGcm4 = {
     "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
     "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"};
-const std::vector<std::string> kTls13Suites = {"TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
-                                         "TLS_AES_128_GCM_SHA256"};
+const std::vector<std::string> kTls13Suites = {
+    "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"};
 
 }  // namespace
 
@@ -44,9 +44,14 @@ TEST(Profiles, EveryProfileHasAVerdict) {
 // What DCMTK 3.6.7 storescp +py (non-downgrading BCP 195) accepts, as measured in the lab.
 TEST(Profiles, StorescpNonDowngrading) {
   auto v = verdicts(audit({{"TLSv1.2", kGcm4}, {"TLSv1.3", kTls13Suites}}));
-  EXPECT_EQ(v, (std::map<std::string, bool>{{"bcp195", true}, {"bcp195-nd", true}, {"bcp195-ext", true},
-                                            {"bcp195-rfc8996", true}, {"bcp195-rfc8996-mod", true},
-                                            {"basic", false}, {"aes", false}, {"null", false}}));
+  EXPECT_EQ(v, (std::map<std::string, bool>{{"bcp195", true},
+                                            {"bcp195-nd", true},
+                                            {"bcp195-ext", true},
+                                            {"bcp195-rfc8996", true},
+                                            {"bcp195-rfc8996-mod", true},
+                                            {"basic", false},
+                                            {"aes", false},
+                                            {"null", false}}));
 }
 
 // storescp +px: TLS 1.0/1.1 with AES128-SHA as fallback.

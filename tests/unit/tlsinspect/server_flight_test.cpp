@@ -1,7 +1,8 @@
+#include "tlsinspect/server_flight.hpp"
+
 #include <gtest/gtest.h>
 
 #include "flights.hpp"
-#include "tlsinspect/server_flight.hpp"
 
 using namespace dicomsec;
 using namespace dicomsec::tlsinspect;
@@ -95,8 +96,9 @@ TEST(ServerFlight, Alert) {
 
 // masscan-style: every recorded flight decodes the same in any chunking.
 TEST(ServerFlight, AnySplitGivesTheSameResult) {
-  for (const char* name : {"ossl_ca_tls12.bin", "storescp_rc_tls12.bin", "ossl_tls13_tls13.bin",
-                           "ossl_tls13_hrr.bin", "ossl_tls10_tls10.bin", "ossl_tls13_alert_tls12.bin"}) {
+  for (const char* name :
+       {"ossl_ca_tls12.bin", "storescp_rc_tls12.bin", "ossl_tls13_tls13.bin", "ossl_tls13_hrr.bin",
+        "ossl_tls10_tls10.bin", "ossl_tls13_alert_tls12.bin"}) {
     auto b = load_flight(name);
     auto whole = feed(b);
     for (std::size_t step : {1U, 2U, 3U, 5U, 7U, 64U, 1000U}) {
@@ -105,7 +107,8 @@ TEST(ServerFlight, AnySplitGivesTheSameResult) {
       EXPECT_EQ(split.flight().certificates, whole.flight().certificates) << name;
       EXPECT_EQ(split.flight().server_hello.has_value(), whole.flight().server_hello.has_value());
       if (whole.flight().server_hello) {
-        EXPECT_EQ(split.flight().server_hello->cipher_suite, whole.flight().server_hello->cipher_suite);
+        EXPECT_EQ(split.flight().server_hello->cipher_suite,
+                  whole.flight().server_hello->cipher_suite);
       }
     }
   }

@@ -1,8 +1,8 @@
+#include "tlsinspect/suites.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
-
-#include "tlsinspect/suites.hpp"
 
 using namespace dicomsec::tlsinspect;
 
@@ -29,15 +29,15 @@ TEST(Suites, Flags) {
   auto flags = [](std::uint16_t id) { return find_suite(id)->flags; };
   EXPECT_EQ(flags(0xC02F), kAead | kPfs);
   EXPECT_EQ(flags(0x1301), kAead | kPfs | kTls13);
-  EXPECT_EQ(flags(0x002F), kCbc);                       // static RSA, AES-CBC
-  EXPECT_EQ(flags(0x000A), kCbc | kTripleDes);          // 3DES
-  EXPECT_EQ(flags(0x0002), kNull);                      // RSA NULL SHA
-  EXPECT_EQ(flags(0x0004), kRc4 | kWeakMac);            // RC4-MD5
-  EXPECT_NE(flags(0x0003) & kExport, 0U);               // EXP-RC4-MD5
-  EXPECT_NE(flags(0x0018) & kAnon, 0U);                 // ADH-RC4-MD5
-  EXPECT_NE(flags(0x0009) & kDes, 0U);                  // DES-CBC-SHA
-  EXPECT_NE(flags(0x008C) & kPsk, 0U);                  // PSK-AES128-CBC-SHA
-  EXPECT_EQ(flags(0x0033), kCbc | kPfs);                // DHE-RSA-AES128-SHA
+  EXPECT_EQ(flags(0x002F), kCbc);               // static RSA, AES-CBC
+  EXPECT_EQ(flags(0x000A), kCbc | kTripleDes);  // 3DES
+  EXPECT_EQ(flags(0x0002), kNull);              // RSA NULL SHA
+  EXPECT_EQ(flags(0x0004), kRc4 | kWeakMac);    // RC4-MD5
+  EXPECT_NE(flags(0x0003) & kExport, 0U);       // EXP-RC4-MD5
+  EXPECT_NE(flags(0x0018) & kAnon, 0U);         // ADH-RC4-MD5
+  EXPECT_NE(flags(0x0009) & kDes, 0U);          // DES-CBC-SHA
+  EXPECT_NE(flags(0x008C) & kPsk, 0U);          // PSK-AES128-CBC-SHA
+  EXPECT_EQ(flags(0x0033), kCbc | kPfs);        // DHE-RSA-AES128-SHA
 }
 
 TEST(Suites, UsableInVersion) {
