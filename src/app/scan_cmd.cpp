@@ -223,8 +223,11 @@ int run_scan(const ScanOptions& o) {
     }
     if (!audited) {
       rec = co_await probes::dicom_probe(ex, ep, popt, probe_seed);
-      // Something listens but does not speak cleartext DICOM: ask once in TLS.
-      if (!o.no_tls_audit && !rec.dicom && scan::port_open(rec.status) && port != scan::kDicomTlsPort) {
+      // Something listens but does not speak cleartext DICOM: ask once in TLS. A TLS server
+      // answers an A-ASSOCIATE-RQ at once (alert or close), so a peer that stayed silent
+      // (io-timeout: a tarpit) is not asked again.
+      if (!o.no_tls_audit && !rec.dicom && scan::port_open(rec.status) && rec.status != scan::Status::IoTimeout &&
+          port != scan::kDicomTlsPort) {
         auto sniff = co_await probes::tls::enumerate_tls(ex, ep, tls_sniff);
         if (sniff.planner.any_tls) {
           auto connect_ms = rec.connect_ms;
