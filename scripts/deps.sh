@@ -11,6 +11,8 @@ packages=(
   libcpp-httplib-dev pkg-config
   dcmtk orthanc orthanc-dicomweb nmap iproute2 curl time python3 python3-jsonschema
   chromium
+  openssl stunnel4  # TLS lab (scripts/tls_lab.sh): s_server, certificates, stunnel
+  sslscan testssl.sh bc  # bench/tls_vs_sslscan
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -21,6 +21,7 @@ struct UsageError : std::runtime_error {
 // Registers the subcommand; the returned callable runs it after parsing.
 using Runner = std::function<int()>;
 Runner setup_scan(CLI::App& app);
+Runner setup_tls(CLI::App& app);
 Runner setup_findings(CLI::App& app);
 Runner setup_report(CLI::App& app);
 Runner setup_scans(CLI::App& app);

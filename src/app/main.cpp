@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
     runners[sub] = setup(*sub);
   };
   add(setup_scan, "scan", "Scan address ranges for DICOM services (level safe by default)");
+  add(setup_tls, "tls", "Audit DICOM TLS services (versions, suites, certificate, PS3.15 profiles)");
   add(setup_findings, "findings", "List the finding catalogue and the one-page checklist");
   add(setup_report, "report", "Render a scan stored with --db (jsonl, csv, sarif, html)");
   add(setup_scans, "scans", "List the scans stored in a --db file");

@@ -23,6 +23,7 @@
 #include "probes/dicom_ul/dicom_probe.hpp"
 #include "probes/dicom_ul/identify.hpp"
 #include "probes/web/port_plan.hpp"
+#include "probes/tls/audit.hpp"
 #include "scan/engine.hpp"
 #include "scan/ports.hpp"
 #include "scan/target_set.hpp"
@@ -51,6 +52,8 @@ struct ScanOptions {
   std::string output;
   std::string format = "jsonl";
   std::string fail_on;
+  std::string ca_file, cert_file, key_file;
+  bool no_tls_audit = false;
   bool all = false;
   bool calling_ae_given = false;
   bool no_adaptive = false;
@@ -70,7 +73,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ScanOptions, targets, ports, inp
                                                 level, calling_ae, called_ae, rate, concurrency,
                                                 threads, per_host, timeout_ms, connect_timeout_ms,
                                                 retries, shard, all, calling_ae_given, no_adaptive,
-                                                ports_given, web_ports, web_threads)
+                                                ports_given, web_ports, web_threads, ca_file, cert_file,
+                                                key_file, no_tls_audit)
 
 // PS3.5 6.2: AE is at most 16 characters of the default repertoire, no backslash or control
 // characters, and not only spaces.
@@ -236,6 +240,23 @@ int run_scan(ScanOptions o) {
   std::optional<probes::web::WebRunner> web_runner;
   if (web) plan.runner = &web_runner.emplace(o.web_threads);
 
+  // The TLS audit (issue 5): port 2762 (PS3.15 "dicom-tls"), and any port that answers a
+  // ClientHello with a TLS record, gets the full audit instead of the cleartext probe.
+  probes::tls::AuditOptions topt;
+  topt.enumerate.connect_timeout = popt.connect_timeout;
+  topt.enumerate.io_timeout = std::min(popt.io_timeout, net::Millis(3000));
+  topt.handshake.connect_timeout = popt.connect_timeout;
+  topt.handshake.io_timeout = popt.io_timeout;
+  topt.handshake.ca_file = o.ca_file;
+  topt.handshake.cert_file = o.cert_file;
+  topt.handshake.key_file = o.key_file;
+  topt.dicom = popt;
+  topt.plaintext_ports = *ports;
+  probes::tls::EnumerateOptions tls_sniff = topt.enumerate;
+  tls_sniff.in_flight = 1;
+  tls_sniff.max_handshakes = 1;
+  if (!o.key_file.empty() && o.cert_file.empty()) throw UsageError("--key needs --cert");
+
   scan::EngineOptions eopt;
   eopt.concurrency = o.concurrency;
   eopt.rate = o.rate;
@@ -277,7 +298,30 @@ int run_scan(ScanOptions o) {
     const auto ip = addr.is_v4() ? asio::ip::address(asio::ip::address_v4(addr.v4()))
                                  : asio::ip::address(asio::ip::address_v6(addr.bytes));
     const asio::ip::tcp::endpoint ep(ip, port);
-    auto rec = co_await probes::probe_port(ex, ep, plan, seed ^ (++probe_no * 0x9E3779B97F4A7C15ULL));
+    const auto probe_seed = seed ^ (++probe_no * 0x9E3779B97F4A7C15ULL);
+    scan::ScanRecord rec;
+    bool audited = false;
+    if (!o.no_tls_audit && port == scan::kDicomTlsPort) {
+      rec = co_await probes::tls::tls_audit_probe(ex, ep, topt, probe_seed);
+      audited = rec.tls || !scan::port_open(rec.status);
+    }
+    if (!audited) {
+      rec = co_await probes::probe_port(ex, ep, plan, probe_seed);
+      // Something listens but speaks neither cleartext DICOM nor HTTP: ask once in TLS. A
+      // TLS server answers an A-ASSOCIATE-RQ at once (alert or close), so a peer that stayed
+      // silent (io-timeout: a tarpit) is not asked again.
+      const bool unknown_talker = !rec.dicom && !rec.web && !rec.answered_http &&
+                                  scan::port_open(rec.status) && rec.status != scan::Status::IoTimeout;
+      if (!o.no_tls_audit && unknown_talker && port != scan::kDicomTlsPort) {
+        auto sniff = co_await probes::tls::enumerate_tls(ex, ep, tls_sniff);
+        if (sniff.planner.any_tls) {
+          auto connect_ms = rec.connect_ms;
+          rec = co_await probes::tls::tls_audit_probe(ex, ep, topt, probe_seed);
+          if (!rec.connect_ms) rec.connect_ms = connect_ms;
+          if (rec.tls_audit) rec.tls_audit->handshakes += sniff.planner.handshakes;
+        }
+      }
+    }
     if (auto it = targets.names.find(addr); it != targets.names.end()) rec.hostname = it->second;
     probes::identify_product(rec);
     rec.findings = findings::evaluate(rec, finding_context);
@@ -393,6 +437,12 @@ Runner setup_scan(CLI::App& app) {
   app.add_option("--web-threads", o->web_threads, "Level auth+: worker threads of the blocking HTTP client")
       ->check(CLI::Range(1U, 64U))
       ->capture_default_str();
+  app.add_option("--ca", o->ca_file, "PEM CA bundle to verify TLS servers against (default: system store)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--cert", o->cert_file, "Client certificate (PEM) for TLS servers that require one")
+      ->check(CLI::ExistingFile);
+  app.add_option("--key", o->key_file, "Private key of --cert (PEM; default: in --cert)")->check(CLI::ExistingFile);
+  app.add_flag("--no-tls-audit", o->no_tls_audit, "Do not audit TLS ports (2762 or any port answering TLS)");
   app.add_flag("--all", o->all, "Also write records for closed, filtered and unreachable ports");
   app.add_flag("--no-adaptive", o->no_adaptive, "Keep the window fixed (no back-off on SYN retransmits)");
   app.add_flag("--progress", o->progress, "Show progress even when stderr is not a terminal");

@@ -1,10 +1,12 @@
 #include "findings/rules.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/bytes.hpp"
 #include "dul/pdu.hpp"
 #include "findings/catalogue.hpp"
+#include "tlsinspect/suites.hpp"
 
 namespace dicomsec::findings {
 
@@ -60,11 +62,79 @@ void evaluate_web(const scan::WebRecord& w, std::uint16_t port, std::vector<scan
   }
 }
 
+// Why a suite is weak (design §4 TLS-WEAK-CIPHER), or empty when it is not.
+std::string suite_weakness(const tlsinspect::CipherSuite& s, const scan::TlsAuditRecord& t) {
+  using namespace tlsinspect;
+  const auto f = s.flags;
+  if (f & kNull) return "NULL";
+  if (f & kExport) return "EXPORT";
+  if (f & kAnon) return "anonymous";
+  if (f & kRc4) return "RC4";
+  if (f & kDes) return "DES";
+  if (f & kTripleDes) return "3DES";
+  if (f & kTls13) return {};
+  if (!(f & kPfs)) return "no forward secrecy";
+  if ((f & kCbc) && t.encrypt_then_mac != true) return "CBC without encrypt-then-MAC";
+  return {};
+}
+
+// TLS findings from the audit (issue 5). They need only the handshakes, not DICOM.
+void tls_findings(const scan::ScanRecord& r, std::vector<scan::FindingRef>& out) {
+  if (!r.tls_audit || r.tls_audit->versions.empty()) return;
+  const auto& t = *r.tls_audit;
+  const auto where = fmt::format("{}:{}", r.ip, r.port);
+  std::vector<std::string> old;
+  for (const auto& v : t.versions)
+    if (v == "SSLv3" || v == "TLSv1.0" || v == "TLSv1.1") old.push_back(v);
+  if (!old.empty())
+    add(out, "TLS-WEAK-PROTOCOL", fmt::format("{} accepts {}", where, fmt::join(old, ", ")));
+
+  std::vector<std::string> weak;
+  std::size_t weak_count = 0;
+  for (const auto& vc : t.ciphers)
+    for (const auto& name : vc.ciphers) {
+      const auto* s = tlsinspect::find_suite_by_name(name);
+      if (!s) continue;
+      auto why = suite_weakness(*s, t);
+      if (why.empty()) continue;
+      ++weak_count;
+      if (weak.size() < 3) weak.push_back(fmt::format("{} {} ({})", vc.version, name, why));
+    }
+  if (weak_count > 0)
+    add(out, "TLS-WEAK-CIPHER",
+        fmt::format("{} accepts {} weak suite(s): {}{}", where, weak_count, fmt::join(weak, "; "),
+                    weak_count > weak.size() ? "; ..." : ""));
+
+  if (!t.chain.empty()) {
+    const auto& leaf = t.chain.front();
+    const auto subject = printable(leaf.subject);
+    if (leaf.expired)
+      add(out, "TLS-CERT-EXPIRED", fmt::format("certificate '{}' expired on {}", subject, leaf.not_after));
+    if (leaf.self_signed)
+      add(out, "TLS-CERT-SELF-SIGNED", fmt::format("certificate '{}' is self-signed", subject));
+    const bool small_rsa = (leaf.key_type == "RSA" || leaf.key_type == "DSA") && leaf.key_bits < 2048;
+    const bool small_ec = leaf.key_type == "EC" && leaf.key_bits < 224;
+    const bool weak_sig = leaf.sig_alg.find("md5") != std::string::npos ||
+                          leaf.sig_alg.find("sha1") != std::string::npos ||
+                          leaf.sig_alg.find("SHA1") != std::string::npos;
+    if (small_rsa || small_ec || weak_sig)
+      add(out, "TLS-CERT-WEAK-KEY",
+          fmt::format("certificate '{}' has a {} {}-bit key signed with {}", subject, leaf.key_type,
+                      leaf.key_bits, leaf.sig_alg));
+  }
+  if (!t.client_cert_requested)
+    add(out, "TLS-NO-CLIENT-AUTH", fmt::format("{} completes TLS without asking for a client certificate", where));
+  if (t.plaintext_port)
+    add(out, "TLS-PLAINTEXT-ALSO",
+        fmt::format("{} also accepts a cleartext DICOM association on port {}", r.ip, *t.plaintext_port));
+}
+
 }  // namespace
 
 std::vector<scan::FindingRef> evaluate(const scan::ScanRecord& r, const Context& context) {
   std::vector<scan::FindingRef> out;
   if (r.web) evaluate_web(*r.web, r.port, out);
+  tls_findings(r, out);
   if (!r.dicom || !r.association) return out;
   const auto& a = *r.association;
   add(out, "DICOM-EXPOSED", fmt::format("{}:{} {} from calling AE '{}'", r.ip, r.port, answer(a),

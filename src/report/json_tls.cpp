@@ -28,6 +28,8 @@ nlohmann::json tls_audit_json(const scan::TlsAuditRecord& t) {
           {"ciphers", ciphers},
           {"server_preference", t.server_preference ? json(*t.server_preference) : json(nullptr)},
           {"groups", t.groups},
+          {"dh_bits", t.dh_bits ? json(*t.dh_bits) : json(nullptr)},
+          {"encrypt_then_mac", t.encrypt_then_mac ? json(*t.encrypt_then_mac) : json(nullptr)},
           {"cert", chain.empty() ? json(nullptr) : chain.front()},
           {"chain", chain},
           {"trusted", t.trusted ? json(*t.trusted) : json(nullptr)},
@@ -36,7 +38,8 @@ nlohmann::json tls_audit_json(const scan::TlsAuditRecord& t) {
           {"client_cert_required", t.client_cert_required},
           {"plaintext_port", t.plaintext_port ? json(*t.plaintext_port) : json(nullptr)},
           {"profiles", profiles},
-          {"handshakes", t.handshakes}};
+          {"handshakes", t.handshakes},
+          {"complete", t.complete}};
 }
 
 }  // namespace dicomsec::report

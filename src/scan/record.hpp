@@ -137,6 +137,8 @@ struct TlsAuditRecord {
   std::vector<TlsVersionCiphers> ciphers;
   std::optional<bool> server_preference;  // the server chooses the suite, not the client
   std::vector<std::string> groups;        // key exchange groups accepted (IANA names)
+  std::optional<unsigned> dh_bits;        // smallest DHE prime the server sent (TLS <= 1.2)
+  std::optional<bool> encrypt_then_mac;   // RFC 7366 acknowledged on every CBC handshake
   std::vector<TlsCertRecord> chain;       // as sent, leaf first
   std::optional<bool> trusted;            // chain verified against --ca or the system store
   std::string verify_error;               // OpenSSL's reason when not trusted
@@ -145,6 +147,7 @@ struct TlsAuditRecord {
   std::optional<std::uint16_t> plaintext_port;  // same host accepts cleartext DICOM here
   std::vector<TlsProfileVerdict> profiles;
   std::uint32_t handshakes = 0;  // how many connections the audit made
+  bool complete = false;         // the raw enumeration ran to the server's refusal everywhere
 };
 
 // ---- access (issue 6; levels auth and intrusive). Counts and statuses only: never an

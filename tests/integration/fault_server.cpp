@@ -14,6 +14,9 @@
 //                 length of 200, then stay silent
 //   abort         on any input answer A-ABORT 07 00 00000004 00 00 02 00, then close
 //   reset         on any input close with RST (SO_LINGER 0)
+//   tls-truncated on any input answer a TLS handshake record header claiming 100 bytes and
+//                 10 bytes of it, then close (a truncated server flight)
+//   tls-alert     on any input answer a fatal handshake_failure TLS alert, then close
 //   slow          on any input drip an A-ASSOCIATE-RJ (permanent, service-user, reason 7)
 //                 one byte every --interval-ms (500), then close
 //
@@ -41,7 +44,7 @@ namespace {
 using asio::ip::tcp;
 using Bytes = std::vector<std::uint8_t>;
 
-enum class Mode { silent, http, banner, huge_pdu, garbage, truncated_ac, abort_pdu, reset, slow };
+enum class Mode { silent, http, banner, huge_pdu, garbage, truncated_ac, abort_pdu, reset, slow, tls_truncated, tls_alert };
 
 struct Options {
     Mode mode = Mode::silent;
@@ -59,7 +62,7 @@ bool parse_mode(std::string_view s, Mode& m) {
         std::string_view name;
         Mode mode;
     };
-    static constexpr std::array<Entry, 9> table{{
+    static constexpr std::array<Entry, 11> table{{
         {"silent", Mode::silent},
         {"http", Mode::http},
         {"banner", Mode::banner},
@@ -69,6 +72,8 @@ bool parse_mode(std::string_view s, Mode& m) {
         {"abort", Mode::abort_pdu},
         {"reset", Mode::reset},
         {"slow", Mode::slow},
+        {"tls-truncated", Mode::tls_truncated},
+        {"tls-alert", Mode::tls_alert},
     }};
     for (const auto& e : table) {
         if (e.name == s) {
@@ -92,7 +97,7 @@ bool parse_number(std::string_view s, T& out) {
         std::cerr << "fault_server: " << msg << "\n";
     }
     std::cerr << "usage: fault_server --mode "
-                 "silent|http|banner|huge-pdu|garbage|truncated-ac|abort|reset|slow\n"
+                 "silent|http|banner|huge-pdu|garbage|truncated-ac|abort|reset|slow|tls-truncated|tls-alert\n"
                  "                    [--port N] [--bind 127.x.y.z|::1] [--lifetime SECONDS]\n"
                  "                    [--interval-ms N] [--seed N] [--max-connections N]\n";
     std::exit(2);
@@ -246,6 +251,10 @@ Bytes reply_for(Mode mode, std::mt19937& rng) {
             return truncated_ac();
         case Mode::abort_pdu:
             return abort_pdu();
+        case Mode::tls_truncated:  // handshake record of 100 bytes: ServerHello header + 6 bytes
+            return Bytes{22, 3, 3, 0, 100, 2, 0, 0, 96, 3, 3, 1, 2, 3, 4};
+        case Mode::tls_alert:  // RFC 8446 6: fatal (2) handshake_failure (40)
+            return Bytes{21, 3, 3, 0, 2, 2, 40};
         case Mode::garbage: {
             Bytes g(64);
             std::uniform_int_distribution<unsigned> dist(0, 255);
@@ -316,7 +325,8 @@ asio::awaitable<void> serve(tcp::socket sock, std::shared_ptr<Shared> shared) {
     if (!sent) {
         co_return;
     }
-    if (mode == Mode::http || mode == Mode::abort_pdu) {
+    if (mode == Mode::http || mode == Mode::abort_pdu || mode == Mode::tls_truncated ||
+        mode == Mode::tls_alert) {
         close_graceful(sock);
         co_return;
     }

@@ -2,9 +2,13 @@
 # Test-suite wrapper around scripts/lab.sh, used by ctest's fixture (integration.lab.start /
 # integration.lab.stop) and by scan_integration_test when it runs on its own.
 #
-#   tests/integration/lab_fixture.sh start DIR   stop any earlier lab in DIR, start a fresh
-#                                                one, arm a watchdog
-#   tests/integration/lab_fixture.sh stop  DIR   disarm the watchdog, stop the lab (idempotent)
+#   tests/integration/lab_fixture.sh start DIR [LAB]  stop any earlier lab in DIR, start a
+#                                                     fresh one, arm a watchdog
+#   tests/integration/lab_fixture.sh stop  DIR [LAB]  disarm the watchdog, stop the lab
+#                                                     (idempotent)
+#
+# LAB names the lab script in scripts/: lab.sh (the default: DICOM peers) or tls_lab.sh
+# (the TLS peers of issue 5, which writes DIR/tls.env).
 #
 # The watchdog bounds the lab's life even when the test run dies without cleaning up (ctest
 # killed, a test binary SIGKILLed on timeout): after DICOMSEC_LAB_WATCHDOG_S seconds (default
@@ -12,19 +16,21 @@
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 start|stop DIR" >&2
+    echo "usage: $0 start|stop DIR [lab.sh|tls_lab.sh]" >&2
     exit 2
 }
-(($# == 2)) || usage
+(($# == 2 || $# == 3)) || usage
 cmd=$1
 dir=$2
+lab_name=${3:-lab.sh}
+[[ $lab_name == lab.sh || $lab_name == tls_lab.sh ]] || usage
 [[ -n $dir && $dir != *[[:space:]]* ]] || usage
 watchdog_s=${DICOMSEC_LAB_WATCHDOG_S:-600}
 [[ $watchdog_s =~ ^[0-9]+$ ]] && ((watchdog_s >= 10 && watchdog_s <= 3600)) ||
     { echo "lab_fixture.sh: DICOMSEC_LAB_WATCHDOG_S must be 10..3600" >&2; exit 2; }
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-lab="${DICOMSEC_LAB_SCRIPT:-$here/../../scripts/lab.sh}"  # scripts/web_lab.sh for the web lab
+lab="${DICOMSEC_LAB_SCRIPT:-$here/../../scripts/$lab_name}"  # scripts/web_lab.sh for the web lab
 [[ -x $lab || -f $lab ]] || { echo "lab_fixture.sh: $lab not found" >&2; exit 1; }
 
 # disarm: stop the watchdog recorded in DIR (only if that pid still is our watchdog for DIR).

@@ -6,6 +6,10 @@
 
 #include "dicom/uids.hpp"
 #include "probes/dicom_ul/association_client.hpp"
+#include "probes/dicom_ul/identify.hpp"
+#include "probes/tls/cert_info.hpp"
+#include "probes/tls/context.hpp"
+#include "probes/tls/observer.hpp"
 
 namespace dicomsec::probes {
 
@@ -13,8 +17,16 @@ namespace {
 
 using scan::Status;
 
+// DICOM inside TLS: the context every connection of one probe shares, and the server name.
+struct TlsSetup {
+  std::shared_ptr<asio::ssl::context> context;
+  std::string sni;
+  bool client_cert = false;  // the context presents one
+};
+
 struct Exchange {
   Status status = Status::Success;
+  bool tls = false;  // the TLS handshake completed
   std::string detail;
   std::optional<std::uint64_t> connect_ms;
   std::optional<AssociationClient> client;  // set once the transport connected
@@ -40,7 +52,8 @@ std::string describe(const net::IoResult& r) { return r.code.message(); }
 // target refuses, and that path must cost no more than the connect itself.
 template <class MakePlan>
 asio::awaitable<Exchange> exchange(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
-                                   const DicomProbeOptions& o, MakePlan make_plan) {
+                                   const DicomProbeOptions& o, const TlsSetup* tls,
+                                   MakePlan make_plan) {
   Exchange x;
   auto conn = net::Connection::make(ex);
   net::IoResult c;
@@ -56,6 +69,36 @@ asio::awaitable<Exchange> exchange(asio::any_io_executor ex, asio::ip::tcp::endp
     x.status = connect_status(c.error);
     x.detail = describe(c);
     co_return x;
+  }
+  // DICOM inside TLS. A TLS 1.3 server that asked for our certificate judges it after the
+  // handshake: we wait for that verdict first, so that a refusal reads as its alert rather
+  // than as a reset under our A-ASSOCIATE-RQ.
+  tls::Observed ob;
+  struct Unhook {
+    std::shared_ptr<net::Connection> c;
+    ~Unhook() { tls::unobserve(c->tls_handle()); }
+  } unhook{conn};
+  if (tls) {
+    const auto t0 = net::Clock::now();
+    auto h = co_await conn->start_tls(tls->context, o.io_timeout, [&](ssl_st* ssl) {
+      tls::observe(ssl, &ob, false);
+      tls::configure_client(ssl, tls->sni);
+    });
+    const auto took = std::chrono::duration_cast<net::Millis>(net::Clock::now() - t0);
+    if (h.ok() && tls::verdict_pending(conn->tls_handle(), ob))
+      co_await tls::await_verdict(conn, ob, tls::verdict_window(took, o.io_timeout));
+    if (!h.ok() || ob.alert_after) {
+      x.status = h.error == net::IoError::Timeout ? Status::IoTimeout : Status::TlsError;
+      if (ob.alert)
+        x.detail = "TLS handshake failed: alert \"" + tls::alert_name(*ob.alert) + "\"";
+      else
+        x.detail = "TLS handshake failed: " + describe(h);
+      if (ob.cert_requested && !tls->client_cert)
+        x.detail += " (the server asked for a client certificate; none was given)";
+      conn->close();
+      co_return x;
+    }
+    x.tls = true;
   }
 
   dul::Limits limits;
@@ -74,7 +117,10 @@ asio::awaitable<Exchange> exchange(asio::any_io_executor ex, asio::ip::tcp::endp
       if (!w.ok()) {
         const bool answered = client.spoke_dicom();
         client.on_closed();
-        if (!answered) {
+        if (!answered && tls && w.error != net::IoError::Timeout) {
+          x.status = Status::TlsError;
+          x.detail = "TLS connection failed under our A-ASSOCIATE-RQ: " + describe(w);
+        } else if (!answered) {
           x.status = w.error == net::IoError::Timeout ? Status::IoTimeout : Status::ProtocolError;
           x.detail = "write failed: " + describe(w);
         }
@@ -100,6 +146,11 @@ asio::awaitable<Exchange> exchange(asio::any_io_executor ex, asio::ip::tcp::endp
           x.detail = "incomplete answer to A-ASSOCIATE-RQ (" + std::to_string(client.partial_bytes()) +
                      " bytes of a PDU, then silence)";
         else x.detail = "no answer to A-ASSOCIATE-RQ";
+      } else if (!answered && tls && net::is_tls_error(r)) {
+        // TLS 1.3 servers judge our client certificate after the handshake: their alert
+        // (certificate required, unknown CA) arrives as the answer to A-ASSOCIATE-RQ.
+        x.status = Status::TlsError;
+        x.detail = "TLS error instead of a DICOM answer: " + describe(r);
       } else if (!answered) {
         x.status = Status::ProtocolError;
         x.detail = "connection closed without a DICOM answer (" + describe(r) + ")";
@@ -128,14 +179,16 @@ std::string random_ae_title(std::mt19937_64& rng) {
   return ae;
 }
 
-asio::awaitable<scan::ScanRecord> dicom_probe(asio::any_io_executor ex,
-                                              asio::ip::tcp::endpoint target,
-                                              const DicomProbeOptions& o, std::uint64_t seed) {
+namespace {
+
+asio::awaitable<scan::ScanRecord> probe(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
+                                        const DicomProbeOptions& o, const TlsSetup* tls,
+                                        std::uint64_t seed) {
   const auto started = net::Clock::now();
   scan::ScanRecord rec;
   rec.port = target.port();
 
-  auto first = co_await exchange(ex, target, o, [&] {
+  auto first = co_await exchange(ex, target, o, tls, [&] {
     return AssociationPlan{o.calling_ae, o.called_ae, default_contexts(), o.max_pdu_receive, true};
   });
   rec.ip = target.address().to_string();
@@ -144,6 +197,7 @@ asio::awaitable<scan::ScanRecord> dicom_probe(asio::any_io_executor ex,
   rec.connect_ms = first.connect_ms;
   rec.dicom = first.clean_dicom();
   rec.answered_http = first.answered_http;
+  rec.tls = first.tls;
   if (first.client) {
     rec.association = first.client->record();
     rec.echo = first.client->echo();
@@ -153,7 +207,7 @@ asio::awaitable<scan::ScanRecord> dicom_probe(asio::any_io_executor ex,
   if (accepted && o.check_called_ae) {
     std::mt19937_64 rng(seed);
     const auto called = random_ae_title(rng);
-    auto second = co_await exchange(ex, target, o, [&] {
+    auto second = co_await exchange(ex, target, o, tls, [&] {
       return AssociationPlan{o.calling_ae, called,
                              {{1, std::string(dicom::uid::kVerification),
                                {std::string(dicom::uid::kImplicitVrLittleEndian)}}},
@@ -169,6 +223,34 @@ asio::awaitable<scan::ScanRecord> dicom_probe(asio::any_io_executor ex,
   }
   rec.duration_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<net::Millis>(net::Clock::now() - started).count());
+  co_return rec;
+}
+
+}  // namespace
+
+asio::awaitable<scan::ScanRecord> dicom_probe(asio::any_io_executor ex,
+                                              asio::ip::tcp::endpoint target,
+                                              const DicomProbeOptions& o, std::uint64_t seed) {
+  co_return co_await probe(std::move(ex), target, o, nullptr, seed);
+}
+
+asio::awaitable<scan::ScanRecord> dicom_probe_tls(asio::any_io_executor ex,
+                                                  asio::ip::tcp::endpoint target,
+                                                  const DicomProbeOptions& o,
+                                                  const tls::HandshakeOptions& t,
+                                                  std::uint64_t seed) {
+  std::string error;
+  TlsSetup setup{tls::make_client_context(t, true, error), t.sni, !t.cert_file.empty()};
+  if (!setup.context) {
+    scan::ScanRecord rec;
+    rec.ip = target.address().to_string();
+    rec.port = target.port();
+    rec.status = Status::TlsError;
+    rec.detail = error;
+    co_return rec;
+  }
+  auto rec = co_await probe(std::move(ex), target, o, &setup, seed);
+  identify_product(rec);
   co_return rec;
 }
 

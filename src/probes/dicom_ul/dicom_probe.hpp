@@ -11,6 +11,7 @@
 #include <string>
 
 #include "net/connection.hpp"
+#include "probes/tls/handshake.hpp"
 #include "scan/record.hpp"
 
 namespace dicomsec::probes {
@@ -30,6 +31,18 @@ asio::awaitable<scan::ScanRecord> dicom_probe(asio::any_io_executor ex,
                                               asio::ip::tcp::endpoint target,
                                               const DicomProbeOptions& options,
                                               std::uint64_t seed);
+
+// The same probe inside TLS (PS3.15 B.1 secure transport): each association runs over its
+// own OpenSSL client connection made with `tls` (client certificate, CA, SNI; verification
+// recorded by openssl_handshake, not enforced here). The record says tls=true when the
+// handshake completed; a failed handshake is status tls-error with the alert in detail.
+// Unlike dicom_probe it also identifies the product (identify_product), so the record is
+// complete.
+asio::awaitable<scan::ScanRecord> dicom_probe_tls(asio::any_io_executor ex,
+                                                  asio::ip::tcp::endpoint target,
+                                                  const DicomProbeOptions& options,
+                                                  const tls::HandshakeOptions& tls,
+                                                  std::uint64_t seed);
 
 // A random called AE title that no real server is configured with: "DS" + 14 letters.
 std::string random_ae_title(std::mt19937_64& rng);
