@@ -18,6 +18,7 @@
 #include "app/output.hpp"
 #include "findings/catalogue.hpp"
 #include "findings/rules.hpp"
+#include "probes/dicom_ul/access_probe.hpp"
 #include "probes/dicom_ul/dicom_probe.hpp"
 #include "probes/dicom_ul/identify.hpp"
 #include "scan/engine.hpp"
@@ -54,6 +55,8 @@ struct ScanOptions {
   bool quiet = false;
   bool progress = false;
   bool no_progress = false;
+  unsigned find_cap = 100;          // levels auth/intrusive (issue 6)
+  bool confirm_intrusive = false;
 };
 
 // PS3.5 6.2: AE is at most 16 characters of the default repertoire, no backslash or control
@@ -136,9 +139,20 @@ std::vector<scan::AddressRange> expand_excludes(const ScanOptions& o) {
   return out;
 }
 
+probes::AccessProbeOptions access_options(const ScanOptions& o) {
+  probes::AccessProbeOptions a;
+  a.calling_ae = o.calling_ae;
+  a.connect_timeout = net::Millis(o.connect_timeout_ms);
+  a.io_timeout = net::Millis(o.timeout_ms);
+  a.find_cap = o.find_cap;
+  a.intrusive = o.level == "intrusive";
+  return a;
+}
+
 int run_scan(const ScanOptions& o) {
-  if (o.level != "safe")
-    throw UsageError(fmt::format("--level {}: only 'safe' is implemented in this version", o.level));
+  if (o.level == "intrusive" && !o.confirm_intrusive)
+    throw UsageError("--level intrusive stores a test object on every server that accepts it: "
+                     "add --confirm-intrusive to confirm (see --help)");
   if (o.format != "jsonl")
     throw UsageError(fmt::format("--format {}: only 'jsonl' is implemented in this version", o.format));
   check_ae(o.calling_ae, "--calling-ae");
@@ -197,6 +211,7 @@ int run_scan(const ScanOptions& o) {
     auto rec = co_await probes::dicom_probe(ex, ep, popt, seed ^ (++probe_no * 0x9E3779B97F4A7C15ULL));
     if (auto it = targets.names.find(addr); it != targets.names.end()) rec.hostname = it->second;
     probes::identify_product(rec);
+    if (o.level != "safe") co_await probes::access_probe(ex, ep, access_options(o), seed ^ probe_no.load(), rec);
     rec.findings = findings::evaluate(rec, finding_context);
     co_return rec;
   };
@@ -232,6 +247,18 @@ Runner setup_scan(CLI::App& app) {
       "class UID and version name), runs C-ECHO, releases properly, then tries one association\n"
       "with a random called AE title to learn whether the called AE is checked. One JSON record\n"
       "per open host:port goes to stdout (or -o FILE); a summary goes to stderr.\n\n"
+      "Levels (--level), each adding to the one before:\n"
+      "  safe       A-ASSOCIATE-RQ, C-ECHO, A-RELEASE; the random-called-AE association.\n"
+      "  auth       read-only access checks; nothing leaves the server through dicomsec:\n"
+      "             C-FIND PATIENT (Patient Root) and STUDY (Study Root) with universal\n"
+      "             matching, counting responses only (C-CANCEL after --find-cap; identifiers\n"
+      "             are never printed or stored); C-MOVE and C-GET of a study UID that matches\n"
+      "             nothing (C-MOVE to our own AE title, C-GET sub-operations refused), read\n"
+      "             from the status codes; if the called AE is rejected, up to 9 vendor\n"
+      "             default called AE titles (ANY-SCP, ORTHANC, DCM4CHEE, ...), 4 per second.\n"
+      "  intrusive  auth plus C-STORE of one synthetic Secondary Capture object (patient\n"
+      "             DICOMSEC^TEST, UIDs under dicomsec's root); the record says how to delete\n"
+      "             it. Needs --confirm-intrusive.\n\n"
       "TARGET: 10.0.0.5, 10.0.0.0/24, 10.0.0.1-10.0.0.50, 10.0.0.1-50, ::1, [fe80::1], a\n"
       "hostname, or '-' to read targets from stdin.\n\n"
       "Politeness defaults: 500 new targets/s, 64 in flight, 2 per host, and the window halves\n"
@@ -242,7 +269,7 @@ Runner setup_scan(CLI::App& app) {
   app.add_option("--input-list,--iL", o->input_lists, "Read targets from FILE (one or more per line, # comments)")
       ->check(CLI::ExistingFile);
   app.add_option("--exclude", o->excludes, "Skip these: a CIDR, range, address or a FILE of them (repeatable)");
-  app.add_option("--level", o->level, "Check level: safe (association, C-ECHO, release)")
+  app.add_option("--level", o->level, "Check level: safe, auth or intrusive (see above)")
       ->check(CLI::IsMember({"safe", "auth", "intrusive"}))
       ->capture_default_str();
   app.add_option("--calling-ae", o->calling_ae,
@@ -278,6 +305,10 @@ Runner setup_scan(CLI::App& app) {
       ->check(CLI::IsMember({"jsonl", "csv", "sarif", "html"}))
       ->capture_default_str();
   app.add_option("--fail-on", o->fail_on, "Exit 1 when a finding is at or above: info|low|medium|high|critical");
+  app.add_option("--find-cap", o->find_cap, "C-FIND responses counted before C-CANCEL (auth)")
+      ->check(CLI::Range(1U, 100'000U))
+      ->capture_default_str();
+  app.add_flag("--confirm-intrusive", o->confirm_intrusive, "Confirm --level intrusive (stores a test object)");
   app.add_flag("--all", o->all, "Also write records for closed, filtered and unreachable ports");
   app.add_flag("--no-adaptive", o->no_adaptive, "Keep the window fixed (no back-off on SYN retransmits)");
   app.add_flag("--progress", o->progress, "Show progress even when stderr is not a terminal");
