@@ -38,6 +38,9 @@ void access_findings(const scan::ScanRecord& r, const Context& context,
   const auto& a = *r.access;
   using scan::Permission;
   const auto ae = printable(r.association ? r.association->calling_ae : std::string());
+  // A calling AE title given with --calling-ae may be a configured peer's: what it may do
+  // says nothing about unknown AEs (the access record still holds the counts).
+  if (!context.calling_ae_unknown) return;
   if (a.find.state == Permission::Allowed)
     add(out, "DICOM-FIND-OPEN",
         fmt::format("C-FIND from unknown calling AE '{}' answered: {} patient(s), {} study(ies){}",
@@ -46,7 +49,6 @@ void access_findings(const scan::ScanRecord& r, const Context& context,
   if (a.move.state == Permission::Allowed) add(out, "DICOM-MOVE-OPEN", printable(a.move.evidence));
   if (a.get.state == Permission::Allowed) add(out, "DICOM-GET-OPEN", printable(a.get.evidence));
   if (a.store.state == Permission::Allowed) add(out, "DICOM-STORE-OPEN", printable(a.store.evidence));
-  if (!context.calling_ae_unknown) return;
   // Confirmed: a DIMSE service was performed for our unknown calling AE title.
   std::string what;
   if (a.find.state == Permission::Allowed) what = "C-FIND";

@@ -304,8 +304,9 @@ Bytes AccessClient::next_op() {
       rq.field = op == Op::Move ? CommandField::CMoveRq : CommandField::CGetRq;
       rq.affected_sop_class_uid =
           std::string(op == Op::Move ? dicom::uid::kStudyRootMove : dicom::uid::kStudyRootGet);
-      // The destination is our own calling AE title: a node the server cannot know.
-      if (op == Op::Move) rq.move_destination = plan_.calling_ae;
+      // A destination the server cannot know: never a configured peer's title, even when
+      // the user gave one as calling AE.
+      if (op == Op::Move) rq.move_destination = plan_.move_destination;
       const auto id = dicom::retrieve_identifier(plan_.retrieve_study_uid, encoding_of(ctx));
       return send(ctx, rq, &id);
     }
@@ -439,7 +440,7 @@ Bytes AccessClient::on_final(const dimse::Command& cmd) {
         p.state = Permission::Allowed;
         p.evidence = fmt::format("{} of a study that does not exist performed for us: {} ({}){}", name,
                                  status_text(s), counts,
-                                 op == Op::Move ? fmt::format("; destination '{}' was never needed", plan_.calling_ae)
+                                 op == Op::Move ? fmt::format("; destination '{}' was never needed", plan_.move_destination)
                                                 : std::string());
         break;
       case Verdict::Processed:

@@ -4,7 +4,7 @@
 //   C-FIND Patient Root/PATIENT and Study Root/STUDY with universal matching, counting the
 //   pending responses and sending C-CANCEL at the cap;
 //   C-MOVE and C-GET (Study Root) of a study UID we just made up (it matches nothing) to a
-//   destination the server cannot know (our own calling AE title);
+//   destination the server cannot know (a random title, never a configured peer's);
 //   at the intrusive level, C-STORE of one synthetic test object;
 // then releases. Response identifiers are walked only to validate and count them: no value
 // is copied out of them. A C-STORE sub-operation of the C-GET is never accepted: the
@@ -37,6 +37,7 @@ struct AccessPlan {
   std::vector<AccessOp> ops{AccessOp::FindPatient, AccessOp::FindStudy, AccessOp::Move,
                             AccessOp::Get};  // plus Store at the intrusive level
   std::string retrieve_study_uid;      // matches nothing (dicom::derived_uid kind 4)
+  std::string move_destination = "DICOMSEC";  // an AE title the server cannot know
   std::optional<dicom::TestObject> store;  // intrusive level only
 };
 

@@ -16,6 +16,7 @@
 #include "probes/dicom_ul/access_client.hpp"
 #include "probes/dicom_ul/association_client.hpp"
 #include "probes/dicom_ul/called_ae_titles.hpp"
+#include "probes/dicom_ul/dicom_probe.hpp"
 
 namespace dicomsec::probes {
 
@@ -192,6 +193,7 @@ asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endp
   plan.max_pdu_receive = o.max_pdu_receive;
   plan.find_cap = o.find_cap;
   plan.retrieve_study_uid = dicom::derived_uid(4, rng);
+  plan.move_destination = random_ae_title(rng);
   if (o.intrusive) {
     plan.store = dicom::make_test_object(rng, today());
     plan.ops.push_back(AccessOp::Store);

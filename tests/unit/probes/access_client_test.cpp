@@ -122,7 +122,7 @@ TEST(AccessClient, CountsFindCancelsAtCapThenMoveGetRelease) {
   cmds = commands(c.on_bytes(response(5, CommandField::CFindRsp, 2, 0x0000)));
   ASSERT_EQ(cmds.size(), 1U);
   EXPECT_EQ(cmds[0].field, CommandField::CMoveRq);
-  EXPECT_EQ(cmds[0].move_destination, "DICOMSEC");
+  EXPECT_EQ(cmds[0].move_destination, "DICOMSEC");  // the plan's default
   cmds = commands(c.on_bytes(response(7, CommandField::CMoveRsp, 3, 0xA801)));
   ASSERT_EQ(cmds.size(), 1U);
   EXPECT_EQ(cmds[0].field, CommandField::CGetRq);
