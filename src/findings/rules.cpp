@@ -38,6 +38,14 @@ void access_findings(const scan::ScanRecord& r, const Context& context,
   const auto& a = *r.access;
   using scan::Permission;
   const auto ae = printable(r.association ? r.association->calling_ae : std::string());
+  const auto has = [&](std::string_view id) {
+    return std::any_of(out.begin(), out.end(), [&](const auto& f) { return f.id == id; });
+  };
+  // The safe association was rejected for its called AE, the discovered one was accepted.
+  if (a.association == scan::AssociationResult::Accepted && !r.tls && !has("DICOM-NO-TLS"))
+    add(out, "DICOM-NO-TLS",
+        fmt::format("association accepted without TLS on port {} (called AE '{}')", r.port,
+                    printable(a.called_ae.value_or(""))));
   // A calling AE title given with --calling-ae may be a configured peer's: what it may do
   // says nothing about unknown AEs (the access record still holds the counts).
   if (!context.calling_ae_unknown) return;
