@@ -30,6 +30,13 @@ bool called_ae_rejected(const scan::AssociationRecord& a) {
          a.reject->reason == 7;
 }
 
+// PS3.8 9.3.4: result 2 is "rejected-transient" (busy, local limit exceeded).
+bool transient(const scan::AssociationRecord& a) {
+  return a.result == scan::AssociationResult::Rejected && a.reject && a.reject->result == 2;
+}
+constexpr unsigned kTransientTries = 3;
+constexpr net::Millis kTransientPause{400};
+
 // Drives one sans-IO client over one connection to its end or a deadline (like
 // dicom_probe's exchange). Returns false when no connection could be made.
 template <class Client>
@@ -135,52 +142,72 @@ asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endp
   dul::Limits limits;
   limits.max_pdu_length = std::max<std::uint32_t>(o.max_pdu_receive, 16 * 1024);
 
-  // 1. The called AE title.
-  std::optional<std::string> called;
-  const auto& first = *rec.association;
-  if (first.result == scan::AssociationResult::Accepted) {
-    called = first.called_ae;
-  } else if (called_ae_rejected(first) && o.discover_called_ae) {
-    bool waited = false;
-    for (const auto& d : kDefaultCalledAeTitles) {
-      if (d.title == first.called_ae) continue;
-      if (waited) co_await pause(ex, o.discovery_interval);
-      waited = true;
-      a.called_ae_tried.emplace_back(d.title);
+  // 1. The called AE title. A transient rejection (PS3.8 9.3.4 result 2, e.g. dcmqrscp's
+  // MaxAssociations reached) is retried after a pause, at most kTransientTries times.
+  std::optional<scan::AssociationRecord> last;  // the last answer, for the evidence
+  auto try_called = [&](std::string title) -> asio::awaitable<std::optional<scan::AssociationRecord>> {
+    for (unsigned attempt = 1;; ++attempt) {
       AssociationClient probe(
-          AssociationPlan{o.calling_ae, std::string(d.title),
+          AssociationPlan{o.calling_ae, std::move(title),
                           {{1, std::string(dicom::uid::kVerification),
                             {std::string(dicom::uid::kImplicitVrLittleEndian)}}},
                           o.max_pdu_receive, false},
           limits);
       ++a.associations;
-      if (!co_await drive(ex, target, o, probe, 3)) break;
-      if (probe.protocol_error()) break;
-      if (probe.record().result == scan::AssociationResult::Accepted) {
+      if (!co_await drive(ex, target, o, probe, 3) || probe.protocol_error() || !probe.spoke_dicom())
+        co_return std::nullopt;
+      if (!transient(probe.record()) || attempt >= kTransientTries) co_return probe.record();
+      title = probe.record().called_ae;
+      co_await pause(ex, attempt * kTransientPause);
+    }
+  };
+  std::optional<std::string> called;
+  const auto& first = *rec.association;
+  last = first;
+  if (first.result == scan::AssociationResult::Accepted) {
+    called = first.called_ae;
+  } else if (transient(first)) {
+    co_await pause(ex, kTransientPause);
+    last = co_await try_called(first.called_ae);
+    if (last && last->result == scan::AssociationResult::Accepted) called = first.called_ae;
+  }
+  if (!called && last && called_ae_rejected(*last) && o.discover_called_ae) {
+    for (const auto& d : kDefaultCalledAeTitles) {
+      if (d.title == first.called_ae) continue;
+      co_await pause(ex, o.discovery_interval);
+      a.called_ae_tried.emplace_back(d.title);
+      last = co_await try_called(std::string(d.title));
+      if (!last) break;
+      if (last->result == scan::AssociationResult::Accepted) {
         called = std::string(d.title);
         a.discovered_called_ae = called;
         break;
       }
       // Rejected for another reason than the called AE: the title is not what is refused.
-      if (!called_ae_rejected(probe.record())) break;
+      if (!called_ae_rejected(*last)) break;
     }
   }
   if (!called) {
+    const bool busy = !last || transient(*last);
+    const auto tried = a.called_ae_tried.empty()
+                           ? std::string()
+                           : fmt::format(", also for {} vendor default called AE titles",
+                                         a.called_ae_tried.size());
     const auto why =
-        first.result == scan::AssociationResult::Rejected && first.reject
-            ? fmt::format("no DIMSE request possible: association rejected ({}){}",
-                          dul::reject_reason_name(first.reject->source, first.reject->reason),
-                          a.called_ae_tried.empty()
-                              ? ""
-                              : fmt::format(", also for {} vendor default called AE titles",
-                                            a.called_ae_tried.size()))
+        !last ? std::string("not tested: no DICOM answer to a further association")
+        : last->reject
+            ? fmt::format("{}: association rejected ({}{}){}",
+                          busy ? "not tested" : "no DIMSE request possible",
+                          dul::reject_reason_name(last->reject->source, last->reject->reason),
+                          busy ? fmt::format(", {} attempts", kTransientTries) : "", tried)
             : std::string("no DIMSE request possible: the association was not accepted");
     deny_all(a, why);
+    if (busy) a.find.state = a.move.state = a.get.state = Permission::Untested;
     if (o.intrusive) {
-      a.store.state = Permission::Denied;
+      a.store.state = busy ? Permission::Untested : Permission::Denied;
       a.store.evidence = why;
     }
-    a.association = first.result;
+    a.association = last ? last->result : first.result;
     rec.access = std::move(a);
     co_return;
   }
@@ -199,20 +226,33 @@ asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endp
     plan.ops.push_back(AccessOp::Store);
   }
   // One association per operation at most: a peer that aborts each refused request.
-  for (std::size_t round = 0; round < 5 && !plan.ops.empty(); ++round) {
+  unsigned busy = 0;
+  for (std::size_t round = 0; round < 5 + kTransientTries && !plan.ops.empty(); ++round) {
     AccessClient client(plan, a, limits);
     const auto opened = ++a.associations;
     const bool connected = co_await drive(ex, target, o, client, 4 + 2 * plan.ops.size());
-    if (!connected) break;
+    if (!connected) {
+      a.error = "could not connect for the access checks";
+      break;
+    }
+    if (transient(client.association()) && ++busy < kTransientTries) {
+      co_await pause(ex, busy * kTransientPause);
+      continue;
+    }
     a = client.access();
     a.associations = opened;
-    if (round == 0 || client.association().result == scan::AssociationResult::Accepted)
-      a.association = client.association().result;
+    if (a.association != scan::AssociationResult::Accepted) a.association = client.association().result;
     if (client.protocol_error()) {
       a.error = *client.protocol_error();
       break;
     }
-    if (client.association().result != scan::AssociationResult::Accepted) break;
+    if (client.association().result != scan::AssociationResult::Accepted) {
+      const auto& rj = client.association().reject;
+      a.error = rj ? fmt::format("access association rejected ({})",
+                                 dul::reject_reason_name(rj->source, rj->reason))
+                   : std::string("access association not accepted");
+      break;
+    }
     auto rest = client.unfinished();
     if (rest.size() >= plan.ops.size()) break;  // no progress: stop
     plan.ops = std::move(rest);
