@@ -253,7 +253,7 @@ Runner setup_scan(CLI::App& app) {
       "             C-FIND PATIENT (Patient Root) and STUDY (Study Root) with universal\n"
       "             matching, counting responses only (C-CANCEL after --find-cap; identifiers\n"
       "             are never printed or stored); C-MOVE and C-GET of a study UID that matches\n"
-      "             nothing (C-MOVE to our own AE title, C-GET sub-operations refused), read\n"
+      "             nothing (C-MOVE to a random AE title, C-GET sub-operations refused), read\n"
       "             from the status codes; if the called AE is rejected, up to 9 vendor\n"
       "             default called AE titles (ANY-SCP, ORTHANC, DCM4CHEE, ...), 4 per second.\n"
       "  intrusive  auth plus C-STORE of one synthetic Secondary Capture object (patient\n"
