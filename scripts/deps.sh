@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what dicomsec needs on a fresh Debian 12 machine: the build toolchain and
-# libraries, and the real peers the lab and the tests run (DCMTK, Orthanc, nmap).
+# libraries, the real peers the lab and the tests run (DCMTK, Orthanc, nmap), and Chromium,
+# in which the HTML report test renders the report. (The SARIF schema test fetches its schema
+# with npm, which comes with Node.js on these machines: tests/unit/report/fetch_sarif_schema.sh.)
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build clang libclang-rt-14-dev
   libasio-dev libssl-dev libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dcmtk orthanc nmap iproute2 curl time python3 python3-jsonschema
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -22,5 +22,8 @@ struct UsageError : std::runtime_error {
 using Runner = std::function<int()>;
 Runner setup_scan(CLI::App& app);
 Runner setup_findings(CLI::App& app);
+Runner setup_report(CLI::App& app);
+Runner setup_scans(CLI::App& app);
+Runner setup_diff(CLI::App& app);
 
 }  // namespace dicomsec::app

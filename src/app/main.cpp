@@ -7,6 +7,7 @@
 
 #include "app/commands.hpp"
 #include "core/version.hpp"
+#include "store/store.hpp"
 
 int main(int argc, char** argv) {
   using namespace dicomsec::app;
@@ -27,6 +28,9 @@ int main(int argc, char** argv) {
   };
   add(setup_scan, "scan", "Scan address ranges for DICOM services (level safe by default)");
   add(setup_findings, "findings", "List the finding catalogue and the one-page checklist");
+  add(setup_report, "report", "Render a scan stored with --db (jsonl, csv, sarif, html)");
+  add(setup_scans, "scans", "List the scans stored in a --db file");
+  add(setup_diff, "diff", "Compare two stored scans: services and findings new, gone, fixed");
 
   // nmap's "-iL FILE" is what administrators type; CLI11 short options are one letter.
   static char input_list[] = "--iL";
@@ -51,6 +55,9 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     std::fprintf(stderr, "dicomsec: %s\n", e.what());
     return kExitUsage;
+  } catch (const dicomsec::store::StoreError& e) {
+    std::fprintf(stderr, "dicomsec: database: %s\n", e.what());
+    return kExitRuntime;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "dicomsec: error: %s\n", e.what());
     return kExitRuntime;

@@ -1,12 +1,15 @@
 #include "app/output.hpp"
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <cerrno>
 #include <cstring>
+#include <iostream>
 #include <stdexcept>
 
 #include "core/bytes.hpp"
+#include "core/version.hpp"
 #include "dul/pdu.hpp"
 #include "report/json.hpp"
 
@@ -16,40 +19,73 @@ namespace {
 
 constexpr std::size_t kMaxSummaryRows = 40;
 
-class JsonlSink final : public RecordSink {
- public:
-  explicit JsonlSink(const std::string& path) {
-    if (path.empty() || path == "-") {
-      out_ = stdout;
-    } else {
-      out_ = std::fopen(path.c_str(), "w");
-      if (!out_)
-        throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
-      owned_ = true;
-    }
-  }
-  ~JsonlSink() override { close(); }
-  void write(const scan::ScanRecord& record) override {
-    const auto line = report::to_json(record).dump() + "\n";
-    std::fwrite(line.data(), 1, line.size(), out_);
-    std::fflush(out_);
-  }
-  void close() override {
-    if (!out_) return;
-    std::fflush(out_);
-    if (owned_) std::fclose(out_);
-    out_ = nullptr;
-  }
-
- private:
-  std::FILE* out_ = nullptr;
-  bool owned_ = false;
-};
+// A shell-like rendering of one argument: quoted only when it needs to be.
+std::string shell_quote(const std::string& arg) {
+  if (!arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789-_./:=,@+%[]") == std::string::npos)
+    return arg;
+  std::string out = "'";
+  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
 
 }  // namespace
 
-std::unique_ptr<RecordSink> open_sink(const std::string& path) {
-  return std::make_unique<JsonlSink>(path);
+RecordSink::RecordSink(const std::string& path, report::Format format) : out_(&std::cout) {
+  if (!path.empty() && path != "-") {
+    file_.open(path, std::ios::binary | std::ios::trunc);
+    if (!file_)
+      throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+    out_ = &file_;
+  }
+  sink_ = report::make_sink(format, *out_);
+}
+
+RecordSink::~RecordSink() {
+  try {
+    close();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw
+  }
+}
+
+void RecordSink::begin(const report::ScanMeta& meta) {
+  meta_ = meta;
+  sink_->begin(meta);
+}
+
+void RecordSink::write(const scan::ScanRecord& record) { sink_->write(report::to_json(record)); }
+
+void RecordSink::close(const report::ScanMeta& meta) {
+  if (closed_) return;
+  closed_ = true;
+  sink_->end(meta);
+  out_->flush();
+  if (file_.is_open()) file_.close();
+}
+
+std::unique_ptr<RecordSink> open_sink(const std::string& path, report::Format format) {
+  return std::make_unique<RecordSink>(path, format);
+}
+
+std::string utc_now() {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
+                     fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+}
+
+report::ScanMeta start_meta(std::string command) {
+  report::ScanMeta meta;
+  meta.command = std::move(command);
+  meta.version = kVersion;
+  meta.started = utc_now();
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::string arg;
+  for (std::size_t n = 0; std::getline(in, arg, '\0'); ++n) {
+    // argv[0] as its base name: the path the binary was run from says nothing about the scan.
+    if (n == 0) arg = arg.substr(arg.rfind('/') == std::string::npos ? 0 : arg.rfind('/') + 1);
+    if (!meta.arguments.empty()) meta.arguments += ' ';
+    meta.arguments += shell_quote(arg);
+  }
+  return meta;
 }
 
 void Summary::add(const scan::ScanRecord& r) {
@@ -71,6 +107,11 @@ void Summary::add(const scan::ScanRecord& r) {
     row.association = fmt::format(
         "rejected: {}", dul::reject_reason_name(r.association->reject->source,
                                                 r.association->reject->reason));
+  row.tls = r.tls || r.tls_audit ? "yes" : "no";
+  std::optional<findings::Severity> worst;
+  for (const auto& f : r.findings)
+    if (auto sev = findings::parse_severity(f.severity); sev && (!worst || *sev > *worst)) worst = sev;
+  row.worst = worst ? std::string(findings::severity_name(*worst)) : "-";
   for (const auto& f : r.findings) {
     if (f.id == "DICOM-EXPOSED") continue;
     if (!row.findings.empty()) row.findings += ", ";
@@ -88,15 +129,24 @@ void Summary::print(std::FILE* out, const scan::EngineStats& stats, std::uint64_
     fmt::print(out, "dicomsec: slowed down {} times (SYN retransmits; window went down to {})\n",
                stats.backoffs, stats.min_window);
   if (rows_.empty()) return;
-  fmt::print(out, "\n{:<24} {:<16} {:<36} {}\n", "SERVICE", "PRODUCT", "ASSOCIATION", "FINDINGS");
+  // On a terminal the worst severity is coloured (ANSI SGR), padded before colouring.
+  auto paint = [tty](const std::string& severity, std::string cell) {
+    if (!tty) return cell;
+    const char* sgr = severity == "critical" ? "1;31" : severity == "high" ? "31"
+                    : severity == "medium"   ? "33"   : severity == "low"  ? "34" : "2";
+    return fmt::format("\033[{}m{}\033[0m", sgr, cell);
+  };
+  fmt::print(out, "\n{:<24} {:<16} {:<4} {:<32} {:<9} {}\n", "SERVICE", "PRODUCT", "TLS",
+             "ASSOCIATION", "WORST", "FINDINGS");
   for (const auto& r : rows_)
-    fmt::print(out, "{:<24} {:<16} {:<36} {}\n", r.where, r.product, r.association,
-               r.findings.empty() ? "-" : r.findings);
+    fmt::print(out, "{:<24} {:<16} {:<4} {:<32} {} {}\n", r.where, r.product, r.tls, r.association,
+               paint(r.worst, fmt::format("{:<9}", r.worst)), r.findings.empty() ? "-" : r.findings);
   if (more_rows_ > 0) fmt::print(out, "... and {} more DICOM services in the records\n", more_rows_);
   std::string counts;
   for (auto s : {"critical", "high", "medium", "low", "info"})
     if (auto it = by_severity_.find(s); it != by_severity_.end())
-      counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", it->second, s);
+      counts += fmt::format("{}{}", counts.empty() ? "" : ", ",
+                            paint(s, fmt::format("{} {}", it->second, s)));
   fmt::print(out, "\nfindings: {}  (dicomsec findings explains each id)\n", counts.empty() ? "none" : counts);
 }
 

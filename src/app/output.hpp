@@ -1,9 +1,10 @@
-// Where records go (stdout or a file, one JSON object per line) and what the person at the
-// terminal sees: progress on stderr while the scan runs and a summary at the end.
+// Where records go (stdout or a file, in a report format: jsonl, csv, sarif, html) and what the
+// person at the terminal sees: progress on stderr while the scan runs and a summary at the end.
 #pragma once
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -11,21 +12,43 @@
 #include <vector>
 
 #include "findings/catalogue.hpp"
+#include "report/sink.hpp"
 #include "scan/engine.hpp"
 #include "scan/record.hpp"
 
 namespace dicomsec::app {
 
+// Records to stdout or a file through report::make_sink. jsonl and csv are flushed per
+// record, so a killed scan keeps every record it finished; sarif and html are written whole by
+// close(). Records go through report::to_json, as `dicomsec report` re-renders stored ones.
 class RecordSink {
  public:
-  virtual ~RecordSink() = default;
-  virtual void write(const scan::ScanRecord& record) = 0;
-  virtual void close() = 0;
+  RecordSink(const std::string& path, report::Format format);  // throws std::runtime_error
+  ~RecordSink();
+  RecordSink(const RecordSink&) = delete;
+  RecordSink& operator=(const RecordSink&) = delete;
+  void begin(const report::ScanMeta& meta);
+  void write(const scan::ScanRecord& record);
+  void close(const report::ScanMeta& meta);
+  void close() { close(meta_); }
+
+ private:
+  std::ofstream file_;
+  std::ostream* out_;
+  std::unique_ptr<report::Sink> sink_;
+  report::ScanMeta meta_;
+  bool closed_ = false;
 };
 
-// "" or "-" is stdout. Each record is flushed as it is written, so a killed scan keeps every
-// record it finished. Throws std::runtime_error when the file cannot be opened.
-std::unique_ptr<RecordSink> open_sink(const std::string& path);
+// "" or "-" is stdout. Throws std::runtime_error when the file cannot be opened.
+std::unique_ptr<RecordSink> open_sink(const std::string& path,
+                                      report::Format format = report::Format::Jsonl);
+
+// Metadata of a command that starts now: its name, the command line as typed (from
+// /proc/self/cmdline), the start time and the dicomsec version.
+report::ScanMeta start_meta(std::string command);
+// Now, as ISO 8601 UTC to the second (2026-11-25T21:00:00Z).
+std::string utc_now();
 
 class Summary {
  public:
@@ -36,7 +59,7 @@ class Summary {
 
  private:
   struct Row {
-    std::string where, product, association;
+    std::string where, product, tls, association, worst;
     std::string findings;
   };
   std::vector<Row> rows_;

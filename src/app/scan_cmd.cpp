@@ -16,6 +16,8 @@
 
 #include "app/commands.hpp"
 #include "app/output.hpp"
+#include "app/scan_store.hpp"
+#include "core/version.hpp"
 #include "findings/catalogue.hpp"
 #include "findings/rules.hpp"
 #include "probes/dicom_ul/access_probe.hpp"
@@ -57,7 +59,17 @@ struct ScanOptions {
   bool no_progress = false;
   unsigned find_cap = 100;          // levels auth/intrusive (issue 6)
   bool confirm_intrusive = false;
+  std::string db;                     // --db: SQLite file (app/scan_store.hpp)
+  std::optional<std::string> resume;  // --resume [ID]: "" = the latest unfinished scan
+  std::string resume_spec;
 };
+
+// What --resume needs to walk the same permutation again (the seed is stored beside it).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ScanOptions, targets, ports, input_lists, excludes,
+                                                level, calling_ae, called_ae, rate, concurrency,
+                                                threads, per_host, timeout_ms, connect_timeout_ms,
+                                                retries, shard, all, calling_ae_given, no_adaptive,
+                                                find_cap, confirm_intrusive)
 
 // PS3.5 6.2: AE is at most 16 characters of the default repertoire, no backslash or control
 // characters, and not only spaces.
@@ -149,12 +161,50 @@ probes::AccessProbeOptions access_options(const ScanOptions& o) {
   return a;
 }
 
-int run_scan(const ScanOptions& o) {
+std::unique_ptr<store::Store> open_db(const std::string& location) {
+  if (store::is_postgres_url(location))
+    throw UsageError("--db postgresql://...: PostgreSQL support is not built in this version");
+  return store::open_store(location);  // StoreError -> exit 3
+}
+
+// --resume: the stored scan's options replace the scan options; output options stay ours.
+store::ScanInfo load_resume(store::Store& db, ScanOptions& o) {
+  const auto id = o.resume->empty() || *o.resume == "latest" ? db.latest_unfinished()
+                                                              : store::resolve_scan(db, *o.resume);
+  if (!id) throw UsageError(fmt::format("--resume: {} holds no interrupted scan", o.db));
+  auto info = *db.scan(*id);
+  if (info.state == store::ScanState::Finished || info.meta.command != "scan")
+    throw UsageError(fmt::format("--resume: scan {} is a finished {}; nothing to resume", *id, info.meta.command));
+  ScanOptions stored;
+  try {
+    stored = info.options.get<ScanOptions>();
+    stored.seed = info.options.at("seed").get<std::uint64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw store::StoreError(fmt::format("scan {}: stored options unreadable ({})", *id, e.what()));
+  }
+  for (auto keep : {&ScanOptions::output, &ScanOptions::format, &ScanOptions::fail_on, &ScanOptions::db})
+    stored.*keep = o.*keep;
+  stored.quiet = o.quiet;
+  stored.progress = o.progress;
+  stored.no_progress = o.no_progress;
+  stored.resume = o.resume;
+  o = std::move(stored);
+  return info;
+}
+
+int run_scan(ScanOptions o) {
+  std::unique_ptr<store::Store> db;
+  std::optional<store::ScanInfo> resumed;
+  if (o.resume && o.db.empty()) throw UsageError("--resume needs --db PATH (where the scan is stored)");
+  if (o.resume && (!o.targets.empty() || !o.input_lists.empty()))
+    throw UsageError("--resume scans the stored scan's targets: give no TARGET or -iL");
+  if (!o.db.empty()) db = open_db(o.db);
+  if (o.resume) resumed = load_resume(*db, o);
   if (o.level == "intrusive" && !o.confirm_intrusive)
     throw UsageError("--level intrusive stores a test object on every server that accepts it: "
                      "add --confirm-intrusive to confirm (see --help)");
-  if (o.format != "jsonl")
-    throw UsageError(fmt::format("--format {}: only 'jsonl' is implemented in this version", o.format));
+  const auto format = report::parse_format(o.format);
+  if (!format) throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", o.format));
   check_ae(o.calling_ae, "--calling-ae");
   check_ae(o.called_ae, "--called-ae");
   std::optional<findings::Severity> fail_on;
@@ -179,7 +229,7 @@ int run_scan(const ScanOptions& o) {
   const std::uint64_t seed = o.seed ? *o.seed : std::random_device{}();
   scan::PairIterator pairs(*set, seed, *shard);
 
-  auto sink = open_sink(o.output);  // throws std::runtime_error -> exit 3
+  auto sink = open_sink(o.output, *format);  // throws std::runtime_error -> exit 3
   const bool show_progress = !o.quiet && !o.no_progress && (o.progress || isatty(STDERR_FILENO));
 
   probes::DicomProbeOptions popt;
@@ -200,6 +250,28 @@ int run_scan(const ScanOptions& o) {
 
   scan::Engine engine(eopt);
 
+  auto meta = start_meta("scan");
+  meta.pairs_total = pairs.size();
+  std::unique_ptr<ScanHistory> history;
+  if (db) {
+    if (resumed) meta = resumed->meta;
+    if (resumed && meta.pairs_total != pairs.size())
+      throw UsageError(fmt::format("--resume: scan {} had {} pairs, its targets now give {} "
+                                   "(a hostname or -iL file changed); start a new scan",
+                                   resumed->id, meta.pairs_total, pairs.size()));
+    if (!resumed) {
+      nlohmann::json options = o;
+      options["seed"] = seed;
+      meta.scan_id = std::to_string(db->begin_scan(meta, options));
+    } else {
+      db->reopen(resumed->id);
+    }
+    const auto id = std::stoll(meta.scan_id);
+    history = std::make_unique<ScanHistory>(*db, id, [&engine] { engine.stop(); });
+    history->attach(pairs, resumed ? db->done_positions(id) : store::PositionSet{});
+  }
+  sink->begin(meta);
+
   const findings::Context finding_context{!o.calling_ae_given};
   Summary summary;
   std::atomic<std::uint64_t> probe_no{0};
@@ -213,6 +285,8 @@ int run_scan(const ScanOptions& o) {
     probes::identify_product(rec);
     if (o.level != "safe") co_await probes::access_probe(ex, ep, access_options(o), seed ^ probe_no.load(), rec);
     rec.findings = findings::evaluate(rec, finding_context);
+    if (history && !eopt.include_closed && !scan::port_open(rec.status))
+      history->done_without_record(addr, port);
     co_return rec;
   };
   const auto started = std::chrono::steady_clock::now();
@@ -221,12 +295,26 @@ int run_scan(const ScanOptions& o) {
       [&](const scan::ScanRecord& rec) {
         sink->write(rec);
         summary.add(rec);
+        if (history) history->add(rec);
       },
       show_progress ? progress_printer(pairs.size(), started) : scan::ProgressFn{});
-  sink->close();
+  meta.finished = utc_now();
+  meta.pairs_done = stats.done;
+  meta.interrupted = engine.interrupted();
+  sink->close(meta);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   if (!o.quiet) summary.print(stderr, stats, pairs.size(), secs, isatty(STDERR_FILENO) != 0);
+  if (history) {
+    meta.finished = utc_now();
+    meta.interrupted = engine.interrupted() || history->error().has_value();
+    history->finish(meta);  // throws the batch's StoreError, if any -> exit 3
+    if (!o.quiet || meta.interrupted)
+      std::fprintf(stderr, "dicomsec: stored as scan %s in %s%s\n", meta.scan_id.c_str(), o.db.c_str(),
+                   meta.interrupted ? fmt::format(" (resume: dicomsec scan --db {} --resume {})",
+                                                  o.db, meta.scan_id).c_str()
+                                    : "");
+  }
   if (engine.interrupted()) {
     std::fprintf(stderr, "dicomsec: interrupted; %llu of %llu pairs were probed and written\n",
                  static_cast<unsigned long long>(stats.done),
@@ -300,8 +388,10 @@ Runner setup_scan(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--shard", o->shard, "Scan only shard K of N (K/N); needs --seed")->capture_default_str();
   app.add_option("--seed", o->seed, "Seed of the target permutation (same for every shard)");
-  app.add_option("-o,--output", o->output, "Write records to FILE instead of stdout");
-  app.add_option("--format", o->format, "Record format")
+  app.add_option("-o,--output", o->output, "Write the report to FILE instead of stdout");
+  app.add_option("--format", o->format,
+                 "jsonl and csv: a row per host:port, written as it is probed;\n"
+                 "sarif: SARIF 2.1.0 for code-scanning dashboards; html: one-page report")
       ->check(CLI::IsMember({"jsonl", "csv", "sarif", "html"}))
       ->capture_default_str();
   app.add_option("--fail-on", o->fail_on, "Exit 1 when a finding is at or above: info|low|medium|high|critical");
@@ -309,13 +399,19 @@ Runner setup_scan(CLI::App& app) {
       ->check(CLI::Range(1U, 100'000U))
       ->capture_default_str();
   app.add_flag("--confirm-intrusive", o->confirm_intrusive, "Confirm --level intrusive (stores a test object)");
+  app.add_option("--db", o->db, "Also store the scan in this SQLite file (see report, diff, scans)");
+  auto* resume = app.add_option("--resume", o->resume_spec,
+                                "With --db: continue the latest interrupted scan, or scan ID, with\n"
+                                "its stored targets and options, skipping the pairs already done")
+                     ->expected(0, 1);
   app.add_flag("--all", o->all, "Also write records for closed, filtered and unreachable ports");
   app.add_flag("--no-adaptive", o->no_adaptive, "Keep the window fixed (no back-off on SYN retransmits)");
   app.add_flag("--progress", o->progress, "Show progress even when stderr is not a terminal");
   app.add_flag("--no-progress", o->no_progress, "Never show progress");
   app.add_flag("-q,--quiet", o->quiet, "No progress and no summary on stderr");
-  return [o, &app] {
+  return [o, &app, resume] {
     o->calling_ae_given = app.count("--calling-ae") > 0;
+    if (resume->count() > 0) o->resume = o->resume_spec;
     return run_scan(*o);
   };
 }

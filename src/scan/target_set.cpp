@@ -138,11 +138,16 @@ PairIterator::PairIterator(const TargetSet& set, std::uint64_t seed, Shard shard
 }
 
 std::optional<Pair> PairIterator::next() {
-  if (done_ == size_) return std::nullopt;
-  // offset + done * stride < total <= 2^62, so no overflow.
-  const std::uint64_t position = offset_ + done_ * stride_;
-  ++done_;
-  return set_->at(perm_(position));
+  while (done_ < size_) {
+    // offset + done * stride < total <= 2^62, so no overflow.
+    const std::uint64_t position = offset_ + done_ * stride_;
+    ++done_;
+    if (skip_ && skip_(position)) continue;
+    auto pair = set_->at(perm_(position));
+    if (on_next_) on_next_(pair, position);
+    return pair;
+  }
+  return std::nullopt;
 }
 
 }  // namespace dicomsec::scan

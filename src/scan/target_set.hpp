@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -62,6 +63,12 @@ class PairIterator {
   [[nodiscard]] std::uint64_t size() const { return size_; }  // exact pairs in this shard
   [[nodiscard]] std::uint64_t done() const { return done_; }  // pairs returned so far
 
+  // Resuming a stored scan (app/scan_store.hpp): next() passes over the permutation
+  // positions for which `skip` is true (they still count in done()), and tells `on_next`
+  // the position of each pair it returns. Positions do not depend on the shard.
+  void set_skip(std::function<bool(std::uint64_t position)> skip) { skip_ = std::move(skip); }
+  void set_on_next(std::function<void(const Pair&, std::uint64_t position)> f) { on_next_ = std::move(f); }
+
  private:
   const TargetSet* set_;
   Permutation perm_;
@@ -69,6 +76,8 @@ class PairIterator {
   std::uint64_t stride_ = 1;  // N
   std::uint64_t size_ = 0;
   std::uint64_t done_ = 0;
+  std::function<bool(std::uint64_t)> skip_;
+  std::function<void(const Pair&, std::uint64_t)> on_next_;
 };
 
 }  // namespace dicomsec::scan

@@ -1247,4 +1247,50 @@ TEST_F(ExitCode, CalledAeOf17CharactersIs2) {
       ae17);
 }
 
+// ---------------------------------------------------------------------------------------
+// Report formats (issue 7): the same lab sweep written as jsonl, csv, sarif and html with -o.
+
+using Formats = ScanTest;
+
+TEST_F(Formats, LabSweepInEveryFormat) {
+  const auto& l = lab();
+  const std::string ports = l.port("STORESCP_PORT") + "," + l.port("QRSCP_PORT") + "," +
+                            l.port("ORTHANC_CHECKED_PORT") + "," + l.port("ORTHANC_OPEN_PORT");
+  const auto dir = fs::temp_directory_path() / ("dicomsec-formats-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::map<std::string, std::string> out;
+  for (const char* format : {"jsonl", "csv", "sarif", "html"}) {
+    const auto path = (dir / (std::string("report.") + format)).string();
+    const auto r = scan_port(ports, {"--format", format, "-o", path});
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    EXPECT_TRUE(r.out.empty()) << "-o given, yet stdout has output\n" << r.describe();
+    std::ifstream in(path, std::ios::binary);
+    out[format] = std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  add_lines_from((dir / "report.jsonl").string());
+  ASSERT_EQ(lines_.size(), 4U) << out["jsonl"];
+  std::size_t findings = 0;
+  for (const auto& line : lines_) findings += json::parse(line)["findings"].size();
+
+  EXPECT_EQ(out["csv"].rfind("ip,port,hostname,status,", 0), 0U) << out["csv"];
+  EXPECT_EQ(std::count(out["csv"].begin(), out["csv"].end(), '\n'), 5) << out["csv"];
+
+  const auto sarif = json::parse(out["sarif"]);
+  EXPECT_EQ(sarif["version"], "2.1.0");
+  const auto& run = sarif["runs"][0];
+  EXPECT_EQ(run["results"].size(), findings);
+  const auto command = run["invocations"][0].value("commandLine", "");
+  EXPECT_NE(command.find("--format sarif"), std::string::npos) << command;
+  EXPECT_TRUE(std::regex_match(run["invocations"][0].value("startTimeUtc", ""),
+                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
+
+  std::size_t hosts = 0;
+  for (auto p = out["html"].find("<article class=\"host"); p != std::string::npos;
+       p = out["html"].find("<article class=\"host", p + 1))
+    ++hosts;
+  EXPECT_EQ(hosts, 4U);
+  EXPECT_NE(out["html"].find("id=\"checklist\""), std::string::npos);
+  fs::remove_all(dir);
+}
+
 }  // namespace

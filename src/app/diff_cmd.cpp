@@ -1,0 +1,90 @@
+// `dicomsec diff --db PATH A B`: what changed between two stored scans (store/diff.hpp).
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+
+#include "app/commands.hpp"
+#include "findings/catalogue.hpp"
+#include "store/diff.hpp"
+
+namespace dicomsec::app {
+
+namespace {
+
+struct DiffOptions {
+  std::string db;
+  std::string a, b;
+  std::string format = "text";
+  std::string fail_on;
+};
+
+void print_text(const store::Diff& d, const store::ScanInfo& a, const store::ScanInfo& b) {
+  fmt::print("scan {} ({}) -> scan {} ({})\n", a.id, a.meta.started, b.id, b.meta.started);
+  std::map<std::string_view, int> n;
+  for (const auto& s : d.services) ++n[store::kind_name(s.kind)];
+  fmt::print("services: {} new, {} gone, {} changed\n", n["new"], n["gone"], n["changed"]);
+  for (const auto& s : d.services) {
+    std::string fields;
+    for (const auto& f : s.fields)
+      fields += fmt::format("  {}: '{}' -> '{}'", f.name, f.before, f.after);
+    fmt::print("  {:<8} {}:{}{}\n", store::kind_name(s.kind), s.ip, s.port, fields);
+  }
+  std::map<std::string_view, int> m;
+  for (const auto& f : d.findings) ++m[store::kind_name(f.kind)];
+  fmt::print("findings: {} new, {} fixed, {} still open\n", m["new"], m["fixed"], m["open"]);
+  for (auto kind : {store::FindingChange::Kind::New, store::FindingChange::Kind::Fixed,
+                    store::FindingChange::Kind::Open})
+    for (const auto& f : d.findings)
+      if (f.kind == kind)
+        fmt::print("  {:<8} {}:{}  {} ({}){}\n", store::kind_name(f.kind), f.ip, f.port, f.id,
+                   f.severity, f.service_gone ? "  [service gone]" : "");
+}
+
+int run_diff(const DiffOptions& o) {
+  std::optional<findings::Severity> fail_on;
+  if (!o.fail_on.empty()) {
+    fail_on = findings::parse_severity(o.fail_on);
+    if (!fail_on)
+      throw UsageError(
+          fmt::format("--fail-on {}: use info, low, medium, high or critical", o.fail_on));
+  }
+  auto db = store::open_store(o.db, /*create=*/false);
+  const auto a = *db->scan(store::resolve_scan(*db, o.a));
+  const auto b = *db->scan(store::resolve_scan(*db, o.b));
+  const auto d = store::diff(db->services(a.id), db->services(b.id));
+  if (o.format == "jsonl") {
+    for (const auto& j : store::to_json(d)) fmt::print("{}\n", j.dump());
+  } else {
+    print_text(d, a, b);
+  }
+  std::fflush(stdout);
+  if (fail_on)
+    for (const auto& f : d.findings)
+      if (f.kind == store::FindingChange::Kind::New)
+        if (auto s = findings::parse_severity(f.severity); s && *s >= *fail_on)
+          return kExitFindings;
+  return kExitOk;
+}
+
+}  // namespace
+
+Runner setup_diff(CLI::App& app) {
+  auto o = std::make_shared<DiffOptions>();
+  app.description(
+      "Compare two stored scans: services new, gone or changed (status, DICOM, TLS,\n"
+      "association result, product), keyed by ip:port; findings new, fixed or still open,\n"
+      "keyed by ip, port and finding id.");
+  app.add_option("--db", o->db, "The SQLite file the scans were stored in")->required();
+  app.add_option("scan_a", o->a, "The earlier scan: id or 'latest'")->required();
+  app.add_option("scan_b", o->b, "The later scan: id or 'latest'")->required();
+  app.add_option("--format", o->format, "text, or jsonl (one change per line)")
+      ->check(CLI::IsMember({"text", "jsonl"}))
+      ->capture_default_str();
+  app.add_option("--fail-on", o->fail_on,
+                 "Exit 1 when a NEW finding is at or above: info|low|medium|high|critical");
+  return [o] { return run_diff(*o); };
+}
+
+}  // namespace dicomsec::app

@@ -1,0 +1,65 @@
+// Pieces of the one-page HTML report (sink_html.cpp): the page is one self-contained file
+// (inline CSS and SVG, no script, no external resource), page 1 a printable summary, then
+// one section per service. Every string from a record goes through esc().
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "report/sink.hpp"
+
+namespace dicomsec::report::html {
+
+using nlohmann::json;
+
+// HTML-escapes text for element content and quoted attribute values alike.
+std::string esc(std::string_view text);
+
+// The value at a JSON pointer, or nullptr when absent or null.
+const json* at(const json& record, std::string_view pointer);
+// Its text: strings as they are, numbers as JSON writes them, booleans yes/no; "" if absent.
+std::string text(const json& record, std::string_view pointer);
+bool flag(const json& record, std::string_view pointer);
+
+// Severities from info (0) to critical (4); -1 for none or unknown.
+inline constexpr std::array<std::string_view, 5> kSeverities{"info", "low", "medium", "high",
+                                                             "critical"};
+int severity_rank(std::string_view severity);
+int worst_severity(const json& record);
+
+// One service (record) as the report shows it.
+struct Service {
+  const json* record = nullptr;
+  std::string anchor;  // element id of its section
+  std::string where;   // ip:port, [v6]:port
+  int worst = -1;
+};
+
+// What the summary page counts, all from the records.
+struct Overview {
+  std::size_t records = 0;
+  std::size_t open = 0;          // TCP handshake completed
+  std::size_t hosts = 0;         // distinct addresses with an open port
+  std::size_t dicom = 0;         // services that speak DICOM
+  std::size_t dicom_tls = 0;     // ... of them over TLS
+  std::size_t web = 0;           // DICOMweb/REST services probed
+  std::size_t tls_audited = 0;   // services with a TLS audit
+  std::size_t tls_profile_ok = 0;  // ... that meet a current (not retired) profile
+  std::array<std::size_t, 5> by_severity{};
+  std::vector<std::size_t> checklist_findings;  // per findings::checklist() item, severity >= low
+  std::vector<std::size_t> checklist_notes;     // ... info findings
+  std::vector<Service> services;                // open ports, in address order
+};
+
+Overview overview(const std::vector<json>& records);
+
+void write_summary(std::string& out, const Overview& o, const ScanMeta& meta);
+void write_service(std::string& out, const Service& s);
+std::string_view style();
+
+}  // namespace dicomsec::report::html

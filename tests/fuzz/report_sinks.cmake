@@ -1,0 +1,1 @@
+dicomsec_fuzz_target(report_sinks DEPS dicomsec::report)
