@@ -353,6 +353,22 @@ TEST_F(AccessTest, NoCanaryInAnyOutputAtAnyLevel) {
     auto s = scan(all, level, false);  // and records on stdout
     EXPECT_EQ(s.records.size(), 4U) << s.describe();
   }
+  // The scan history database and every report format rendered from it.
+  const fs::path db = fs::temp_directory_path() / ("dicomsec-access-" + std::to_string(getpid()) + ".db");
+  fs::remove(db);
+  auto d = scan(all, {"--level", "auth", "--called-ae", "QRSCP", "--db", db.string()}, false);
+  EXPECT_EQ(d.exit_code, 0) << d.describe();
+  RunResult files;
+  files.files.push_back(db);
+  for (const char* format : {"jsonl", "csv", "sarif", "html"}) {
+    const fs::path out = db.string() + "." + format;
+    auto r = run({kDicomsec, "report", "--db", db.string(), "--format", format, "-o", out.string()});
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    EXPECT_GT(fs::file_size(out), 100U) << format;
+    files.files.push_back(out);
+    files.files.insert(files.files.end(), r.files.begin(), r.files.end());
+  }
+  expect_no_canary(files);
 }
 
 }  // namespace
