@@ -60,6 +60,9 @@ struct RunResult {
   }
 };
 
+// Everything a test wrote under the temporary directory; removed after each test.
+std::vector<fs::path> g_cleanup;
+
 // Runs argv with stdout/stderr in files of a fresh directory, killed after `limit`.
 RunResult run(std::vector<std::string> argv, std::chrono::milliseconds limit = 60s) {
   RunResult r;
@@ -67,6 +70,7 @@ RunResult run(std::vector<std::string> argv, std::chrono::milliseconds limit = 6
   const fs::path dir = fs::temp_directory_path() /
                        ("dicomsec-access-" + std::to_string(getpid()) + "-" + std::to_string(++n));
   fs::create_directories(dir);
+  g_cleanup.push_back(dir);
   const auto out = dir / "stdout", err = dir / "stderr";
   for (const auto& a : argv) r.cmdline += a + " ";
   posix_spawn_file_actions_t fa;
@@ -122,6 +126,12 @@ std::string lab(const std::string& key) {
 
 class AccessTest : public ::testing::Test {
  protected:
+  void TearDown() override {
+    std::error_code ec;
+    for (const auto& p : g_cleanup) fs::remove_all(p, ec);
+    g_cleanup.clear();
+  }
+
   void SetUp() override {
     if (!g_lab.empty()) return;
     const char* dir = std::getenv("DICOMSEC_LAB_DIR");
@@ -152,6 +162,7 @@ class AccessTest : public ::testing::Test {
       file = fs::temp_directory_path() / ("dicomsec-access-o-" + std::to_string(getpid()) + "-" +
                                           std::to_string(++files_) + ".jsonl");
       argv.insert(argv.end(), {"-o", file.string()});
+      g_cleanup.push_back(file);
     }
     auto r = run(argv);
     if (with_output_file) {
@@ -356,12 +367,14 @@ TEST_F(AccessTest, NoCanaryInAnyOutputAtAnyLevel) {
   // The scan history database and every report format rendered from it.
   const fs::path db = fs::temp_directory_path() / ("dicomsec-access-" + std::to_string(getpid()) + ".db");
   fs::remove(db);
+  g_cleanup.push_back(db);
   auto d = scan(all, {"--level", "auth", "--called-ae", "QRSCP", "--db", db.string()}, false);
   EXPECT_EQ(d.exit_code, 0) << d.describe();
   RunResult files;
   files.files.push_back(db);
   for (const char* format : {"jsonl", "csv", "sarif", "html"}) {
     const fs::path out = db.string() + "." + format;
+    g_cleanup.push_back(out);
     auto r = run({kDicomsec, "report", "--db", db.string(), "--format", format, "-o", out.string()});
     EXPECT_EQ(r.exit_code, 0) << r.describe();
     EXPECT_GT(fs::file_size(out), 100U) << format;
