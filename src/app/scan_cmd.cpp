@@ -20,6 +20,7 @@
 #include "core/version.hpp"
 #include "findings/catalogue.hpp"
 #include "findings/rules.hpp"
+#include "probes/dicom_ul/access_probe.hpp"
 #include "probes/dicom_ul/dicom_probe.hpp"
 #include "probes/dicom_ul/identify.hpp"
 #include "probes/web/port_plan.hpp"
@@ -60,6 +61,8 @@ struct ScanOptions {
   bool quiet = false;
   bool progress = false;
   bool no_progress = false;
+  unsigned find_cap = 100;          // levels auth/intrusive (issue 6)
+  bool confirm_intrusive = false;
   std::string db;                     // --db: SQLite file (app/scan_store.hpp)
   std::optional<std::string> resume;  // --resume [ID]: "" = the latest unfinished scan
   std::string resume_spec;
@@ -74,7 +77,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ScanOptions, targets, ports, inp
                                                 threads, per_host, timeout_ms, connect_timeout_ms,
                                                 retries, shard, all, calling_ae_given, no_adaptive,
                                                 ports_given, web_ports, web_threads, ca_file, cert_file,
-                                                key_file, no_tls_audit)
+                                                key_file, no_tls_audit,
+                                                find_cap, confirm_intrusive)
 
 // PS3.5 6.2: AE is at most 16 characters of the default repertoire, no backslash or control
 // characters, and not only spaces.
@@ -156,6 +160,16 @@ std::vector<scan::AddressRange> expand_excludes(const ScanOptions& o) {
   return out;
 }
 
+probes::AccessProbeOptions access_options(const ScanOptions& o) {
+  probes::AccessProbeOptions a;
+  a.calling_ae = o.calling_ae;
+  a.connect_timeout = net::Millis(o.connect_timeout_ms);
+  a.io_timeout = net::Millis(o.timeout_ms);
+  a.find_cap = o.find_cap;
+  a.intrusive = o.level == "intrusive";
+  return a;
+}
+
 std::unique_ptr<store::Store> open_db(const std::string& location) {
   if (store::is_postgres_url(location))
     throw UsageError("--db postgresql://...: PostgreSQL support is not built in this version");
@@ -195,6 +209,9 @@ int run_scan(ScanOptions o) {
     throw UsageError("--resume scans the stored scan's targets: give no TARGET or -iL");
   if (!o.db.empty()) db = open_db(o.db);
   if (o.resume) resumed = load_resume(*db, o);
+  if (o.level == "intrusive" && !o.confirm_intrusive)
+    throw UsageError("--level intrusive stores a test object on every server that accepts it: "
+                     "add --confirm-intrusive to confirm (see --help)");
   const auto format = report::parse_format(o.format);
   if (!format) throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", o.format));
   check_ae(o.calling_ae, "--calling-ae");
@@ -324,6 +341,7 @@ int run_scan(ScanOptions o) {
     }
     if (auto it = targets.names.find(addr); it != targets.names.end()) rec.hostname = it->second;
     probes::identify_product(rec);
+    if (o.level != "safe") co_await probes::access_probe(ex, ep, access_options(o), seed ^ probe_no.load(), rec);
     rec.findings = findings::evaluate(rec, finding_context);
     if (history && !eopt.include_closed && !scan::port_open(rec.status))
       history->done_without_record(addr, port);
@@ -375,6 +393,24 @@ Runner setup_scan(CLI::App& app) {
       "class UID and version name), runs C-ECHO, releases properly, then tries one association\n"
       "with a random called AE title to learn whether the called AE is checked. One JSON record\n"
       "per open host:port goes to stdout (or -o FILE); a summary goes to stderr.\n\n"
+      "Levels (--level), each adding to the one before:\n"
+      "  safe       A-ASSOCIATE-RQ, C-ECHO, A-RELEASE; the random-called-AE association.\n"
+      "  auth       read-only access checks; nothing leaves the server through dicomsec:\n"
+      "             C-FIND PATIENT (Patient Root) and STUDY (Study Root) with universal\n"
+      "             matching, counting responses only (C-CANCEL after --find-cap; identifiers\n"
+      "             are never printed or stored); C-MOVE and C-GET of a study UID that matches\n"
+      "             nothing (C-MOVE to a random AE title, C-GET sub-operations refused), read\n"
+      "             from the status codes; if the called AE is rejected, up to 9 vendor\n"
+      "             default called AE titles (ANY-SCP, ORTHANC, DCM4CHEE, ...), 4 per second.\n"
+      "             HTTP(S) ports (--web-ports, added to the defaults) get the DICOMweb/REST\n"
+      "             probe: Orthanc /system and /patients, QIDO-RS studies?limit=1, without and\n"
+      "             with vendor default credentials; lists are counted, never kept.\n"
+      "  intrusive  auth plus C-STORE of one synthetic Secondary Capture object (patient\n"
+      "             DICOMSEC^TEST, UIDs under dicomsec's root); the record says how to delete\n"
+      "             it. Needs --confirm-intrusive.\n\n"
+      "TLS: port 2762, and any open port that answers neither DICOM nor HTTP but does answer a\n"
+      "TLS ClientHello, gets the TLS audit (versions, suites, certificate, PS3.15 profiles);\n"
+      "--no-tls-audit turns it off. 'dicomsec tls' audits given HOST:PORTs directly.\n\n"
       "TARGET: 10.0.0.5, 10.0.0.0/24, 10.0.0.1-10.0.0.50, 10.0.0.1-50, ::1, [fe80::1], a\n"
       "hostname, or '-' to read targets from stdin.\n\n"
       "Politeness defaults: 500 new targets/s, 64 in flight, 2 per host, and the window halves\n"
@@ -385,9 +421,7 @@ Runner setup_scan(CLI::App& app) {
   app.add_option("--input-list,--iL", o->input_lists, "Read targets from FILE (one or more per line, # comments)")
       ->check(CLI::ExistingFile);
   app.add_option("--exclude", o->excludes, "Skip these: a CIDR, range, address or a FILE of them (repeatable)");
-  app.add_option("--level", o->level,
-                 "Check level: safe (association, C-ECHO, release); auth adds the DICOMweb/REST\n"
-                 "probe (no credentials, then vendor default credentials; counts only)")
+  app.add_option("--level", o->level, "Check level: safe, auth or intrusive (see above)")
       ->check(CLI::IsMember({"safe", "auth", "intrusive"}))
       ->capture_default_str();
   app.add_option("--calling-ae", o->calling_ae,
@@ -425,6 +459,10 @@ Runner setup_scan(CLI::App& app) {
       ->check(CLI::IsMember({"jsonl", "csv", "sarif", "html"}))
       ->capture_default_str();
   app.add_option("--fail-on", o->fail_on, "Exit 1 when a finding is at or above: info|low|medium|high|critical");
+  app.add_option("--find-cap", o->find_cap, "C-FIND responses counted before C-CANCEL (auth)")
+      ->check(CLI::Range(1U, 100'000U))
+      ->capture_default_str();
+  app.add_flag("--confirm-intrusive", o->confirm_intrusive, "Confirm --level intrusive (stores a test object)");
   app.add_option("--db", o->db, "Also store the scan in this SQLite file (see report, diff, scans)");
   auto* resume = app.add_option("--resume", o->resume_spec,
                                 "With --db: continue the latest interrupted scan, or scan ID, with\n"

@@ -28,7 +28,12 @@ nlohmann::json access_json(const scan::AccessRecord& a) {
           {"store", permission_json(a.store)},
           {"discovered_called_ae",
            a.discovered_called_ae ? json(*a.discovered_called_ae) : json(nullptr)},
-          {"store_cleanup", a.store_cleanup}};
+          {"store_cleanup", a.store_cleanup},
+          {"called_ae", a.called_ae ? json(*a.called_ae) : json(nullptr)},
+          {"called_ae_tried", a.called_ae_tried},
+          {"association", scan::association_result_name(a.association)},
+          {"associations", a.associations},
+          {"error", a.error.empty() ? json(nullptr) : json(a.error)}};
 }
 
 }  // namespace dicomsec::report

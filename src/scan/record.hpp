@@ -185,6 +185,11 @@ struct AccessRecord {
   PermissionRecord store;
   std::optional<std::string> discovered_called_ae;  // vendor default AE title that worked
   std::vector<std::string> store_cleanup;           // how to delete the test object we stored
+  std::optional<std::string> called_ae;             // the called AE the checks used
+  std::vector<std::string> called_ae_tried;         // vendor defaults tried, in order
+  std::uint32_t associations = 0;                   // associations the checks opened
+  AssociationResult association = AssociationResult::None;  // of the (first) access association
+  std::string error;                                // protocol error that ended the checks
 };
 
 // ---- web (issue 6): DICOMweb / vendor REST on HTTP(S) ports at level >= auth.

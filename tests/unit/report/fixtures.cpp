@@ -114,6 +114,10 @@ ScanRecord open_archive() {
   a.store = {Permission::Allowed, 0, "C-STORE of a synthetic Secondary Capture accepted"};
   a.discovered_called_ae = "ORTHANC";
   a.store_cleanup = {"Delete SOP Instance 2.25.1234 (dicomsec test object) via the Orthanc UI"};
+  a.called_ae = "ORTHANC";
+  a.called_ae_tried = {"ORTHANC"};
+  a.association = AssociationResult::Accepted;
+  a.associations = 2;
   r.access = a;
   r.findings = {finding("DICOM-EXPOSED", "info", "Orthanc 1.9.7 answered A-ASSOCIATE-AC"),
                 finding("DICOM-NO-TLS", "high", "association accepted without TLS"),

@@ -1,0 +1,81 @@
+#include "dicom/identifiers.hpp"
+
+#include <array>
+
+#include "core/version.hpp"
+
+namespace dicomsec::dicom {
+
+std::string_view query_level_name(QueryLevel level) noexcept {
+  return level == QueryLevel::Patient ? "PATIENT" : "STUDY";
+}
+
+Bytes find_identifier(QueryLevel level, VrEncoding encoding) {
+  DatasetWriter w(encoding);
+  w.text(tag::kQueryRetrieveLevel, "CS", query_level_name(level));
+  if (level == QueryLevel::Patient) w.text(tag::kPatientId, "LO", "");
+  else w.text(tag::kStudyInstanceUid, "UI", "");
+  return std::move(w).take();
+}
+
+Bytes retrieve_identifier(std::string_view study_uid, VrEncoding encoding) {
+  DatasetWriter w(encoding);
+  w.text(tag::kQueryRetrieveLevel, "CS", "STUDY");
+  w.text(tag::kStudyInstanceUid, "UI", study_uid);
+  return std::move(w).take();
+}
+
+std::string derived_uid(unsigned kind, std::mt19937_64& rng) {
+  // Root (44 characters) + ".K" + "." + up to 17 digits stays within 64 (PS3.5 9.1).
+  std::uniform_int_distribution<std::uint64_t> n(1, 99'999'999'999'999'999ULL);
+  return std::string(kImplementationClassUid) + "." + std::to_string(kind % 10) + "." +
+         std::to_string(n(rng));
+}
+
+TestObject make_test_object(std::mt19937_64& rng, std::string date) {
+  TestObject o;
+  o.study_uid = derived_uid(1, rng);
+  o.series_uid = derived_uid(2, rng);
+  o.instance_uid = derived_uid(3, rng);
+  o.date = std::move(date);
+  return o;
+}
+
+Bytes test_object_data_set(const TestObject& o, VrEncoding encoding) {
+  const std::array<std::uint8_t, 64> pixels{};  // 8x8, all zero
+  DatasetWriter w(encoding);
+  w.text(tag::kSpecificCharacterSet, "CS", "ISO_IR 100");
+  w.text(tag::kImageType, "CS", "DERIVED\\SECONDARY");
+  w.text(tag::kSopClassUid, "UI", kSecondaryCaptureStorage);
+  w.text(tag::kSopInstanceUid, "UI", o.instance_uid);
+  w.text(tag::kStudyDate, "DA", o.date);
+  w.text(tag::kStudyTime, "TM", "000000");
+  w.text(tag::kAccessionNumber, "SH", "");
+  w.text(tag::kModality, "CS", "OT");
+  w.text(tag::kConversionType, "CS", "WSD");
+  w.text(tag::kReferringPhysicianName, "PN", "");
+  w.text(tag::kStudyDescription, "LO", kTestStudyDescription);
+  w.text(tag::kSeriesDescription, "LO", kTestStudyDescription);
+  w.text(tag::kPatientName, "PN", kTestPatientName);
+  w.text(tag::kPatientId, "LO", kTestPatientId);
+  w.text(tag::kPatientBirthDate, "DA", "");
+  w.text(tag::kPatientSex, "CS", "O");
+  w.text(tag::kPatientComments, "LT", "Synthetic object stored by the dicomsec scanner (intrusive level); not patient data");
+  w.text(tag::kStudyInstanceUid, "UI", o.study_uid);
+  w.text(tag::kSeriesInstanceUid, "UI", o.series_uid);
+  w.text(tag::kStudyId, "SH", "DICOMSEC");
+  w.text(tag::kSeriesNumber, "IS", "1");
+  w.text(tag::kInstanceNumber, "IS", "1");
+  w.us(tag::kSamplesPerPixel, 1);
+  w.text(tag::kPhotometricInterpretation, "CS", "MONOCHROME2");
+  w.us(tag::kRows, 8);
+  w.us(tag::kColumns, 8);
+  w.us(tag::kBitsAllocated, 8);
+  w.us(tag::kBitsStored, 8);
+  w.us(tag::kHighBit, 7);
+  w.us(tag::kPixelRepresentation, 0);
+  w.binary(tag::kPixelData, "OB", pixels);
+  return std::move(w).take();
+}
+
+}  // namespace dicomsec::dicom

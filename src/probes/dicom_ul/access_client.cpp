@@ -1,0 +1,492 @@
+#include "probes/dicom_ul/access_client.hpp"
+
+#include <utility>
+#include <variant>
+
+#include <fmt/format.h>
+
+#include "core/overloaded.hpp"
+#include "core/version.hpp"
+#include "dicom/uids.hpp"
+#include "probes/dicom_ul/association_client.hpp"
+
+namespace dicomsec::probes {
+
+namespace {
+
+using dimse::CommandField;
+using scan::Permission;
+
+constexpr std::uint8_t kCtxVerification = 1;
+constexpr std::uint8_t kCtxPatientFind = 3;
+constexpr std::uint8_t kCtxStudyFind = 5;
+constexpr std::uint8_t kCtxStudyMove = 7;
+constexpr std::uint8_t kCtxStudyGet = 9;
+constexpr std::uint8_t kCtxStorage = 11;
+// PS3.7 9.1.1.1.9 / E.1: any value but 0x0101 announces a data set.
+constexpr std::uint16_t kDataSetPresent = 0x0001;
+// Identifiers in C-FIND responses are small; anything bigger is not an identifier.
+constexpr std::size_t kMaxMessageBytes = 256 * 1024;
+
+std::string status_text(std::uint16_t s) {
+  return fmt::format("0x{:04X} {}", s, dimse::status_name(s));
+}
+
+// docs/design.md "Access checks": how a final C-MOVE/C-GET status for an identifier that
+// matches nothing reads. Performed: the service ran to its end for us. Processed: the SCP
+// looked for the study and failed because nothing matched (products check permission
+// before the lookup: Orthanc answers a refused retrieve with A-ABORT). Refused: the status
+// says no to us (not authorised, out of resources, unknown move destination).
+enum class Verdict { Performed, Processed, Refused };
+Verdict retrieve_verdict(bool move, std::uint16_t s) {
+  const auto c = dimse::status_category(s);
+  if (c == dimse::StatusCategory::Success || c == dimse::StatusCategory::Warning ||
+      c == dimse::StatusCategory::Cancel)
+    return Verdict::Performed;
+  if (move && s == 0xA801) return Verdict::Refused;  // PS3.4 C.4.2.1.5: destination unknown
+  if ((s >= 0xC000 && s <= 0xCFFF) || (s >= 0xA900 && s <= 0xA9FF)) return Verdict::Processed;
+  return Verdict::Refused;
+}
+
+bool storage_ok(std::uint16_t s) {
+  const auto c = dimse::status_category(s);
+  return c == dimse::StatusCategory::Success || c == dimse::StatusCategory::Warning;
+}
+
+}  // namespace
+
+std::vector<dul::PresentationContextRq> AccessClient::contexts(bool with_store) {
+  (void)with_store;
+  const std::vector<std::string> ts{std::string(dicom::uid::kImplicitVrLittleEndian),
+                                    std::string(dicom::uid::kExplicitVrLittleEndian)};
+  return {{kCtxVerification, std::string(dicom::uid::kVerification), ts},
+          {kCtxPatientFind, std::string(dicom::uid::kPatientRootFind), ts},
+          {kCtxStudyFind, std::string(dicom::uid::kStudyRootFind), ts},
+          {kCtxStudyMove, std::string(dicom::uid::kStudyRootMove), ts},
+          {kCtxStudyGet, std::string(dicom::uid::kStudyRootGet), ts},
+          {kCtxStorage, std::string(dicom::kSecondaryCaptureStorage), ts}};
+}
+
+AccessClient::AccessClient(AccessPlan plan, scan::AccessRecord so_far, dul::Limits limits)
+    : plan_(std::move(plan)), decoder_(limits), assembler_(kMaxMessageBytes),
+      access_(std::move(so_far)) {
+  association_.calling_ae = plan_.calling_ae;
+  association_.called_ae = plan_.called_ae;
+  queue_ = plan_.ops;
+  if (!plan_.store) std::erase(queue_, Op::Store);
+}
+
+std::vector<AccessOp> AccessClient::unfinished() const {
+  if (association_.result != scan::AssociationResult::Accepted) return plan_.ops;
+  return queue_;
+}
+
+scan::PermissionRecord* AccessClient::permission(Op op) {
+  switch (op) {
+    case Op::Move: return &access_.move;
+    case Op::Get: return &access_.get;
+    case Op::Store: return &access_.store;
+    default: return nullptr;
+  }
+}
+
+Bytes AccessClient::start() {
+  local(dul::Event::Evt1_AssociateRequest);
+  local(dul::Event::Evt2_TransportConnectConfirm);
+  AssociationPlan a{plan_.calling_ae, plan_.called_ae, contexts(plan_.store.has_value()),
+                    plan_.max_pdu_receive, false};
+  auto rq = make_associate_rq(a);
+  // PS3.4 C.4.3.1 / PS3.7 D.3.3.4: for C-GET the requestor must offer the SCP role of the
+  // storage class the sub-operations would use. We offer it only for Secondary Capture and
+  // refuse every sub-operation anyway; the SCU role is offered only for the intrusive store.
+  rq.user_info.roles.push_back({std::string(dicom::kSecondaryCaptureStorage),
+                                plan_.store.has_value(), true});
+  return dul::encode(dul::Pdu{std::move(rq)});
+}
+
+Bytes AccessClient::on_bytes(ByteView data) {
+  if (done_) return {};
+  decoder_.feed(data);
+  Bytes out;
+  while (!done_) {
+    auto st = decoder_.next();
+    if (st == DecodeStatus::NeedMore) break;
+    if (st == DecodeStatus::Error) {
+      auto b = fail("malformed PDU: " + decoder_.error());
+      out.insert(out.end(), b.begin(), b.end());
+      break;
+    }
+    spoke_dicom_ = true;
+    auto reply = handle(decoder_.take());
+    out.insert(out.end(), reply.begin(), reply.end());
+  }
+  return out;
+}
+
+void AccessClient::on_closed() {
+  if (done_) return;
+  if (current_ && !awaiting_release_) {
+    // The request was answered by closing the connection: the peer refused it.
+    const auto why = association_.abort
+                         ? fmt::format("answered with A-ABORT (source {}, reason {})",
+                                       association_.abort->source, association_.abort->reason)
+                         : std::string("answered by closing the connection");
+    if (auto* p = permission(*current_)) {
+      if (p->state != Permission::Allowed) {
+        p->state = Permission::Denied;
+        p->evidence = fmt::format("{} {}", dimse::command_name(*current_ == Op::Move ? CommandField::CMoveRq
+                                                              : *current_ == Op::Get ? CommandField::CGetRq
+                                                                                     : CommandField::CStoreRq),
+                                  why);
+      }
+    } else if (access_.find.state != Permission::Allowed) {
+      access_.find.state = Permission::Denied;
+      access_.find.evidence += fmt::format("{}C-FIND {} {}", access_.find.evidence.empty() ? "" : "; ",
+                                           *current_ == Op::FindPatient ? "Patient Root PATIENT" : "Study Root STUDY", why);
+    }
+    current_.reset();
+  }
+  done_ = true;
+}
+
+dicom::VrEncoding AccessClient::encoding_of(std::uint8_t context) const {
+  for (const auto& [id, ts] : accepted_)
+    if (id == context && ts == dicom::uid::kExplicitVrLittleEndian) return dicom::VrEncoding::Explicit;
+  return dicom::VrEncoding::Implicit;
+}
+
+Bytes AccessClient::handle(dul::Pdu&& pdu) {
+  const auto t = machine_.on(dul::received_event(pdu));
+  const bool is_abort = std::holds_alternative<dul::Abort>(pdu);
+  if (!is_abort && (!t.valid() || t.action == dul::Action::AA_1 || t.action == dul::Action::AA_8))
+    return fail(fmt::format("unexpected {} (PS3.8 9.2: {})",
+                            dul::pdu_type_name(static_cast<std::uint8_t>(dul::pdu_type(pdu))),
+                            dul::action_name(t.action)));
+  return std::visit(
+      Overloaded{
+          [&](const dul::AssociateAc& ac) -> Bytes { return on_associate_ac(ac); },
+          [&](const dul::AssociateRj& rj) -> Bytes {
+            association_.result = scan::AssociationResult::Rejected;
+            association_.reject = scan::RejectRecord{rj.result, rj.source, rj.reason};
+            done_ = true;
+            return {};
+          },
+          [&](const dul::PData& pd) -> Bytes {
+            if (awaiting_release_) return {};  // late responses after our release: ignore
+            return on_pdata(pd);
+          },
+          [&](const dul::ReleaseRp&) -> Bytes {
+            association_.released = true;
+            done_ = true;
+            return {};
+          },
+          [&](const dul::ReleaseRq&) -> Bytes {
+            local(dul::Event::Evt14_ReleaseResponse);
+            done_ = true;
+            return dul::encode(dul::Pdu{dul::ReleaseRp{}});
+          },
+          [&](const dul::Abort& ab) -> Bytes {
+            association_.abort = scan::AbortRecord{ab.source, ab.reason};
+            if (association_.result == scan::AssociationResult::None)
+              association_.result = scan::AssociationResult::Aborted;
+            on_closed();
+            return {};
+          },
+          [&](const dul::AssociateRq&) -> Bytes { return fail("peer sent an A-ASSOCIATE-RQ"); },
+      },
+      pdu);
+}
+
+Bytes AccessClient::on_associate_ac(const dul::AssociateAc& ac) {
+  association_.result = scan::AssociationResult::Accepted;
+  association_.max_pdu = ac.user_info.max_length;
+  peer_max_pdu_ = ac.user_info.max_length.value_or(0);
+  association_.implementation_class_uid = ac.user_info.implementation_class_uid;
+  association_.implementation_version_name = ac.user_info.implementation_version_name;
+  const auto proposed = contexts(plan_.store.has_value());
+  auto rejected = [&](std::uint8_t id) -> std::optional<std::string> {
+    for (const auto& pc : ac.contexts)
+      if (pc.id == id) {
+        if (pc.result == dul::PcResult::Acceptance) return std::nullopt;
+        switch (pc.result) {
+          case dul::PcResult::UserRejection: return std::string("user-rejection");
+          case dul::PcResult::AbstractSyntaxNotSupported: return std::string("abstract-syntax-not-supported");
+          case dul::PcResult::TransferSyntaxesNotSupported: return std::string("transfer-syntaxes-not-supported");
+          default: return std::string("no-reason");
+        }
+      }
+    return std::string("not answered");
+  };
+  for (const auto& pc : ac.contexts) {
+    if (pc.result != dul::PcResult::Acceptance) continue;
+    for (const auto& rq : proposed)
+      if (rq.id == pc.id) {
+        accepted_.emplace_back(pc.id, pc.transfer_syntax);
+        association_.accepted_contexts.push_back({rq.abstract_syntax, pc.transfer_syntax});
+      }
+  }
+  // PS3.4 C.4: a query/retrieve context the SCP does not accept means the operation is not
+  // offered to us; nothing is sent for it.
+  auto gate = [&](std::uint8_t id, const char* what, scan::PermissionRecord* p,
+                  scan::FindAccessRecord* f) {
+    auto why = rejected(id);
+    if (!why) return true;
+    const auto ev = fmt::format("{} presentation context not accepted ({}); nothing sent", what, *why);
+    if (p) { p->state = Permission::Denied; p->evidence = ev; }
+    if (f) { f->state = Permission::Denied; f->evidence = ev; }
+    return false;
+  };
+  std::vector<Op> runnable;
+  for (auto op : queue_) {
+    switch (op) {
+      case Op::FindPatient:
+        if (!rejected(kCtxPatientFind)) runnable.push_back(op);
+        break;
+      case Op::FindStudy:
+        // Find is denied only when neither model is offered.
+        if (!rejected(kCtxStudyFind)) runnable.push_back(op);
+        else if (rejected(kCtxPatientFind)) gate(kCtxStudyFind, "Patient Root and Study Root FIND", nullptr, &access_.find);
+        break;
+      case Op::Move:
+        if (gate(kCtxStudyMove, "Study Root MOVE", &access_.move, nullptr)) runnable.push_back(op);
+        break;
+      case Op::Get:
+        if (gate(kCtxStudyGet, "Study Root GET", &access_.get, nullptr)) runnable.push_back(op);
+        break;
+      case Op::Store:
+        if (gate(kCtxStorage, "Secondary Capture Image Storage", &access_.store, nullptr))
+          runnable.push_back(op);
+        break;
+    }
+  }
+  queue_ = std::move(runnable);
+  return next_op();
+}
+
+Bytes AccessClient::send(std::uint8_t context, const dimse::Command& cmd, const Bytes* data) {
+  const auto command = dimse::encode_command(cmd);
+  Bytes out;
+  for (const auto& pdu : dimse::make_pdata(context, command, data, peer_max_pdu_)) {
+    auto b = dul::encode(pdu);
+    out.insert(out.end(), b.begin(), b.end());
+  }
+  local(dul::Event::Evt9_PDataRequest);
+  return out;
+}
+
+Bytes AccessClient::next_op() {
+  if (queue_.empty()) {
+    current_.reset();
+    return release_rq();
+  }
+  const Op op = queue_.front();
+  queue_.erase(queue_.begin());
+  current_ = op;
+  pending_ = 0;
+  cancelled_ = false;
+  dimse::Command rq;
+  rq.message_id = ++message_id_;
+  rq.command_data_set_type = kDataSetPresent;
+  switch (op) {
+    case Op::FindPatient:
+    case Op::FindStudy: {
+      const auto ctx = op == Op::FindPatient ? kCtxPatientFind : kCtxStudyFind;
+      rq.field = CommandField::CFindRq;
+      rq.affected_sop_class_uid = std::string(op == Op::FindPatient ? dicom::uid::kPatientRootFind
+                                                                    : dicom::uid::kStudyRootFind);
+      const auto id = dicom::find_identifier(
+          op == Op::FindPatient ? dicom::QueryLevel::Patient : dicom::QueryLevel::Study, encoding_of(ctx));
+      return send(ctx, rq, &id);
+    }
+    case Op::Move:
+    case Op::Get: {
+      const auto ctx = op == Op::Move ? kCtxStudyMove : kCtxStudyGet;
+      rq.field = op == Op::Move ? CommandField::CMoveRq : CommandField::CGetRq;
+      rq.affected_sop_class_uid =
+          std::string(op == Op::Move ? dicom::uid::kStudyRootMove : dicom::uid::kStudyRootGet);
+      // A destination the server cannot know: never a configured peer's title, even when
+      // the user gave one as calling AE.
+      if (op == Op::Move) rq.move_destination = plan_.move_destination;
+      const auto id = dicom::retrieve_identifier(plan_.retrieve_study_uid, encoding_of(ctx));
+      return send(ctx, rq, &id);
+    }
+    case Op::Store: {
+      rq.field = CommandField::CStoreRq;
+      rq.affected_sop_class_uid = std::string(dicom::kSecondaryCaptureStorage);
+      rq.affected_sop_instance_uid = plan_.store->instance_uid;
+      const auto data = dicom::test_object_data_set(*plan_.store, encoding_of(kCtxStorage));
+      return send(kCtxStorage, rq, &data);
+    }
+  }
+  return {};
+}
+
+Bytes AccessClient::on_pdata(const dul::PData& pd) {
+  Bytes out;
+  for (const auto& pdv : pd.pdvs) {
+    Bytes reply;
+    switch (assembler_.add(pdv)) {
+      case dimse::MessageAssembler::Status::NeedMore: continue;
+      case dimse::MessageAssembler::Status::Error:
+        return fail("malformed DIMSE message: " + assembler_.error());
+      case dimse::MessageAssembler::Status::CommandReady: reply = on_command(assembler_.command()); break;
+      case dimse::MessageAssembler::Status::DataSetReady: reply = on_data_set(assembler_.data_set()); break;
+    }
+    out.insert(out.end(), reply.begin(), reply.end());
+    if (done_ || awaiting_release_) break;
+  }
+  return out;
+}
+
+Bytes AccessClient::on_command(const dimse::Command& cmd) {
+  if (cmd.field == CommandField::CStoreRq) {
+    // A C-GET sub-operation: we never accept data. Abort before its data set is read.
+    access_.get.state = Permission::Allowed;
+    access_.get.evidence =
+        "C-GET started a C-STORE sub-operation towards us; association aborted before any data was read";
+    return abort_now();
+  }
+  if (!current_) return fail(fmt::format("unexpected {}", dimse::command_name(cmd.field)));
+  const auto expected = *current_ == Op::Move   ? CommandField::CMoveRsp
+                        : *current_ == Op::Get   ? CommandField::CGetRsp
+                        : *current_ == Op::Store ? CommandField::CStoreRsp
+                                                 : CommandField::CFindRsp;
+  if (cmd.field != expected)
+    return fail(fmt::format("expected {}, got {}", dimse::command_name(expected),
+                            dimse::command_name(cmd.field)));
+  if (cmd.message_id_being_responded_to && *cmd.message_id_being_responded_to != message_id_)
+    return fail("response to a message we did not send");
+  if (!cmd.status) return fail(fmt::format("{} without a status", dimse::command_name(cmd.field)));
+  if (cmd.has_data_set()) return {};  // wait for it; decided in on_data_set
+  return on_final(cmd);
+}
+
+Bytes AccessClient::on_data_set(const Bytes& data) {
+  const auto& cmd = assembler_.command();
+  if (cmd.field == CommandField::CFindRsp &&
+      dimse::status_category(*cmd.status) == dimse::StatusCategory::Pending) {
+    // Validate the identifier's structure and count it; nothing of it is kept.
+    auto n = dicom::count_top_level(data, encoding_of(assembler_.context_id()));
+    if (!n) return fail("malformed identifier in C-FIND response: " + n.error().message);
+  }
+  return on_final(cmd);
+}
+
+Bytes AccessClient::on_final(const dimse::Command& cmd) {
+  const std::uint16_t s = *cmd.status;
+  const auto cat = dimse::status_category(s);
+  const Op op = *current_;
+  if (op == Op::FindPatient || op == Op::FindStudy) {
+    auto& f = access_.find;
+    auto& slot = op == Op::FindPatient ? f.patient : f.study;
+    const char* what = op == Op::FindPatient ? "Patient Root PATIENT" : "Study Root STUDY";
+    if (cat == dimse::StatusCategory::Pending) {
+      if (pending_ < plan_.find_cap) ++pending_;
+      if (pending_ >= plan_.find_cap && !cancelled_) {
+        // PS3.7 9.3.2.3: C-CANCEL-RQ names the C-FIND by its message ID.
+        cancelled_ = true;
+        f.capped = true;
+        dimse::Command c;
+        c.field = CommandField::CCancelRq;
+        c.message_id_being_responded_to = message_id_;
+        return send(op == Op::FindPatient ? kCtxPatientFind : kCtxStudyFind, c, nullptr);
+      }
+      return {};
+    }
+    const bool executed = cat == dimse::StatusCategory::Success || cat == dimse::StatusCategory::Cancel ||
+                          cat == dimse::StatusCategory::Warning;
+    if (executed) {
+      slot = pending_;
+      f.state = Permission::Allowed;
+      f.status = s;
+      f.evidence = fmt::format("{}C-FIND {} universal match: {}{} pending response(s), final {}",
+                               f.evidence.empty() ? "" : f.evidence + "; ",
+                               what, pending_, cancelled_ ? " (C-CANCEL at the cap)" : "", status_text(s));
+    } else {
+      if (f.state != Permission::Allowed) {
+        f.state = Permission::Denied;
+        f.status = s;
+      }
+      f.evidence = fmt::format("{}C-FIND {} refused: {}",
+                               f.evidence.empty() ? "" : f.evidence + "; ",
+                               what, status_text(s));
+    }
+    return next_op();
+  }
+  if (op == Op::Move || op == Op::Get) {
+    auto& p = op == Op::Move ? access_.move : access_.get;
+    const char* name = op == Op::Move ? "C-MOVE" : "C-GET";
+    const auto counts = fmt::format("remaining {} completed {} failed {} warning {}",
+                                    cmd.remaining.value_or(0), cmd.completed.value_or(0),
+                                    cmd.failed.value_or(0), cmd.warning.value_or(0));
+    if (cat == dimse::StatusCategory::Pending) {
+      // Sub-operations started although nothing can match: cancel them at once.
+      if (!cancelled_) {
+        cancelled_ = true;
+        p.state = Permission::Allowed;
+        p.status = s;
+        p.evidence = fmt::format("{} of a study that does not exist answered pending ({}); sent C-CANCEL", name, counts);
+        dimse::Command c;
+        c.field = CommandField::CCancelRq;
+        c.message_id_being_responded_to = message_id_;
+        return send(op == Op::Move ? kCtxStudyMove : kCtxStudyGet, c, nullptr);
+      }
+      return {};
+    }
+    if (p.state == Permission::Allowed) return next_op();  // decided by a pending response
+    p.status = s;
+    switch (retrieve_verdict(op == Op::Move, s)) {
+      case Verdict::Performed:
+        p.state = Permission::Allowed;
+        p.evidence = fmt::format("{} of a study that does not exist performed for us: {} ({}){}", name,
+                                 status_text(s), counts,
+                                 op == Op::Move ? fmt::format("; destination '{}' was never needed", plan_.move_destination)
+                                                : std::string());
+        break;
+      case Verdict::Processed:
+        p.state = Permission::Allowed;
+        p.evidence = fmt::format(
+            "{} processed for us (inferred): the SCP searched for a study that does not exist and "
+            "answered {} ({}); a refusal would be A-ABORT, a rejected context, 0x0124 or 0xA7xx{}",
+            name, status_text(s), counts, op == Op::Move ? " or 0xA801" : "");
+        break;
+      case Verdict::Refused:
+        p.state = Permission::Denied;
+        p.evidence = fmt::format("{} refused: {} ({})", name, status_text(s), counts);
+        break;
+    }
+    return next_op();
+  }
+  // Op::Store
+  access_.store.status = s;
+  if (storage_ok(s)) {
+    access_.store.state = Permission::Allowed;
+    access_.store.evidence = fmt::format("C-STORE of the dicomsec test object accepted: {}", status_text(s));
+  } else {
+    access_.store.state = Permission::Denied;
+    access_.store.evidence = fmt::format("C-STORE of the dicomsec test object refused: {}", status_text(s));
+  }
+  return next_op();
+}
+
+Bytes AccessClient::release_rq() {
+  local(dul::Event::Evt11_ReleaseRequest);
+  awaiting_release_ = true;
+  return dul::encode(dul::Pdu{dul::ReleaseRq{}});
+}
+
+Bytes AccessClient::abort_now() {
+  local(dul::Event::Evt15_AbortRequest);
+  done_ = true;
+  return dul::encode(dul::Pdu{dul::Abort{0, 0}});
+}
+
+Bytes AccessClient::fail(std::string why) {
+  if (!error_) error_ = std::move(why);
+  done_ = true;
+  if (!spoke_dicom_) return {};
+  local(dul::Event::Evt15_AbortRequest);
+  return dul::encode(dul::Pdu{dul::Abort{0, 0}});
+}
+
+}  // namespace dicomsec::probes

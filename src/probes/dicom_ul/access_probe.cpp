@@ -1,0 +1,267 @@
+#include "probes/dicom_ul/access_probe.hpp"
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <chrono>
+#include <ctime>
+#include <random>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "dicom/identifiers.hpp"
+#include "dicom/uids.hpp"
+#include "dul/pdu.hpp"
+#include "probes/dicom_ul/access_client.hpp"
+#include "probes/dicom_ul/association_client.hpp"
+#include "probes/dicom_ul/called_ae_titles.hpp"
+#include "probes/dicom_ul/dicom_probe.hpp"
+
+namespace dicomsec::probes {
+
+namespace {
+
+using scan::Permission;
+
+// PS3.8 9.3.4: rejected by the service user, reason 7 "called AE title not recognised".
+bool called_ae_rejected(const scan::AssociationRecord& a) {
+  return a.result == scan::AssociationResult::Rejected && a.reject && a.reject->source == 1 &&
+         a.reject->reason == 7;
+}
+
+// PS3.8 9.3.4: result 2 is "rejected-transient" (busy, local limit exceeded).
+bool transient(const scan::AssociationRecord& a) {
+  return a.result == scan::AssociationResult::Rejected && a.reject && a.reject->result == 2;
+}
+constexpr unsigned kTransientTries = 3;
+constexpr net::Millis kTransientPause{400};
+
+// Drives one sans-IO client over one connection to its end or a deadline (like
+// dicom_probe's exchange). Returns false when no connection could be made.
+template <class Client>
+asio::awaitable<bool> drive(asio::any_io_executor ex, const asio::ip::tcp::endpoint& target,
+                            const AccessProbeOptions& o, Client& client, std::size_t budget_ios) {
+  auto conn = net::Connection::make(ex);
+  auto c = co_await conn->connect(target, o.connect_timeout);
+  if (!c.ok()) co_return false;
+  auto out = client.start();
+  std::vector<std::uint8_t> buf(16 * 1024);
+  const auto deadline = net::Clock::now() + budget_ios * o.io_timeout;
+  while (true) {
+    if (!out.empty()) {
+      auto w = co_await conn->write_all(out, o.io_timeout);
+      out.clear();
+      if (!w.ok()) {
+        client.on_closed();
+        break;
+      }
+    }
+    if (client.done()) break;
+    const auto now = net::Clock::now();
+    if (now >= deadline) {
+      client.on_closed();
+      break;
+    }
+    const auto left = std::chrono::duration_cast<net::Millis>(deadline - now);
+    auto r = co_await conn->read_some(buf, std::min(o.io_timeout, left));
+    if (!r.ok()) {
+      client.on_closed();
+      break;
+    }
+    out = client.on_bytes(std::span(buf.data(), r.bytes));
+  }
+  if (client.protocol_error() && !out.empty()) co_await conn->write_all(out, o.io_timeout);
+  conn->close();
+  co_return true;
+}
+
+asio::awaitable<void> pause(asio::any_io_executor ex, net::Millis d) {
+  asio::steady_timer t(ex);
+  t.expires_after(d);
+  co_await t.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+}
+
+std::string today() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  return fmt::format("{:04}{:02}{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+void deny_all(scan::AccessRecord& a, const std::string& why) {
+  a.find.state = a.move.state = a.get.state = Permission::Denied;
+  a.find.evidence = a.move.evidence = a.get.evidence = why;
+}
+
+}  // namespace
+
+std::vector<std::string> store_cleanup(const scan::ScanRecord& r, std::string_view study_uid,
+                                       std::string_view series_uid, std::string_view instance_uid) {
+  std::vector<std::string> out;
+  out.push_back(fmt::format("dicomsec test object: patient {} / {}, Study Instance UID {}, "
+                            "Series Instance UID {}, SOP Instance UID {}",
+                            dicom::kTestPatientName, dicom::kTestPatientId, study_uid, series_uid,
+                            instance_uid));
+  const std::string product = r.product ? r.product->name : "";
+  const std::string app = r.product && r.product->application ? *r.product->application : "";
+  if (product == "Orthanc" || app == "Orthanc") {
+    out.push_back(fmt::format(
+        "Orthanc: find its id with curl -X POST http://HOST:8042/tools/lookup -d '{}', then "
+        "curl -X DELETE http://HOST:8042/instances/ID (or delete the patient {} in Orthanc "
+        "Explorer)",
+        instance_uid, dicom::kTestPatientId));
+  } else if (app == "dcmqrscp") {
+    out.push_back(fmt::format(
+        "dcmqrscp: stop it, delete the file of SOP Instance UID {} from the called AE's storage "
+        "area (dcmqrscp.cfg AETable) and its entry in that area's index.dat, or use dcmqridx "
+        "to rebuild the index without it",
+        instance_uid));
+  } else if (app == "storescp") {
+    out.push_back(fmt::format(
+        "storescp: delete the file named after SOP Instance UID {} (SC.{}) in its output "
+        "directory (-od)",
+        instance_uid, instance_uid));
+  }
+  out.push_back(fmt::format(
+      "any PACS: delete the study {} (patient {}) with the product's own tools; its "
+      "description says DICOMSEC ACCESS TEST - SAFE TO DELETE",
+      study_uid, dicom::kTestPatientName));
+  return out;
+}
+
+asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
+                                   const AccessProbeOptions& o, std::uint64_t seed,
+                                   scan::ScanRecord& rec) {
+  if (!rec.dicom || !rec.association) co_return;
+  scan::AccessRecord a;
+  a.move.evidence = a.get.evidence = "not tried";
+  a.store.evidence = o.intrusive ? "not tried" : "not tried: needs --level intrusive";
+  // Fresh UIDs on every run, even with a fixed --seed: a test object must never reuse one.
+  std::mt19937_64 rng(seed ^ (std::uint64_t{std::random_device{}()} << 32 | std::random_device{}()));
+  dul::Limits limits;
+  limits.max_pdu_length = std::max<std::uint32_t>(o.max_pdu_receive, 16 * 1024);
+
+  // 1. The called AE title. A transient rejection (PS3.8 9.3.4 result 2, e.g. dcmqrscp's
+  // MaxAssociations reached) is retried after a pause, at most kTransientTries times.
+  std::optional<scan::AssociationRecord> last;  // the last answer, for the evidence
+  auto try_called = [&](std::string title) -> asio::awaitable<std::optional<scan::AssociationRecord>> {
+    for (unsigned attempt = 1;; ++attempt) {
+      AssociationClient probe(
+          AssociationPlan{o.calling_ae, std::move(title),
+                          {{1, std::string(dicom::uid::kVerification),
+                            {std::string(dicom::uid::kImplicitVrLittleEndian)}}},
+                          o.max_pdu_receive, false},
+          limits);
+      ++a.associations;
+      if (!co_await drive(ex, target, o, probe, 3) || probe.protocol_error() || !probe.spoke_dicom())
+        co_return std::nullopt;
+      if (!transient(probe.record()) || attempt >= kTransientTries) co_return probe.record();
+      title = probe.record().called_ae;
+      co_await pause(ex, attempt * kTransientPause);
+    }
+  };
+  std::optional<std::string> called;
+  const auto& first = *rec.association;
+  last = first;
+  if (first.result == scan::AssociationResult::Accepted) {
+    called = first.called_ae;
+  } else if (transient(first)) {
+    co_await pause(ex, kTransientPause);
+    last = co_await try_called(first.called_ae);
+    if (last && last->result == scan::AssociationResult::Accepted) called = first.called_ae;
+  }
+  if (!called && last && called_ae_rejected(*last) && o.discover_called_ae) {
+    for (const auto& d : kDefaultCalledAeTitles) {
+      if (d.title == first.called_ae) continue;
+      co_await pause(ex, o.discovery_interval);
+      a.called_ae_tried.emplace_back(d.title);
+      last = co_await try_called(std::string(d.title));
+      if (!last) break;
+      if (last->result == scan::AssociationResult::Accepted) {
+        called = std::string(d.title);
+        a.discovered_called_ae = called;
+        break;
+      }
+      // Rejected for another reason than the called AE: the title is not what is refused.
+      if (!called_ae_rejected(*last)) break;
+    }
+  }
+  if (!called) {
+    const bool busy = !last || transient(*last);
+    const auto tried = a.called_ae_tried.empty()
+                           ? std::string()
+                           : fmt::format(", also for {} vendor default called AE titles",
+                                         a.called_ae_tried.size());
+    const auto why =
+        !last ? std::string("not tested: no DICOM answer to a further association")
+        : last->reject
+            ? fmt::format("{}: association rejected ({}{}){}",
+                          busy ? "not tested" : "no DIMSE request possible",
+                          dul::reject_reason_name(last->reject->source, last->reject->reason),
+                          busy ? fmt::format(", {} attempts", kTransientTries) : "", tried)
+            : std::string("no DIMSE request possible: the association was not accepted");
+    deny_all(a, why);
+    if (busy) a.find.state = a.move.state = a.get.state = Permission::Untested;
+    if (o.intrusive) {
+      a.store.state = busy ? Permission::Untested : Permission::Denied;
+      a.store.evidence = why;
+    }
+    a.association = last ? last->result : first.result;
+    rec.access = std::move(a);
+    co_return;
+  }
+  a.called_ae = called;
+
+  // 2. The access association(s).
+  AccessPlan plan;
+  plan.calling_ae = o.calling_ae;
+  plan.called_ae = *called;
+  plan.max_pdu_receive = o.max_pdu_receive;
+  plan.find_cap = o.find_cap;
+  plan.retrieve_study_uid = dicom::derived_uid(4, rng);
+  plan.move_destination = random_ae_title(rng);
+  if (o.intrusive) {
+    plan.store = dicom::make_test_object(rng, today());
+    plan.ops.push_back(AccessOp::Store);
+  }
+  // One association per operation at most: a peer that aborts each refused request.
+  unsigned busy = 0;
+  for (std::size_t round = 0; round < 5 + kTransientTries && !plan.ops.empty(); ++round) {
+    AccessClient client(plan, a, limits);
+    const auto opened = ++a.associations;
+    const bool connected = co_await drive(ex, target, o, client, 4 + 2 * plan.ops.size());
+    if (!connected) {
+      a.error = "could not connect for the access checks";
+      break;
+    }
+    if (transient(client.association()) && ++busy < kTransientTries) {
+      co_await pause(ex, busy * kTransientPause);
+      continue;
+    }
+    a = client.access();
+    a.associations = opened;
+    if (a.association != scan::AssociationResult::Accepted) a.association = client.association().result;
+    if (client.protocol_error()) {
+      a.error = *client.protocol_error();
+      break;
+    }
+    if (client.association().result != scan::AssociationResult::Accepted) {
+      const auto& rj = client.association().reject;
+      a.error = rj ? fmt::format("access association rejected ({})",
+                                 dul::reject_reason_name(rj->source, rj->reason))
+                   : std::string("access association not accepted");
+      break;
+    }
+    auto rest = client.unfinished();
+    if (rest.size() >= plan.ops.size()) break;  // no progress: stop
+    plan.ops = std::move(rest);
+  }
+  if (a.find.evidence.empty()) a.find.evidence = "not tried";
+  if (a.store.state == Permission::Allowed && plan.store)
+    a.store_cleanup = store_cleanup(rec, plan.store->study_uid, plan.store->series_uid,
+                                    plan.store->instance_uid);
+  rec.access = std::move(a);
+}
+
+}  // namespace dicomsec::probes

@@ -1,0 +1,1 @@
+dicomsec_fuzz_target(access_client DEPS dicomsec::probes_core)

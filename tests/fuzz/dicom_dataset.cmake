@@ -1,0 +1,1 @@
+dicomsec_fuzz_target(dicom_dataset DEPS dicomsec::dicom)
