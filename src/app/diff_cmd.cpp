@@ -54,6 +54,17 @@ int run_diff(const DiffOptions& o) {
   const auto a = *db->scan(store::resolve_scan(*db, o.a));
   const auto b = *db->scan(store::resolve_scan(*db, o.b));
   const auto d = store::diff(db->services(a.id), db->services(b.id));
+  // A finding "fixed" or a service "gone" means something only when the later scan looked
+  // as hard, at the same places: say so when the level or the ports differ.
+  for (const char* key : {"level", "ports", "targets", "input_lists", "excludes", "web_ports"}) {
+    const auto va = a.options.value(key, nlohmann::json());
+    const auto vb = b.options.value(key, nlohmann::json());
+    if (va != vb)
+      fmt::print(stderr,
+                 "dicomsec: warning: scans {} and {} differ in {} ({} vs {}): 'fixed' and 'gone' may "
+                 "only mean 'not checked'\n",
+                 a.id, b.id, key, va.dump(), vb.dump());
+  }
   if (o.format == "jsonl") {
     for (const auto& j : store::to_json(d)) fmt::print("{}\n", j.dump());
   } else {

@@ -93,7 +93,7 @@ void Summary::add(const scan::ScanRecord& r) {
     ++by_severity_[f.severity];
     if (auto s = findings::parse_severity(f.severity); s && (!worst_ || *s > *worst_)) worst_ = s;
   }
-  if (!r.dicom && !r.web) return;
+  if (!r.dicom && !r.web && !r.tls_audit) return;
   if (rows_.size() >= kMaxSummaryRows) {
     ++more_rows_;
     return;
@@ -112,6 +112,11 @@ void Summary::add(const scan::ScanRecord& r) {
   for (const auto& f : r.findings)
     if (auto sev = findings::parse_severity(f.severity); sev && (!worst || *sev > *worst)) worst = sev;
   row.worst = worst ? std::string(findings::severity_name(*worst)) : "-";
+  if (!r.dicom && !r.web && r.tls_audit) {  // TLS that spoke no DICOM (or none we could see)
+    std::string versions;
+    for (const auto& v : r.tls_audit->versions) versions += (versions.empty() ? "" : ",") + v;
+    row.association = "TLS " + (versions.empty() ? std::string("-") : versions);
+  }
   if (!r.dicom && r.web) {  // a DICOMweb/REST service (level auth and above)
     row.product = r.web->product ? *r.web->product : (r.web->https ? "https" : "http");
     row.association = r.web->open                       ? "web: open without credentials"
@@ -135,7 +140,6 @@ void Summary::print(std::FILE* out, const scan::EngineStats& stats, std::uint64_
   if (stats.backoffs > 0)
     fmt::print(out, "dicomsec: slowed down {} times (SYN retransmits; window went down to {})\n",
                stats.backoffs, stats.min_window);
-  if (rows_.empty()) return;
   // On a terminal the worst severity is coloured (ANSI SGR), padded before colouring.
   auto paint = [tty](const std::string& severity, std::string cell) {
     if (!tty) return cell;
@@ -143,12 +147,15 @@ void Summary::print(std::FILE* out, const scan::EngineStats& stats, std::uint64_
                     : severity == "medium"   ? "33"   : severity == "low"  ? "34" : "2";
     return fmt::format("\033[{}m{}\033[0m", sgr, cell);
   };
-  fmt::print(out, "\n{:<24} {:<16} {:<4} {:<32} {:<9} {}\n", "SERVICE", "PRODUCT", "TLS",
-             "ASSOCIATION", "WORST", "FINDINGS");
-  for (const auto& r : rows_)
-    fmt::print(out, "{:<24} {:<16} {:<4} {:<32} {} {}\n", r.where, r.product, r.tls, r.association,
-               paint(r.worst, fmt::format("{:<9}", r.worst)), r.findings.empty() ? "-" : r.findings);
-  if (more_rows_ > 0) fmt::print(out, "... and {} more DICOM services in the records\n", more_rows_);
+  if (!rows_.empty()) {
+    fmt::print(out, "\n{:<24} {:<16} {:<4} {:<36} {:<9} {}\n", "SERVICE", "PRODUCT", "TLS",
+               "ASSOCIATION", "WORST", "FINDINGS");
+    for (const auto& r : rows_)
+      fmt::print(out, "{:<24} {:<16} {:<4} {:<36} {} {}\n", r.where, r.product, r.tls, r.association,
+                 paint(r.worst, fmt::format("{:<9}", r.worst)), r.findings.empty() ? "-" : r.findings);
+    if (more_rows_ > 0) fmt::print(out, "... and {} more services in the records\n", more_rows_);
+  }
+  if (by_severity_.empty() && rows_.empty()) return;
   std::string counts;
   for (auto s : {"critical", "high", "medium", "low", "info"})
     if (auto it = by_severity_.find(s); it != by_severity_.end())

@@ -134,6 +134,7 @@ int run_tls(const TlsOptions& o) {
   auto sink = open_sink(o.output, *format);  // throws std::runtime_error -> exit 3
   sink->begin(meta);
   Summary summary;
+  scan::EngineStats stats;  // open and DICOM counts for the summary line
   const std::uint64_t seed = std::random_device{}();
   std::size_t next = 0;
   const auto started = std::chrono::steady_clock::now();
@@ -149,6 +150,8 @@ int run_tls(const TlsOptions& o) {
       rec.findings = findings::evaluate(rec);
       sink->write(rec);
       summary.add(rec);
+      if (scan::port_open(rec.status)) ++stats.open;
+      if (rec.dicom) ++stats.dicom;
       if (!o.quiet) {
         std::string versions;
         if (rec.tls_audit)
@@ -169,7 +172,6 @@ int run_tls(const TlsOptions& o) {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!o.quiet) {
-    scan::EngineStats stats;
     stats.done = targets.size();
     summary.print(stderr, stats, targets.size(), secs, false);
   }
