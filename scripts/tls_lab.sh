@@ -28,6 +28,11 @@
 # wait is bounded (TLS_LAB_WAIT_S, default 10 s per server). Several labs may run at once in
 # different DIRs. Start takes ~2 s.
 set -euo pipefail
+here_tls=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+# need, free_ports, check_port, listening_pids and running come from scripts/lab.sh (its
+# main only runs when it is executed); what differs for the TLS peers is defined below.
+# shellcheck source=lab.sh
+source "$here_tls/lab.sh"
 
 PY=/usr/bin/python3
 WAIT_S=${TLS_LAB_WAIT_S:-10}
@@ -49,44 +54,11 @@ usage() {
     echo "usage: $0 start|stop|status DIR" >&2
     exit 2
 }
-need() {
-    local t
-    for t in "$@"; do command -v "$t" >/dev/null 2>&1 || die "missing tool: $t"; done
-}
 
 # --- ports and processes (same rules as scripts/lab.sh) -----------------------------------
 
-# free_ports N: N distinct ports free on every local address now (bound, never connected).
-free_ports() {
-    "$PY" - "$1" <<'EOF'
-import socket, sys
-n = int(sys.argv[1])
-forbidden = {104, 4242, 8042, 11112}
-socks, ports = [], []
-for _ in range(n * 4):
-    if len(ports) == n:
-        break
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("0.0.0.0", 0))
-    p = s.getsockname()[1]
-    socks.append(s)
-    if p not in forbidden and p not in ports:
-        ports.append(p)
-if len(ports) != n:
-    sys.exit("could not find free ports")
-print(" ".join(map(str, ports)))
-EOF
-}
 
-check_port() {
-    local p=$1
-    if ! [[ $p =~ ^[0-9]+$ ]] || ((p < 1 || p > 65535)); then die "bad port '$p'"; fi
-    [[ $FORBIDDEN_PORTS != *" $p "* ]] || die "refusing forbidden port $p"
-}
 
-listening_pids() {
-    ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u || true
-}
 
 # alive PID: PID runs and its command line mentions DIR (guards against pid reuse).
 alive() {
@@ -96,12 +68,6 @@ alive() {
     [[ $cmd == *"$DIR"* ]]
 }
 
-running() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    [[ ${stat:0:1} != Z ]]
-}
 
 # stop_pid NAME PID: TERM its process group, bounded wait, then KILL (and forked children).
 stop_pid() {
