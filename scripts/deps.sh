@@ -24,3 +24,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   # Debian starts Orthanc as a system service on install; the lab runs its own instances.
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+# The SARIF schema test fetches the published schema with npm. These machines' Node.js
+# (nodesource) ships npm; where no npm is on PATH, Debian's own package provides it.
+if ! command -v npm >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends npm
+fi
