@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "app/commands.hpp"
+#include "app/output.hpp"
 #include "findings/catalogue.hpp"
 #include "store/diff.hpp"
 
@@ -43,13 +44,7 @@ void print_text(const store::Diff& d, const store::ScanInfo& a, const store::Sca
 }
 
 int run_diff(const DiffOptions& o) {
-  std::optional<findings::Severity> fail_on;
-  if (!o.fail_on.empty()) {
-    fail_on = findings::parse_severity(o.fail_on);
-    if (!fail_on)
-      throw UsageError(
-          fmt::format("--fail-on {}: use info, low, medium, high or critical", o.fail_on));
-  }
+  const auto fail_on = parse_fail_on(o.fail_on);
   auto db = store::open_store(o.db, /*create=*/false);
   const auto a = *db->scan(store::resolve_scan(*db, o.a));
   const auto b = *db->scan(store::resolve_scan(*db, o.b));

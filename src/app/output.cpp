@@ -8,6 +8,7 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "app/commands.hpp"
 #include "core/bytes.hpp"
 #include "core/version.hpp"
 #include "dul/pdu.hpp"
@@ -86,6 +87,14 @@ report::ScanMeta start_meta(std::string command) {
     meta.arguments += shell_quote(arg);
   }
   return meta;
+}
+
+std::optional<findings::Severity> parse_fail_on(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  auto severity = findings::parse_severity(text);
+  if (!severity)
+    throw UsageError(fmt::format("--fail-on {}: use info, low, medium, high or critical", text));
+  return severity;
 }
 
 void Summary::add(const scan::ScanRecord& r) {

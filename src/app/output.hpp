@@ -47,6 +47,9 @@ std::unique_ptr<RecordSink> open_sink(const std::string& path,
 // Metadata of a command that starts now: its name, the command line as typed (from
 // /proc/self/cmdline), the start time and the dicomsec version.
 report::ScanMeta start_meta(std::string command);
+// --fail-on of scan, tls and diff: nothing when not given; UsageError (exit 2) when the text
+// is not a severity name.
+std::optional<findings::Severity> parse_fail_on(const std::string& text);
 // Now, as ISO 8601 UTC to the second (2026-11-25T21:00:00Z).
 std::string utc_now();
 

@@ -216,12 +216,7 @@ int run_scan(ScanOptions o) {
   if (!format) throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", o.format));
   check_ae(o.calling_ae, "--calling-ae");
   check_ae(o.called_ae, "--called-ae");
-  std::optional<findings::Severity> fail_on;
-  if (!o.fail_on.empty()) {
-    fail_on = findings::parse_severity(o.fail_on);
-    if (!fail_on)
-      throw UsageError(fmt::format("--fail-on {}: use info, low, medium, high or critical", o.fail_on));
-  }
+  const auto fail_on = parse_fail_on(o.fail_on);
   const bool web = o.level != "safe";
   auto ports = scan::parse_ports(web && !o.ports_given ? o.ports + "," + o.web_ports : o.ports);
   if (!ports) throw UsageError(ports.error().message);

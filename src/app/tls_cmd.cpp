@@ -98,13 +98,7 @@ std::vector<std::uint16_t> parse_plain_ports(const std::string& list) {
 int run_tls(const TlsOptions& o) {
   const auto format = report::parse_format(o.format);
   if (!format) throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", o.format));
-  std::optional<findings::Severity> fail_on;
-  if (!o.fail_on.empty()) {
-    fail_on = findings::parse_severity(o.fail_on);
-    if (!fail_on)
-      throw UsageError(
-          fmt::format("--fail-on {}: use info, low, medium, high or critical", o.fail_on));
-  }
+  const auto fail_on = parse_fail_on(o.fail_on);
   if (o.targets.empty()) throw UsageError("no targets: give HOST:PORT... (see --help)");
   if (!o.key_file.empty() && o.cert_file.empty()) throw UsageError("--key needs --cert");
 
