@@ -51,11 +51,11 @@ int main(int argc, char** argv) {
             probes::DicomProbeOptions o;
             o.check_called_ae = false;
             auto r = co_await probes::dicom_probe_tls(io.get_executor(), ep, o, t, 1);
-            gist = std::string(scan::status_name(r.status)) + " tls=" + std::to_string(r.tls) +
+            gist = std::string(record::status_name(r.status)) + " tls=" + std::to_string(r.tls) +
                    " echo=" + (r.echo ? std::to_string(r.echo->status) : "-");
           } else {
             auto r = co_await probes::tls::openssl_handshake(io.get_executor(), ep, t);
-            gist = std::string(scan::status_name(r.status)) + " " + r.version + " " + r.cipher +
+            gist = std::string(record::status_name(r.status)) + " " + r.version + " " + r.cipher +
                    " required=" + std::to_string(r.client_cert_required) +
                    " handshakes=" + std::to_string(r.handshakes);
           }

@@ -54,7 +54,7 @@ void RecordSink::begin(const report::ScanMeta& meta) {
   sink_->begin(meta);
 }
 
-void RecordSink::write(const scan::ScanRecord& record) { sink_->write(report::to_json(record)); }
+void RecordSink::write(const record::ScanRecord& record) { sink_->write(report::to_json(record)); }
 
 void RecordSink::close(const report::ScanMeta& meta) {
   if (closed_) return;
@@ -97,7 +97,7 @@ std::optional<findings::Severity> parse_fail_on(const std::string& text) {
   return severity;
 }
 
-void Summary::add(const scan::ScanRecord& r) {
+void Summary::add(const record::ScanRecord& r) {
   for (const auto& f : r.findings) {
     ++by_severity_[f.severity];
     if (auto s = findings::parse_severity(f.severity); s && (!worst_ || *s > *worst_)) worst_ = s;
@@ -111,7 +111,7 @@ void Summary::add(const scan::ScanRecord& r) {
   row.where = fmt::format("{}:{}", r.ip, r.port);
   row.product = r.product ? r.product->name + (r.product->version ? " " + *r.product->version : "")
                           : "unknown";
-  row.association = r.association ? std::string(scan::association_result_name(r.association->result)) : "-";
+  row.association = r.association ? std::string(record::association_result_name(r.association->result)) : "-";
   if (r.association && r.association->reject)
     row.association = fmt::format(
         "rejected: {}", dul::reject_reason_name(r.association->reject->source,

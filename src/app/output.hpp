@@ -14,7 +14,7 @@
 #include "findings/catalogue.hpp"
 #include "report/sink.hpp"
 #include "scan/engine.hpp"
-#include "scan/record.hpp"
+#include "record/record.hpp"
 
 namespace dicomsec::app {
 
@@ -28,7 +28,7 @@ class RecordSink {
   RecordSink(const RecordSink&) = delete;
   RecordSink& operator=(const RecordSink&) = delete;
   void begin(const report::ScanMeta& meta);
-  void write(const scan::ScanRecord& record);
+  void write(const record::ScanRecord& record);
   void close(const report::ScanMeta& meta);
   void close() { close(meta_); }
 
@@ -55,7 +55,7 @@ std::string utc_now();
 
 class Summary {
  public:
-  void add(const scan::ScanRecord& record);
+  void add(const record::ScanRecord& record);
   [[nodiscard]] std::optional<findings::Severity> worst() const { return worst_; }
   void print(std::FILE* out, const scan::EngineStats& stats, std::uint64_t total, double seconds,
              bool tty) const;

@@ -306,16 +306,16 @@ int run_scan(ScanOptions o) {
   Summary summary;
   std::atomic<std::uint64_t> probe_no{0};
   auto probe = [&](asio::any_io_executor ex, const scan::Address& addr,
-                   std::uint16_t port) -> asio::awaitable<scan::ScanRecord> {
+                   std::uint16_t port) -> asio::awaitable<record::ScanRecord> {
     const auto ip = addr.is_v4() ? asio::ip::address(asio::ip::address_v4(addr.v4()))
                                  : asio::ip::address(asio::ip::address_v6(addr.bytes));
     const asio::ip::tcp::endpoint ep(ip, port);
     const auto probe_seed = seed ^ (++probe_no * 0x9E3779B97F4A7C15ULL);
-    scan::ScanRecord rec;
+    record::ScanRecord rec;
     bool audited = false;
     if (!o.no_tls_audit && port == scan::kDicomTlsPort) {
       rec = co_await probes::tls::tls_audit_probe(ex, ep, topt, probe_seed);
-      audited = rec.tls || !scan::port_open(rec.status);
+      audited = rec.tls || !record::port_open(rec.status);
     }
     if (!audited) {
       rec = co_await probes::probe_port(ex, ep, plan, probe_seed);
@@ -323,7 +323,7 @@ int run_scan(ScanOptions o) {
       // TLS server answers an A-ASSOCIATE-RQ at once (alert or close), so a peer that stayed
       // silent (io-timeout: a tarpit) is not asked again.
       const bool unknown_talker = !rec.dicom && !rec.web && !rec.answered_http &&
-                                  scan::port_open(rec.status) && rec.status != scan::Status::IoTimeout;
+                                  record::port_open(rec.status) && rec.status != record::Status::IoTimeout;
       if (!o.no_tls_audit && unknown_talker && port != scan::kDicomTlsPort) {
         auto sniff = co_await probes::tls::enumerate_tls(ex, ep, tls_sniff);
         if (sniff.planner.any_tls) {
@@ -338,14 +338,14 @@ int run_scan(ScanOptions o) {
     probes::identify_product(rec);
     if (o.level != "safe") co_await probes::access_probe(ex, ep, access_options(o), seed ^ probe_no.load(), rec);
     rec.findings = findings::evaluate(rec, finding_context);
-    if (history && !eopt.include_closed && !scan::port_open(rec.status))
+    if (history && !eopt.include_closed && !record::port_open(rec.status))
       history->done_without_record(addr, port);
     co_return rec;
   };
   const auto started = std::chrono::steady_clock::now();
   auto stats = engine.run(
       pairs, probe,
-      [&](const scan::ScanRecord& rec) {
+      [&](const record::ScanRecord& rec) {
         sink->write(rec);
         summary.add(rec);
         if (history) history->add(rec);

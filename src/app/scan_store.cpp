@@ -43,7 +43,7 @@ void ScanHistory::done_without_record(const scan::Address& address, std::uint16_
   if (const auto p = take_position({address, port})) done_.insert(*p);
 }
 
-void ScanHistory::add(const scan::ScanRecord& record) {
+void ScanHistory::add(const record::ScanRecord& record) {
   auto j = report::to_json(record);
   std::size_t pending = 0;
   {

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "report/sink.hpp"
-#include "scan/record.hpp"
+#include "record/record.hpp"
 #include "scan/target_set.hpp"
 #include "store/store.hpp"
 
@@ -41,7 +41,7 @@ class ScanHistory {
   // A pair whose result produces no record (closed, without --all): done as it stands.
   void done_without_record(const scan::Address& address, std::uint16_t port);
   // A record (committed with its pair's done mark in the same transaction).
-  void add(const scan::ScanRecord& record);
+  void add(const record::ScanRecord& record);
   // Last batch, then the scan's row (state, finished, counts). Throws store::StoreError.
   void finish(const report::ScanMeta& meta);
 

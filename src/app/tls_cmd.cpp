@@ -144,14 +144,14 @@ int run_tls(const TlsOptions& o) {
       rec.findings = findings::evaluate(rec);
       sink->write(rec);
       summary.add(rec);
-      if (scan::port_open(rec.status)) ++stats.open;
+      if (record::port_open(rec.status)) ++stats.open;
       if (rec.dicom) ++stats.dicom;
       if (!o.quiet) {
         std::string versions;
         if (rec.tls_audit)
           for (const auto& v : rec.tls_audit->versions)
             versions += (versions.empty() ? "" : ",") + v;
-        fmt::print(stderr, "dicomsec: {} {} {}{}\n", t.text, scan::status_name(rec.status),
+        fmt::print(stderr, "dicomsec: {} {} {}{}\n", t.text, record::status_name(rec.status),
                    versions.empty() ? "-" : versions,
                    rec.detail.empty() ? "" : " (" + rec.detail + ")");
       }

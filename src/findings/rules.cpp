@@ -14,34 +14,34 @@ namespace dicomsec::findings {
 
 namespace {
 
-void add(std::vector<scan::FindingRef>& out, std::string_view id, std::string evidence) {
+void add(std::vector<record::FindingRef>& out, std::string_view id, std::string evidence) {
   const auto* def = find(id);
   out.push_back({std::string(id), std::string(severity_name(def ? def->severity : Severity::Info)),
                  std::move(evidence)});
 }
 
-std::string answer(const scan::AssociationRecord& a) {
+std::string answer(const record::AssociationRecord& a) {
   switch (a.result) {
-    case scan::AssociationResult::Accepted: return "accepted the association";
-    case scan::AssociationResult::Rejected:
+    case record::AssociationResult::Accepted: return "accepted the association";
+    case record::AssociationResult::Rejected:
       return a.reject ? fmt::format("rejected the association ({})",
                                     dul::reject_reason_name(a.reject->source, a.reject->reason))
                       : "rejected the association";
-    case scan::AssociationResult::Aborted: return "aborted the association";
-    case scan::AssociationResult::None: break;
+    case record::AssociationResult::Aborted: return "aborted the association";
+    case record::AssociationResult::None: break;
   }
   return "answered";
 }
 
 // DICOMweb / REST (level auth and above): verdicts from counted JSON lists, never from a
 // status code alone (a web server answering 200 with HTML to every path proves nothing).
-void evaluate_web(const scan::WebRecord& w, std::uint16_t port, std::vector<scan::FindingRef>& out) {
-  auto first = [&](auto pred) -> const scan::WebEndpointRecord* {
+void evaluate_web(const record::WebRecord& w, std::uint16_t port, std::vector<record::FindingRef>& out) {
+  auto first = [&](auto pred) -> const record::WebEndpointRecord* {
     for (const auto& e : w.endpoints)
       if (pred(e)) return &e;
     return nullptr;
   };
-  const auto listed = [](const scan::WebEndpointRecord& e) {
+  const auto listed = [](const record::WebEndpointRecord& e) {
     return e.http_status >= 200 && e.http_status < 300 && e.count;
   };
   const char* scheme = w.https ? "https" : "http";
@@ -65,7 +65,7 @@ void evaluate_web(const scan::WebRecord& w, std::uint16_t port, std::vector<scan
 }
 
 // Why a suite is weak (design §4 TLS-WEAK-CIPHER), or empty when it is not.
-std::string suite_weakness(const tlsinspect::CipherSuite& s, const scan::TlsAuditRecord& t) {
+std::string suite_weakness(const tlsinspect::CipherSuite& s, const record::TlsAuditRecord& t) {
   using namespace tlsinspect;
   const auto f = s.flags;
   if (f & kNull) return "NULL";
@@ -81,7 +81,7 @@ std::string suite_weakness(const tlsinspect::CipherSuite& s, const scan::TlsAudi
 }
 
 // TLS findings from the audit (issue 5). They need only the handshakes, not DICOM.
-void tls_findings(const scan::ScanRecord& r, std::vector<scan::FindingRef>& out) {
+void tls_findings(const record::ScanRecord& r, std::vector<record::FindingRef>& out) {
   if (!r.tls_audit || r.tls_audit->versions.empty()) return;
   const auto& t = *r.tls_audit;
   const auto where = fmt::format("{}:{}", r.ip, r.port);
@@ -132,17 +132,17 @@ void tls_findings(const scan::ScanRecord& r, std::vector<scan::FindingRef>& out)
 }
 
 // Levels auth/intrusive: what the access checks proved (docs/design.md "Access checks").
-void access_findings(const scan::ScanRecord& r, const Context& context,
-                     std::vector<scan::FindingRef>& out) {
+void access_findings(const record::ScanRecord& r, const Context& context,
+                     std::vector<record::FindingRef>& out) {
   if (!r.access) return;
   const auto& a = *r.access;
-  using scan::Permission;
+  using record::Permission;
   const auto ae = printable(r.association ? r.association->calling_ae : std::string());
   const auto has = [&](std::string_view id) {
     return std::any_of(out.begin(), out.end(), [&](const auto& f) { return f.id == id; });
   };
   // The safe association was rejected for its called AE, the discovered one was accepted.
-  if (a.association == scan::AssociationResult::Accepted && !r.tls && !has("DICOM-NO-TLS"))
+  if (a.association == record::AssociationResult::Accepted && !r.tls && !has("DICOM-NO-TLS"))
     add(out, "DICOM-NO-TLS",
         fmt::format("association accepted without TLS on port {} (called AE '{}')", r.port,
                     printable(a.called_ae.value_or(""))));
@@ -170,7 +170,7 @@ void access_findings(const scan::ScanRecord& r, const Context& context,
   if (what.empty()) {
     // No service performed, but the access association itself was accepted (after the safe
     // probe's was rejected for its called AE title): the unknown calling AE is accepted.
-    if (existing == out.end() && a.association == scan::AssociationResult::Accepted)
+    if (existing == out.end() && a.association == record::AssociationResult::Accepted)
       add(out, "DICOM-ANY-CALLING-AE",
           fmt::format("accepted unknown calling AE '{}' (called AE '{}'{})", ae, called, discovered));
     return;
@@ -183,15 +183,15 @@ void access_findings(const scan::ScanRecord& r, const Context& context,
 
 }  // namespace
 
-std::vector<scan::FindingRef> evaluate(const scan::ScanRecord& r, const Context& context) {
-  std::vector<scan::FindingRef> out;
+std::vector<record::FindingRef> evaluate(const record::ScanRecord& r, const Context& context) {
+  std::vector<record::FindingRef> out;
   if (r.web) evaluate_web(*r.web, r.port, out);
   tls_findings(r, out);
   if (!r.dicom || !r.association) return out;
   const auto& a = *r.association;
   add(out, "DICOM-EXPOSED", fmt::format("{}:{} {} from calling AE '{}'", r.ip, r.port, answer(a),
                                         printable(a.calling_ae)));
-  if (a.result != scan::AssociationResult::Accepted) {
+  if (a.result != record::AssociationResult::Accepted) {
     access_findings(r, context, out);
     return out;
   }
@@ -202,7 +202,7 @@ std::vector<scan::FindingRef> evaluate(const scan::ScanRecord& r, const Context&
     add(out, "DICOM-ANY-CALLING-AE",
         fmt::format("accepted unknown calling AE '{}' (called AE '{}')", printable(a.calling_ae),
                     printable(a.called_ae)));
-  if (r.called_ae_check && r.called_ae_check->result == scan::AssociationResult::Accepted)
+  if (r.called_ae_check && r.called_ae_check->result == record::AssociationResult::Accepted)
     add(out, "DICOM-ANY-CALLED-AE",
         fmt::format("accepted random called AE '{}'", printable(r.called_ae_check->called_ae)));
   access_findings(r, context, out);

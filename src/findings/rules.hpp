@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "scan/record.hpp"
+#include "record/record.hpp"
 
 namespace dicomsec::findings {
 
@@ -15,6 +15,6 @@ struct Context {
   bool calling_ae_unknown = true;
 };
 
-std::vector<scan::FindingRef> evaluate(const scan::ScanRecord& record, const Context& context = {});
+std::vector<record::FindingRef> evaluate(const record::ScanRecord& record, const Context& context = {});
 
 }  // namespace dicomsec::findings

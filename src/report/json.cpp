@@ -22,7 +22,7 @@ json opt_text(const std::optional<std::string>& v) {
   return v ? json(printable(*v)) : json(nullptr);
 }
 
-json reject_json(const std::optional<scan::RejectRecord>& r) {
+json reject_json(const std::optional<record::RejectRecord>& r) {
   if (!r) return nullptr;
   return {{"result", dul::reject_result_name(r->result)},
           {"source", dul::reject_source_name(r->source)},
@@ -30,7 +30,7 @@ json reject_json(const std::optional<scan::RejectRecord>& r) {
           {"codes", {r->result, r->source, r->reason}}};
 }
 
-json association_json(const scan::AssociationRecord& a) {
+json association_json(const record::AssociationRecord& a) {
   json contexts = json::array();
   for (const auto& c : a.accepted_contexts)
     contexts.push_back({{"abstract", printable(c.abstract_syntax)},
@@ -40,7 +40,7 @@ json association_json(const scan::AssociationRecord& a) {
     abort = {{"source", dul::abort_source_name(a.abort->source)},
              {"reason", dul::abort_reason_name(a.abort->reason)},
              {"codes", {a.abort->source, a.abort->reason}}};
-  return {{"result", scan::association_result_name(a.result)},
+  return {{"result", record::association_result_name(a.result)},
           {"calling_ae", printable(a.calling_ae)},
           {"called_ae", printable(a.called_ae)},
           {"reject", reject_json(a.reject)},
@@ -55,10 +55,10 @@ json association_json(const scan::AssociationRecord& a) {
 
 }  // namespace
 
-nlohmann::json to_json(const scan::ScanRecord& r) {
+nlohmann::json to_json(const record::ScanRecord& r) {
   json j = {{"ip", r.ip}, {"port", r.port}};
   if (r.hostname) j["hostname"] = *r.hostname;
-  j["status"] = scan::status_name(r.status);
+  j["status"] = record::status_name(r.status);
   if (!r.detail.empty()) j["detail"] = r.detail;
   j["dicom"] = r.dicom;
   j["tls"] = r.tls;
@@ -76,7 +76,7 @@ nlohmann::json to_json(const scan::ScanRecord& r) {
   if (r.called_ae_check) {
     const auto& c = *r.called_ae_check;
     j["called_ae_check"] = {{"called_ae", c.called_ae},
-                            {"result", scan::association_result_name(c.result)},
+                            {"result", record::association_result_name(c.result)},
                             {"reject", reject_json(c.reject)}};
   } else {
     j["called_ae_check"] = nullptr;

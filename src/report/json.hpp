@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "scan/record.hpp"
+#include "record/record.hpp"
 
 namespace dicomsec::report {
 
-nlohmann::json to_json(const scan::ScanRecord& record);
+nlohmann::json to_json(const record::ScanRecord& record);
 
 }  // namespace dicomsec::report

@@ -4,20 +4,20 @@ namespace dicomsec::report {
 
 namespace {
 
-nlohmann::json permission_json(const scan::PermissionRecord& p) {
+nlohmann::json permission_json(const record::PermissionRecord& p) {
   using nlohmann::json;
-  return {{"state", scan::permission_name(p.state)},
+  return {{"state", record::permission_name(p.state)},
           {"status", p.status ? json(*p.status) : json(nullptr)},
           {"evidence", p.evidence}};
 }
 
 }  // namespace
 
-nlohmann::json access_json(const scan::AccessRecord& a) {
+nlohmann::json access_json(const record::AccessRecord& a) {
   using nlohmann::json;
   auto count = [](const std::optional<std::uint32_t>& n) { return n ? json(*n) : json(nullptr); };
   return {{"find",
-           {{"state", scan::permission_name(a.find.state)},
+           {{"state", record::permission_name(a.find.state)},
             {"patient", count(a.find.patient)},
             {"study", count(a.find.study)},
             {"capped", a.find.capped},
@@ -31,7 +31,7 @@ nlohmann::json access_json(const scan::AccessRecord& a) {
           {"store_cleanup", a.store_cleanup},
           {"called_ae", a.called_ae ? json(*a.called_ae) : json(nullptr)},
           {"called_ae_tried", a.called_ae_tried},
-          {"association", scan::association_result_name(a.association)},
+          {"association", record::association_result_name(a.association)},
           {"associations", a.associations},
           {"error", a.error.empty() ? json(nullptr) : json(a.error)}};
 }

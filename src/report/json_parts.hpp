@@ -4,12 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "scan/record.hpp"
+#include "record/record.hpp"
 
 namespace dicomsec::report {
 
-nlohmann::json tls_audit_json(const scan::TlsAuditRecord&);  // json_tls.cpp
-nlohmann::json access_json(const scan::AccessRecord&);       // json_access.cpp
-nlohmann::json web_json(const scan::WebRecord&);             // json_web.cpp
+nlohmann::json tls_audit_json(const record::TlsAuditRecord&);  // json_tls.cpp
+nlohmann::json access_json(const record::AccessRecord&);       // json_access.cpp
+nlohmann::json web_json(const record::WebRecord&);             // json_web.cpp
 
 }  // namespace dicomsec::report

@@ -3,7 +3,7 @@
 
 namespace dicomsec::report {
 
-nlohmann::json tls_audit_json(const scan::TlsAuditRecord& t) {
+nlohmann::json tls_audit_json(const record::TlsAuditRecord& t) {
   using nlohmann::json;
   json ciphers = json::object();
   for (const auto& v : t.ciphers) ciphers[v.version] = v.ciphers;

@@ -3,7 +3,7 @@
 
 namespace dicomsec::report {
 
-nlohmann::json web_json(const scan::WebRecord& w) {
+nlohmann::json web_json(const record::WebRecord& w) {
   using nlohmann::json;
   auto text = [](const std::optional<std::string>& s) { return s ? json(printable(*s)) : json(nullptr); };
   json endpoints = json::array();

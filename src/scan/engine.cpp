@@ -113,10 +113,10 @@ asio::awaitable<void> Engine::worker() {
       if (rec.connect_ms) on_connect_latency(*rec.connect_ms);
       if (options_.adaptive && window_ < options_.concurrency) window_ += 1.0 / window_;
       ++stats_.done;
-      if (port_open(rec.status)) ++stats_.open;
+      if (record::port_open(rec.status)) ++stats_.open;
       if (rec.dicom) ++stats_.dicom;
     }
-    if (options_.include_closed || port_open(rec.status)) {
+    if (options_.include_closed || record::port_open(rec.status)) {
       std::lock_guard lock(sink_mu_);
       (*sink_)(rec);
     }

@@ -24,7 +24,7 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "scan/record.hpp"
+#include "record/record.hpp"
 #include "scan/targets.hpp"
 
 namespace dicomsec::scan {
@@ -57,9 +57,9 @@ struct EngineStats {
   unsigned min_window = 0;     // smallest window reached
 };
 
-using ProbeFn = std::function<asio::awaitable<ScanRecord>(asio::any_io_executor, const Address&,
+using ProbeFn = std::function<asio::awaitable<record::ScanRecord>(asio::any_io_executor, const Address&,
                                                           std::uint16_t)>;
-using SinkFn = std::function<void(const ScanRecord&)>;
+using SinkFn = std::function<void(const record::ScanRecord&)>;
 // Called about twice a second while the scan runs, and once at the end with final = true.
 using ProgressFn = std::function<void(const EngineStats&, bool final)>;
 

@@ -310,13 +310,13 @@ void AuditPlanner::add_followups() {
   }
 }
 
-void fill_record(const PlannerResult& r, scan::TlsAuditRecord& rec) {
+void fill_record(const PlannerResult& r, record::TlsAuditRecord& rec) {
   rec.versions.clear();
   rec.ciphers.clear();
   for (const auto& vr : r.versions) {
     if (vr.accepted != true) continue;
     rec.versions.emplace_back(version_name(vr.version));
-    scan::TlsVersionCiphers vc;
+    record::TlsVersionCiphers vc;
     vc.version = std::string(version_name(vr.version));
     for (auto id : vr.suites) vc.ciphers.push_back(suite_name(id));
     rec.ciphers.push_back(std::move(vc));

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/bytes.hpp"
-#include "scan/record.hpp"
+#include "record/record.hpp"
 #include "tlsinspect/server_flight.hpp"
 #include "tlsinspect/suites.hpp"
 
@@ -118,6 +118,6 @@ class AuditPlanner {
 };
 
 // Copies the planner's findings into the record's shape (IANA names, oldest version first).
-void fill_record(const PlannerResult& result, scan::TlsAuditRecord& record);
+void fill_record(const PlannerResult& result, record::TlsAuditRecord& record);
 
 }  // namespace dicomsec::tlsinspect

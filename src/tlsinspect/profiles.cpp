@@ -125,11 +125,11 @@ std::vector<ProfileRule> make_rules() {
   return r;
 }
 
-bool accepted_version(const scan::TlsAuditRecord& a, Version v) {
+bool accepted_version(const record::TlsAuditRecord& a, Version v) {
   return std::find(a.versions.begin(), a.versions.end(), version_name(v)) != a.versions.end();
 }
 
-bool accepted_suite(const scan::TlsAuditRecord& a, std::string_view name) {
+bool accepted_suite(const record::TlsAuditRecord& a, std::string_view name) {
   for (const auto& vc : a.ciphers)
     if (std::find(vc.ciphers.begin(), vc.ciphers.end(), name) != vc.ciphers.end()) return true;
   return false;
@@ -152,7 +152,7 @@ std::string flag_words(std::uint32_t f) {
   return out;
 }
 
-std::vector<std::string> check(const ProfileRule& p, const scan::TlsAuditRecord& a) {
+std::vector<std::string> check(const ProfileRule& p, const record::TlsAuditRecord& a) {
   std::vector<std::string> why;
   if (a.versions.empty()) {
     why.emplace_back("no TLS version accepted");
@@ -197,10 +197,10 @@ std::span<const ProfileRule> profile_rules() {
   return rules;
 }
 
-std::vector<scan::TlsProfileVerdict> evaluate_profiles(const scan::TlsAuditRecord& audit) {
-  std::vector<scan::TlsProfileVerdict> out;
+std::vector<record::TlsProfileVerdict> evaluate_profiles(const record::TlsAuditRecord& audit) {
+  std::vector<record::TlsProfileVerdict> out;
   for (const auto& p : profile_rules()) {
-    scan::TlsProfileVerdict v;
+    record::TlsProfileVerdict v;
     v.id = std::string(p.id);
     v.name = std::string(p.name);
     v.retired = p.retired;

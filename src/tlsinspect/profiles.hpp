@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "scan/record.hpp"
+#include "record/record.hpp"
 #include "tlsinspect/suites.hpp"
 
 namespace dicomsec::tlsinspect {
@@ -31,6 +31,6 @@ struct ProfileRule {
 std::span<const ProfileRule> profile_rules();
 
 // One verdict per profile, in profile_rules() order; reasons name each failed requirement.
-std::vector<scan::TlsProfileVerdict> evaluate_profiles(const scan::TlsAuditRecord& audit);
+std::vector<record::TlsProfileVerdict> evaluate_profiles(const record::TlsAuditRecord& audit);
 
 }  // namespace dicomsec::tlsinspect

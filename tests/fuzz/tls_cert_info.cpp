@@ -9,7 +9,7 @@
 #include "probes/tls/cert_info.hpp"
 
 namespace {
-void touch(const dicomsec::scan::TlsCertRecord& r) {
+void touch(const dicomsec::record::TlsCertRecord& r) {
   volatile std::size_t sink = r.subject.size() + r.issuer.size() + r.not_before.size() +
                               r.not_after.size() + r.key_type.size() + r.sig_alg.size() +
                               r.sha256.size() + r.key_bits;

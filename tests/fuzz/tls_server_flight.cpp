@@ -78,7 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     planner.answer(*q, a);
   }
   if (planner.result().handshakes > po.max_handshakes) std::abort();
-  scan::TlsAuditRecord rec;
+  record::TlsAuditRecord rec;
   fill_record(planner.result(), rec);
   return 0;
 }

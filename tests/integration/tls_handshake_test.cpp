@@ -43,7 +43,7 @@ namespace {
 using namespace dicomsec;
 using probes::tls::HandshakeOptions;
 using probes::tls::HandshakeResult;
-using scan::Status;
+using record::Status;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
@@ -175,7 +175,7 @@ HandshakeResult handshake(const std::string& server, HandshakeOptions o = fast()
   return handshake(lab().endpoint(server), o);
 }
 
-std::vector<scan::TlsCertRecord> pem(const std::string& key) {
+std::vector<record::TlsCertRecord> pem(const std::string& key) {
   std::ifstream in(lab().get(key));
   std::stringstream ss;
   ss << in.rdbuf();
@@ -184,7 +184,7 @@ std::vector<scan::TlsCertRecord> pem(const std::string& key) {
 
 std::string describe(const HandshakeResult& r) {
   std::ostringstream s;
-  s << "status=" << scan::status_name(r.status) << " detail='" << r.detail
+  s << "status=" << record::status_name(r.status) << " detail='" << r.detail
     << "' completed=" << r.completed << " version=" << r.version << " cipher=" << r.cipher
     << " chain=" << r.chain.size() << " trusted="
     << (r.trusted ? (*r.trusted ? "yes" : "no") : "unknown") << " verify_error='"
@@ -194,7 +194,7 @@ std::string describe(const HandshakeResult& r) {
   return s.str();
 }
 
-void expect_same_cert(const scan::TlsCertRecord& got, const scan::TlsCertRecord& want) {
+void expect_same_cert(const record::TlsCertRecord& got, const record::TlsCertRecord& want) {
   EXPECT_EQ(got.subject, want.subject);
   EXPECT_EQ(got.issuer, want.issuer);
   EXPECT_EQ(got.sans, want.sans);
@@ -210,7 +210,7 @@ void expect_same_cert(const scan::TlsCertRecord& got, const scan::TlsCertRecord&
 }
 
 // The lab's CA-signed server certificate, as tls_lab.sh makes it.
-void expect_lab_server_leaf(const scan::TlsCertRecord& c) {
+void expect_lab_server_leaf(const record::TlsCertRecord& c) {
   EXPECT_EQ(c.subject, "CN=localhost,O=dicomsec lab");
   EXPECT_EQ(c.issuer, "CN=dicomsec lab CA,O=dicomsec lab");
   EXPECT_EQ(c.sans, (std::vector<std::string>{"DNS:localhost", "DNS:dicom.lab.invalid",
@@ -369,7 +369,7 @@ TEST(TlsHandshake, StorescpIgnoringPeerCertDoesNotAskForOne) {
 
 // storescp -rc +cf CA (and s_server -CAfile) send their certificate and the CA: OpenSSL
 // completes a server's chain from the store it trusts for client certificates.
-void expect_server_and_ca_chain(const std::vector<scan::TlsCertRecord>& chain) {
+void expect_server_and_ca_chain(const std::vector<record::TlsCertRecord>& chain) {
   ASSERT_EQ(chain.size(), 2u);
   expect_lab_server_leaf(chain[0]);
   expect_same_cert(chain[1], pem("CA_CERT").at(0));
@@ -389,7 +389,7 @@ TEST(TlsHandshake, StorescpRequiringPeerCertTls13) {
   expect_server_and_ca_chain(r.chain);
   EXPECT_FALSE(r.client_cert_accepted.has_value());
 
-  scan::TlsAuditRecord audit;
+  record::TlsAuditRecord audit;
   audit.handshakes = 3;
   probes::tls::fill_audit(r, audit);
   EXPECT_EQ(audit.chain.size(), 2u);
@@ -678,26 +678,26 @@ TEST(TlsHandshakeFaults, HttpAnswerIsNotTls) {
 // ---------------------------------------------------------------------------------------
 // DICOM inside TLS
 
-scan::ScanRecord dicom_tls(const std::string& server, const HandshakeOptions& t) {
+record::ScanRecord dicom_tls(const std::string& server, const HandshakeOptions& t) {
   probes::DicomProbeOptions o;
   o.connect_timeout = 2000ms;
   o.io_timeout = 3000ms;
-  return run<scan::ScanRecord>([&](asio::any_io_executor ex) {
+  return run<record::ScanRecord>([&](asio::any_io_executor ex) {
     return probes::dicom_probe_tls(ex, lab().endpoint(server), o, t, 42);
   });
 }
 
-std::string describe(const scan::ScanRecord& r) {
-  return "status=" + std::string(scan::status_name(r.status)) + " detail='" + r.detail +
+std::string describe(const record::ScanRecord& r) {
+  return "status=" + std::string(record::status_name(r.status)) + " detail='" + r.detail +
          "' tls=" + std::to_string(r.tls) + " dicom=" + std::to_string(r.dicom);
 }
 
-void expect_dcmtk_echo(const scan::ScanRecord& r) {
+void expect_dcmtk_echo(const record::ScanRecord& r) {
   EXPECT_EQ(r.status, Status::Success);
   EXPECT_TRUE(r.tls);
   EXPECT_TRUE(r.dicom);
   ASSERT_TRUE(r.association.has_value());
-  EXPECT_EQ(r.association->result, scan::AssociationResult::Accepted);
+  EXPECT_EQ(r.association->result, record::AssociationResult::Accepted);
   EXPECT_TRUE(r.association->released);
   EXPECT_EQ(r.association->implementation_version_name,
             std::optional<std::string>("OFFIS_DCMTK_367"));
@@ -707,7 +707,7 @@ void expect_dcmtk_echo(const scan::ScanRecord& r) {
   EXPECT_EQ(r.product->name, "DCMTK");
   EXPECT_EQ(r.product->version, std::optional<std::string>("3.6.7"));
   ASSERT_TRUE(r.called_ae_check.has_value());
-  EXPECT_EQ(r.called_ae_check->result, scan::AssociationResult::Accepted);  // storescp
+  EXPECT_EQ(r.called_ae_check->result, record::AssociationResult::Accepted);  // storescp
 }
 
 TEST(DicomInsideTls, StorescpRequiringClientCertWithTheLabClientCert) {

@@ -15,7 +15,7 @@ namespace dicomsec::probes {
 namespace {
 
 using dimse::CommandField;
-using scan::Permission;
+using record::Permission;
 
 constexpr std::uint8_t kCtxVerification = 1;
 constexpr std::uint8_t kCtxPatientFind = 3;
@@ -67,7 +67,7 @@ std::vector<dul::PresentationContextRq> AccessClient::contexts(bool with_store) 
           {kCtxStorage, std::string(dicom::kSecondaryCaptureStorage), ts}};
 }
 
-AccessClient::AccessClient(AccessPlan plan, scan::AccessRecord so_far, dul::Limits limits)
+AccessClient::AccessClient(AccessPlan plan, record::AccessRecord so_far, dul::Limits limits)
     : plan_(std::move(plan)), decoder_(limits), assembler_(kMaxMessageBytes),
       access_(std::move(so_far)) {
   association_.calling_ae = plan_.calling_ae;
@@ -77,11 +77,11 @@ AccessClient::AccessClient(AccessPlan plan, scan::AccessRecord so_far, dul::Limi
 }
 
 std::vector<AccessOp> AccessClient::unfinished() const {
-  if (association_.result != scan::AssociationResult::Accepted) return plan_.ops;
+  if (association_.result != record::AssociationResult::Accepted) return plan_.ops;
   return queue_;
 }
 
-scan::PermissionRecord* AccessClient::permission(Op op) {
+record::PermissionRecord* AccessClient::permission(Op op) {
   switch (op) {
     case Op::Move: return &access_.move;
     case Op::Get: return &access_.get;
@@ -166,8 +166,8 @@ Bytes AccessClient::handle(dul::Pdu&& pdu) {
       Overloaded{
           [&](const dul::AssociateAc& ac) -> Bytes { return on_associate_ac(ac); },
           [&](const dul::AssociateRj& rj) -> Bytes {
-            association_.result = scan::AssociationResult::Rejected;
-            association_.reject = scan::RejectRecord{rj.result, rj.source, rj.reason};
+            association_.result = record::AssociationResult::Rejected;
+            association_.reject = record::RejectRecord{rj.result, rj.source, rj.reason};
             done_ = true;
             return {};
           },
@@ -186,9 +186,9 @@ Bytes AccessClient::handle(dul::Pdu&& pdu) {
             return dul::encode(dul::Pdu{dul::ReleaseRp{}});
           },
           [&](const dul::Abort& ab) -> Bytes {
-            association_.abort = scan::AbortRecord{ab.source, ab.reason};
-            if (association_.result == scan::AssociationResult::None)
-              association_.result = scan::AssociationResult::Aborted;
+            association_.abort = record::AbortRecord{ab.source, ab.reason};
+            if (association_.result == record::AssociationResult::None)
+              association_.result = record::AssociationResult::Aborted;
             on_closed();
             return {};
           },
@@ -198,7 +198,7 @@ Bytes AccessClient::handle(dul::Pdu&& pdu) {
 }
 
 Bytes AccessClient::on_associate_ac(const dul::AssociateAc& ac) {
-  association_.result = scan::AssociationResult::Accepted;
+  association_.result = record::AssociationResult::Accepted;
   association_.max_pdu = ac.user_info.max_length;
   peer_max_pdu_ = ac.user_info.max_length.value_or(0);
   association_.implementation_class_uid = ac.user_info.implementation_class_uid;
@@ -227,8 +227,8 @@ Bytes AccessClient::on_associate_ac(const dul::AssociateAc& ac) {
   }
   // PS3.4 C.4: a query/retrieve context the SCP does not accept means the operation is not
   // offered to us; nothing is sent for it.
-  auto gate = [&](std::uint8_t id, const char* what, scan::PermissionRecord* p,
-                  scan::FindAccessRecord* f) {
+  auto gate = [&](std::uint8_t id, const char* what, record::PermissionRecord* p,
+                  record::FindAccessRecord* f) {
     auto why = rejected(id);
     if (!why) return true;
     const auto ev = fmt::format("{} presentation context not accepted ({}); nothing sent", what, *why);

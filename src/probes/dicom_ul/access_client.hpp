@@ -22,7 +22,7 @@
 #include "dul/dimse.hpp"
 #include "dul/pdu.hpp"
 #include "dul/state_machine.hpp"
-#include "scan/record.hpp"
+#include "record/record.hpp"
 
 namespace dicomsec::probes {
 
@@ -45,7 +45,7 @@ class AccessClient {
  public:
   // `so_far` carries the results of earlier associations (a peer that answers a refused
   // request with A-ABORT needs a new association for the next operation).
-  AccessClient(AccessPlan plan, scan::AccessRecord so_far, dul::Limits limits = {});
+  AccessClient(AccessPlan plan, record::AccessRecord so_far, dul::Limits limits = {});
 
   Bytes start();
   Bytes on_bytes(ByteView data);
@@ -54,11 +54,11 @@ class AccessClient {
   [[nodiscard]] bool done() const { return done_; }
   [[nodiscard]] bool spoke_dicom() const { return spoke_dicom_; }
   [[nodiscard]] const std::optional<std::string>& protocol_error() const { return error_; }
-  [[nodiscard]] const scan::AssociationRecord& association() const { return association_; }
+  [[nodiscard]] const record::AssociationRecord& association() const { return association_; }
   // Counts and statuses only; store_cleanup and discovery are the driver's to fill.
-  [[nodiscard]] const scan::AccessRecord& access() const { return access_; }
+  [[nodiscard]] const record::AccessRecord& access() const { return access_; }
   // The test object was accepted (C-STORE-RSP success or warning).
-  [[nodiscard]] bool stored() const { return access_.store.state == scan::Permission::Allowed; }
+  [[nodiscard]] bool stored() const { return access_.store.state == record::Permission::Allowed; }
   // Operations not yet sent when the association ended (empty after a normal release).
   [[nodiscard]] std::vector<AccessOp> unfinished() const;
 
@@ -67,7 +67,7 @@ class AccessClient {
 
  private:
   using Op = AccessOp;
-  scan::PermissionRecord* permission(Op op);
+  record::PermissionRecord* permission(Op op);
   Bytes handle(dul::Pdu&& pdu);
   Bytes on_associate_ac(const dul::AssociateAc& ac);
   Bytes on_pdata(const dul::PData& pd);
@@ -86,8 +86,8 @@ class AccessClient {
   dul::PduDecoder decoder_;
   dul::StateMachine machine_{dul::Role::Requestor};
   dimse::MessageAssembler assembler_;
-  scan::AssociationRecord association_;
-  scan::AccessRecord access_;
+  record::AssociationRecord association_;
+  record::AccessRecord access_;
   std::optional<std::string> error_;
   std::vector<Op> queue_;
   std::optional<Op> current_;

@@ -22,17 +22,17 @@ namespace dicomsec::probes {
 
 namespace {
 
-using scan::Permission;
+using record::Permission;
 
 // PS3.8 9.3.4: rejected by the service user, reason 7 "called AE title not recognised".
-bool called_ae_rejected(const scan::AssociationRecord& a) {
-  return a.result == scan::AssociationResult::Rejected && a.reject && a.reject->source == 1 &&
+bool called_ae_rejected(const record::AssociationRecord& a) {
+  return a.result == record::AssociationResult::Rejected && a.reject && a.reject->source == 1 &&
          a.reject->reason == 7;
 }
 
 // PS3.8 9.3.4: result 2 is "rejected-transient" (busy, local limit exceeded).
-bool transient(const scan::AssociationRecord& a) {
-  return a.result == scan::AssociationResult::Rejected && a.reject && a.reject->result == 2;
+bool transient(const record::AssociationRecord& a) {
+  return a.result == record::AssociationResult::Rejected && a.reject && a.reject->result == 2;
 }
 constexpr unsigned kTransientTries = 3;
 constexpr net::Millis kTransientPause{400};
@@ -89,14 +89,14 @@ std::string today() {
   return fmt::format("{:04}{:02}{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-void deny_all(scan::AccessRecord& a, const std::string& why) {
+void deny_all(record::AccessRecord& a, const std::string& why) {
   a.find.state = a.move.state = a.get.state = Permission::Denied;
   a.find.evidence = a.move.evidence = a.get.evidence = why;
 }
 
 }  // namespace
 
-std::vector<std::string> store_cleanup(const scan::ScanRecord& r, std::string_view study_uid,
+std::vector<std::string> store_cleanup(const record::ScanRecord& r, std::string_view study_uid,
                                        std::string_view series_uid, std::string_view instance_uid) {
   std::vector<std::string> out;
   out.push_back(fmt::format("dicomsec test object: patient {} / {}, Study Instance UID {}, "
@@ -132,9 +132,9 @@ std::vector<std::string> store_cleanup(const scan::ScanRecord& r, std::string_vi
 
 asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
                                    const AccessProbeOptions& o, std::uint64_t seed,
-                                   scan::ScanRecord& rec) {
+                                   record::ScanRecord& rec) {
   if (!rec.dicom || !rec.association) co_return;
-  scan::AccessRecord a;
+  record::AccessRecord a;
   a.move.evidence = a.get.evidence = "not tried";
   a.store.evidence = o.intrusive ? "not tried" : "not tried: needs --level intrusive";
   // Fresh UIDs on every run, even with a fixed --seed: a test object must never reuse one.
@@ -144,8 +144,8 @@ asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endp
 
   // 1. The called AE title. A transient rejection (PS3.8 9.3.4 result 2, e.g. dcmqrscp's
   // MaxAssociations reached) is retried after a pause, at most kTransientTries times.
-  std::optional<scan::AssociationRecord> last;  // the last answer, for the evidence
-  auto try_called = [&](std::string title) -> asio::awaitable<std::optional<scan::AssociationRecord>> {
+  std::optional<record::AssociationRecord> last;  // the last answer, for the evidence
+  auto try_called = [&](std::string title) -> asio::awaitable<std::optional<record::AssociationRecord>> {
     for (unsigned attempt = 1;; ++attempt) {
       AssociationClient probe(
           AssociationPlan{o.calling_ae, std::move(title),
@@ -164,12 +164,12 @@ asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endp
   std::optional<std::string> called;
   const auto& first = *rec.association;
   last = first;
-  if (first.result == scan::AssociationResult::Accepted) {
+  if (first.result == record::AssociationResult::Accepted) {
     called = first.called_ae;
   } else if (transient(first)) {
     co_await pause(ex, kTransientPause);
     last = co_await try_called(first.called_ae);
-    if (last && last->result == scan::AssociationResult::Accepted) called = first.called_ae;
+    if (last && last->result == record::AssociationResult::Accepted) called = first.called_ae;
   }
   if (!called && last && called_ae_rejected(*last) && o.discover_called_ae) {
     for (const auto& d : kDefaultCalledAeTitles) {
@@ -178,7 +178,7 @@ asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endp
       a.called_ae_tried.emplace_back(d.title);
       last = co_await try_called(std::string(d.title));
       if (!last) break;
-      if (last->result == scan::AssociationResult::Accepted) {
+      if (last->result == record::AssociationResult::Accepted) {
         called = std::string(d.title);
         a.discovered_called_ae = called;
         break;
@@ -241,12 +241,12 @@ asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endp
     }
     a = client.access();
     a.associations = opened;
-    if (a.association != scan::AssociationResult::Accepted) a.association = client.association().result;
+    if (a.association != record::AssociationResult::Accepted) a.association = client.association().result;
     if (client.protocol_error()) {
       a.error = *client.protocol_error();
       break;
     }
-    if (client.association().result != scan::AssociationResult::Accepted) {
+    if (client.association().result != record::AssociationResult::Accepted) {
       const auto& rj = client.association().reject;
       a.error = rj ? fmt::format("access association rejected ({})",
                                  dul::reject_reason_name(rj->source, rj->reason))

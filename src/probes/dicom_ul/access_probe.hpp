@@ -15,7 +15,7 @@
 #include <string>
 
 #include "net/connection.hpp"
-#include "scan/record.hpp"
+#include "record/record.hpp"
 
 namespace dicomsec::probes {
 
@@ -34,10 +34,10 @@ struct AccessProbeOptions {
 // stays as measured). Never throws for network or protocol trouble.
 asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
                                    const AccessProbeOptions& options, std::uint64_t seed,
-                                   scan::ScanRecord& record);
+                                   record::ScanRecord& record);
 
 // How to delete the test object from a product (Orthanc, dcmqrscp, storescp, other).
-std::vector<std::string> store_cleanup(const scan::ScanRecord& record, std::string_view study_uid,
+std::vector<std::string> store_cleanup(const record::ScanRecord& record, std::string_view study_uid,
                                        std::string_view series_uid, std::string_view instance_uid);
 
 }  // namespace dicomsec::probes

@@ -97,8 +97,8 @@ Bytes AssociationClient::handle(dul::Pdu&& pdu) {
           [&](const dul::AssociateRj& rj) -> Bytes {
             if (phase_ != Phase::AwaitingAssociateResponse)
               return fail("unexpected A-ASSOCIATE-RJ");
-            record_.result = scan::AssociationResult::Rejected;
-            record_.reject = scan::RejectRecord{rj.result, rj.source, rj.reason};
+            record_.result = record::AssociationResult::Rejected;
+            record_.reject = record::RejectRecord{rj.result, rj.source, rj.reason};
             phase_ = Phase::Done;
             return {};
           },
@@ -120,9 +120,9 @@ Bytes AssociationClient::handle(dul::Pdu&& pdu) {
             return dul::encode(dul::Pdu{dul::ReleaseRp{}});
           },
           [&](const dul::Abort& ab) -> Bytes {
-            record_.abort = scan::AbortRecord{ab.source, ab.reason};
-            if (record_.result == scan::AssociationResult::None)
-              record_.result = scan::AssociationResult::Aborted;
+            record_.abort = record::AbortRecord{ab.source, ab.reason};
+            if (record_.result == record::AssociationResult::None)
+              record_.result = record::AssociationResult::Aborted;
             cut_short_ = true;
             phase_ = Phase::Done;
             return {};
@@ -133,7 +133,7 @@ Bytes AssociationClient::handle(dul::Pdu&& pdu) {
 }
 
 Bytes AssociationClient::on_associate_ac(const dul::AssociateAc& ac) {
-  record_.result = scan::AssociationResult::Accepted;
+  record_.result = record::AssociationResult::Accepted;
   const auto& ui = ac.user_info;
   record_.max_pdu = ui.max_length;
   peer_max_pdu_ = ui.max_length.value_or(0);
@@ -179,7 +179,7 @@ Bytes AssociationClient::on_pdata(const dul::PData& pd) {
         const auto& cmd = assembler_.command();
         if (cmd.field != dimse::CommandField::CEchoRsp)
           return fail("expected C-ECHO-RSP");
-        echo_ = scan::EchoRecord{cmd.status.value_or(0xFFFF)};
+        echo_ = record::EchoRecord{cmd.status.value_or(0xFFFF)};
         return release_rq();
       }
     }

@@ -13,7 +13,7 @@
 #include "dul/dimse.hpp"
 #include "dul/pdu.hpp"
 #include "dul/state_machine.hpp"
-#include "scan/record.hpp"
+#include "record/record.hpp"
 
 namespace dicomsec::probes {
 
@@ -50,8 +50,8 @@ class AssociationClient {
   // Bytes the peer sent that do not yet form a whole PDU.
   [[nodiscard]] std::size_t partial_bytes() const { return decoder_.buffered(); }
   [[nodiscard]] const std::optional<std::string>& protocol_error() const { return error_; }
-  [[nodiscard]] const scan::AssociationRecord& record() const { return record_; }
-  [[nodiscard]] const std::optional<scan::EchoRecord>& echo() const { return echo_; }
+  [[nodiscard]] const record::AssociationRecord& record() const { return record_; }
+  [[nodiscard]] const std::optional<record::EchoRecord>& echo() const { return echo_; }
   [[nodiscard]] dul::State state() const { return machine_.state(); }
   // The peer closed or aborted before the exchange finished.
   [[nodiscard]] bool cut_short() const { return cut_short_; }
@@ -72,8 +72,8 @@ class AssociationClient {
   // answers with AA-1 or AA-8 (unexpected or unrecognised) is a protocol error.
   dul::StateMachine machine_{dul::Role::Requestor};
   Phase phase_ = Phase::Idle;
-  scan::AssociationRecord record_;
-  std::optional<scan::EchoRecord> echo_;
+  record::AssociationRecord record_;
+  std::optional<record::EchoRecord> echo_;
   std::optional<std::string> error_;
   bool spoke_dicom_ = false;
   bool cut_short_ = false;

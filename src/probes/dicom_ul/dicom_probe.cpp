@@ -15,7 +15,7 @@ namespace dicomsec::probes {
 
 namespace {
 
-using scan::Status;
+using record::Status;
 
 // DICOM inside TLS: the context every connection of one probe shares, and the server name.
 struct TlsSetup {
@@ -181,11 +181,11 @@ std::string random_ae_title(std::mt19937_64& rng) {
 
 namespace {
 
-asio::awaitable<scan::ScanRecord> probe(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
+asio::awaitable<record::ScanRecord> probe(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
                                         const DicomProbeOptions& o, const TlsSetup* tls,
                                         std::uint64_t seed) {
   const auto started = net::Clock::now();
-  scan::ScanRecord rec;
+  record::ScanRecord rec;
   rec.port = target.port();
 
   auto first = co_await exchange(ex, target, o, tls, [&] {
@@ -203,7 +203,7 @@ asio::awaitable<scan::ScanRecord> probe(asio::any_io_executor ex, asio::ip::tcp:
     rec.echo = first.client->echo();
   }
 
-  const bool accepted = rec.dicom && rec.association->result == scan::AssociationResult::Accepted;
+  const bool accepted = rec.dicom && rec.association->result == record::AssociationResult::Accepted;
   if (accepted && o.check_called_ae) {
     std::mt19937_64 rng(seed);
     const auto called = random_ae_title(rng);
@@ -213,7 +213,7 @@ asio::awaitable<scan::ScanRecord> probe(asio::any_io_executor ex, asio::ip::tcp:
                                {std::string(dicom::uid::kImplicitVrLittleEndian)}}},
                              o.max_pdu_receive, false};
     });
-    scan::CalledAeCheckRecord check;
+    record::CalledAeCheckRecord check;
     check.called_ae = called;
     if (second.clean_dicom()) {
       check.result = second.client->record().result;
@@ -228,13 +228,13 @@ asio::awaitable<scan::ScanRecord> probe(asio::any_io_executor ex, asio::ip::tcp:
 
 }  // namespace
 
-asio::awaitable<scan::ScanRecord> dicom_probe(asio::any_io_executor ex,
+asio::awaitable<record::ScanRecord> dicom_probe(asio::any_io_executor ex,
                                               asio::ip::tcp::endpoint target,
                                               const DicomProbeOptions& o, std::uint64_t seed) {
   co_return co_await probe(std::move(ex), target, o, nullptr, seed);
 }
 
-asio::awaitable<scan::ScanRecord> dicom_probe_tls(asio::any_io_executor ex,
+asio::awaitable<record::ScanRecord> dicom_probe_tls(asio::any_io_executor ex,
                                                   asio::ip::tcp::endpoint target,
                                                   const DicomProbeOptions& o,
                                                   const tls::HandshakeOptions& t,
@@ -242,7 +242,7 @@ asio::awaitable<scan::ScanRecord> dicom_probe_tls(asio::any_io_executor ex,
   std::string error;
   TlsSetup setup{tls::make_client_context(t, true, error), t.sni, !t.cert_file.empty()};
   if (!setup.context) {
-    scan::ScanRecord rec;
+    record::ScanRecord rec;
     rec.ip = target.address().to_string();
     rec.port = target.port();
     rec.status = Status::TlsError;

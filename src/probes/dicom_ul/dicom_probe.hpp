@@ -12,7 +12,7 @@
 
 #include "net/connection.hpp"
 #include "probes/tls/handshake.hpp"
-#include "scan/record.hpp"
+#include "record/record.hpp"
 
 namespace dicomsec::probes {
 
@@ -27,7 +27,7 @@ struct DicomProbeOptions {
 };
 
 // Runs the probe; never throws for network or protocol trouble (those are statuses).
-asio::awaitable<scan::ScanRecord> dicom_probe(asio::any_io_executor ex,
+asio::awaitable<record::ScanRecord> dicom_probe(asio::any_io_executor ex,
                                               asio::ip::tcp::endpoint target,
                                               const DicomProbeOptions& options,
                                               std::uint64_t seed);
@@ -38,7 +38,7 @@ asio::awaitable<scan::ScanRecord> dicom_probe(asio::any_io_executor ex,
 // handshake completed; a failed handshake is status tls-error with the alert in detail.
 // Unlike dicom_probe it also identifies the product (identify_product), so the record is
 // complete.
-asio::awaitable<scan::ScanRecord> dicom_probe_tls(asio::any_io_executor ex,
+asio::awaitable<record::ScanRecord> dicom_probe_tls(asio::any_io_executor ex,
                                                   asio::ip::tcp::endpoint target,
                                                   const DicomProbeOptions& options,
                                                   const tls::HandshakeOptions& tls,

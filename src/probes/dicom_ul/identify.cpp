@@ -19,7 +19,7 @@ struct Behaviour {
   bool storage_before_verification = false;  // order of the AC's context list
 };
 
-Behaviour observe(const scan::AssociationRecord& a) {
+Behaviour observe(const record::AssociationRecord& a) {
   Behaviour b;
   for (const auto& c : a.accepted_contexts) {
     const auto e = dicom::find_sop_class(c.abstract_syntax);
@@ -58,7 +58,7 @@ constexpr DcmtkApplication kDcmtkApplications[] = {
      [](const Behaviour& b) { return b.verification && b.storage && !b.query && !b.storage_commitment; }},
 };
 
-void refine_dcmtk(scan::ProductRecord& p, const scan::AssociationRecord& a) {
+void refine_dcmtk(record::ProductRecord& p, const record::AssociationRecord& a) {
   const auto b = observe(a);
   for (const auto& app : kDcmtkApplications) {
     if (!app.matches(b)) continue;
@@ -77,7 +77,7 @@ void refine_dcmtk(scan::ProductRecord& p, const scan::AssociationRecord& a) {
 
 }  // namespace
 
-void identify_product(scan::ScanRecord& rec) {
+void identify_product(record::ScanRecord& rec) {
   if (!rec.dicom || !rec.association) return;
   const auto& a = *rec.association;
   fingerprint::Observation obs;
@@ -87,11 +87,11 @@ void identify_product(scan::ScanRecord& rec) {
   for (const auto& c : a.accepted_contexts) obs.accepted_abstract_syntaxes.push_back(c.abstract_syntax);
   auto product = fingerprint::identify(obs);
   if (!product) return;
-  rec.product = scan::ProductRecord{product->name,       product->version,
+  rec.product = record::ProductRecord{product->name,       product->version,
                                     product->toolkit,    product->confidence,
                                     product->matched_by, product->vendor, std::nullopt};
   if (product->toolkit == "DCMTK" && product->name == "DCMTK" &&
-      a.result == scan::AssociationResult::Accepted)
+      a.result == record::AssociationResult::Accepted)
     refine_dcmtk(*rec.product, a);
 }
 

@@ -3,10 +3,10 @@
 // and dcmqrscp all send DCMTK's implementation UID and name).
 #pragma once
 
-#include "scan/record.hpp"
+#include "record/record.hpp"
 
 namespace dicomsec::probes {
 
-void identify_product(scan::ScanRecord& record);
+void identify_product(record::ScanRecord& record);
 
 }  // namespace dicomsec::probes

@@ -7,11 +7,11 @@
 
 namespace dicomsec::probes::tls {
 
-asio::awaitable<scan::ScanRecord> tls_audit_probe(asio::any_io_executor ex,
+asio::awaitable<record::ScanRecord> tls_audit_probe(asio::any_io_executor ex,
                                                   asio::ip::tcp::endpoint target,
                                                   const AuditOptions& o, std::uint64_t seed) {
   const auto started = net::Clock::now();
-  scan::ScanRecord rec;
+  record::ScanRecord rec;
   rec.ip = target.address().to_string();
   rec.port = target.port();
 
@@ -60,7 +60,7 @@ asio::awaitable<scan::ScanRecord> tls_audit_probe(asio::any_io_executor ex,
     plain_opts.check_called_ae = false;
     auto p = co_await dicom_probe(ex, asio::ip::tcp::endpoint(target.address(), port), plain_opts,
                                   seed + port);
-    if (p.dicom && p.association && p.association->result == scan::AssociationResult::Accepted) {
+    if (p.dicom && p.association && p.association->result == record::AssociationResult::Accepted) {
       audit.plaintext_port = port;
       break;
     }

@@ -13,7 +13,7 @@
 #include "probes/dicom_ul/dicom_probe.hpp"
 #include "probes/tls/enumerate.hpp"
 #include "probes/tls/handshake.hpp"
-#include "scan/record.hpp"
+#include "record/record.hpp"
 
 namespace dicomsec::probes::tls {
 
@@ -26,7 +26,7 @@ struct AuditOptions {
 };
 
 // Never throws for network or protocol trouble: those are statuses in the record.
-asio::awaitable<scan::ScanRecord> tls_audit_probe(asio::any_io_executor ex,
+asio::awaitable<record::ScanRecord> tls_audit_probe(asio::any_io_executor ex,
                                                   asio::ip::tcp::endpoint target,
                                                   const AuditOptions& options, std::uint64_t seed);
 

@@ -126,8 +126,8 @@ std::string iso8601_utc(const ASN1_TIME* t) {
   return std::string(buf.data(), n);
 }
 
-scan::TlsCertRecord cert_record(X509* cert, std::time_t now) {
-  scan::TlsCertRecord r;
+record::TlsCertRecord cert_record(X509* cert, std::time_t now) {
+  record::TlsCertRecord r;
   if (!cert) return r;
   r.subject = rfc2253(X509_get_subject_name(cert));
   r.issuer = rfc2253(X509_get_issuer_name(cert));
@@ -159,8 +159,8 @@ scan::TlsCertRecord cert_record(X509* cert, std::time_t now) {
   return r;
 }
 
-std::vector<scan::TlsCertRecord> certs_from_pem(std::string_view pem, std::time_t now) {
-  std::vector<scan::TlsCertRecord> out;
+std::vector<record::TlsCertRecord> certs_from_pem(std::string_view pem, std::time_t now) {
+  std::vector<record::TlsCertRecord> out;
   if (pem.empty() || pem.size() > 16 * 1024 * 1024) return out;
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return out;
@@ -173,7 +173,7 @@ std::vector<scan::TlsCertRecord> certs_from_pem(std::string_view pem, std::time_
   return out;
 }
 
-std::optional<scan::TlsCertRecord> cert_from_der(std::span<const std::uint8_t> der,
+std::optional<record::TlsCertRecord> cert_from_der(std::span<const std::uint8_t> der,
                                                  std::time_t now) {
   if (der.empty() || der.size() > 1024 * 1024) return std::nullopt;
   const unsigned char* p = der.data();

@@ -1,4 +1,4 @@
-// Certificate facts for the record (scan::TlsCertRecord), read from OpenSSL's X509 objects.
+// Certificate facts for the record (record::TlsCertRecord), read from OpenSSL's X509 objects.
 // Pure functions of the certificate and a given "now": no I/O, no clock of their own.
 #pragma once
 
@@ -12,7 +12,7 @@
 
 #include <openssl/types.h>
 
-#include "scan/record.hpp"
+#include "record/record.hpp"
 
 namespace dicomsec::probes::tls {
 
@@ -21,12 +21,12 @@ std::string iso8601_utc(const ASN1_TIME* t);
 std::string iso8601_utc(std::time_t t);
 
 // The record's facts about one certificate, judged at `now` (seconds since the epoch).
-scan::TlsCertRecord cert_record(X509* cert, std::time_t now);
+record::TlsCertRecord cert_record(X509* cert, std::time_t now);
 
 // Every certificate in a PEM text (leaf first, as written); stops at the first bad block.
-std::vector<scan::TlsCertRecord> certs_from_pem(std::string_view pem, std::time_t now);
+std::vector<record::TlsCertRecord> certs_from_pem(std::string_view pem, std::time_t now);
 // One DER-encoded certificate; nullopt when it does not parse (the fuzz target's entry).
-std::optional<scan::TlsCertRecord> cert_from_der(std::span<const std::uint8_t> der,
+std::optional<record::TlsCertRecord> cert_from_der(std::span<const std::uint8_t> der,
                                                  std::time_t now);
 
 // "TLSv1" (OpenSSL's name) -> "TLSv1.0"; others unchanged.

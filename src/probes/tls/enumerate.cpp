@@ -121,14 +121,14 @@ asio::awaitable<void> worker(asio::any_io_executor ex, asio::ip::tcp::endpoint t
   if (--s.workers == 0) s.done.cancel();
 }
 
-scan::Status connect_status(net::IoError e) {
+record::Status connect_status(net::IoError e) {
   switch (e) {
     case net::IoError::Timeout:
-      return scan::Status::ConnectionTimeout;
+      return record::Status::ConnectionTimeout;
     case net::IoError::Unreachable:
-      return scan::Status::Unreachable;
+      return record::Status::Unreachable;
     default:
-      return scan::Status::ConnectionRefused;
+      return record::Status::ConnectionRefused;
   }
 }
 
@@ -165,7 +165,7 @@ asio::awaitable<EnumerateResult> enumerate_tls(asio::any_io_executor ex,
     bool any_version = false;
     for (const auto& v : p.versions) any_version = any_version || v.accepted == true;
     if (!any_version) {
-      res.status = scan::Status::TlsError;
+      res.status = record::Status::TlsError;
       res.detail = p.last_alert ? fmt::format("no protocol version accepted (alert {})",
                                               tlsinspect::alert_name(p.last_alert->description))
                                 : "no protocol version accepted";
@@ -177,22 +177,22 @@ asio::awaitable<EnumerateResult> enumerate_tls(asio::any_io_executor ex,
       res.detail = fmt::format("some questions failed: {}", p.trouble_detail);
     }
   } else if (p.not_tls) {
-    res.status = scan::Status::ProtocolError;
+    res.status = record::Status::ProtocolError;
     res.detail = "not TLS: " + p.trouble_detail;
   } else if (shared->connect_failure && p.trouble == Outcome::ConnectFailed) {
     res.status = connect_status(shared->connect_failure->error);
     res.detail = shared->connect_failure->code.message();
   } else if (p.trouble == Outcome::Timeout || res.timed_out) {
-    res.status = scan::Status::IoTimeout;
+    res.status = record::Status::IoTimeout;
     res.detail = p.trouble_detail.empty() ? "no answer to ClientHello" : p.trouble_detail;
   } else {
-    res.status = scan::Status::TlsError;
+    res.status = record::Status::TlsError;
     res.detail = p.trouble_detail.empty() ? "no TLS answer" : p.trouble_detail;
   }
   co_return res;
 }
 
-void fill_audit(const EnumerateResult& result, scan::TlsAuditRecord& audit) {
+void fill_audit(const EnumerateResult& result, record::TlsAuditRecord& audit) {
   tlsinspect::fill_record(result.planner, audit);
   if (result.timed_out) audit.complete = false;
   audit.profiles = tlsinspect::evaluate_profiles(audit);

@@ -13,7 +13,7 @@
 
 #include "core/bytes.hpp"
 #include "net/connection.hpp"
-#include "scan/record.hpp"
+#include "record/record.hpp"
 #include "tlsinspect/planner.hpp"
 
 namespace dicomsec::probes::tls {
@@ -33,7 +33,7 @@ struct EnumerateResult {
   // success: the server spoke TLS; otherwise the shared status vocabulary (design §3):
   // connection-refused/-timeout/unreachable, io-timeout (never answered), protocol-error
   // (not TLS), tls-error (alerts only, resets, truncated or malformed records).
-  scan::Status status = scan::Status::Success;
+  record::Status status = record::Status::Success;
   std::string detail;
   bool timed_out = false;  // total_timeout cut the enumeration short
 };
@@ -44,7 +44,7 @@ asio::awaitable<EnumerateResult> enumerate_tls(asio::any_io_executor ex,
 
 // Fills versions, ciphers, server_preference, groups, dh_bits, encrypt_then_mac, handshakes,
 // complete and the profile verdicts of the record from the enumeration.
-void fill_audit(const EnumerateResult& result, scan::TlsAuditRecord& audit);
+void fill_audit(const EnumerateResult& result, record::TlsAuditRecord& audit);
 
 // The first bytes a peer sent are a TLS record (for the scan's port classification).
 bool looks_like_tls(ByteView first_bytes);

@@ -16,7 +16,7 @@ namespace dicomsec::probes::tls {
 
 namespace {
 
-using scan::Status;
+using record::Status;
 
 // Our close_notify is sent without waiting for the peer's (storescp never answers it).
 constexpr net::Millis kCloseNotify{200};
@@ -120,7 +120,7 @@ void describe_failure(const Attempt& a, HandshakeResult& r) {
 
 }  // namespace
 
-void fill_audit(const HandshakeResult& r, scan::TlsAuditRecord& audit) {
+void fill_audit(const HandshakeResult& r, record::TlsAuditRecord& audit) {
   audit.chain = r.chain;
   audit.trusted = r.trusted;
   audit.verify_error = r.verify_error;

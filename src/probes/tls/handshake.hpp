@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "net/connection.hpp"
-#include "scan/record.hpp"
+#include "record/record.hpp"
 
 namespace dicomsec::probes::tls {
 
@@ -37,12 +37,12 @@ struct HandshakeResult {
   // protocol-error: the server answered with bytes that are not TLS (e.g. cleartext DICOM);
   // tls-error: TLS failed before a certificate arrived (alert, reset, truncation, no common
   // version or suite), or our client certificate/CA file could not be loaded.
-  scan::Status status = scan::Status::Success;
+  record::Status status = record::Status::Success;
   std::string detail;      // one line on why, when the handshake did not complete
   bool completed = false;  // the handshake finished (with our certificate if one was given)
   std::string version;     // negotiated: "TLSv1.0" … "TLSv1.3" (also when not completed)
   std::string cipher;      // negotiated suite, IANA name (TLS_AES_128_GCM_SHA256)
-  std::vector<scan::TlsCertRecord> chain;  // as the server sent it, leaf first
+  std::vector<record::TlsCertRecord> chain;  // as the server sent it, leaf first
   std::optional<bool> trusted;             // chain verifies against ca_file / system store
   std::string verify_error;                // OpenSSL's first reason when not trusted
   bool client_cert_requested = false;      // the server sent CertificateRequest
@@ -65,6 +65,6 @@ asio::awaitable<HandshakeResult> openssl_handshake(asio::any_io_executor ex,
 // Copies the certificate half into the record's tls_audit: chain, trusted, verify_error,
 // client_cert_requested/required; adds the handshakes made. Leaves versions, ciphers and
 // profiles (the raw enumerator's) alone.
-void fill_audit(const HandshakeResult& result, scan::TlsAuditRecord& audit);
+void fill_audit(const HandshakeResult& result, record::TlsAuditRecord& audit);
 
 }  // namespace dicomsec::probes::tls

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "net/connection.hpp"
-#include "scan/record.hpp"
+#include "record/record.hpp"
 
 struct ssl_st;
 
@@ -31,7 +31,7 @@ struct Observed {
   std::optional<int> alert_after;  // alert received
   // Verification (only with record_verification):
   bool verified = false;  // the verify callback ran
-  std::vector<scan::TlsCertRecord> chain;
+  std::vector<record::TlsCertRecord> chain;
   std::string verify_error;
 };
 

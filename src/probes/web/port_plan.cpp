@@ -7,15 +7,15 @@ namespace dicomsec::probes {
 
 namespace {
 
-void adopt(scan::ScanRecord& rec, web::WebOutcome& w) {
+void adopt(record::ScanRecord& rec, web::WebOutcome& w) {
   rec.web = std::move(w.web);
-  rec.status = scan::Status::Success;
+  rec.status = record::Status::Success;
   rec.detail.clear();
 }
 
 }  // namespace
 
-asio::awaitable<scan::ScanRecord> probe_port(asio::any_io_executor ex,
+asio::awaitable<record::ScanRecord> probe_port(asio::any_io_executor ex,
                                              asio::ip::tcp::endpoint target, const PortPlan& plan,
                                              std::uint64_t seed) {
   const auto started = net::Clock::now();
@@ -23,9 +23,9 @@ asio::awaitable<scan::ScanRecord> probe_port(asio::any_io_executor ex,
                                                  target.port()) != plan.web_ports.end();
   if (web_port) {
     auto w = co_await web::web_check(ex, target, plan.web, *plan.runner);
-    const bool listening = scan::port_open(w.status);
+    const bool listening = record::port_open(w.status);
     if (w.web || !listening) {
-      scan::ScanRecord rec;
+      record::ScanRecord rec;
       rec.ip = target.address().to_string();
       rec.port = target.port();
       rec.status = w.status;

@@ -26,7 +26,7 @@ struct PortPlan {
   std::vector<std::uint16_t> web_ports;
 };
 
-asio::awaitable<scan::ScanRecord> probe_port(asio::any_io_executor ex,
+asio::awaitable<record::ScanRecord> probe_port(asio::any_io_executor ex,
                                              asio::ip::tcp::endpoint target, const PortPlan& plan,
                                              std::uint64_t seed);
 

@@ -201,26 +201,26 @@ std::string error_name(httplib::Error e) {
   }
 }
 
-scan::Status failure_status(const Answer& a, const WebProbeOptions& o) {
+record::Status failure_status(const Answer& a, const WebProbeOptions& o) {
   switch (a.error) {
     case httplib::Error::Connection:
-      return scan::Status::ConnectionRefused;
+      return record::Status::ConnectionRefused;
     case httplib::Error::ConnectionTimeout:
-      return scan::Status::ConnectionTimeout;
+      return record::Status::ConnectionTimeout;
     case httplib::Error::SSLConnection:
     case httplib::Error::SSLServerVerification:
-      return scan::Status::TlsError;
+      return record::Status::TlsError;
     case httplib::Error::Canceled:
-      return scan::Status::IoTimeout;
+      return record::Status::IoTimeout;
     default:
       break;
   }
-  return a.took >= o.io_timeout ? scan::Status::IoTimeout : scan::Status::ProtocolError;
+  return a.took >= o.io_timeout ? record::Status::IoTimeout : record::Status::ProtocolError;
 }
 
 // Fills one endpoint row and folds its meaning into the record. Bodies die here.
-void take(scan::WebRecord& w, const PathEntry& p, const DefaultCredential* cred, Answer& a) {
-  scan::WebEndpointRecord e;
+void take(record::WebRecord& w, const PathEntry& p, const DefaultCredential* cred, Answer& a) {
+  record::WebEndpointRecord e;
   e.url_path = std::string(p.path);
   e.http_status = a.status;
   e.auth = cred ? "default:" + std::string(cred->user) : "none";
@@ -255,7 +255,7 @@ void take(scan::WebRecord& w, const PathEntry& p, const DefaultCredential* cred,
 WebOutcome run_scheme(Session& s) {
   WebOutcome out;
   s.open();
-  scan::WebRecord w;
+  record::WebRecord w;
   w.https = s.https;
   if (s.https) w.tls_verification = "skipped";
   std::vector<const PathEntry*> challenged;
@@ -264,10 +264,10 @@ WebOutcome run_scheme(Session& s) {
     auto a = s.get(p, nullptr);
     if (a.status == 0) {
       if (first) {
-        out.status = s.fired ? scan::Status::IoTimeout : failure_status(a, *s.o);
+        out.status = s.fired ? record::Status::IoTimeout : failure_status(a, *s.o);
         out.detail = std::string(s.https ? "https" : "http") + " (" +
                      (s.fired                                 ? std::string("deadline passed")
-                      : out.status == scan::Status::IoTimeout ? std::string("no answer in time")
+                      : out.status == record::Status::IoTimeout ? std::string("no answer in time")
                                                               : error_name(a.error)) +
                      ")";
         return out;
@@ -310,8 +310,8 @@ WebOutcome run_blocking(const std::string& host, std::uint16_t port, const WebPr
   s.https = https_first(port);
   auto out = run_scheme(s);
   if (out.web) return out;
-  if (s.fired || out.status == scan::Status::ConnectionRefused ||
-      out.status == scan::Status::ConnectionTimeout) {
+  if (s.fired || out.status == record::Status::ConnectionRefused ||
+      out.status == record::Status::ConnectionTimeout) {
     out.detail = "no HTTP answer over " + out.detail;
     return out;
   }
@@ -346,9 +346,9 @@ asio::awaitable<WebOutcome> web_check(asio::any_io_executor ex, asio::ip::tcp::e
   out.connect_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<net::Millis>(net::Clock::now() - t0).count());
   if (!c.ok()) {
-    out.status = c.error == net::IoError::Timeout       ? scan::Status::ConnectionTimeout
-                 : c.error == net::IoError::Unreachable ? scan::Status::Unreachable
-                                                        : scan::Status::ConnectionRefused;
+    out.status = c.error == net::IoError::Timeout       ? record::Status::ConnectionTimeout
+                 : c.error == net::IoError::Unreachable ? record::Status::Unreachable
+                                                        : record::Status::ConnectionRefused;
     out.detail = c.code.message();
     co_return out;
   }

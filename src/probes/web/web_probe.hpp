@@ -16,7 +16,7 @@
 #include <string>
 
 #include "net/connection.hpp"
-#include "scan/record.hpp"
+#include "record/record.hpp"
 
 namespace asio {
 class thread_pool;
@@ -50,10 +50,10 @@ class WebRunner {
 };
 
 struct WebOutcome {
-  scan::Status status = scan::Status::Success;
+  record::Status status = record::Status::Success;
   std::string detail;
   std::optional<std::uint64_t> connect_ms;
-  std::optional<scan::WebRecord> web;  // set when the peer answered HTTP
+  std::optional<record::WebRecord> web;  // set when the peer answered HTTP
 };
 
 asio::awaitable<WebOutcome> web_check(asio::any_io_executor ex, asio::ip::tcp::endpoint target,

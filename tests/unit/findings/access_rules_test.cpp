@@ -8,24 +8,24 @@
 namespace dicomsec::findings {
 namespace {
 
-using scan::AssociationResult;
-using scan::Permission;
+using record::AssociationResult;
+using record::Permission;
 
-scan::ScanRecord record(AssociationResult first) {
-  scan::ScanRecord r;
+record::ScanRecord record(AssociationResult first) {
+  record::ScanRecord r;
   r.ip = "127.0.0.1";
   r.port = 11112;
   r.dicom = true;
-  r.association = scan::AssociationRecord{};
+  r.association = record::AssociationRecord{};
   r.association->result = first;
   r.association->calling_ae = "DICOMSEC";
   r.association->called_ae = "ANY-SCP";
-  if (first == AssociationResult::Rejected) r.association->reject = scan::RejectRecord{1, 1, 7};
-  r.access = scan::AccessRecord{};
+  if (first == AssociationResult::Rejected) r.association->reject = record::RejectRecord{1, 1, 7};
+  r.access = record::AccessRecord{};
   return r;
 }
 
-const scan::FindingRef* get(const std::vector<scan::FindingRef>& f, std::string_view id) {
+const record::FindingRef* get(const std::vector<record::FindingRef>& f, std::string_view id) {
   auto it = std::find_if(f.begin(), f.end(), [&](const auto& x) { return x.id == id; });
   return it == f.end() ? nullptr : &*it;
 }

@@ -9,8 +9,8 @@ using namespace dicomsec;
 
 namespace {
 
-scan::ScanRecord tls_record() {
-  scan::ScanRecord r;
+record::ScanRecord tls_record() {
+  record::ScanRecord r;
   r.ip = "127.0.0.1";
   r.port = 2762;
   r.tls = true;
@@ -19,7 +19,7 @@ scan::ScanRecord tls_record() {
   a.ciphers = {{"TLSv1.2", {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}},
                {"TLSv1.3", {"TLS_AES_128_GCM_SHA256"}}};
   a.client_cert_requested = true;
-  scan::TlsCertRecord leaf;
+  record::TlsCertRecord leaf;
   leaf.subject = "CN=pacs";
   leaf.key_type = "RSA";
   leaf.key_bits = 2048;
@@ -28,7 +28,7 @@ scan::ScanRecord tls_record() {
   return r;
 }
 
-std::set<std::string> ids(const scan::ScanRecord& r) {
+std::set<std::string> ids(const record::ScanRecord& r) {
   std::set<std::string> out;
   for (const auto& f : findings::evaluate(r)) out.insert(f.id);
   return out;
@@ -71,7 +71,7 @@ TEST(TlsRules, CertificateProblems) {
   leaf.key_bits = 1024;
   EXPECT_EQ(ids(r), (std::set<std::string>{"TLS-CERT-EXPIRED", "TLS-CERT-SELF-SIGNED",
                                            "TLS-CERT-WEAK-KEY"}));
-  leaf = scan::TlsCertRecord{};
+  leaf = record::TlsCertRecord{};
   leaf.key_type = "EC";
   leaf.key_bits = 256;
   leaf.sig_alg = "ecdsa-with-SHA1";

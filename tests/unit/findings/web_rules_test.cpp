@@ -5,9 +5,9 @@
 namespace dicomsec::findings {
 namespace {
 
-scan::WebEndpointRecord endpoint(std::string path, int status, std::string auth,
+record::WebEndpointRecord endpoint(std::string path, int status, std::string auth,
                                  std::optional<std::uint32_t> count) {
-  scan::WebEndpointRecord e;
+  record::WebEndpointRecord e;
   e.url_path = std::move(path);
   e.http_status = status;
   e.auth = std::move(auth);
@@ -15,8 +15,8 @@ scan::WebEndpointRecord endpoint(std::string path, int status, std::string auth,
   return e;
 }
 
-scan::ScanRecord web_record(scan::WebRecord w) {
-  scan::ScanRecord r;
+record::ScanRecord web_record(record::WebRecord w) {
+  record::ScanRecord r;
   r.ip = "127.0.0.1";
   r.port = 8042;
   r.web = std::move(w);
@@ -24,7 +24,7 @@ scan::ScanRecord web_record(scan::WebRecord w) {
 }
 
 TEST(WebRules, OpenApiGivesNoAuthWithCountEvidence) {
-  scan::WebRecord w;
+  record::WebRecord w;
   w.open = true;
   w.endpoints = {endpoint("/system", 200, "none", std::nullopt),
                  endpoint("/patients", 200, "none", 3)};
@@ -37,7 +37,7 @@ TEST(WebRules, OpenApiGivesNoAuthWithCountEvidence) {
 }
 
 TEST(WebRules, DefaultCredentialsNameTheUserNeverThePassword) {
-  scan::WebRecord w;
+  record::WebRecord w;
   w.requires_auth = true;
   w.default_credentials_user = "orthanc";
   w.endpoints = {endpoint("/patients", 401, "none", std::nullopt),
@@ -51,11 +51,11 @@ TEST(WebRules, DefaultCredentialsNameTheUserNeverThePassword) {
 }
 
 TEST(WebRules, ProtectedOrEmptyWebGivesNothing) {
-  scan::WebRecord w;
+  record::WebRecord w;
   w.requires_auth = true;
   w.endpoints = {endpoint("/patients", 401, "none", std::nullopt)};
   EXPECT_TRUE(evaluate(web_record(w)).empty());
-  scan::WebRecord html;  // 200 for everything, but no JSON list: proves nothing
+  record::WebRecord html;  // 200 for everything, but no JSON list: proves nothing
   html.endpoints = {endpoint("/patients", 200, "none", std::nullopt)};
   EXPECT_TRUE(evaluate(web_record(html)).empty());
 }

@@ -9,7 +9,7 @@ namespace dicomsec::probes {
 namespace {
 
 using dimse::CommandField;
-using scan::Permission;
+using record::Permission;
 
 std::vector<dul::Pdu> decode_all(const Bytes& bytes) {
   dul::PduDecoder d;

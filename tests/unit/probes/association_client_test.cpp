@@ -85,7 +85,7 @@ TEST(AssociationClient, AcceptEchoRelease) {
   EXPECT_FALSE(c.cut_short());
   EXPECT_EQ(c.state(), dul::State::Sta1);
   const auto& r = c.record();
-  EXPECT_EQ(r.result, scan::AssociationResult::Accepted);
+  EXPECT_EQ(r.result, record::AssociationResult::Accepted);
   EXPECT_TRUE(r.released);
   EXPECT_EQ(r.max_pdu, 16384U);
   EXPECT_EQ(r.implementation_version_name, "OFFIS_DCMTK_367");
@@ -100,7 +100,7 @@ TEST(AssociationClient, RejectIsRecordedWithRawCodes) {
   (void)c.start();
   EXPECT_TRUE(c.on_bytes(dul::encode(dul::Pdu{dul::AssociateRj{1, 1, 7}})).empty());
   EXPECT_TRUE(c.done());
-  EXPECT_EQ(c.record().result, scan::AssociationResult::Rejected);
+  EXPECT_EQ(c.record().result, record::AssociationResult::Rejected);
   ASSERT_TRUE(c.record().reject);
   EXPECT_EQ(c.record().reject->reason, 7);
 }
@@ -110,7 +110,7 @@ TEST(AssociationClient, AbortInsteadOfAnswer) {
   (void)c.start();
   EXPECT_TRUE(c.on_bytes(dul::encode(dul::Pdu{dul::Abort{2, 0}})).empty());
   EXPECT_TRUE(c.done());
-  EXPECT_EQ(c.record().result, scan::AssociationResult::Aborted);
+  EXPECT_EQ(c.record().result, record::AssociationResult::Aborted);
   EXPECT_TRUE(c.spoke_dicom());
   EXPECT_FALSE(c.protocol_error());
 }
@@ -151,7 +151,7 @@ TEST(AssociationClient, CloseBeforeAnswerIsCutShort) {
   c.on_closed();
   EXPECT_TRUE(c.done());
   EXPECT_TRUE(c.cut_short());
-  EXPECT_EQ(c.record().result, scan::AssociationResult::None);
+  EXPECT_EQ(c.record().result, record::AssociationResult::None);
 }
 
 }  // namespace

@@ -7,11 +7,11 @@
 namespace dicomsec::probes {
 namespace {
 
-scan::ScanRecord dcmtk_record(std::vector<std::string_view> accepted) {
-  scan::ScanRecord r;
+record::ScanRecord dcmtk_record(std::vector<std::string_view> accepted) {
+  record::ScanRecord r;
   r.dicom = true;
-  scan::AssociationRecord a;
-  a.result = scan::AssociationResult::Accepted;
+  record::AssociationRecord a;
+  a.result = record::AssociationResult::Accepted;
   a.implementation_class_uid = "1.2.276.0.7230010.3.0.3.6.7";
   a.implementation_version_name = "OFFIS_DCMTK_367";
   for (auto uid : accepted) a.accepted_contexts.push_back({std::string(uid), "1.2.840.10008.1.2"});
@@ -48,7 +48,7 @@ TEST(IdentifyProduct, OrthancPatternDropsTheToolkitVersion) {
 }
 
 TEST(IdentifyProduct, NothingForNonDicom) {
-  scan::ScanRecord r;
+  record::ScanRecord r;
   identify_product(r);
   EXPECT_FALSE(r.product);
 }

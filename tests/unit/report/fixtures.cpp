@@ -8,7 +8,7 @@ namespace dicomsec::report::testing {
 
 namespace {
 
-using namespace dicomsec::scan;
+using namespace dicomsec::record;
 
 FindingRef finding(std::string id, std::string severity, std::string evidence) {
   return {std::move(id), std::move(severity), std::move(evidence)};

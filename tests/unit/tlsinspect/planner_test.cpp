@@ -124,7 +124,7 @@ TEST(Planner, EnumeratesVersionsSuitesPreferenceAndGroups) {
     server.asked = 0;
     AuditPlanner p(PlannerOptions{});
     auto r = run(p, server, parallel);
-    scan::TlsAuditRecord rec;
+    record::TlsAuditRecord rec;
     fill_record(r, rec);
     EXPECT_EQ(rec.versions, (std::vector<std::string>{"TLSv1.2", "TLSv1.3"}));
     ASSERT_EQ(rec.ciphers.size(), 2U);
@@ -150,7 +150,7 @@ TEST(Planner, ClientPreferenceIsDetected) {
   server.suites[Version::Tls12] = {0x009F, 0x002F};
   AuditPlanner p(PlannerOptions{});
   auto r = run(p, server, 2);
-  scan::TlsAuditRecord rec;
+  record::TlsAuditRecord rec;
   fill_record(r, rec);
   EXPECT_EQ(rec.server_preference, false);
 }
@@ -164,7 +164,7 @@ TEST(Planner, BudgetBoundsTheAudit) {
   auto r = run(p, server, 4);
   EXPECT_EQ(server.asked, 4U);
   EXPECT_TRUE(r.budget_exhausted);
-  scan::TlsAuditRecord rec;
+  record::TlsAuditRecord rec;
   fill_record(r, rec);
   EXPECT_FALSE(rec.complete);
 }

@@ -9,8 +9,8 @@ using namespace dicomsec::tlsinspect;
 
 namespace {
 
-scan::TlsAuditRecord audit(std::map<std::string, std::vector<std::string>> per_version) {
-  scan::TlsAuditRecord a;
+record::TlsAuditRecord audit(std::map<std::string, std::vector<std::string>> per_version) {
+  record::TlsAuditRecord a;
   for (auto& [v, suites] : per_version) {
     a.versions.push_back(v);
     a.ciphers.push_back({v, suites});
@@ -18,7 +18,7 @@ scan::TlsAuditRecord audit(std::map<std::string, std::vector<std::string>> per_v
   return a;
 }
 
-std::map<std::string, bool> verdicts(const scan::TlsAuditRecord& a) {
+std::map<std::string, bool> verdicts(const record::TlsAuditRecord& a) {
   std::map<std::string, bool> out;
   for (const auto& v : evaluate_profiles(a)) out[v.id] = v.pass;
   return out;
@@ -33,7 +33,7 @@ const std::vector<std::string> kTls13Suites = {
 }  // namespace
 
 TEST(Profiles, EveryProfileHasAVerdict) {
-  auto v = evaluate_profiles(scan::TlsAuditRecord{});
+  auto v = evaluate_profiles(record::TlsAuditRecord{});
   ASSERT_EQ(v.size(), 8U);
   for (const auto& p : v) {
     EXPECT_FALSE(p.pass);

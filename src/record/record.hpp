@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace dicomsec::scan {
+namespace dicomsec::record {
 
 // Shared status vocabulary of every probe (design §3).
 enum class Status {
@@ -242,4 +242,4 @@ struct ScanRecord {
   bool answered_http = false;
 };
 
-}  // namespace dicomsec::scan
+}  // namespace dicomsec::record
