@@ -26,6 +26,7 @@
 #include "probes/web/port_plan.hpp"
 #include "probes/tls/audit.hpp"
 #include "scan/engine.hpp"
+#include "scan/fd_limit.hpp"
 #include "scan/ports.hpp"
 #include "scan/target_set.hpp"
 
@@ -270,7 +271,7 @@ int run_scan(ScanOptions o) {
   if (!o.key_file.empty() && o.cert_file.empty()) throw UsageError("--key needs --cert");
 
   scan::EngineOptions eopt;
-  eopt.concurrency = o.concurrency;
+  eopt.concurrency = scan::fit_concurrency(o.concurrency, 1, o.quiet ? nullptr : stderr);
   eopt.rate = o.rate;
   eopt.per_host = o.per_host;
   eopt.adaptive = !o.no_adaptive;
@@ -338,7 +339,8 @@ int run_scan(ScanOptions o) {
     probes::identify_product(rec);
     if (o.level != "safe") co_await probes::access_probe(ex, ep, access_options(o), seed ^ probe_no.load(), rec);
     rec.findings = findings::evaluate(rec, finding_context);
-    if (history && !eopt.include_closed && !record::port_open(rec.status))
+    if (history && !eopt.include_closed && !record::port_open(rec.status) &&
+        rec.status != record::Status::LocalError)  // the engine writes local errors
       history->done_without_record(addr, port);
     co_return rec;
   };
@@ -369,6 +371,7 @@ int run_scan(ScanOptions o) {
                                     : "");
   }
   if (engine.interrupted()) {
+    if (auto why = engine.failure()) std::fprintf(stderr, "dicomsec: %s\n", why->c_str());
     std::fprintf(stderr, "dicomsec: interrupted; %llu of %llu pairs were probed and written\n",
                  static_cast<unsigned long long>(stats.done),
                  static_cast<unsigned long long>(pairs.size()));

@@ -19,6 +19,7 @@
 #include "findings/catalogue.hpp"
 #include "findings/rules.hpp"
 #include "probes/tls/audit.hpp"
+#include "scan/fd_limit.hpp"
 #include "scan/ports.hpp"
 
 namespace dicomsec::app {
@@ -146,6 +147,7 @@ int run_tls(const TlsOptions& o) {
       summary.add(rec);
       if (record::port_open(rec.status)) ++stats.open;
       if (rec.dicom) ++stats.dicom;
+      if (rec.status == record::Status::LocalError) ++stats.local_errors;
       if (!o.quiet) {
         std::string versions;
         if (rec.tls_audit)
@@ -157,7 +159,9 @@ int run_tls(const TlsOptions& o) {
       }
     }
   };
-  const unsigned n = std::min<std::size_t>(o.concurrency, targets.size());
+  const unsigned n = std::min<std::size_t>(
+      scan::fit_concurrency(o.concurrency, o.in_flight + 1, o.quiet ? nullptr : stderr),
+      targets.size());
   for (unsigned i = 0; i < n; ++i) asio::co_spawn(io, worker(), asio::detached);
   io.run();
   meta.finished = utc_now();

@@ -9,6 +9,8 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <cerrno>
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -39,6 +41,24 @@ bool is_tls_error(const IoResult& r) {
                     r.code.category() == asio::ssl::error::get_stream_category());
 }
 
+bool is_local_error(const std::error_code& ec) {
+  // Asio reports socket errors in its own "asio.system" category, with errno values.
+  if (ec.category() != asio::error::get_system_category() &&
+      ec.category() != std::system_category() && ec.category() != std::generic_category())
+    return false;
+  const int e = ec.value();
+  return e == EMFILE || e == ENFILE || e == EADDRNOTAVAIL || e == ENOBUFS;
+}
+
+std::string error_text(const IoResult& r) {
+  if (r.error != IoError::Local) return r.code.message();
+  const char* name = r.code.value() == EMFILE          ? "EMFILE"
+                     : r.code.value() == ENFILE        ? "ENFILE"
+                     : r.code.value() == EADDRNOTAVAIL ? "EADDRNOTAVAIL"
+                                                       : "ENOBUFS";
+  return std::string(name) + ": " + r.code.message();
+}
+
 void Connection::arm(Millis timeout) {
   const auto gen = ++generation_;
   timed_out_ = false;
@@ -66,6 +86,7 @@ IoResult Connection::finish(const std::error_code& ec, std::size_t n) {
   else if (ec == asio::error::host_unreachable || ec == asio::error::network_unreachable)
     r.error = IoError::Unreachable;
   else if (ec == asio::error::timed_out) r.error = IoError::Timeout;
+  else if (is_local_error(ec)) r.error = IoError::Local;
   else r.error = IoError::Other;
   return r;
 }
@@ -74,7 +95,7 @@ asio::awaitable<IoResult> Connection::connect(const asio::ip::tcp::endpoint& ep,
                                               Millis timeout) {
   std::error_code ec;
   socket_.open(ep.protocol(), ec);
-  if (ec) co_return IoResult{IoError::Other, 0, ec};
+  if (ec) co_return IoResult{is_local_error(ec) ? IoError::Local : IoError::Other, 0, ec};
   arm(timeout);
   auto [cec] = co_await socket_.async_connect(ep, kNoThrow);
   auto r = finish(cec, 0);

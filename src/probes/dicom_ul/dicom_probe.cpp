@@ -41,11 +41,12 @@ Status connect_status(net::IoError e) {
     case net::IoError::Refused: return Status::ConnectionRefused;
     case net::IoError::Timeout: return Status::ConnectionTimeout;
     case net::IoError::Unreachable: return Status::Unreachable;
+    case net::IoError::Local: return Status::LocalError;
     default: return Status::ConnectionRefused;
   }
 }
 
-std::string describe(const net::IoResult& r) { return r.code.message(); }
+std::string describe(const net::IoResult& r) { return net::error_text(r); }
 
 // One TCP connection carrying one association, driven to its end or to a deadline. The
 // association plan is built only after the transport connected: in a sweep almost every
