@@ -18,6 +18,16 @@
 
 namespace {
 
+// Under ASan/UBSan (the asan preset) the cases that exhaust descriptors are compiled disabled:
+// UBSan checks a vptr by writing the object into a pipe(), which fails with EMFILE there and
+// turns into a false "invalid vptr" report on live objects (docs/design.md "Engine: failures
+// and local errors"). gtest and ctest list them as disabled; the dev build runs them.
+#if defined(__SANITIZE_ADDRESS__)
+#define FD_EXHAUSTION(name) DISABLED_##name
+#else
+#define FD_EXHAUSTION(name) name
+#endif
+
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
@@ -93,7 +103,7 @@ TEST_F(LocalErrors, SixtyFourDescriptorsStillProbeEveryPair) {
   EXPECT_EQ(statuses["success"], 256) << r.err;
 }
 
-TEST_F(LocalErrors, NoDescriptorLeftIsLocalErrorAndExitThree) {
+TEST_F(LocalErrors, FD_EXHAUSTION(NoDescriptorLeftIsLocalErrorAndExitThree)) {
   // The smallest limit under which dicomsec starts at all (0-2, the output file, the event
   // loop's epoll, eventfd and timerfd, the signal pipe, and whatever the caller left open)
   // leaves no descriptor for a socket: every socket() fails with EMFILE. Below it dicomsec

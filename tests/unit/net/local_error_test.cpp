@@ -19,6 +19,16 @@
 namespace dicomsec {
 namespace {
 
+// Under ASan/UBSan (the asan preset) the cases that exhaust descriptors are compiled disabled:
+// UBSan checks a vptr by writing the object into a pipe(), which fails with EMFILE there and
+// turns into a false "invalid vptr" report on live objects (docs/design.md "Engine: failures
+// and local errors"). gtest and ctest list them as disabled; the dev build runs them.
+#if defined(__SANITIZE_ADDRESS__)
+#define FD_EXHAUSTION(name) DISABLED_##name
+#else
+#define FD_EXHAUSTION(name) name
+#endif
+
 TEST(LocalError, ErrnoClassification) {
   for (int e : {EMFILE, ENFILE, EADDRNOTAVAIL, ENOBUFS}) {
     EXPECT_TRUE(net::is_local_error(std::error_code(e, asio::error::get_system_category()))) << e;
@@ -66,7 +76,7 @@ class NoFreeDescriptors {
 
 const asio::ip::tcp::endpoint kNowhere(asio::ip::make_address("127.0.0.1"), 9);
 
-TEST(LocalError, ConnectWithoutDescriptorsIsLocal) {
+TEST(LocalError, FD_EXHAUSTION(ConnectWithoutDescriptorsIsLocal)) {
   asio::io_context io;
   auto conn = net::Connection::make(io.get_executor());
   auto f = asio::co_spawn(io, conn->connect(kNowhere, net::Millis(1000)), asio::use_future);
@@ -80,7 +90,7 @@ TEST(LocalError, ConnectWithoutDescriptorsIsLocal) {
   EXPECT_EQ(r.code.value(), EMFILE) << r.code.message() << " error=" << static_cast<int>(r.error);
 }
 
-TEST(LocalError, DicomProbeSaysLocalErrorNotRefused) {
+TEST(LocalError, FD_EXHAUSTION(DicomProbeSaysLocalErrorNotRefused)) {
   asio::io_context io;
   asio::steady_timer reactor(io);  // Asio opens its epoll and eventfd on first use: now
   probes::DicomProbeOptions o;
