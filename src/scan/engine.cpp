@@ -329,10 +329,23 @@ EngineStats Engine::run(PairIterator& pairs, const ProbeFn& probe, const SinkFn&
                       std::max(1.0, std::min<double>(options_.concurrency, options_.rate)));
   limiter_ = &limiter;
 
+  // The event loops and the signal pipe need descriptors (epoll, eventfd, timerfd, pipe):
+  // they are all opened before any work starts, and if they cannot be, the scan ends as an
+  // engine failure (nothing probed) rather than an exception, so the caller still closes the
+  // output and marks a stored scan interrupted.
   std::vector<std::unique_ptr<Lane>> lanes;
-  for (unsigned i = 0; i < options_.threads; ++i) {
-    lanes.push_back(std::make_unique<Lane>());
-    lanes.back()->tick = std::make_unique<asio::steady_timer>(lanes.back()->io);
+  try {
+    for (unsigned i = 0; i < options_.threads; ++i) {
+      lanes.push_back(std::make_unique<Lane>());
+      lanes.back()->tick = std::make_unique<asio::steady_timer>(lanes.back()->io);
+    }
+    // Lane 0 also watches for SIGINT/SIGTERM and ticks progress until the workers are gone.
+    lanes.front()->signals = std::make_unique<asio::signal_set>(lanes.front()->io, SIGINT, SIGTERM);
+  } catch (const std::exception& e) {
+    std::lock_guard lock(mu_);
+    failure_ = std::string("could not start the event loops: ") + e.what();
+    interrupted_ = true;
+    return stats_;
   }
   auto& first = *lanes.front();
   first_lane_ = &first;
@@ -342,8 +355,6 @@ EngineStats Engine::run(PairIterator& pairs, const ProbeFn& probe, const SinkFn&
     asio::co_spawn(lane.io, worker(), asio::detached);
   }
 
-  // Lane 0 also watches for SIGINT/SIGTERM and ticks progress until the workers are gone.
-  first.signals = std::make_unique<asio::signal_set>(first.io, SIGINT, SIGTERM);
   first.signals->async_wait([this](const std::error_code& ec, int) {
     if (ec) return;
     interrupted_ = true;
