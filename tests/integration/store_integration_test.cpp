@@ -196,8 +196,10 @@ std::vector<std::string> operator+(std::vector<std::string> a, const std::vector
 
 TEST_F(StoreTest, ReportOfAStoredScanEqualsTheLiveJsonl) {
   std::string ports = port("STORESCP_PORT") + "," + port("CLOSED_PORT");
-  for (const char* k : {"QRSCP_PORT", "ORTHANC_CHECKED_PORT", "ORTHANC_OPEN_PORT"})
-    if (!env_[k].empty()) ports += "," + env_[k];
+  for (const char* k : {"QRSCP_PORT", "ORTHANC_CHECKED_PORT", "ORTHANC_OPEN_PORT"}) {
+    ASSERT_FALSE(env_[k].empty()) << k << " missing from lab.env: the lab always has it";
+    ports += "," + env_[k];
+  }
   ASSERT_EQ(run("scan", std::vector<std::string>{"scan", "127.0.0.1", "-p", ports, "--all", "--db",
                                                  db_, "-o", path("live.jsonl")} +
                             fast_),

@@ -112,8 +112,14 @@ struct Run {
 // Everything that could identify the canary patient or study.
 std::vector<std::string> canary_needles() {
   std::vector<std::string> v;
-  for (const char* k : {"CANARY", "CANARY_PATIENT_NAME", "CANARY_PATIENT_ID", "CANARY_STUDY_UID"})
-    if (!WebLab::get(k).empty()) v.push_back(WebLab::get(k));
+  // A key missing from lab.env would make the canary check check nothing: that fails.
+  for (const char* k : {"CANARY", "CANARY_PATIENT_NAME", "CANARY_PATIENT_ID", "CANARY_STUDY_UID"}) {
+    if (WebLab::get(k).empty()) {
+      ADD_FAILURE() << k << " is missing from the web lab's lab.env";
+    } else {
+      v.push_back(WebLab::get(k));
+    }
+  }
   return v;
 }
 
