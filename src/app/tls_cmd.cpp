@@ -53,7 +53,6 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TlsOptions, targets, timeout_ms,
                                                 plaintext_ports, no_dicom, rate, per_host)
 
 struct Target {
-  std::string text;
   asio::ip::tcp::endpoint endpoint;
   std::optional<std::string> hostname;
 };
@@ -85,7 +84,6 @@ Target parse_target(const std::string& s, asio::ip::tcp::resolver& resolver) {
   if (host.empty() || p == 0 || p > 65535)
     throw UsageError(fmt::format("'{}': bad host or port", s));
   Target t;
-  t.text = s;
   std::error_code ec;
   auto addr = asio::ip::make_address(host, ec);
   if (ec) {
