@@ -214,7 +214,10 @@ store::ScanInfo load_resume(store::Store& db, ScanOptions& o) {
                                                              : store::resolve_scan(db, *o.resume);
   if (!id) throw UsageError(fmt::format("--resume: {} holds no interrupted scan", o.db));
   auto info = *db.scan(*id);
-  if (info.state == store::ScanState::Finished || info.meta.command != "scan")
+  if (info.meta.command != "scan")  // `tls --db` runs are stored too, and are not resumable
+    throw UsageError(fmt::format("--resume: scan {} is a '{}' run; only 'scan' runs can be resumed",
+                                 *id, info.meta.command));
+  if (info.state == store::ScanState::Finished)
     throw UsageError(fmt::format("--resume: scan {} is a finished {}; nothing to resume", *id,
                                  info.meta.command));
   ScanOptions stored;

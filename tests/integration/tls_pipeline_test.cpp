@@ -189,6 +189,10 @@ TEST_F(TlsPipeline, DbStoresTheAuditAndReportAndScansReadIt) {
   EXPECT_NE(listing.find("3/3"), std::string::npos) << listing;
   EXPECT_NE(listing.find("tls"), std::string::npos) << listing;
 
+  EXPECT_EQ(run("resume", {"scan", "--db", db_, "--resume", "1"}), 2)
+      << "a tls run is not resumable";
+  EXPECT_NE(err("resume").find("only 'scan' runs"), std::string::npos) << err("resume");
+
   // A second audit of the same services: diff of two tls runs sees nothing new or gone.
   ASSERT_EQ(run("tls2", args), 0) << err("tls2");
   ASSERT_EQ(run("diff", {"diff", "--db", db_, "1", "2", "--format", "jsonl"}), 0) << err("diff");
