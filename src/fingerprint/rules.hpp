@@ -13,18 +13,18 @@ namespace dicomsec::fingerprint::detail {
 
 // How a version is read out of a matching Implementation Class UID.
 enum class UidVersion {
-  None,         // the UID carries no version of the product
-  AfterRoot,    // root + "." + infix + version components, e.g. DCMTK "...3.0.3.6.7"
-  Fixed,        // the exact UID identifies one release (dicom-rs)
+  None,       // the UID carries no version of the product
+  AfterRoot,  // root + "." + infix + version components, e.g. DCMTK "...3.0.3.6.7"
+  Fixed,      // the exact UID identifies one release (dicom-rs)
 };
 
 struct Rule {
   CatalogueEntry entry;
-  std::string_view toolkit;          // what the product is built on (may equal product)
+  std::string_view toolkit;  // what the product is built on (may equal product)
   UidVersion uid_version = UidVersion::None;
-  std::string_view uid_infix;        // for AfterRoot: components between root and version
-  std::string_view fixed_version;    // for Fixed
-  bool name_ignore_case = false;     // version-name literal compared case-insensitively
+  std::string_view uid_infix;      // for AfterRoot: components between root and version
+  std::string_view fixed_version;  // for Fixed
+  bool name_ignore_case = false;   // version-name literal compared case-insensitively
 };
 
 struct VendorRoot {
