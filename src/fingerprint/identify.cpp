@@ -122,6 +122,34 @@ Product combine(const Rule& u, std::optional<std::string> uid_ver, const Rule& n
 
 }  // namespace
 
+const Rule* detail::best_rule(std::string_view uid_in, std::string_view name_in) {
+  const std::string_view uid = detail::trim_padding(uid_in);
+  const std::string_view name = detail::trim_padding(name_in);
+  const Rule* best = nullptr;
+  std::size_t best_root = 0;
+  std::size_t best_literal = 0;
+  if (!uid.empty() && !name.empty()) {
+    for (const Rule& r : detail::rules()) {
+      if (!detail::uid_has_root(uid, r.entry.uid_root)) continue;
+      const auto m =
+          detail::match_version_name(name, r.entry.version_name_pattern, r.name_ignore_case);
+      if (!m) continue;
+      const std::size_t root = r.entry.uid_root.size();
+      if (best == nullptr || root > best_root ||
+          (root == best_root && m->literal_length > best_literal)) {
+        best = &r;
+        best_root = root;
+        best_literal = m->literal_length;
+      }
+    }
+  }
+  if (best != nullptr) return best;
+  if (!uid.empty())
+    if (const Rule* u = match_uid(uid)) return u;
+  if (!name.empty()) return match_name(name).rule;
+  return nullptr;
+}
+
 std::optional<Product> identify(const Observation& obs) {
   const auto uid = present(obs.implementation_class_uid);
   const auto name = present(obs.implementation_version_name);

@@ -36,6 +36,12 @@ struct VendorRoot {
 std::span<const Rule> rules();
 std::span<const VendorRoot> vendor_roots();
 
+// The one row an observation rests on (tests and docs use it to show that every row is
+// reachable): a row whose UID root and name pattern both match (longest root, then most
+// literal name), else the row identify() takes the UID from, else the one it takes the
+// name from. nullptr when no row matches. Inputs are taken as they came off the wire.
+const Rule* best_rule(std::string_view uid, std::string_view name);
+
 // True when uid equals root or continues it at a component boundary ("1.2.3" matches
 // "1.2.3" and "1.2.3.4", never "1.2.34"). An empty root never matches.
 bool uid_has_root(std::string_view uid, std::string_view root);
