@@ -19,7 +19,9 @@ constexpr std::string_view kDcmtkReleaseSrc =
 constexpr std::string_view kPynetdicomReleaseSrc =
     "pydicom/pynetdicom pynetdicom/__init__.py (prefix + version); release list from "
     "docs/changelog/v*.rst";
-constexpr std::string_view kDcmjsDimseSrc = "PantelisGeorgiadis/dcmjs-dimse src/Constants.js";
+constexpr std::string_view kDcmjsDimseSrc =
+    "PantelisGeorgiadis/dcmjs-dimse src/Constants.js (Implementation; the class UID differs "
+    "between stored versions)";
 constexpr std::string_view kDicomRsSrc =
     "Enet4/dicom-rs ul/src/lib.rs (IMPLEMENTATION_CLASS_UID per release, git history)";
 
@@ -132,11 +134,10 @@ constexpr std::array kRules = {
         "tests/test_filewriter.py (name 'PYDICOM ' + version)"},
        "pydicom", U::None, {}, {}, false},
   // dcmjs-dimse (Node.js, TypeScript): a fixed Implementation constant whose "V0.1" is not the
-  // package version; early releases used another root.
+  // package version; stored versions of the file carry two different roots.
   Rule{{"dcmjs-dimse", "1.2.826.0.1.3680043.10.854", "DCMJS-DIMSE-V0.1", kDcmjsDimseSrc},
        "dcmjs-dimse", U::None, {}, {}, false},
-  Rule{{"dcmjs-dimse", "1.3.6.1.4.1.41293.8", "DCMJS-DIMSE-V0.1",
-        "PantelisGeorgiadis/dcmjs-dimse src/Constants.js (early releases)"},
+  Rule{{"dcmjs-dimse", "1.3.6.1.4.1.41293.8", "DCMJS-DIMSE-V0.1", kDcmjsDimseSrc},
        "dcmjs-dimse", U::None, {}, {}, false},
   // mDCM (C#, fo-dicom's predecessor): Implementation.ClassUID and Version.
   Rule{{"mDCM", "1.3.6.1.4.1.30071.6", "Dicom 0.9", "souadB/mdcm Dicom/Implementation.cs"},
@@ -162,6 +163,17 @@ constexpr std::array kRules = {
   Rule{{"K-PACS", "1.2.826.0.1.3680043.2.22014", "KPACS",
         "knopkem/KPACS-neo KPACS.DCMClasses/DicomTagConstants.cs"},
        "K-PACS", U::None, {}, {}, false},
+
+  // Evil DICOM (C#): a fixed class UID; the name is the assembly version, too generic a shape
+  // ("2.0.6.2") to match on, so the row keys on the UID alone.
+  Rule{{"Evil DICOM", "1.2.598.0.1.2851334.2.1865.1", "",
+        "rexcardan/Evil-DICOM EvilDICOM/EvilDICOM/Core/Helpers/Constants.cs"},
+       "Evil DICOM", U::None, {}, {}, false},
+  // godcm (Go port of DCMTK): keeps DCMTK's root; one stored version names itself
+  // OFFIS_DCMTK_GODCM instead of the packed version number.
+  Rule{{"godcm", "", "OFFIS_DCMTK_GODCM",
+        "grayzone/godcm dcmdata/dcuid.go (OFFIS_DTK_IMPLEMENTATION_VERSION_NAME)"},
+       "DCMTK", U::None, {}, {}, false},
 
   // ---- One row per DCMTK release: the exact class UID names the release (the generic row
   // above reads any version; these say the version is a real release). 3.6.1 only ever

@@ -113,12 +113,24 @@ INSTANTIATE_TEST_SUITE_P(
         Seen{"1.3.6.1.4.1.54308.2.1.1.4", "Imebra 4", "Imebra", "4"},
         Seen{"2.25.329800735698586629295641978511506172928", "SharpDicom", "SharpDicom", nullptr},
         Seen{"1.2.826.0.1.3680043.2.22014.1", "KPACS", "K-PACS", nullptr},
+        Seen{"1.2.598.0.1.2851334.2.1865.1", nullptr, "Evil DICOM", nullptr},
         Seen{"1.2.276.0.7230010.3.0.3.6.9", "OFFIS_DCMTK_369", "DCMTK", "3.6.9"},
         Seen{"1.2.276.0.7230010.3.0.3.7.0", "OFFIS_DCMTK_370", "DCMTK", "3.7.0"},
         Seen{"1.2.826.0.1.3680043.9.3811.1.5.7", "PYNETDICOM_157", "pynetdicom", "1.5.7"},
         Seen{"1.2.826.0.1.3680043.9.3811.2.0.2", "PYNETDICOM_202", "pynetdicom", "2.0.2"},
         // A version no release row knows still reads through the generic rows.
         Seen{"1.2.276.0.7230010.3.0.3.6.10", "OFFIS_DCMTK_3610", "DCMTK", "3.6.10"}));
+
+TEST(fingerprint_CatalogueRows, GodcmOnDcmtksRootIsTheMoreSpecificAnswer) {
+  Observation o;
+  o.implementation_class_uid = "1.2.276.0.7230010.3.0.3.6.7";
+  o.implementation_version_name = "OFFIS_DCMTK_GODCM";
+  const auto p = identify(o);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->name, "godcm");
+  EXPECT_EQ(p->toolkit, "DCMTK");
+  EXPECT_EQ(p->confidence, "medium");
+}
 
 }  // namespace
 }  // namespace dicomsec::fingerprint
