@@ -175,6 +175,16 @@ constexpr std::array kRules = {
         "grayzone/godcm dcmdata/dcuid.go (OFFIS_DTK_IMPLEMENTATION_VERSION_NAME)"},
        "DCMTK", U::None, {}, {}, false},
 
+  // dicom-dimse (OHIF, Node.js; dcmjs-dimse took part of its network code): IMPLEM_UID and
+  // IMPLEM_VERSION constants.
+  Rule{{"dicom-dimse (OHIF)", "1.2.840.0.1.3680045.8.641", "OHIF-DCM-{ver}",
+        "OHIF/dicom-dimse src/constants.js"},
+       "dicom-dimse (OHIF)", U::None, {}, {}, false},
+  // DcmSwift (Swift, SwiftNIO): DicomConstants.implementationUID / implementationVersion.
+  Rule{{"DcmSwift", "1.2.276.0.808080.8080.1.2.3", "DCMSWIFT {ver}",
+        "OPALE-dev/DcmSwift Sources/DcmSwift/Foundation/DicomConstants.swift"},
+       "DcmSwift", U::None, {}, {}, false},
+
   // ---- One row per DCMTK release: the exact class UID names the release (the generic row
   // above reads any version; these say the version is a real release). 3.6.1 only ever
   // shipped as development snapshots, which distributions packaged.

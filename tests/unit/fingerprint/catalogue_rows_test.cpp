@@ -114,6 +114,8 @@ INSTANTIATE_TEST_SUITE_P(
         Seen{"2.25.329800735698586629295641978511506172928", "SharpDicom", "SharpDicom", nullptr},
         Seen{"1.2.826.0.1.3680043.2.22014.1", "KPACS", "K-PACS", nullptr},
         Seen{"1.2.598.0.1.2851334.2.1865.1", nullptr, "Evil DICOM", nullptr},
+        Seen{"1.2.840.0.1.3680045.8.641", "OHIF-DCM-0.1", "dicom-dimse (OHIF)", "0.1"},
+        Seen{"1.2.276.0.808080.8080.1.2.3", "DCMSWIFT 1.0", "DcmSwift", "1.0"},
         Seen{"1.2.276.0.7230010.3.0.3.6.9", "OFFIS_DCMTK_369", "DCMTK", "3.6.9"},
         Seen{"1.2.276.0.7230010.3.0.3.7.0", "OFFIS_DCMTK_370", "DCMTK", "3.7.0"},
         Seen{"1.2.826.0.1.3680043.9.3811.1.5.7", "PYNETDICOM_157", "pynetdicom", "1.5.7"},
