@@ -111,7 +111,7 @@ void Summary::add(const record::ScanRecord& r) {
   Row row;
   row.where = fmt::format("{}:{}", r.ip, r.port);
   row.product = r.product ? fingerprint::product_label(r.product->name, r.product->version,
-                                                      r.product->version_name)
+                                                       r.product->version_name)
                           : std::string(fingerprint::kUnknownProduct);
   row.association = r.association ? std::string(record::association_result_name(r.association->result)) : "-";
   if (r.association && r.association->reject)

@@ -87,10 +87,9 @@ void identify_product(record::ScanRecord& rec) {
   for (const auto& c : a.accepted_contexts) obs.accepted_abstract_syntaxes.push_back(c.abstract_syntax);
   auto product = fingerprint::identify_or_unknown(obs);
   if (!product) return;
-  rec.product = record::ProductRecord{product->name,       product->version,
-                                    product->toolkit,    product->confidence,
-                                    product->matched_by, product->vendor, std::nullopt,
-                                    product->version_name};
+  rec.product = record::ProductRecord{product->name,       product->version,     product->toolkit,
+                                      product->confidence, product->matched_by,  product->vendor,
+                                      std::nullopt,        product->version_name};
   if (product->toolkit == "DCMTK" && product->name == "DCMTK" &&
       a.result == record::AssociationResult::Accepted)
     refine_dcmtk(*rec.product, a);
