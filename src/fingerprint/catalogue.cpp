@@ -131,7 +131,7 @@ constexpr std::array kRules = {
   // (PYDICOM_IMPLEMENTATION_UID = root + "1"; the name is "PYDICOM " + __version__).
   Rule{{"pydicom", "1.2.826.0.1.3680043.8.498.1", "PYDICOM {ver}",
         "pydicom/pydicom src/pydicom/uid.py (PYDICOM_IMPLEMENTATION_UID); "
-        "tests/test_filewriter.py (name 'PYDICOM ' + version)"},
+        "src/pydicom/dataset.py (default name 'PYDICOM ' + version)"},
        "pydicom", U::None, {}, {}, false},
   // dcmjs-dimse (Node.js, TypeScript): a fixed Implementation constant whose "V0.1" is not the
   // package version; stored versions of the file carry two different roots.
