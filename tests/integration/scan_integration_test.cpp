@@ -644,7 +644,8 @@ json dcmtk_367(const char* application) {
           {"version", "3.6.7"},
           {"toolkit", "DCMTK"},
           {"vendor", nullptr},
-          {"application", application}};
+          {"application", application},
+          {"version_name", "OFFIS_DCMTK_367"}};
 }
 
 // Orthanc 1.10 speaks through DCMTK's network layer: same UID and version name, told apart
@@ -654,7 +655,8 @@ json orthanc_product() {
           {"version", nullptr},
           {"toolkit", "DCMTK"},
           {"vendor", nullptr},
-          {"application", "Orthanc"}};
+          {"application", "Orthanc"},
+          {"version_name", "OFFIS_DCMTK_367"}};
 }
 
 // Every accepted context is one we offered, with a transfer syntax we offered, once.
