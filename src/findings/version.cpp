@@ -13,7 +13,8 @@ char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' +
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\0')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\0'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -38,8 +39,8 @@ struct Stage {
   std::string_view word;
   int rank;
 };
-constexpr std::array kStages{Stage{"dev", 0},  Stage{"alpha", 1}, Stage{"a", 1},
-                             Stage{"beta", 2}, Stage{"b", 2},     Stage{"pre", 3},
+constexpr std::array kStages{Stage{"dev", 0},     Stage{"alpha", 1}, Stage{"a", 1},
+                             Stage{"beta", 2},    Stage{"b", 2},     Stage{"pre", 3},
                              Stage{"preview", 3}, Stage{"rc", 4}};
 
 bool parse_suffix(std::string_view s, bool separated, Version& v) {
@@ -55,8 +56,8 @@ bool parse_suffix(std::string_view s, bool separated, Version& v) {
     v.letter = word[0];
     return true;
   }
-  const auto* stage =
-      std::find_if(kStages.begin(), kStages.end(), [&](const Stage& st) { return st.word == word; });
+  const auto* stage = std::find_if(kStages.begin(), kStages.end(),
+                                   [&](const Stage& st) { return st.word == word; });
   if (stage == kStages.end()) return false;
   v.kind = Version::Kind::PreRelease;
   v.stage = stage->rank;
@@ -94,7 +95,8 @@ std::optional<Version> parse_version(std::string_view text) {
     break;
   }
   bool separated = false;
-  if (!s.empty() && (s.front() == '-' || s.front() == '~' || s.front() == '_' || s.front() == '.')) {
+  if (!s.empty() &&
+      (s.front() == '-' || s.front() == '~' || s.front() == '_' || s.front() == '.')) {
     separated = true;
     s.remove_prefix(1);
   }
@@ -111,9 +113,12 @@ int compare(const Version& a, const Version& b) {
   }
   const auto order = [](Version::Kind k) {
     switch (k) {
-      case Version::Kind::PreRelease: return 0;
-      case Version::Kind::Release: return 1;
-      case Version::Kind::PostLetter: return 2;
+      case Version::Kind::PreRelease:
+        return 0;
+      case Version::Kind::Release:
+        return 1;
+      case Version::Kind::PostLetter:
+        return 2;
     }
     return 1;
   };
@@ -122,7 +127,8 @@ int compare(const Version& a, const Version& b) {
     if (a.stage != b.stage) return a.stage < b.stage ? -1 : 1;
     if (a.stage_number != b.stage_number) return a.stage_number < b.stage_number ? -1 : 1;
   }
-  if (a.kind == Version::Kind::PostLetter && a.letter != b.letter) return a.letter < b.letter ? -1 : 1;
+  if (a.kind == Version::Kind::PostLetter && a.letter != b.letter)
+    return a.letter < b.letter ? -1 : 1;
   return 0;
 }
 

@@ -21,7 +21,8 @@ constexpr std::string_view kDcmtk369 =
     "https://lists.opensuse.org/archives/list/security-announce@lists.opensuse.org/thread/"
     "WGCW42LVEP5RLYCJ2ZF4ZZWGFA4Y2VOK/ (openSUSE-SU-2025:0053-1: the update to 3.6.9 fixes it)";
 constexpr std::string_view kIcsma26181 =
-    "https://www.cisa.gov/news-events/ics-medical-advisories/icsma-26-181-01 (DCMTK <= 3.7.0, fix in 3.7.1)";
+    "https://www.cisa.gov/news-events/ics-medical-advisories/icsma-26-181-01 (DCMTK <= 3.7.0, fix "
+    "in 3.7.1)";
 constexpr std::string_view kCertOrthanc =
     "https://kb.cert.org/vuls/id/536588 (CERT/CC, Orthanc <= 1.12.10, fixed in 1.12.11)";
 
@@ -206,19 +207,20 @@ std::optional<record::FindingRef> outdated_finding(const record::ScanRecord& r) 
     const auto rows = vulnerabilities_fixed_after(seen.product, *version);
     if (rows.empty()) continue;
     std::vector<std::string> named;
-    for (std::size_t i = 0; i < rows.size() && i < kOutdatedCveCap; ++i) named.push_back(cve_label(*rows[i]));
+    for (std::size_t i = 0; i < rows.size() && i < kOutdatedCveCap; ++i)
+      named.push_back(cve_label(*rows[i]));
     const auto more = rows.size() > named.size()
                           ? fmt::format(" and {} more", rows.size() - named.size())
                           : std::string();
     const auto* def = find("DICOM-OUTDATED");
     return record::FindingRef{
-        "DICOM-OUTDATED",
-        std::string(severity_name(def ? def->severity : Severity::Medium)),
-        fmt::format("{} {} (from {}) is older than the release that fixed {} known vulnerabilit{}: {}{}; "
-                    "version older than the fix; confirm the patch level: distributions backport fixes "
-                    "without changing the version (Debian's DCMTK 3.6.7 does)",
-                    printable(seen.product), printable(seen.version), seen.from, rows.size(),
-                    rows.size() == 1 ? "y" : "ies", fmt::join(named, ", "), more)};
+        "DICOM-OUTDATED", std::string(severity_name(def ? def->severity : Severity::Medium)),
+        fmt::format(
+            "{} {} (from {}) is older than the release that fixed {} known vulnerabilit{}: {}{}; "
+            "version older than the fix; confirm the patch level: distributions backport fixes "
+            "without changing the version (Debian's DCMTK 3.6.7 does)",
+            printable(seen.product), printable(seen.version), seen.from, rows.size(),
+            rows.size() == 1 ? "y" : "ies", fmt::join(named, ", "), more)};
   }
   return std::nullopt;
 }

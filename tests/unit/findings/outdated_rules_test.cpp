@@ -44,7 +44,8 @@ record::ScanRecord web_record(std::string product) {
 
 // Takes an lvalue: a pointer into a temporary vector would dangle.
 const record::FindingRef* outdated(const std::vector<record::FindingRef>& f) {
-  const auto it = std::find_if(f.begin(), f.end(), [](const auto& x) { return x.id == "DICOM-OUTDATED"; });
+  const auto it =
+      std::find_if(f.begin(), f.end(), [](const auto& x) { return x.id == "DICOM-OUTDATED"; });
   return it == f.end() ? nullptr : &*it;
 }
 const record::FindingRef* outdated(std::vector<record::FindingRef>&&) = delete;
@@ -66,10 +67,12 @@ TEST(OutdatedRule, Dcmtk367IsOutdatedWithNamedCves) {
   EXPECT_NE(e.find("CVE-2026-50003 (CVSS 9.8, fixed in 3.7.1)"), std::string::npos) << e;
   EXPECT_EQ(count(e, "CVE-"), kOutdatedCveCap) << "capped at the most severe: " << e;
   const auto total = vulnerabilities_fixed_after("DCMTK", *parse_version("3.6.7")).size();
-  EXPECT_NE(e.find(" and " + std::to_string(total - kOutdatedCveCap) + " more"), std::string::npos) << e;
+  EXPECT_NE(e.find(" and " + std::to_string(total - kOutdatedCveCap) + " more"), std::string::npos)
+      << e;
   EXPECT_NE(e.find(std::to_string(total) + " known vulnerabilities"), std::string::npos) << e;
   EXPECT_NE(e.find("version older than the fix; confirm the patch level"), std::string::npos) << e;
-  EXPECT_NE(e.find("distributions backport fixes without changing the version"), std::string::npos) << e;
+  EXPECT_NE(e.find("distributions backport fixes without changing the version"), std::string::npos)
+      << e;
   EXPECT_NE(e.find("Debian's DCMTK 3.6.7"), std::string::npos) << e;
   // The other verdicts are still there.
   EXPECT_EQ(findings.size(), 4U) << "EXPOSED, NO-TLS, ANY-CALLING-AE, OUTDATED";
@@ -98,21 +101,25 @@ TEST(OutdatedRule, OrthancVersionFromSystemAnswer) {
   const auto findings = evaluate(web_record("Orthanc 1.10.1"));
   const auto* f = outdated(findings);
   ASSERT_NE(f, nullptr);
-  EXPECT_NE(f->evidence.find("Orthanc 1.10.1 (from GET /system)"), std::string::npos) << f->evidence;
+  EXPECT_NE(f->evidence.find("Orthanc 1.10.1 (from GET /system)"), std::string::npos)
+      << f->evidence;
   EXPECT_NE(f->evidence.find("CVE-2026-5445 (CVSS 9.1"), std::string::npos) << f->evidence;
-  EXPECT_NE(f->evidence.find("CVE-2023-33466 (CVSS 8.8, fixed in 1.12.0)"), std::string::npos) << f->evidence;
+  EXPECT_NE(f->evidence.find("CVE-2023-33466 (CVSS 8.8, fixed in 1.12.0)"), std::string::npos)
+      << f->evidence;
   EXPECT_NE(f->evidence.find("confirm the patch level"), std::string::npos);
   const auto old_findings = evaluate(web_record("Orthanc 1.5.7"));
   const auto* old = outdated(old_findings);
   ASSERT_NE(old, nullptr);
-  EXPECT_NE(old->evidence.find("CVE-2025-0896 (CVSS 9.8, fixed in 1.5.8)"), std::string::npos) << old->evidence;
+  EXPECT_NE(old->evidence.find("CVE-2025-0896 (CVSS 9.8, fixed in 1.5.8)"), std::string::npos)
+      << old->evidence;
 }
 
 TEST(OutdatedRule, SingleCveIsNamedWithoutAndMore) {
   const auto findings = evaluate(dicom_record("Conquest", "1.4.19b"));
   const auto* f = outdated(findings);
   ASSERT_NE(f, nullptr);
-  EXPECT_NE(f->evidence.find("1 known vulnerability: CVE-2020-35308 (fixed in 1.5.0)"), std::string::npos)
+  EXPECT_NE(f->evidence.find("1 known vulnerability: CVE-2020-35308 (fixed in 1.5.0)"),
+            std::string::npos)
       << f->evidence;
   EXPECT_EQ(f->evidence.find(" more"), std::string::npos) << f->evidence;
 }
@@ -125,8 +132,9 @@ TEST(OutdatedRule, RejectedAssociationStillReportsAKnownVersion) {
   ASSERT_NE(f, nullptr);
   EXPECT_NE(f->evidence.find("DCMTK 3.6.2"), std::string::npos) << f->evidence;
   const auto rows = vulnerabilities_fixed_after("DCMTK", *parse_version("3.6.2"));
-  EXPECT_TRUE(std::any_of(rows.begin(), rows.end(), [](const auto* v) { return v->cve == "CVE-2022-2119"; }))
-      << "3.6.2 predates the 3.6.7 fixes";
+  EXPECT_TRUE(std::any_of(rows.begin(), rows.end(), [](const auto* v) {
+    return v->cve == "CVE-2022-2119";
+  })) << "3.6.2 predates the 3.6.7 fixes";
 }
 
 }  // namespace

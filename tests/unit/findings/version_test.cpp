@@ -46,10 +46,28 @@ TEST(Version, ParsesSuffixes) {
 }
 
 TEST(Version, RejectsWhatIsNotAVersion) {
-  for (std::string_view bad : {"", " ", "unknown", "v", "x3.6.7", "3.6.x", "3..6", "3.6.", ".3.6",
-                               "3.6.7-", "3.6.7-foo", "1.5.0cc", "1.5.0c1x", "3.6.7+", "3.6.7+a b",
-                               "1234567890", "1.2.3.4.5.6.7", "3.6.7 extra", "3,6,7", "-1.0",
-                               "1.0.0-rc1x", "0123456789012345678901234567890123"})
+  for (std::string_view bad : {"",
+                               " ",
+                               "unknown",
+                               "v",
+                               "x3.6.7",
+                               "3.6.x",
+                               "3..6",
+                               "3.6.",
+                               ".3.6",
+                               "3.6.7-",
+                               "3.6.7-foo",
+                               "1.5.0cc",
+                               "1.5.0c1x",
+                               "3.6.7+",
+                               "3.6.7+a b",
+                               "1234567890",
+                               "1.2.3.4.5.6.7",
+                               "3.6.7 extra",
+                               "3,6,7",
+                               "-1.0",
+                               "1.0.0-rc1x",
+                               "0123456789012345678901234567890123"})
     EXPECT_FALSE(parse_version(bad).has_value()) << "'" << bad << "' parsed";
 }
 
@@ -83,14 +101,15 @@ TEST(Version, SuffixOrder) {
 
 TEST(Version, OrderIsConsistent) {
   // Ascending; every pair must compare as its positions do, both ways round.
-  const std::vector<std::string_view> ascending{"1", "1.0.1", "1.4.19", "1.4.19b", "1.5.0-dev",
-                                                "1.5.0a1", "1.5.0b2", "1.5.0rc1", "1.5.0",
-                                                "1.5.0c", "1.5.0d", "1.5.1", "1.10", "1.12.0",
-                                                "1.12.11", "3.6.7", "3.6.8", "3.6.10", "3.7.0"};
+  const std::vector<std::string_view> ascending{
+      "1",        "1.0.1", "1.4.19", "1.4.19b", "1.5.0-dev", "1.5.0a1", "1.5.0b2",
+      "1.5.0rc1", "1.5.0", "1.5.0c", "1.5.0d",  "1.5.1",     "1.10",    "1.12.0",
+      "1.12.11",  "3.6.7", "3.6.8",  "3.6.10",  "3.7.0"};
   for (std::size_t i = 0; i < ascending.size(); ++i)
     for (std::size_t j = 0; j < ascending.size(); ++j) {
       const int expected = i < j ? -1 : (i > j ? 1 : 0);
-      EXPECT_EQ(cmp(ascending[i], ascending[j]), expected) << ascending[i] << " vs " << ascending[j];
+      EXPECT_EQ(cmp(ascending[i], ascending[j]), expected)
+          << ascending[i] << " vs " << ascending[j];
     }
 }
 

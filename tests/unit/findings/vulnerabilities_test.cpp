@@ -43,17 +43,18 @@ TEST(VulnerabilityTable, ProductsHaveOutdatedRemediation) {
   std::set<std::string_view> with_advice;
   for (const auto* r : remediations_for("DICOM-OUTDATED")) with_advice.insert(r->product);
   for (const auto& row : known_vulnerabilities())
-    EXPECT_TRUE(with_advice.count(row.product)) << row.product << " has no DICOM-OUTDATED remediation row";
+    EXPECT_TRUE(with_advice.count(row.product))
+        << row.product << " has no DICOM-OUTDATED remediation row";
 }
 
 TEST(VulnerabilityTable, NamesTheCvesTheBriefAskedToVerify) {
   std::set<std::string_view> ids;
   for (const auto& row : known_vulnerabilities()) ids.insert(row.cve);
-  for (std::string_view id : {"CVE-2021-41687", "CVE-2021-41688", "CVE-2021-41689", "CVE-2021-41690",
-                              "CVE-2022-2119", "CVE-2022-2120", "CVE-2022-2121", "CVE-2022-43272",
-                              "CVE-2024-27628", "CVE-2024-28130", "CVE-2024-34508", "CVE-2024-34509",
-                              "CVE-2024-47796", "CVE-2024-52333", "CVE-2025-25472", "CVE-2025-25474",
-                              "CVE-2025-25475", "CVE-2023-33466", "CVE-2025-0896"})
+  for (std::string_view id :
+       {"CVE-2021-41687", "CVE-2021-41688", "CVE-2021-41689", "CVE-2021-41690", "CVE-2022-2119",
+        "CVE-2022-2120", "CVE-2022-2121", "CVE-2022-43272", "CVE-2024-27628", "CVE-2024-28130",
+        "CVE-2024-34508", "CVE-2024-34509", "CVE-2024-47796", "CVE-2024-52333", "CVE-2025-25472",
+        "CVE-2025-25474", "CVE-2025-25475", "CVE-2023-33466", "CVE-2025-0896"})
     EXPECT_TRUE(ids.count(id)) << id;
   // CVE-2025-25473 is an FFmpeg bug, not DCMTK's: it must not be here.
   EXPECT_FALSE(ids.count("CVE-2025-25473"));
