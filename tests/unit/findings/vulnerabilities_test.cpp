@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <regex>
+#include <sstream>
 #include <set>
 #include <string>
 
@@ -98,6 +100,20 @@ TEST(VulnerabilityLookup, OrthancFromTheWebProbe) {
   EXPECT_FALSE(ids.count("CVE-2025-0896"));  // fixed in 1.5.8
   EXPECT_TRUE(vulnerabilities_fixed_after("Orthanc", *parse_version("1.5.7")).front()->cve ==
               std::string_view("CVE-2025-0896"));
+}
+
+TEST(VulnerabilityTable, DocumentedRowByRow) {
+  // docs/vulnerabilities.md prints the table: every row appears there with its fixed-in release.
+  std::ifstream in(DICOMSEC_VULNERABILITIES_MD);
+  ASSERT_TRUE(in.good()) << DICOMSEC_VULNERABILITIES_MD;
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto doc = text.str();
+  for (const auto& row : known_vulnerabilities()) {
+    const auto line = "| " + std::string(row.product) + " | " + std::string(row.cve) + " | " +
+                      std::string(row.fixed_in) + " |";
+    EXPECT_NE(doc.find(line), std::string::npos) << "docs/vulnerabilities.md lacks: " << line;
+  }
 }
 
 }  // namespace
