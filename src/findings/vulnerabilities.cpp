@@ -154,6 +154,14 @@ bool same_product(std::string_view a, std::string_view b) {
   return true;
 }
 
+// A backport we have seen, per product, for the evidence: the lab's own Debian packages
+// (dcmtk 3.6.7-9~deb12u4 and orthanc 1.10.1+dfsg-2+deb12u1 list them in changelog.Debian).
+std::string_view backport_example(std::string_view product) {
+  if (same_product(product, "Orthanc")) return "Debian's Orthanc 1.10.1 does for CVE-2023-33466";
+  if (same_product(product, "DCMTK")) return "Debian's DCMTK 3.6.7 does";
+  return "as Debian's DCMTK 3.6.7 does";
+}
+
 // "CVE-2026-5437" < "CVE-2026-50003": by year, then by the number's value.
 bool newer_cve(std::string_view a, std::string_view b) {
   const auto year_a = a.substr(4, 4), year_b = b.substr(4, 4);
@@ -218,9 +226,10 @@ std::optional<record::FindingRef> outdated_finding(const record::ScanRecord& r) 
         fmt::format(
             "{} {} (from {}) is older than the release that fixed {} known vulnerabilit{}: {}{}; "
             "version older than the fix; confirm the patch level: distributions backport fixes "
-            "without changing the version (Debian's DCMTK 3.6.7 does)",
+            "without changing the version ({})",
             printable(seen.product), printable(seen.version), seen.from, rows.size(),
-            rows.size() == 1 ? "y" : "ies", fmt::join(named, ", "), more)};
+            rows.size() == 1 ? "y" : "ies", fmt::join(named, ", "), more,
+            backport_example(seen.product))};
   }
   return std::nullopt;
 }

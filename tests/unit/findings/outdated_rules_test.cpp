@@ -107,6 +107,8 @@ TEST(OutdatedRule, OrthancVersionFromSystemAnswer) {
   EXPECT_NE(f->evidence.find("CVE-2023-33466 (CVSS 8.8, fixed in 1.12.0)"), std::string::npos)
       << f->evidence;
   EXPECT_NE(f->evidence.find("confirm the patch level"), std::string::npos);
+  EXPECT_NE(f->evidence.find("Debian's Orthanc 1.10.1 does for CVE-2023-33466"), std::string::npos)
+      << f->evidence;
   const auto old_findings = evaluate(web_record("Orthanc 1.5.7"));
   const auto* old = outdated(old_findings);
   ASSERT_NE(old, nullptr);
@@ -122,6 +124,9 @@ TEST(OutdatedRule, SingleCveIsNamedWithoutAndMore) {
             std::string::npos)
       << f->evidence;
   EXPECT_EQ(f->evidence.find(" more"), std::string::npos) << f->evidence;
+  EXPECT_NE(f->evidence.find("without changing the version (as Debian's DCMTK 3.6.7 does)"),
+            std::string::npos)
+      << f->evidence;
 }
 
 TEST(OutdatedRule, RejectedAssociationStillReportsAKnownVersion) {
