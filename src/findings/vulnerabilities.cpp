@@ -137,6 +137,19 @@ constexpr std::array kTable{
   KnownVulnerability{"Orthanc", "CVE-2026-5445", "1.12.11", 9.1,
       "out-of-bounds read in lookup-table decoding (palette indices not checked)", kCertOrthanc},
 
+  // ---- GDCM. The version comes from the version name ("GDCM 3.0.22"); its network layer is
+  // small, but an SCP built on it decodes what it receives with these codecs. Fedora patched
+  // its 3.0.23 for all three, then dropped the patches with the update to 3.0.24.
+  KnownVulnerability{"GDCM", "CVE-2024-22373", "3.0.24", 0,
+      "out-of-bounds write in the JPEG 2000 decoder (JPEG2000Codec::DecodeByStreamsCommon) on crafted files",
+      "https://talosintelligence.com/vulnerability_reports/TALOS-2024-1935; Fedora gdcm changelog 3.0.23-5, 3.0.24-1"},
+  KnownVulnerability{"GDCM", "CVE-2024-22391", "3.0.24", 0,
+      "heap overflow in LookupTable::SetLUT on crafted palette lookup tables",
+      "https://talosintelligence.com/vulnerability_reports/TALOS-2024-1924; Fedora gdcm changelog 3.0.23-5, 3.0.24-1"},
+  KnownVulnerability{"GDCM", "CVE-2024-25569", "3.0.24", 0,
+      "out-of-bounds read in RAWCodec::DecodeBytes when the image geometry and pixel data disagree",
+      "https://talosintelligence.com/vulnerability_reports/TALOS-2024-1944; Fedora gdcm changelog 3.0.23-5, 3.0.24-1"},
+
   // ---- Conquest DICOM server. The version comes from the implementation version name
   // ("1.4.19b/WIN32" -> 1.4.19b; the letter is a later patch release).
   KnownVulnerability{"Conquest", "CVE-2020-35308", "1.5.0", 0,
