@@ -8,6 +8,7 @@
 #include "core/bytes.hpp"
 #include "dul/pdu.hpp"
 #include "findings/catalogue.hpp"
+#include "findings/vulnerabilities.hpp"
 #include "tlsinspect/suites.hpp"
 
 namespace dicomsec::findings {
@@ -186,6 +187,7 @@ void access_findings(const record::ScanRecord& r, const Context& context,
 std::vector<record::FindingRef> evaluate(const record::ScanRecord& r, const Context& context) {
   std::vector<record::FindingRef> out;
   if (r.web) evaluate_web(*r.web, r.port, out);
+  if (auto outdated = outdated_finding(r)) out.push_back(std::move(*outdated));  // vulnerabilities.cpp
   tls_findings(r, out);
   if (!r.dicom || !r.association) return out;
   const auto& a = *r.association;

@@ -69,6 +69,7 @@ const std::map<std::string, std::string> kSeverity{
     {"DICOM-NO-TLS", "high"},
     {"DICOM-ANY-CALLED-AE", "medium"},
     {"DICOM-ANY-CALLING-AE", "high"},
+    {"DICOM-OUTDATED", "medium"},
 };
 
 constexpr const char* kVerification = "1.2.840.10008.1.1";
@@ -868,8 +869,17 @@ TEST_F(Storescp, AcceptsAnyAeAndIsFingerprinted) {
   EXPECT_FALSE(has_context(n, kStudyRootFind)) << "storescp rejects Q/R contexts: " << rec.dump();
   expect_sane_contexts(n);
   EXPECT_EQ(n.findings, with_severities({"DICOM-EXPOSED", "DICOM-NO-TLS", "DICOM-ANY-CALLING-AE",
-                                         "DICOM-ANY-CALLED-AE"}))
+                                         "DICOM-ANY-CALLED-AE", "DICOM-OUTDATED"}))
       << rec.dump();
+  // Debian's DCMTK 3.6.7 announces 3.6.7: older than later upstream fixes, so the verdict names
+  // CVEs and tells the reader to confirm the patch level (Debian backports).
+  std::string evidence;
+  for (const auto& f : rec["findings"])
+    if (f.value("id", "") == "DICOM-OUTDATED") evidence = f.value("evidence", "");
+  EXPECT_NE(evidence.find("DCMTK 3.6.7"), std::string::npos) << evidence;
+  EXPECT_NE(evidence.find("CVE-20"), std::string::npos) << evidence;
+  EXPECT_NE(evidence.find("confirm the patch level"), std::string::npos) << evidence;
+  EXPECT_NE(evidence.find("backport"), std::string::npos) << evidence;
 }
 
 TEST_F(Qrscp, UnknownCallingAeIsRejectedWithReason7) {

@@ -233,6 +233,15 @@ TEST(WebScan, OpenOrthancGivesNoAuthWithCounts) {
   EXPECT_TRUE(has_finding(*rec, "DICOMWEB-NO-AUTH")) << r.describe();
   EXPECT_FALSE(has_finding(*rec, "DICOMWEB-DEFAULT-CREDS"));
   EXPECT_NE(r.err.find("web: open without credentials"), std::string::npos) << r.describe();
+  // GET /system named Orthanc 1.10.1, older than the 1.12.0 fix of CVE-2023-33466.
+  ASSERT_TRUE(has_finding(*rec, "DICOM-OUTDATED")) << r.describe();
+  for (const auto& f : (*rec)["findings"])
+    if (f["id"] == "DICOM-OUTDATED") {
+      const auto e = f.value("evidence", std::string());
+      EXPECT_NE(e.find("Orthanc 1.10.1 (from GET /system)"), std::string::npos) << e;
+      EXPECT_NE(e.find("CVE-2023-33466"), std::string::npos) << e;
+      EXPECT_NE(e.find("confirm the patch level"), std::string::npos) << e;
+    }
 }
 
 TEST(WebScan, DefaultCredentialsAreFoundAndNeverPrinted) {
