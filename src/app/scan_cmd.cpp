@@ -167,6 +167,10 @@ probes::AccessProbeOptions access_options(const ScanOptions& o) {
   a.io_timeout = net::Millis(o.timeout_ms);
   a.find_cap = o.find_cap;
   a.intrusive = o.level == "intrusive";
+  // A TLS service gets its access checks inside TLS, with the audit's client setup.
+  a.tls.ca_file = o.ca_file;
+  a.tls.cert_file = o.cert_file;
+  a.tls.key_file = o.key_file;
   return a;
 }
 
