@@ -20,6 +20,7 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "test_support.hpp"
@@ -45,6 +46,9 @@ asio::awaitable<std::size_t> read_all(std::shared_ptr<Connection> c, std::size_t
   }
   co_return got;
 }
+
+// Only make(): the timers' handlers keep a shared_ptr to the connection.
+static_assert(!std::is_constructible_v<Connection, const asio::any_io_executor&>);
 
 TEST(Connection, ReadTimeoutLeavesAnOutstandingWriteAlone) {
   run_test([]() -> asio::awaitable<void> {
@@ -311,6 +315,41 @@ TEST(Connection, AcceptTlsWithMutualAuthentication) {
       EXPECT_FALSE(no.client_handshake.ok());
       EXPECT_TRUE(no.server_got.empty());
     }
+  });
+}
+
+TEST(Connection, TlsReadTimeoutLeavesAnOutstandingWriteAlone) {
+  const auto server_id = make_identity("localhost");
+  run_test([&]() -> asio::awaitable<void> {
+    auto ex = co_await asio::this_coro::executor;
+    auto l = loopback_listener(ex);
+    const Bytes big(16 * 1024 * 1024, 0x3C);
+    std::size_t server_got = 0;
+    IoResult read, write, hs;
+    auto server = [&]() -> asio::awaitable<void> {
+      auto [r, conn] = co_await l->accept(2s);
+      if (!conn) co_return;
+      if (!(co_await conn->accept_tls(server_context(server_id, nullptr), 2s)).ok()) co_return;
+      co_await sleep_for(400ms);
+      server_got = co_await read_all(conn, big.size());
+      conn->close();
+    };
+    auto client = [&]() -> asio::awaitable<void> {
+      auto c = Connection::make(ex);
+      co_await c->connect(l->local_endpoint(), 2s);
+      hs = co_await c->start_tls(client_context(server_id, nullptr), 2s);
+      if (!hs.ok()) co_return;
+      std::vector<std::uint8_t> buf(16);
+      auto reader = [&]() -> asio::awaitable<void> { read = co_await c->read_some(buf, 100ms); };
+      auto writer = [&]() -> asio::awaitable<void> { write = co_await c->write_all(big, 10s); };
+      co_await (reader() && writer());
+      c->close();
+    };
+    co_await (server() && client());
+    EXPECT_TRUE(hs.ok()) << hs.code.message();
+    EXPECT_EQ(read.error, IoError::Timeout);
+    EXPECT_TRUE(write.ok()) << write.code.message();
+    EXPECT_EQ(server_got, big.size());
   });
 }
 
