@@ -26,6 +26,9 @@ namespace {
 
 using record::Permission;
 
+static_assert(net::SansIoClient<AccessClient>);
+static_assert(net::SansIoClient<AssociationClient>);
+
 // PS3.8 9.3.4: rejected by the service user, reason 7 "called AE title not recognised".
 bool called_ae_rejected(const record::AssociationRecord& a) {
   return a.result == record::AssociationResult::Rejected && a.reject && a.reject->source == 1 &&

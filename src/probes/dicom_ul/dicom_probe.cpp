@@ -17,6 +17,9 @@ namespace {
 using record::Status;
 using tls::ClientTls;
 
+// The surface net::pump drives (the client is rewritten elsewhere; this must keep holding).
+static_assert(net::SansIoClient<AssociationClient>);
+
 struct Exchange {
   Status status = Status::Success;
   bool tls = false;  // the TLS handshake completed
