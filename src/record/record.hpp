@@ -88,6 +88,9 @@ struct ProductRecord {
   std::optional<std::string> vendor;
   // The application on top of the toolkit when behaviour tells it (storescp, dcmqrscp).
   std::optional<std::string> application;
+  // The peer's Implementation Version Name, escaped and capped (fingerprint::shown_version_name);
+  // what the summaries show as `unknown ("<name>")` when name is "unknown".
+  std::optional<std::string> version_name = std::nullopt;
 };
 
 struct EchoRecord {

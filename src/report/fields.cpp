@@ -42,6 +42,8 @@ constexpr std::array kFields{
     Field{"product_matched_by", "/product/matched_by", K::Value, "What identified the product"},
     Field{"vendor", "/product/vendor", K::Value, "Vendor"},
     Field{"application", "/product/application", K::Value, "Application on top of the toolkit"},
+    Field{"product_version_name", "/product/version_name", K::Value,
+          "Peer's version name, escaped (shown as unknown (\"name\") when no product matched)"},
     Field{"echo_status", "/echo/status", K::Value, "C-ECHO-RSP status (0 = success)"},
     Field{"called_ae_check_ae", "/called_ae_check/called_ae", K::Value,
           "Random called AE title of the second association"},

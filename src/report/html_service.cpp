@@ -8,6 +8,7 @@
 
 #include "findings/catalogue.hpp"
 #include "report/html.hpp"
+#include "report/json_parts.hpp"
 
 namespace dicomsec::report::html {
 
@@ -43,9 +44,7 @@ void overview_part(std::string& out, const json& r) {
   item(out, "Speaks DICOM", yes_no(r, "/dicom"));
   item(out, "TLS", yes_no(r, "/tls"));
   if (at(r, "/product")) {
-    auto product = text(r, "/product/name");
-    if (const auto v = text(r, "/product/version"); !v.empty()) product += " " + v;
-    item(out, "Product", product);
+    item(out, "Product", product_label(r));
     item(out, "Vendor", text(r, "/product/vendor"));
     item(out, "Toolkit", text(r, "/product/toolkit"));
     item(out, "Application", text(r, "/product/application"));

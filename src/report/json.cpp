@@ -4,6 +4,7 @@
 
 #include "core/bytes.hpp"
 #include "dul/pdu.hpp"
+#include "fingerprint/fingerprint.hpp"
 
 namespace dicomsec::report {
 
@@ -55,6 +56,18 @@ json association_json(const record::AssociationRecord& a) {
 
 }  // namespace
 
+std::string product_label(const nlohmann::json& record) {
+  const auto it = record.find("product");
+  if (it == record.end() || !it->is_object()) return {};
+  auto get = [&](const char* key) -> std::optional<std::string> {
+    const auto f = it->find(key);
+    if (f == it->end() || !f->is_string()) return std::nullopt;
+    return f->get<std::string>();
+  };
+  // version_name was escaped and capped by the fingerprint module before it was stored.
+  return fingerprint::product_label(get("name").value_or(""), get("version"), get("version_name"));
+}
+
 nlohmann::json to_json(const record::ScanRecord& r) {
   json j = {{"ip", r.ip}, {"port", r.port}};
   if (r.hostname) j["hostname"] = *r.hostname;
@@ -68,7 +81,7 @@ nlohmann::json to_json(const record::ScanRecord& r) {
     j["product"] = {{"name", p.name},           {"version", opt(p.version)},
                     {"toolkit", p.toolkit},     {"confidence", p.confidence},
                     {"matched_by", p.matched_by}, {"vendor", opt(p.vendor)},
-                    {"application", opt(p.application)}};
+                    {"application", opt(p.application)}, {"version_name", opt(p.version_name)}};
   } else {
     j["product"] = nullptr;
   }

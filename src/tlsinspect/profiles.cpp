@@ -125,13 +125,16 @@ std::vector<ProfileRule> make_rules() {
   return r;
 }
 
-bool accepted_version(const record::TlsAuditRecord& a, Version v) {
-  return std::find(a.versions.begin(), a.versions.end(), version_name(v)) != a.versions.end();
+bool accepted_version(const AuditSummary& a, Version v) {
+  return std::any_of(a.accepted.begin(), a.accepted.end(),
+                     [v](const AcceptedVersion& av) { return av.version == v; });
 }
 
-bool accepted_suite(const record::TlsAuditRecord& a, std::string_view name) {
-  for (const auto& vc : a.ciphers)
-    if (std::find(vc.ciphers.begin(), vc.ciphers.end(), name) != vc.ciphers.end()) return true;
+bool accepted_suite(const AuditSummary& a, std::string_view name) {
+  const auto* wanted = find_suite_by_name(name);
+  if (!wanted) return false;
+  for (const auto& av : a.accepted)
+    if (std::find(av.suites.begin(), av.suites.end(), wanted->id) != av.suites.end()) return true;
   return false;
 }
 
@@ -152,9 +155,9 @@ std::string flag_words(std::uint32_t f) {
   return out;
 }
 
-std::vector<std::string> check(const ProfileRule& p, const record::TlsAuditRecord& a) {
+std::vector<std::string> check(const ProfileRule& p, const AuditSummary& a) {
   std::vector<std::string> why;
-  if (a.versions.empty()) {
+  if (a.accepted.empty()) {
     why.emplace_back("no TLS version accepted");
     return why;
   }
@@ -162,18 +165,20 @@ std::vector<std::string> check(const ProfileRule& p, const record::TlsAuditRecor
     if (accepted_version(a, v)) why.push_back(fmt::format("{} accepted", version_name(v)));
   for (auto v : p.required_versions)
     if (!accepted_version(a, v)) why.push_back(fmt::format("{} not accepted", version_name(v)));
-  for (const auto& vc : a.ciphers) {
-    for (const auto& name : vc.ciphers) {
-      const auto* s = find_suite_by_name(name);
+  for (const auto& av : a.accepted) {
+    const auto version = version_name(av.version);
+    for (const auto id : av.suites) {
+      const auto* s = find_suite(id);
       if (!s) continue;
+      const std::string_view name = s->iana;
       if (const auto bad = s->flags & p.forbidden_flags; bad != 0)
-        why.push_back(fmt::format("{} suite {} accepted ({})", vc.version, name, flag_words(bad)));
+        why.push_back(fmt::format("{} suite {} accepted ({})", version, name, flag_words(bad)));
       else if (p.forbid_static_kx && !(s->flags & kTls13) && !(s->flags & kPfs))
-        why.push_back(fmt::format("{} suite {} accepted (no forward secrecy)", vc.version, name));
+        why.push_back(fmt::format("{} suite {} accepted (no forward secrecy)", version, name));
       else if (!p.allowed_tls12.empty() && !(s->flags & kTls13) &&
                std::find(p.allowed_tls12.begin(), p.allowed_tls12.end(), name) ==
                    p.allowed_tls12.end())
-        why.push_back(fmt::format("{} suite {} accepted (not in the profile)", vc.version, name));
+        why.push_back(fmt::format("{} suite {} accepted (not in the profile)", version, name));
     }
   }
   if (!p.required_any.empty() &&
@@ -197,15 +202,15 @@ std::span<const ProfileRule> profile_rules() {
   return rules;
 }
 
-std::vector<record::TlsProfileVerdict> evaluate_profiles(const record::TlsAuditRecord& audit) {
-  std::vector<record::TlsProfileVerdict> out;
+std::vector<ProfileVerdict> evaluate_profiles(const AuditSummary& audit) {
+  std::vector<ProfileVerdict> out;
   for (const auto& p : profile_rules()) {
-    record::TlsProfileVerdict v;
-    v.id = std::string(p.id);
-    v.name = std::string(p.name);
+    ProfileVerdict v;
+    v.id = p.id;
+    v.name = p.name;
     v.retired = p.retired;
     v.reasons = check(p, audit);
-    v.pass = v.reasons.empty();
+    v.status = v.reasons.empty() ? VerdictStatus::Pass : VerdictStatus::Fail;
     out.push_back(std::move(v));
   }
   return out;

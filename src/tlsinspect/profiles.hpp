@@ -4,11 +4,12 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
-#include "record/record.hpp"
 #include "tlsinspect/suites.hpp"
+#include "tlsinspect/summary.hpp"
 
 namespace dicomsec::tlsinspect {
 
@@ -30,7 +31,21 @@ struct ProfileRule {
 
 std::span<const ProfileRule> profile_rules();
 
-// One verdict per profile, in profile_rules() order; reasons name each failed requirement.
-std::vector<record::TlsProfileVerdict> evaluate_profiles(const record::TlsAuditRecord& audit);
+// Today a verdict is pass or fail; a third value (the audit could not decide, e.g. the
+// enumeration was cut short) is planned and will be added here, not in the record.
+enum class VerdictStatus { Pass, Fail };
+
+struct ProfileVerdict {
+  std::string_view id;    // ProfileRule::id (static storage)
+  std::string_view name;  // ProfileRule::name
+  bool retired = false;
+  VerdictStatus status = VerdictStatus::Fail;
+  std::vector<std::string> reasons;  // each failed requirement (empty when it passes)
+
+  [[nodiscard]] bool pass() const { return status == VerdictStatus::Pass; }
+};
+
+// One verdict per profile, in profile_rules() order.
+std::vector<ProfileVerdict> evaluate_profiles(const AuditSummary& audit);
 
 }  // namespace dicomsec::tlsinspect

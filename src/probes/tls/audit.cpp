@@ -3,13 +3,12 @@
 #include <ctime>
 
 #include "probes/tls/cert_info.hpp"
-#include "tlsinspect/profiles.hpp"
 
 namespace dicomsec::probes::tls {
 
 asio::awaitable<record::ScanRecord> tls_audit_probe(asio::any_io_executor ex,
-                                                  asio::ip::tcp::endpoint target,
-                                                  const AuditOptions& o, std::uint64_t seed) {
+                                                    asio::ip::tcp::endpoint target,
+                                                    const AuditOptions& o, std::uint64_t seed) {
   const auto started = net::Clock::now();
   record::ScanRecord rec;
   rec.ip = target.address().to_string();
@@ -65,7 +64,6 @@ asio::awaitable<record::ScanRecord> tls_audit_probe(asio::any_io_executor ex,
       break;
     }
   }
-  audit.profiles = tlsinspect::evaluate_profiles(audit);
   rec.duration_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<net::Millis>(net::Clock::now() - started).count());
   co_return rec;

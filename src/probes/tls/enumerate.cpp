@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "probes/tls/audit_record.hpp"
 #include "tlsinspect/profiles.hpp"
 #include "tlsinspect/server_flight.hpp"
 
@@ -193,9 +194,10 @@ asio::awaitable<EnumerateResult> enumerate_tls(asio::any_io_executor ex,
 }
 
 void fill_audit(const EnumerateResult& result, record::TlsAuditRecord& audit) {
-  tlsinspect::fill_record(result.planner, audit);
+  const auto summary = tlsinspect::summarize(result.planner);
+  to_record(summary, audit);
   if (result.timed_out) audit.complete = false;
-  audit.profiles = tlsinspect::evaluate_profiles(audit);
+  audit.profiles = to_record(tlsinspect::evaluate_profiles(summary));
 }
 
 bool looks_like_tls(ByteView first_bytes) { return tlsinspect::looks_like_tls(first_bytes); }
