@@ -52,10 +52,10 @@ bool should_sniff_tls(const PipelineConfig& config, const record::ScanRecord& re
 probes::AccessProbeOptions access_options(const PipelineConfig& config,
                                           const record::ScanRecord& record) {
   auto options = config.access;
-  // The place for access checks inside TLS: when the access probe can run over a TLS
-  // connection, a record with record.tls gets config.tls.handshake (CA, client certificate,
-  // SNI) here. Until then it runs in cleartext, as before.
-  (void)record;
+  // Access checks of a TLS service (record.tls) run inside TLS with the audit's client
+  // setup: CA, client certificate, and the SNI of a target given by name.
+  options.tls = config.tls.handshake;
+  if (record.hostname) options.tls.sni = *record.hostname;
   return options;
 }
 

@@ -109,5 +109,20 @@ TEST(PipelineAccessOptions, CarryTheConfiguredChecks) {
   EXPECT_TRUE(a.intrusive);
 }
 
+TEST(PipelineAccessOptions, CarryTheAuditsClientSetupForTls) {
+  PipelineConfig c;
+  c.tls.handshake.ca_file = "ca.pem";
+  c.tls.handshake.cert_file = "client.pem";
+  c.tls.handshake.key_file = "client.key";
+  auto r = open_record(2762);
+  r.tls = true;
+  r.hostname = "pacs.example.org";
+  const auto a = access_options(c, r);
+  EXPECT_EQ(a.tls.ca_file, "ca.pem");
+  EXPECT_EQ(a.tls.cert_file, "client.pem");
+  EXPECT_EQ(a.tls.key_file, "client.key");
+  EXPECT_EQ(a.tls.sni, "pacs.example.org");
+}
+
 }  // namespace
 }  // namespace dicomsec::scan
