@@ -108,6 +108,36 @@ TEST(dulAssociation, DataPhaseSplitAtEveryOffsetGivesTheSameIndications) {
   }
 }
 
+TEST(dulAssociation, AssociationPhaseSplitAtEveryOffset) {
+  auto rq = samples::associate_rq();
+  const Bytes rq_bytes = bytes_of(Pdu{rq});
+  const Bytes ac_bytes = bytes_of(Pdu{accept_all(rq)});
+  for (std::size_t cut = 1; cut < std::max(rq_bytes.size(), ac_bytes.size()); ++cut) {
+    if (cut < rq_bytes.size()) {
+      Association acc(AssociationOptions{.role = Role::Acceptor});
+      acc.transport_connected();
+      auto o = acc.receive(ByteView(rq_bytes).first(cut));
+      EXPECT_TRUE(o.indications.empty()) << cut;
+      o.append(acc.receive(ByteView(rq_bytes).subspan(cut)));
+      auto got = all_of<ind::AssociateRequested>(o);
+      ASSERT_EQ(got.size(), 1U) << cut;
+      EXPECT_EQ(got[0].rq, rq);
+      EXPECT_EQ(got[0].raw, rq_bytes);
+      EXPECT_EQ(acc.state(), State::Sta3);
+    }
+    if (cut < ac_bytes.size()) {
+      Association req(AssociationOptions{.role = Role::Requestor});
+      must(req.associate(rq));
+      req.transport_connected();
+      req.receive(ByteView(ac_bytes).first(cut));
+      EXPECT_FALSE(req.established()) << cut;
+      auto o = req.receive(ByteView(ac_bytes).subspan(cut));
+      ASSERT_EQ(all_of<ind::AssociateAccepted>(o).size(), 1U) << cut;
+      EXPECT_TRUE(req.established()) << cut;
+    }
+  }
+}
+
 TEST(dulAssociation, FragmentsToThePeersMaximumPdu) {
   Pair p;
   p.establish(0, 1000);
