@@ -71,17 +71,28 @@ bool is_response(CommandField field) noexcept {
 
 std::string_view command_name(CommandField field) noexcept {
   switch (field) {
-    case CommandField::CStoreRq: return "C-STORE-RQ";
-    case CommandField::CStoreRsp: return "C-STORE-RSP";
-    case CommandField::CGetRq: return "C-GET-RQ";
-    case CommandField::CGetRsp: return "C-GET-RSP";
-    case CommandField::CFindRq: return "C-FIND-RQ";
-    case CommandField::CFindRsp: return "C-FIND-RSP";
-    case CommandField::CMoveRq: return "C-MOVE-RQ";
-    case CommandField::CMoveRsp: return "C-MOVE-RSP";
-    case CommandField::CEchoRq: return "C-ECHO-RQ";
-    case CommandField::CEchoRsp: return "C-ECHO-RSP";
-    case CommandField::CCancelRq: return "C-CANCEL-RQ";
+    case CommandField::CStoreRq:
+      return "C-STORE-RQ";
+    case CommandField::CStoreRsp:
+      return "C-STORE-RSP";
+    case CommandField::CGetRq:
+      return "C-GET-RQ";
+    case CommandField::CGetRsp:
+      return "C-GET-RSP";
+    case CommandField::CFindRq:
+      return "C-FIND-RQ";
+    case CommandField::CFindRsp:
+      return "C-FIND-RSP";
+    case CommandField::CMoveRq:
+      return "C-MOVE-RQ";
+    case CommandField::CMoveRsp:
+      return "C-MOVE-RSP";
+    case CommandField::CEchoRq:
+      return "C-ECHO-RQ";
+    case CommandField::CEchoRsp:
+      return "C-ECHO-RSP";
+    case CommandField::CCancelRq:
+      return "C-CANCEL-RQ";
   }
   return "unknown-command";
 }
@@ -151,9 +162,15 @@ Result<Command> decode_command(ByteView bytes, const CommandLimits& limits) {
     };
     bool ok = true;
     switch (*e) {
-      case kAffectedSopClass: c.affected_sop_class_uid = trim_text(*value); break;
-      case kAffectedSopInstance: c.affected_sop_instance_uid = trim_text(*value); break;
-      case kMoveDestination: c.move_destination = trim_text(*value); break;
+      case kAffectedSopClass:
+        c.affected_sop_class_uid = trim_text(*value);
+        break;
+      case kAffectedSopInstance:
+        c.affected_sop_instance_uid = trim_text(*value);
+        break;
+      case kMoveDestination:
+        c.move_destination = trim_text(*value);
+        break;
       case kCommandField:
         ok = us.has_value();
         if (ok) c.field = static_cast<CommandField>(*us);
@@ -172,13 +189,26 @@ Result<Command> decode_command(ByteView bytes, const CommandLimits& limits) {
         if (ok) c.command_data_set_type = *us;
         have_type = ok;
         break;
-      case kMessageIdRespondedTo: ok = need_us(c.message_id_being_responded_to); break;
-      case kStatus: ok = need_us(c.status); break;
-      case kRemaining: ok = need_us(c.remaining); break;
-      case kCompleted: ok = need_us(c.completed); break;
-      case kFailed: ok = need_us(c.failed); break;
-      case kWarning: ok = need_us(c.warning); break;
-      default: break;  // PS3.7 E.1: other command elements are not needed here
+      case kMessageIdRespondedTo:
+        ok = need_us(c.message_id_being_responded_to);
+        break;
+      case kStatus:
+        ok = need_us(c.status);
+        break;
+      case kRemaining:
+        ok = need_us(c.remaining);
+        break;
+      case kCompleted:
+        ok = need_us(c.completed);
+        break;
+      case kFailed:
+        ok = need_us(c.failed);
+        break;
+      case kWarning:
+        ok = need_us(c.warning);
+        break;
+      default:
+        break;  // PS3.7 E.1: other command elements are not needed here
     }
     if (!ok)
       return make_error("command set: element " + hex16(*e) + " has length " +

@@ -101,7 +101,7 @@ Bytes AccessClient::start() {
   // refuse every sub-operation anyway; the SCU role is offered only for the intrusive store.
   rq.user_info.roles.push_back({std::string(dicom::kSecondaryCaptureStorage),
                                 plan_.store.has_value(), true});
-  return dul::encode(dul::Pdu{std::move(rq)});
+  return dul::encode(dul::Pdu{std::move(rq)}).value();
 }
 
 Bytes AccessClient::on_bytes(ByteView data) {
@@ -183,7 +183,7 @@ Bytes AccessClient::handle(dul::Pdu&& pdu) {
           [&](const dul::ReleaseRq&) -> Bytes {
             local(dul::Event::Evt14_ReleaseResponse);
             done_ = true;
-            return dul::encode(dul::Pdu{dul::ReleaseRp{}});
+            return dul::encode(dul::Pdu{dul::ReleaseRp{}}).value();
           },
           [&](const dul::Abort& ab) -> Bytes {
             association_.abort = record::AbortRecord{ab.source, ab.reason};
@@ -267,7 +267,7 @@ Bytes AccessClient::send(std::uint8_t context, const dimse::Command& cmd, const 
   const auto command = dimse::encode_command(cmd);
   Bytes out;
   for (const auto& pdu : dimse::make_pdata(context, command, data, peer_max_pdu_)) {
-    auto b = dul::encode(pdu);
+    auto b = dul::encode(pdu).value();
     out.insert(out.end(), b.begin(), b.end());
   }
   local(dul::Event::Evt9_PDataRequest);
@@ -472,13 +472,13 @@ Bytes AccessClient::on_final(const dimse::Command& cmd) {
 Bytes AccessClient::release_rq() {
   local(dul::Event::Evt11_ReleaseRequest);
   awaiting_release_ = true;
-  return dul::encode(dul::Pdu{dul::ReleaseRq{}});
+  return dul::encode(dul::Pdu{dul::ReleaseRq{}}).value();
 }
 
 Bytes AccessClient::abort_now() {
   local(dul::Event::Evt15_AbortRequest);
   done_ = true;
-  return dul::encode(dul::Pdu{dul::Abort{0, 0}});
+  return dul::encode(dul::Pdu{dul::Abort{0, 0}}).value();
 }
 
 Bytes AccessClient::fail(std::string why) {
@@ -486,7 +486,7 @@ Bytes AccessClient::fail(std::string why) {
   done_ = true;
   if (!spoke_dicom_) return {};
   local(dul::Event::Evt15_AbortRequest);
-  return dul::encode(dul::Pdu{dul::Abort{0, 0}});
+  return dul::encode(dul::Pdu{dul::Abort{0, 0}}).value();
 }
 
 }  // namespace dicomsec::probes

@@ -50,7 +50,7 @@ Bytes AssociationClient::start() {
   local(dul::Event::Evt1_AssociateRequest);      // AE-1: Sta1 -> Sta4
   local(dul::Event::Evt2_TransportConnectConfirm);  // AE-2: send the RQ, Sta4 -> Sta5
   phase_ = Phase::AwaitingAssociateResponse;
-  return dul::encode(dul::Pdu{make_associate_rq(plan_)});
+  return dul::encode(dul::Pdu{make_associate_rq(plan_)}).value();
 }
 
 Bytes AssociationClient::on_bytes(ByteView data) {
@@ -117,7 +117,7 @@ Bytes AssociationClient::handle(dul::Pdu&& pdu) {
             if (phase_ == Phase::AwaitingAssociateResponse) return fail("unexpected A-RELEASE-RQ");
             local(dul::Event::Evt14_ReleaseResponse);
             phase_ = Phase::Done;
-            return dul::encode(dul::Pdu{dul::ReleaseRp{}});
+            return dul::encode(dul::Pdu{dul::ReleaseRp{}}).value();
           },
           [&](const dul::Abort& ab) -> Bytes {
             record_.abort = record::AbortRecord{ab.source, ab.reason};
@@ -158,7 +158,7 @@ Bytes AssociationClient::on_associate_ac(const dul::AssociateAc& ac) {
   const auto command = dimse::encode_command(rq);
   Bytes out;
   for (const auto& pdu : dimse::make_pdata(echo_context_, command, nullptr, peer_max_pdu_)) {
-    auto b = dul::encode(pdu);
+    auto b = dul::encode(pdu).value();
     out.insert(out.end(), b.begin(), b.end());
   }
   local(dul::Event::Evt9_PDataRequest);  // DT-1
@@ -190,7 +190,7 @@ Bytes AssociationClient::on_pdata(const dul::PData& pd) {
 Bytes AssociationClient::release_rq() {
   local(dul::Event::Evt11_ReleaseRequest);  // AR-1: Sta6 -> Sta7
   phase_ = Phase::AwaitingRelease;
-  return dul::encode(dul::Pdu{dul::ReleaseRq{}});
+  return dul::encode(dul::Pdu{dul::ReleaseRq{}}).value();
 }
 
 Bytes AssociationClient::fail(std::string why) {
@@ -200,7 +200,7 @@ Bytes AssociationClient::fail(std::string why) {
   if (!spoke_dicom_) return {};
   local(dul::Event::Evt15_AbortRequest);  // AA-1
   // PS3.8 7.3.1: service-user initiated abort; the peer can free the association at once.
-  return dul::encode(dul::Pdu{dul::Abort{0, 0}});
+  return dul::encode(dul::Pdu{dul::Abort{0, 0}}).value();
 }
 
 }  // namespace dicomsec::probes

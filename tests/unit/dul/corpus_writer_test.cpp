@@ -43,7 +43,7 @@ TEST(dulCorpus, Write) {
   auto pdus = samples::all_pdus();
   for (std::size_t i = 0; i < pdus.size(); ++i)
     write_file(pdu_dir / (std::string("seed_") + names[i]),
-               with_prefix(static_cast<std::uint8_t>(i), encode(pdus[i])));
+               with_prefix(static_cast<std::uint8_t>(i), encode(pdus[i]).value()));
   write_file(pdu_dir / "seed_stream_all", with_prefix(0x11, samples::concat(pdus)));
   write_file(pdu_dir / "seed_storescp_367_ac",
              with_prefix(0x07, Bytes(std::begin(kStorescp367Ac), std::end(kStorescp367Ac))));

@@ -67,7 +67,7 @@ Bytes accept(const Bytes& rq_bytes, std::vector<std::uint8_t> reject = {}) {
                            pc.transfer_syntaxes.front()});
   }
   ac.user_info.max_length = 16384;
-  return dul::encode(dul::Pdu{ac});
+  return dul::encode(dul::Pdu{ac}).value();
 }
 
 Bytes response(std::uint8_t ctx, CommandField f, std::uint16_t to, std::uint16_t status,
@@ -79,7 +79,7 @@ Bytes response(std::uint8_t ctx, CommandField f, std::uint16_t to, std::uint16_t
   if (data != nullptr) c.command_data_set_type = 0x0001;
   Bytes out;
   for (const auto& pdu : dimse::make_pdata(ctx, dimse::encode_command(c), data, 16384)) {
-    auto b = dul::encode(pdu);
+    auto b = dul::encode(pdu).value();
     out.insert(out.end(), b.begin(), b.end());
   }
   return out;
@@ -128,7 +128,7 @@ TEST(AccessClient, CountsFindCancelsAtCapThenMoveGetRelease) {
   EXPECT_EQ(cmds[0].field, CommandField::CGetRq);
   out = c.on_bytes(response(9, CommandField::CGetRsp, 4, 0x0000));
   EXPECT_TRUE(sent_release(out));
-  c.on_bytes(dul::encode(dul::Pdu{dul::ReleaseRp{}}));
+  c.on_bytes(dul::encode(dul::Pdu{dul::ReleaseRp{}}).value());
   EXPECT_TRUE(c.done());
   EXPECT_FALSE(c.protocol_error());
   const auto& a = c.access();
@@ -157,7 +157,7 @@ TEST(AccessClient, RejectedContextsAreDeniedWithoutRequests) {
 TEST(AccessClient, AbortAnswerDeniesAndLeavesTheRestForANewAssociation) {
   AccessClient c(plan(), {});
   c.on_bytes(accept(c.start()));
-  c.on_bytes(dul::encode(dul::Pdu{dul::Abort{0, 0}}));
+  c.on_bytes(dul::encode(dul::Pdu{dul::Abort{0, 0}}).value());
   EXPECT_TRUE(c.done());
   EXPECT_EQ(c.access().find.state, Permission::Denied);
   const auto rest = c.unfinished();
@@ -179,7 +179,7 @@ TEST(AccessClient, GetSubOperationIsAbortedBeforeItsData) {
   const Bytes pixels(100, 0x55);
   Bytes in;
   for (const auto& pdu : dimse::make_pdata(11, dimse::encode_command(store), &pixels, 16384)) {
-    auto b = dul::encode(pdu);
+    auto b = dul::encode(pdu).value();
     in.insert(in.end(), b.begin(), b.end());
   }
   EXPECT_TRUE(sent_abort(c.on_bytes(in)));
@@ -216,7 +216,7 @@ TEST(AccessClient, IntrusiveStoreSendsTheTestObject) {
   AccessClient c(p, {});
   const auto rq = std::get<dul::AssociateRq>(decode_all(c.start()).at(0));
   EXPECT_TRUE(rq.user_info.roles.at(0).scu_role);
-  auto out = c.on_bytes(accept(dul::encode(dul::Pdu{rq})));
+  auto out = c.on_bytes(accept(dul::encode(dul::Pdu{rq}).value()));
   auto cmds = commands(out);
   ASSERT_EQ(cmds.size(), 1U);
   EXPECT_EQ(cmds[0].field, CommandField::CStoreRq);

@@ -8,9 +8,7 @@
 namespace dicomsec::probes {
 namespace {
 
-AssociationPlan plan() {
-  return {"DICOMSEC", "ANY-SCP", default_contexts(), 64 * 1024, true};
-}
+AssociationPlan plan() { return {"DICOMSEC", "ANY-SCP", default_contexts(), 64 * 1024, true}; }
 
 // Decodes everything the client sent, so tests can look at its PDUs.
 std::vector<dul::Pdu> decode_all(const Bytes& bytes) {
@@ -42,7 +40,7 @@ Bytes echo_rsp(std::uint16_t status) {
   rsp.status = status;
   Bytes out;
   for (const auto& pdu : dimse::make_pdata(1, dimse::encode_command(rsp), nullptr, 0)) {
-    auto b = dul::encode(pdu);
+    auto b = dul::encode(pdu).value();
     out.insert(out.end(), b.begin(), b.end());
   }
   return out;
@@ -66,7 +64,8 @@ TEST(AssociationClient, AcceptEchoRelease) {
   auto rq = std::get<dul::AssociateRq>(decode_all(c.start())[0]);
   // Fed one byte at a time: the client must not care how the bytes arrive.
   Bytes out;
-  for (auto b : dul::encode(dul::Pdu{accept_all(rq)})) {
+  const Bytes ac = dul::encode(dul::Pdu{accept_all(rq)}).value();
+  for (auto b : ac) {
     auto o = c.on_bytes(std::span(&b, 1));
     out.insert(out.end(), o.begin(), o.end());
   }
@@ -80,7 +79,7 @@ TEST(AssociationClient, AcceptEchoRelease) {
   EXPECT_TRUE(std::holds_alternative<dul::ReleaseRq>(sent[0]));
   EXPECT_EQ(c.state(), dul::State::Sta7);
 
-  EXPECT_TRUE(c.on_bytes(dul::encode(dul::Pdu{dul::ReleaseRp{}})).empty());
+  EXPECT_TRUE(c.on_bytes(dul::encode(dul::Pdu{dul::ReleaseRp{}}).value()).empty());
   EXPECT_TRUE(c.done());
   EXPECT_FALSE(c.cut_short());
   EXPECT_EQ(c.state(), dul::State::Sta1);
@@ -98,7 +97,7 @@ TEST(AssociationClient, AcceptEchoRelease) {
 TEST(AssociationClient, RejectIsRecordedWithRawCodes) {
   AssociationClient c(plan());
   (void)c.start();
-  EXPECT_TRUE(c.on_bytes(dul::encode(dul::Pdu{dul::AssociateRj{1, 1, 7}})).empty());
+  EXPECT_TRUE(c.on_bytes(dul::encode(dul::Pdu{dul::AssociateRj{1, 1, 7}}).value()).empty());
   EXPECT_TRUE(c.done());
   EXPECT_EQ(c.record().result, record::AssociationResult::Rejected);
   ASSERT_TRUE(c.record().reject);
@@ -108,7 +107,7 @@ TEST(AssociationClient, RejectIsRecordedWithRawCodes) {
 TEST(AssociationClient, AbortInsteadOfAnswer) {
   AssociationClient c(plan());
   (void)c.start();
-  EXPECT_TRUE(c.on_bytes(dul::encode(dul::Pdu{dul::Abort{2, 0}})).empty());
+  EXPECT_TRUE(c.on_bytes(dul::encode(dul::Pdu{dul::Abort{2, 0}}).value()).empty());
   EXPECT_TRUE(c.done());
   EXPECT_EQ(c.record().result, record::AssociationResult::Aborted);
   EXPECT_TRUE(c.spoke_dicom());
@@ -118,7 +117,7 @@ TEST(AssociationClient, AbortInsteadOfAnswer) {
 TEST(AssociationClient, UnexpectedPduIsAProtocolErrorNamedByTheStateTable) {
   AssociationClient c(plan());
   (void)c.start();
-  auto out = c.on_bytes(dul::encode(dul::Pdu{dul::ReleaseRp{}}));
+  auto out = c.on_bytes(dul::encode(dul::Pdu{dul::ReleaseRp{}}).value());
   ASSERT_TRUE(c.protocol_error());
   EXPECT_NE(c.protocol_error()->find("Sta5"), std::string::npos) << *c.protocol_error();
   auto sent = decode_all(out);
