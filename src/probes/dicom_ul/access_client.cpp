@@ -1,12 +1,12 @@
 #include "probes/dicom_ul/access_client.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <random>
 #include <utility>
 #include <variant>
-
-#include <fmt/format.h>
 
 #include "core/overloaded.hpp"
 #include "core/version.hpp"
@@ -78,7 +78,8 @@ bool same_title(std::string_view a, std::string_view b) {
   while (!a.empty() && a.back() == ' ') a.remove_suffix(1);
   while (!b.empty() && b.back() == ' ') b.remove_suffix(1);
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
+    return std::toupper(static_cast<unsigned char>(x)) ==
+           std::toupper(static_cast<unsigned char>(y));
   });
 }
 
@@ -103,7 +104,8 @@ dul::AssociateRq access_rq(const AccessPlan& p) {
   // PS3.4 C.4.3.1 / PS3.7 D.3.3.4: for C-GET the requestor must offer the SCP role of the
   // storage class the sub-operations would use. We offer it only for Secondary Capture and
   // refuse every sub-operation anyway; the SCU role is offered only for the intrusive store.
-  rq.user_info.roles.push_back({std::string(dicom::kSecondaryCaptureStorage), p.store.has_value(), true});
+  rq.user_info.roles.push_back(
+      {std::string(dicom::kSecondaryCaptureStorage), p.store.has_value(), true});
   return rq;
 }
 
@@ -121,9 +123,10 @@ AccessClient::AccessClient(AccessPlan plan, record::AccessRecord so_far, dul::Li
     : plan_(with_destination(std::move(plan))),
       // C-FIND identifiers are counted whole (they are small; kMaxMessageBytes caps them);
       // any other data set streams past in chunks and is never kept.
-      session_(access_rq(plan_), limits,
-               [](std::uint8_t, const dimse::Command& c) { return c.field == CommandField::CFindRsp; },
-               kMaxMessageBytes),
+      session_(
+          access_rq(plan_), limits,
+          [](std::uint8_t, const dimse::Command& c) { return c.field == CommandField::CFindRsp; },
+          kMaxMessageBytes),
       access_(std::move(so_far)) {
   queue_ = plan_.ops;
   if (!plan_.store) std::erase(queue_, Op::Store);
@@ -137,10 +140,14 @@ std::vector<AccessOp> AccessClient::unfinished() const {
 
 record::PermissionRecord* AccessClient::permission(Op op) {
   switch (op) {
-    case Op::Move: return &access_.move;
-    case Op::Get: return &access_.get;
-    case Op::Store: return &access_.store;
-    default: return nullptr;
+    case Op::Move:
+      return &access_.move;
+    case Op::Get:
+      return &access_.get;
+    case Op::Store:
+      return &access_.store;
+    default:
+      return nullptr;
   }
 }
 
@@ -162,7 +169,8 @@ void AccessClient::on_closed() {
   if (!open || !current_) return;
   // The request was answered by closing the connection (or an A-ABORT): the peer refused it.
   const auto& abort = session_.summary().peer_abort;
-  const auto why = abort ? fmt::format("answered with A-ABORT (source {}, reason {})", abort->source, abort->reason)
+  const auto why = abort ? fmt::format("answered with A-ABORT (source {}, reason {})",
+                                       abort->source, abort->reason)
                          : std::string("answered by closing the connection");
   if (auto* p = permission(*current_)) {
     if (p->state != Permission::Allowed) {
@@ -174,9 +182,9 @@ void AccessClient::on_closed() {
     }
   } else if (access_.find.state != Permission::Allowed) {
     access_.find.state = Permission::Denied;
-    access_.find.evidence += fmt::format("{}C-FIND {} {}", access_.find.evidence.empty() ? "" : "; ",
-                                         *current_ == Op::FindPatient ? "Patient Root PATIENT" : "Study Root STUDY",
-                                         why);
+    access_.find.evidence += fmt::format(
+        "{}C-FIND {} {}", access_.find.evidence.empty() ? "" : "; ",
+        *current_ == Op::FindPatient ? "Patient Root PATIENT" : "Study Root STUDY", why);
   }
   current_.reset();
 }
@@ -184,37 +192,37 @@ void AccessClient::on_closed() {
 dicom::VrEncoding AccessClient::encoding_of(std::uint8_t context) const {
   const auto ts = session_.accepted_transfer(context);
   return ts && *ts == dicom::uid::kExplicitVrLittleEndian ? dicom::VrEncoding::Explicit
-                                                         : dicom::VrEncoding::Implicit;
+                                                          : dicom::VrEncoding::Implicit;
 }
 
 Bytes AccessClient::on_indication(const dul::Indication& ind) {
-  return std::visit(
-      Overloaded{
-          [&](const dul::ind::AssociateAccepted&) -> Bytes { return on_accept(); },
-          [&](const dul::ind::Command& c) -> Bytes {
-            // AR-6: responses after our A-RELEASE-RQ are valid; they change nothing.
-            if (session_.releasing()) return {};
-            return on_command(c.command);
-          },
-          [&](const dul::ind::DataSet& d) -> Bytes {
-            if (session_.releasing() || !awaiting_data_) return {};
-            return on_identifier(d.context_id, d.bytes);
-          },
-          [&](const dul::ind::DataChunk& d) -> Bytes {
-            // A data set we do not read (a C-MOVE/C-GET response's failed-instance list):
-            // its response is decided once it has passed.
-            if (session_.releasing() || !awaiting_data_ || !d.last) return {};
-            const auto cmd = *std::exchange(awaiting_data_, std::nullopt);
-            return on_final(cmd);
-          },
-          [&](const dul::ind::Aborted& a) -> Bytes {
-            // Answered with A-ABORT: the request in flight was refused (see on_closed).
-            if (a.by_peer) on_closed();
-            return {};
-          },
-          [&](const auto&) -> Bytes { return {}; },
-      },
-      ind);
+  return std::visit(Overloaded{
+                        [&](const dul::ind::AssociateAccepted&) -> Bytes { return on_accept(); },
+                        [&](const dul::ind::Command& c) -> Bytes {
+                          // AR-6: responses after our A-RELEASE-RQ are valid; they change nothing.
+                          if (session_.releasing()) return {};
+                          return on_command(c.command);
+                        },
+                        [&](const dul::ind::DataSet& d) -> Bytes {
+                          if (session_.releasing() || !awaiting_data_) return {};
+                          return on_identifier(d.context_id, d.bytes);
+                        },
+                        [&](const dul::ind::DataChunk& d) -> Bytes {
+                          // A data set we do not read (a C-MOVE/C-GET response's failed-instance
+                          // list): its response is decided once it has passed.
+                          if (session_.releasing() || !awaiting_data_ || !d.last) return {};
+                          const auto cmd = *std::exchange(awaiting_data_, std::nullopt);
+                          return on_final(cmd);
+                        },
+                        [&](const dul::ind::Aborted& a) -> Bytes {
+                          // Answered with A-ABORT: the request in flight was refused (see
+                          // on_closed).
+                          if (a.by_peer) on_closed();
+                          return {};
+                        },
+                        [&](const auto&) -> Bytes { return {}; },
+                    },
+                    ind);
 }
 
 Bytes AccessClient::on_accept() {
@@ -224,11 +232,16 @@ Bytes AccessClient::on_accept() {
     const auto* c = table.find(id);
     if (c == nullptr || !c->result) return std::string("not answered");
     switch (*c->result) {
-      case dul::PcResult::Acceptance: return std::nullopt;
-      case dul::PcResult::UserRejection: return std::string("user-rejection");
-      case dul::PcResult::AbstractSyntaxNotSupported: return std::string("abstract-syntax-not-supported");
-      case dul::PcResult::TransferSyntaxesNotSupported: return std::string("transfer-syntaxes-not-supported");
-      default: return std::string("no-reason");
+      case dul::PcResult::Acceptance:
+        return std::nullopt;
+      case dul::PcResult::UserRejection:
+        return std::string("user-rejection");
+      case dul::PcResult::AbstractSyntaxNotSupported:
+        return std::string("abstract-syntax-not-supported");
+      case dul::PcResult::TransferSyntaxesNotSupported:
+        return std::string("transfer-syntaxes-not-supported");
+      default:
+        return std::string("no-reason");
     }
   };
   // PS3.4 C.4: a query/retrieve context the SCP does not accept means the operation is not
@@ -237,9 +250,16 @@ Bytes AccessClient::on_accept() {
                   record::FindAccessRecord* f) {
     auto why = rejected(id);
     if (!why) return true;
-    const auto ev = fmt::format("{} presentation context not accepted ({}); nothing sent", what, *why);
-    if (p) { p->state = Permission::Denied; p->evidence = ev; }
-    if (f) { f->state = Permission::Denied; f->evidence = ev; }
+    const auto ev =
+        fmt::format("{} presentation context not accepted ({}); nothing sent", what, *why);
+    if (p) {
+      p->state = Permission::Denied;
+      p->evidence = ev;
+    }
+    if (f) {
+      f->state = Permission::Denied;
+      f->evidence = ev;
+    }
     return false;
   };
   std::vector<Op> runnable;
@@ -250,8 +270,10 @@ Bytes AccessClient::on_accept() {
         break;
       case Op::FindStudy:
         // Find is denied only when neither model is offered.
-        if (!rejected(kCtxStudyFind)) runnable.push_back(op);
-        else if (rejected(kCtxPatientFind)) gate(kCtxStudyFind, "Patient Root and Study Root FIND", nullptr, &access_.find);
+        if (!rejected(kCtxStudyFind))
+          runnable.push_back(op);
+        else if (rejected(kCtxPatientFind))
+          gate(kCtxStudyFind, "Patient Root and Study Root FIND", nullptr, &access_.find);
         break;
       case Op::Move:
         if (gate(kCtxStudyMove, "Study Root MOVE", &access_.move, nullptr)) runnable.push_back(op);
@@ -302,7 +324,8 @@ Bytes AccessClient::next_op() {
       rq.affected_sop_class_uid = std::string(op == Op::FindPatient ? dicom::uid::kPatientRootFind
                                                                     : dicom::uid::kStudyRootFind);
       const auto id = dicom::find_identifier(
-          op == Op::FindPatient ? dicom::QueryLevel::Patient : dicom::QueryLevel::Study, encoding_of(ctx));
+          op == Op::FindPatient ? dicom::QueryLevel::Patient : dicom::QueryLevel::Study,
+          encoding_of(ctx));
       return send(ctx, rq, &id);
     }
     case Op::Move:
@@ -332,17 +355,18 @@ Bytes AccessClient::on_command(const dimse::Command& cmd) {
     // A C-GET sub-operation: we never accept data. Abort before its data set is read.
     access_.get.state = Permission::Allowed;
     access_.get.evidence =
-        "C-GET started a C-STORE sub-operation towards us; association aborted before any data was read";
+        "C-GET started a C-STORE sub-operation towards us; association aborted before any data was "
+        "read";
     return session_.abort();
   }
   if (!current_) return session_.fail(fmt::format("unexpected {}", dimse::command_name(cmd.field)));
-  const auto expected = *current_ == Op::Move   ? CommandField::CMoveRsp
+  const auto expected = *current_ == Op::Move    ? CommandField::CMoveRsp
                         : *current_ == Op::Get   ? CommandField::CGetRsp
                         : *current_ == Op::Store ? CommandField::CStoreRsp
                                                  : CommandField::CFindRsp;
   if (cmd.field != expected)
     return session_.fail(fmt::format("expected {}, got {}", dimse::command_name(expected),
-                            dimse::command_name(cmd.field)));
+                                     dimse::command_name(cmd.field)));
   if (cmd.message_id_being_responded_to && *cmd.message_id_being_responded_to != message_id_)
     return session_.fail("response to a message we did not send");
   if (!cmd.status)
@@ -383,39 +407,40 @@ Bytes AccessClient::on_final(const dimse::Command& cmd) {
       }
       return {};
     }
-    const bool executed = cat == dimse::StatusCategory::Success || cat == dimse::StatusCategory::Cancel ||
+    const bool executed = cat == dimse::StatusCategory::Success ||
+                          cat == dimse::StatusCategory::Cancel ||
                           cat == dimse::StatusCategory::Warning;
     if (executed) {
       slot = pending_;
       f.state = Permission::Allowed;
       f.status = s;
       f.evidence = fmt::format("{}C-FIND {} universal match: {}{} pending response(s), final {}",
-                               f.evidence.empty() ? "" : f.evidence + "; ",
-                               what, pending_, cancelled_ ? " (C-CANCEL at the cap)" : "", status_text(s));
+                               f.evidence.empty() ? "" : f.evidence + "; ", what, pending_,
+                               cancelled_ ? " (C-CANCEL at the cap)" : "", status_text(s));
     } else {
       if (f.state != Permission::Allowed) {
         f.state = Permission::Denied;
         f.status = s;
       }
       f.evidence = fmt::format("{}C-FIND {} refused: {}",
-                               f.evidence.empty() ? "" : f.evidence + "; ",
-                               what, status_text(s));
+                               f.evidence.empty() ? "" : f.evidence + "; ", what, status_text(s));
     }
     return next_op();
   }
   if (op == Op::Move || op == Op::Get) {
     auto& p = op == Op::Move ? access_.move : access_.get;
     const char* name = op == Op::Move ? "C-MOVE" : "C-GET";
-    const auto counts = fmt::format("remaining {} completed {} failed {} warning {}",
-                                    cmd.remaining.value_or(0), cmd.completed.value_or(0),
-                                    cmd.failed.value_or(0), cmd.warning.value_or(0));
+    const auto counts =
+        fmt::format("remaining {} completed {} failed {} warning {}", cmd.remaining.value_or(0),
+                    cmd.completed.value_or(0), cmd.failed.value_or(0), cmd.warning.value_or(0));
     if (cat == dimse::StatusCategory::Pending) {
       // Sub-operations started although nothing can match: cancel them at once.
       if (!cancelled_) {
         cancelled_ = true;
         p.state = Permission::Allowed;
         p.status = s;
-        p.evidence = fmt::format("{} of a study that does not exist answered pending ({}); sent C-CANCEL", name, counts);
+        p.evidence = fmt::format(
+            "{} of a study that does not exist answered pending ({}); sent C-CANCEL", name, counts);
         return cancel(op == Op::Move ? kCtxStudyMove : kCtxStudyGet);
       }
       return {};
@@ -425,9 +450,10 @@ Bytes AccessClient::on_final(const dimse::Command& cmd) {
     switch (retrieve_verdict(op == Op::Move, s)) {
       case Verdict::Performed:
         p.state = Permission::Allowed;
-        p.evidence = fmt::format("{} of a study that does not exist performed for us: {} ({}){}", name,
-                                 status_text(s), counts,
-                                 op == Op::Move ? fmt::format("; destination '{}' was never needed", plan_.move_destination)
+        p.evidence = fmt::format("{} of a study that does not exist performed for us: {} ({}){}",
+                                 name, status_text(s), counts,
+                                 op == Op::Move ? fmt::format("; destination '{}' was never needed",
+                                                              plan_.move_destination)
                                                 : std::string());
         break;
       case Verdict::Processed:
@@ -448,10 +474,12 @@ Bytes AccessClient::on_final(const dimse::Command& cmd) {
   access_.store.status = s;
   if (storage_ok(s)) {
     access_.store.state = Permission::Allowed;
-    access_.store.evidence = fmt::format("C-STORE of the dicomsec test object accepted: {}", status_text(s));
+    access_.store.evidence =
+        fmt::format("C-STORE of the dicomsec test object accepted: {}", status_text(s));
   } else {
     access_.store.state = Permission::Denied;
-    access_.store.evidence = fmt::format("C-STORE of the dicomsec test object refused: {}", status_text(s));
+    access_.store.evidence =
+        fmt::format("C-STORE of the dicomsec test object refused: {}", status_text(s));
   }
   return next_op();
 }

@@ -34,14 +34,14 @@ struct AccessPlan {
   std::string calling_ae = "DICOMSEC";
   std::string called_ae = "ANY-SCP";
   std::uint32_t max_pdu_receive = 64 * 1024;
-  std::uint32_t find_cap = 100;        // pending C-FIND responses counted before C-CANCEL
+  std::uint32_t find_cap = 100;  // pending C-FIND responses counted before C-CANCEL
   std::vector<AccessOp> ops{AccessOp::FindPatient, AccessOp::FindStudy, AccessOp::Move,
                             AccessOp::Get};  // plus Store at the intrusive level
-  std::string retrieve_study_uid;      // matches nothing (dicom::derived_uid kind 4)
+  std::string retrieve_study_uid;            // matches nothing (dicom::derived_uid kind 4)
   // The C-MOVE destination: an AE title the server cannot know (design §6), never our own
   // calling AE. Empty (the default): random_move_destination(seed, calling_ae).
   std::string move_destination;
-  std::uint64_t seed = 0;              // the probe's seed, for the random destination
+  std::uint64_t seed = 0;                  // the probe's seed, for the random destination
   std::optional<dicom::TestObject> store;  // intrusive level only
 };
 

@@ -1,10 +1,10 @@
 #include "probes/dicom_ul/association_client.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <utility>
 #include <variant>
-
-#include <fmt/format.h>
 
 #include "core/overloaded.hpp"
 #include "core/version.hpp"
@@ -32,9 +32,10 @@ bool well_formed_pdu_event(dul::Event e) {
 // bit 0 set (PS3.8 9.3.3.1). Used when the rest of the PDU did not decode.
 bool associate_answer_fixed_part(ByteView b) {
   if (b.size() < 6 || b[1] != 0) return false;
-  const std::uint32_t len = (std::uint32_t{b[2]} << 24) | (std::uint32_t{b[3]} << 16) |
-                            (std::uint32_t{b[4]} << 8) | b[5];
-  if (b[0] == 0x03) return len == 4 && b.size() >= 10 && b[7] >= 1 && b[7] <= 2 && b[8] >= 1 && b[8] <= 3;
+  const std::uint32_t len =
+      (std::uint32_t{b[2]} << 24) | (std::uint32_t{b[3]} << 16) | (std::uint32_t{b[4]} << 8) | b[5];
+  if (b[0] == 0x03)
+    return len == 4 && b.size() >= 10 && b[7] >= 1 && b[7] <= 2 && b[8] >= 1 && b[8] <= 3;
   if (b[0] != 0x02 || len < kAssociateFixedPart - 6 || b.size() < kAssociateFixedPart) return false;
   return (b[7] & 0x01) != 0;
 }
@@ -45,7 +46,8 @@ std::vector<dul::PresentationContextRq> default_contexts() {
   std::vector<dul::PresentationContextRq> out;
   std::uint8_t id = 1;
   for (const auto& sop : dicom::kSopClasses) {
-    out.push_back({id, std::string(sop.uid),
+    out.push_back({id,
+                   std::string(sop.uid),
                    {std::string(dicom::uid::kImplicitVrLittleEndian),
                     std::string(dicom::uid::kExplicitVrLittleEndian)}});
     id = static_cast<std::uint8_t>(id + 2);  // PS3.8 9.3.2.2: odd identifiers
@@ -68,19 +70,29 @@ record::AssociationRecord to_record(const AssociationSummary& s) {
   record::AssociationRecord r;
   using A = AssociationSummary::Answer;
   switch (s.answer) {
-    case A::None: r.result = record::AssociationResult::None; break;
-    case A::Accepted: r.result = record::AssociationResult::Accepted; break;
-    case A::Rejected: r.result = record::AssociationResult::Rejected; break;
-    case A::Aborted: r.result = record::AssociationResult::Aborted; break;
+    case A::None:
+      r.result = record::AssociationResult::None;
+      break;
+    case A::Accepted:
+      r.result = record::AssociationResult::Accepted;
+      break;
+    case A::Rejected:
+      r.result = record::AssociationResult::Rejected;
+      break;
+    case A::Aborted:
+      r.result = record::AssociationResult::Aborted;
+      break;
   }
   r.calling_ae = s.calling_ae;
   r.called_ae = s.called_ae;
-  if (s.reject) r.reject = record::RejectRecord{s.reject->result, s.reject->source, s.reject->reason};
+  if (s.reject)
+    r.reject = record::RejectRecord{s.reject->result, s.reject->source, s.reject->reason};
   if (s.peer_abort) r.abort = record::AbortRecord{s.peer_abort->source, s.peer_abort->reason};
   r.max_pdu = s.max_pdu;
   r.implementation_class_uid = s.implementation_class_uid;
   r.implementation_version_name = s.implementation_version_name;
-  for (const auto& c : s.accepted) r.accepted_contexts.push_back({c.abstract_syntax, c.transfer_syntax});
+  for (const auto& c : s.accepted)
+    r.accepted_contexts.push_back({c.abstract_syntax, c.transfer_syntax});
   r.released = s.released;
   r.conformance = s.conformance;
   return r;
@@ -122,7 +134,8 @@ Bytes Requestor::start() {
 void Requestor::notice_first_bytes(ByteView data) {
   const auto want = kAssociateFixedPart - std::min(first_bytes_.size(), kAssociateFixedPart);
   const auto n = std::min(want, data.size());
-  first_bytes_.insert(first_bytes_.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n));
+  first_bytes_.insert(first_bytes_.end(), data.begin(),
+                      data.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
 Bytes Requestor::receive(ByteView data, const Policy& policy) {
@@ -192,53 +205,54 @@ Bytes Requestor::take(dul::Output&& out, const Policy* policy) {
     if (well_formed_pdu_event(s.event)) spoke_ = true;
   for (const auto& ind : out.indications) {
     const bool was_done = done_;
-    std::visit(
-        Overloaded{
-            [&](const dul::ind::AssociateAccepted& a) {
-              dicom_ = true;
-              on_accept(a.ac);
-            },
-            [&](const dul::ind::AssociateRejected& r) {
-              dicom_ = true;
-              summary_.answer = AssociationSummary::Answer::Rejected;
-              summary_.reject = r.rj;
-              done_ = true;
-            },
-            [&](const dul::ind::ReleaseRequested& r) {
-              // PS3.8 7.2.2: answer the peer's release; in a collision (AR-8) the engine
-              // sends our A-RELEASE-RP (AR-9) and then waits for the peer's (AR-3).
-              auto rp = local(engine_.release_response(), "A-RELEASE response");
-              send.insert(send.end(), rp.begin(), rp.end());
-              if (!r.collision) done_ = true;
-            },
-            [&](const dul::ind::ReleaseConfirmed&) {
-              summary_.released = release_sent_;
-              done_ = true;
-            },
-            [&](const dul::ind::Aborted& a) {
-              if (a.by_peer) {
-                summary_.peer_abort = dul::Abort{a.source, a.reason};
-                if (summary_.answer == AssociationSummary::Answer::None)
-                  summary_.answer = AssociationSummary::Answer::Aborted;
-              } else if (!error_) {
-                // AA-8 / Evt19: what the engine found wrong, with the state it happened in.
-                std::string why = a.detail.empty() ? std::string("protocol error") : a.detail;
-                for (const auto& s : out.steps)
-                  if (s.action == dul::Action::AA_8 || s.event == dul::Event::Evt19_InvalidPduReceived) {
-                    if (why.find(dul::state_name(s.from)) == std::string::npos)
-                      why += fmt::format(" in {} (PS3.8 9.2: {})", dul::state_name(s.from),
-                                         dul::action_name(s.action));
-                    break;
-                  }
-                error_ = std::move(why);
-                if (!dicom_ && associate_answer_fixed_part(first_bytes_)) dicom_ = true;
-              }
-              done_ = true;
-            },
-            [&](const dul::ind::Closed&) { done_ = true; },
-            [&](const auto&) {},
-        },
-        ind);
+    std::visit(Overloaded{
+                   [&](const dul::ind::AssociateAccepted& a) {
+                     dicom_ = true;
+                     on_accept(a.ac);
+                   },
+                   [&](const dul::ind::AssociateRejected& r) {
+                     dicom_ = true;
+                     summary_.answer = AssociationSummary::Answer::Rejected;
+                     summary_.reject = r.rj;
+                     done_ = true;
+                   },
+                   [&](const dul::ind::ReleaseRequested& r) {
+                     // PS3.8 7.2.2: answer the peer's release; in a collision (AR-8) the engine
+                     // sends our A-RELEASE-RP (AR-9) and then waits for the peer's (AR-3).
+                     auto rp = local(engine_.release_response(), "A-RELEASE response");
+                     send.insert(send.end(), rp.begin(), rp.end());
+                     if (!r.collision) done_ = true;
+                   },
+                   [&](const dul::ind::ReleaseConfirmed&) {
+                     summary_.released = release_sent_;
+                     done_ = true;
+                   },
+                   [&](const dul::ind::Aborted& a) {
+                     if (a.by_peer) {
+                       summary_.peer_abort = dul::Abort{a.source, a.reason};
+                       if (summary_.answer == AssociationSummary::Answer::None)
+                         summary_.answer = AssociationSummary::Answer::Aborted;
+                     } else if (!error_) {
+                       // AA-8 / Evt19: what the engine found wrong, with the state it happened in.
+                       std::string why =
+                           a.detail.empty() ? std::string("protocol error") : a.detail;
+                       for (const auto& s : out.steps)
+                         if (s.action == dul::Action::AA_8 ||
+                             s.event == dul::Event::Evt19_InvalidPduReceived) {
+                           if (why.find(dul::state_name(s.from)) == std::string::npos)
+                             why += fmt::format(" in {} (PS3.8 9.2: {})", dul::state_name(s.from),
+                                                dul::action_name(s.action));
+                           break;
+                         }
+                       error_ = std::move(why);
+                       if (!dicom_ && associate_answer_fixed_part(first_bytes_)) dicom_ = true;
+                     }
+                     done_ = true;
+                   },
+                   [&](const dul::ind::Closed&) { done_ = true; },
+                   [&](const auto&) {},
+               },
+               ind);
     if (policy != nullptr && !was_done) {
       auto reply = (*policy)(ind);
       send.insert(send.end(), reply.begin(), reply.end());
@@ -326,9 +340,10 @@ Bytes AssociationClient::on_indication(const dul::Indication& ind) {
             // AR-6: a P-DATA after our A-RELEASE-RQ is valid; it changes nothing.
             if (session_.releasing()) return {};
             if (!echo_sent_ || echo_ || c.command.field != dimse::CommandField::CEchoRsp)
-              return session_.fail(fmt::format("expected C-ECHO-RSP, got {}",
-                                               dimse::command_name(c.command.field)));
-            if (c.command.has_data_set()) return session_.fail("unexpected data set in C-ECHO response");
+              return session_.fail(
+                  fmt::format("expected C-ECHO-RSP, got {}", dimse::command_name(c.command.field)));
+            if (c.command.has_data_set())
+              return session_.fail("unexpected data set in C-ECHO response");
             echo_ = record::EchoRecord{c.command.status.value_or(0xFFFF)};
             return session_.release();
           },

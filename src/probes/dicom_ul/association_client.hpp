@@ -49,8 +49,8 @@ struct AssociationSummary {
   struct Context {
     std::string abstract_syntax, transfer_syntax;
   };
-  std::vector<Context> accepted;  // in the order of the A-ASSOCIATE-AC
-  bool released = false;          // A-RELEASE-RP received for our A-RELEASE-RQ
+  std::vector<Context> accepted;         // in the order of the A-ASSOCIATE-AC
+  bool released = false;                 // A-RELEASE-RP received for our A-RELEASE-RQ
   std::vector<std::string> conformance;  // deviations tolerated (dul::Association)
 };
 

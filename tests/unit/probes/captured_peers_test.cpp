@@ -185,7 +185,8 @@ TEST(CapturedPeers, FindCapCancelsOnARealPeersPendingResponse) {
   p.find_cap = 1;
   AccessClient c(p, {});
   (void)c.start();
-  const auto sent = feed(c, std::span<const std::uint8_t>(kOrthanc1101Access), sizeof kOrthanc1101Access);
+  const auto sent =
+      feed(c, std::span<const std::uint8_t>(kOrthanc1101Access), sizeof kOrthanc1101Access);
   ASSERT_FALSE(c.protocol_error()) << *c.protocol_error();
   EXPECT_EQ(pdu_types(sent), (std::vector<std::uint8_t>{kPData, kPData, kPData, kPData, kPData,
                                                         kPData, kReleaseRq}));
@@ -196,7 +197,8 @@ TEST(CapturedPeers, FindCapCancelsOnARealPeersPendingResponse) {
 
 TEST(CapturedPeers, AccessCutShortAfterTheAcceptLeavesTheRest) {
   // Only the A-ASSOCIATE-AC of the real stream arrives, then the connection closes.
-  const std::size_t ac_len = 6 + ((std::size_t{kDcmqrscp367Access[4]} << 8) | kDcmqrscp367Access[5]);
+  const std::size_t ac_len =
+      6 + ((std::size_t{kDcmqrscp367Access[4]} << 8) | kDcmqrscp367Access[5]);
   AccessClient c(access_plan("COMMON"), {});
   (void)c.start();
   (void)feed(c, std::span<const std::uint8_t>(kDcmqrscp367Access).first(ac_len), ac_len);
