@@ -164,9 +164,12 @@ Bytes AccessClient::on_bytes(ByteView data) {
 }
 
 void AccessClient::on_closed() {
-  const bool open = session_.closed();
+  if (session_.closed()) deny_current();
   sync();
-  if (!open || !current_) return;
+}
+
+void AccessClient::deny_current() {
+  if (!current_) return;
   // The request was answered by closing the connection (or an A-ABORT): the peer refused it.
   const auto& abort = session_.summary().peer_abort;
   const auto why = abort ? fmt::format("answered with A-ABORT (source {}, reason {})",
@@ -217,7 +220,7 @@ Bytes AccessClient::on_indication(const dul::Indication& ind) {
                         [&](const dul::ind::Aborted& a) -> Bytes {
                           // Answered with A-ABORT: the request in flight was refused (see
                           // on_closed).
-                          if (a.by_peer) on_closed();
+                          if (a.by_peer) deny_current();
                           return {};
                         },
                         [&](const auto&) -> Bytes { return {}; },

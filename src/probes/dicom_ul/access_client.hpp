@@ -85,6 +85,7 @@ class AccessClient {
   using Op = AccessOp;
   record::PermissionRecord* permission(Op op);
   Bytes on_indication(const dul::Indication& ind);
+  void deny_current();  // the request in flight was answered by A-ABORT or a close
   Bytes on_accept();
   Bytes on_command(const dimse::Command& cmd);
   Bytes on_identifier(std::uint8_t context, ByteView data);
