@@ -211,6 +211,7 @@ class Association {
   Result<Output> release();           // Evt11 (AR-1)
   Result<Output> release_response();  // Evt14 (AR-4, or AR-9 in a collision)
   // Evt15 (AA-1: A-ABORT source 0 service-user; AA-2 before the transport is up).
+  // reason: the byte sent in the A-ABORT (PS3.8 9.3.8: not significant for source 0).
   Result<Output> abort(std::uint8_t reason = 0);
 
   // Observer: learn the contexts from the other direction (when no shared table is used).
@@ -218,10 +219,15 @@ class Association {
   void observe_accept(const AssociateAc& ac);
 
   // --- state --------------------------------------------------------------------------------
-  [[nodiscard]] State state() const noexcept { return machine_.state(); }
+  // Table 9-10 state. An observer has no machine: it reports the state the receiving side
+  // of the watched bytes would be in as far as one direction shows it (Sta6 once data
+  // flows, Sta13 after an A-ABORT, A-ASSOCIATE-RJ or A-RELEASE-RP, ...).
+  [[nodiscard]] State state() const noexcept {
+    return options_.observer ? observed_state_ : machine_.state();
+  }
   [[nodiscard]] Role role() const noexcept { return options_.role; }
   [[nodiscard]] bool observer() const noexcept { return options_.observer; }
-  [[nodiscard]] bool established() const noexcept { return machine_.established(); }
+  [[nodiscard]] bool established() const noexcept { return state() == State::Sta6; }
   [[nodiscard]] bool artim_running() const noexcept { return machine_.artim_running(); }
   [[nodiscard]] const ContextTable& contexts() const noexcept { return *contexts_; }
   [[nodiscard]] std::shared_ptr<ContextTable> shared_contexts() const noexcept { return contexts_; }
@@ -238,23 +244,33 @@ class Association {
   [[nodiscard]] std::size_t buffered_bytes() const noexcept;
   // Counters for reports and tests.
   [[nodiscard]] std::uint64_t bytes_received() const noexcept { return bytes_received_; }
-  [[nodiscard]] std::uint64_t bytes_skipped() const noexcept { return bytes_skipped_; }
+  // Bytes not decoded: declared gaps plus bytes skipped while resynchronising.
+  [[nodiscard]] std::uint64_t bytes_skipped() const noexcept {
+    return bytes_skipped_ + decoder_.skipped();
+  }
 
  private:
-  struct Incoming;  // receive-side DIMSE assembly state
-  enum class Sending : std::uint8_t { Idle, DataSet };
+  enum class InPhase : std::uint8_t { Idle, Command, DataSet, Skipping };
 
-  Output step(Event event);  // machine step + the action's fixed effects
-  bool apply(Output& out, Event event, std::optional<std::string> detail = {},
-             std::uint8_t abort_reason = 0);
+  // Looks up Table 9-10 for `event`, executes the action's generic part (PDU sent, ARTIM,
+  // transport, A-P-ABORT indication for AA-8) and records the Step.
+  Transition apply(Output& out, Event event, std::uint8_t abort_reason = 0,
+                   std::string detail = {});
   void on_pdu(Output& out, Pdu pdu, ByteView raw);
+  void observe_pdu(Output& out, Pdu pdu, ByteView raw);
+  // Evt19 (undecodable PDU, or a P-DATA whose PDVs break PS3.7/PS3.8 rules).
   void on_invalid(Output& out, std::string detail, std::uint8_t reason);
-  void on_pdata(Output& out, PData& pd);
+  // DT-2 / AR-6: assembles PDVs; false = protocol error (already reported).
+  bool on_pdata(Output& out, PData& pd);
+  bool take_pdv(Output& out, Pdv& pdv, bool may_retry);
+  bool pdv_error(Output& out, std::string detail);
   void lose_message(Output& out, std::string detail);
-  void emit_pdata(Output& out, std::uint8_t context_id, ByteView bytes, bool command, bool last);
+  void write_pdata(Output& out, std::uint8_t context_id, ByteView bytes, bool command, bool last);
   Result<Output> local(Event event);
+  Result<Output> check_send(std::uint8_t context_id) const;
   void note(std::string text);
-  void drain(Output& out);
+  void take_decoder_notes();
+  void set_observed(State s) noexcept { observed_state_ = s; }
 
   AssociationOptions options_;
   StateMachine machine_;
@@ -262,21 +278,24 @@ class Association {
   std::shared_ptr<ContextTable> contexts_;
   std::optional<AssociateRq> rq_;
   std::optional<AssociateAc> ac_;
+  Bytes rq_bytes_;  // encoded at associate(), sent by AE-2
   std::uint32_t peer_max_pdu_ = 0;
+  std::uint32_t own_max_pdu_ = 0;
+  bool noted_oversize_ = false;
+  bool stream_broken_ = false;  // endpoint: decoder failed or a gap; input is ignored
   std::vector<std::string> conformance_;
   std::uint64_t bytes_received_ = 0;
   std::uint64_t bytes_skipped_ = 0;
+  State observed_state_ = State::Sta1;
   // receive side
-  enum class InPhase : std::uint8_t { Idle, Command, DataSet, Skipping };
   InPhase in_phase_ = InPhase::Idle;
   std::uint8_t in_context_ = 0;
   bool in_buffer_whole_ = false;
   Bytes in_command_;
   Bytes in_data_;
-  // send side
-  Sending sending_ = Sending::Idle;
+  // send side: a data set announced by the last command is still being sent
+  bool out_data_pending_ = false;
   std::uint8_t out_context_ = 0;
-  bool decoder_failed_ = false;
 };
 
 }  // namespace dicomsec::dul

@@ -227,7 +227,7 @@ class PduDecoder {
   [[nodiscard]] const std::string& error() const noexcept { return error_; }
   // Type byte of the PDU that failed (0 if the input ended or was never a header).
   [[nodiscard]] std::uint8_t error_type() const noexcept { return error_type_; }
-  [[nodiscard]] std::size_t buffered() const noexcept { return buf_.size() - pos_; }
+  [[nodiscard]] std::size_t buffered() const noexcept { return failed_ ? 0 : buf_.size() - pos_; }
   // Type of the PDU whose header is buffered (if any), e.g. for logging partial input.
   [[nodiscard]] std::optional<std::uint8_t> pending_type() const noexcept;
   // After Ready: the raw bytes of that PDU (header included), valid until the next call.
@@ -238,18 +238,21 @@ class PduDecoder {
   // Forgets all buffered input and any error: the next byte fed starts a PDU.
   void reset();
   // Forgets any error and hunts for the next plausible PDU boundary in the input buffered
-  // and fed from now on (after a capture gap, or to start mid-stream). A candidate
+  // (after a decode error: from the byte after the failed PDU's first one) and fed from
+  // now on (after a capture gap, or to start mid-stream). A candidate
   // boundary is accepted when
   //  - the type byte is a PS3.8 PDU type (0x01..0x07) and the reserved byte is 0;
   //  - the length is within Limits::max_pdu_length, is exactly 4 for A-ASSOCIATE-RJ,
   //    A-RELEASE-RQ/RP and A-ABORT, and at least 68 (the fixed part) for A-ASSOCIATE-RQ/AC;
-  //  - A-ASSOCIATE-RQ/AC: the protocol version has bit 0 set and the first item is the
-  //    application context item (0x10);
+  //  - A-ASSOCIATE-RQ/AC: the protocol version is 0x00nn with bit 0 set, the reserved
+  //    bytes 9-10 are 0, both AE titles are printable ASCII and the first item is the
+  //    application context item (0x10); each byte is judged as soon as it is buffered, so
+  //    a false candidate is dropped early;
   //  - P-DATA-TF: the PDV items seen inside the PDU (at least the first one must be
   //    buffered) chain exactly: each item length >= 2 and within the PDU, an odd context
   //    id, a message control header <= 3, and all items ending exactly at the PDU's end;
-  //  - for the fixed 4-byte PDUs, the bytes after it (once buffered) start another
-  //    plausible header, so that four stray bytes are not taken for a PDU.
+  //  - A-ASSOCIATE-RJ, A-RELEASE-RQ/RP, A-ABORT: the 4-byte body holds values PS3.8
+  //    allows (reserved bytes 0, result/source/reason codes in their ranges).
   // Bytes skipped while hunting are counted in skipped().
   void resync();
   [[nodiscard]] bool hunting() const noexcept { return hunting_; }

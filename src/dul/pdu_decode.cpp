@@ -217,12 +217,9 @@ namespace detail {
 Result<Pdu> decode_body(std::uint8_t type, ByteView body, const Limits& limits,
                         std::vector<std::string>* notes) {
   switch (type) {
-    case static_cast<std::uint8_t>(PduType::AssociateRq):
-      return decode_rq(body, limits, notes);
-    case static_cast<std::uint8_t>(PduType::AssociateAc):
-      return decode_ac(body, limits, notes);
-    case static_cast<std::uint8_t>(PduType::PData):
-      return decode_pdata(body, limits);
+    case static_cast<std::uint8_t>(PduType::AssociateRq): return decode_rq(body, limits, notes);
+    case static_cast<std::uint8_t>(PduType::AssociateAc): return decode_ac(body, limits, notes);
+    case static_cast<std::uint8_t>(PduType::PData): return decode_pdata(body, limits);
     case static_cast<std::uint8_t>(PduType::AssociateRj): {  // PS3.8 9.3.4
       auto r = fixed4(body, "A-ASSOCIATE-RJ");
       if (!r) return r.error();
@@ -245,8 +242,7 @@ Result<Pdu> decode_body(std::uint8_t type, ByteView body, const Limits& limits,
       r->skip(2);
       return Pdu(Abort{*r->u8(), *r->u8()});
     }
-    default:
-      return make_error("unknown PDU type " + hex8(type));
+    default: return make_error("unknown PDU type " + hex8(type));
   }
 }
 

@@ -2,6 +2,7 @@
 // present; the header is judged as soon as its 6 bytes arrive, so an unknown type or an
 // oversized length fails at once instead of waiting for (or buffering) the body.
 // resync() hunts for the next plausible PDU boundary (heuristic documented in pdu.hpp).
+#include <algorithm>
 #include <utility>
 
 #include "dul/pdu.hpp"
@@ -34,9 +35,8 @@ DecodeStatus PduDecoder::fail(std::string message, std::uint8_t type) {
   failed_ = true;
   error_ = std::move(message);
   error_type_ = type;
-  buf_.clear();
-  pos_ = 0;
   raw_ = {};
+  // The input stays buffered (buffered() reports 0) so that resync() can hunt in it.
   return DecodeStatus::Error;
 }
 
@@ -51,6 +51,10 @@ void PduDecoder::reset() {
 }
 
 void PduDecoder::resync() {
+  if (failed_ && pos_ < buf_.size()) {  // the failed PDU did not start here after all
+    ++pos_;
+    ++skipped_;
+  }
   failed_ = false;
   error_.clear();
   error_type_ = 0;
@@ -68,7 +72,8 @@ void PduDecoder::feed(ByteView bytes) {
     pos_ = 0;
   }
   if (bytes.size() > limits_.max_buffered || buf_.size() > limits_.max_buffered - bytes.size()) {
-    if (hunting_) {  // keep the newest bytes: the boundary we look for is ahead
+    if (hunting_) {
+      pos_ = 0;  // keep the newest bytes: the boundary we look for is ahead
       skipped_ += buf_.size();
       buf_.clear();
       if (bytes.size() > limits_.max_buffered) {
@@ -101,17 +106,34 @@ int PduDecoder::plausible_at(std::size_t at) const noexcept {
   if (len > limits_.max_pdu_length) return 0;
   if (fixed_size_type(type)) {
     if (len != 4) return 0;
-    // Four stray bytes look like a PDU too easily: ask for the next header to follow.
-    const std::size_t after = wire::kPduHeader + 4;
-    if (have < after + 2) return -1;
-    const std::uint8_t* q = p + after;
-    return detail::known_pdu_type(q[0]) && q[1] == 0 ? 1 : 0;
+    if (have < wire::kPduHeader + 4) return -1;
+    const std::uint8_t* q = p + wire::kPduHeader;
+    switch (static_cast<PduType>(type)) {
+      case PduType::AssociateRj:  // PS3.8 9.3.4: result 1-2, source 1-3
+        return q[0] == 0 && (q[1] == 1 || q[1] == 2) && q[2] >= 1 && q[2] <= 3 && q[3] <= 7 ? 1
+                                                                                           : 0;
+      case PduType::Abort:  // PS3.8 9.3.8: source 0-2, reason 0-6
+        return q[0] == 0 && q[1] == 0 && q[2] <= 2 && q[3] <= 6 ? 1 : 0;
+      default:  // A-RELEASE-RQ/RP: four reserved zero bytes
+        return q[0] == 0 && q[1] == 0 && q[2] == 0 && q[3] == 0 ? 1 : 0;
+    }
   }
-  if (type != kPData) {  // A-ASSOCIATE-RQ / -AC
+  if (type != kPData) {  // A-ASSOCIATE-RQ / -AC: judge each fixed-part byte once present
     if (len < wire::kAssocFixed + 4) return 0;
-    if (have < wire::kPduHeader + wire::kAssocFixed + 1) return -1;
-    if ((p[7] & 1) == 0) return 0;  // protocol version bit 0 (PS3.8 9.3.2)
-    return p[wire::kPduHeader + wire::kAssocFixed] == wire::kApplicationContextItem ? 1 : 0;
+    const std::size_t fixed_end = wire::kPduHeader + wire::kAssocFixed;  // first item
+    for (std::size_t i = wire::kPduHeader; i < std::min(have, fixed_end + 2); ++i) {
+      const std::uint8_t c = p[i];
+      bool ok = true;
+      if (i == 6) ok = c == 0;                        // protocol version, high byte
+      else if (i == 7) ok = (c & 1) != 0;             // PS3.8 9.3.2: bit 0 set
+      else if (i < 10) ok = c == 0;                   // reserved
+      else if (i < 42) ok = c >= 0x20 && c < 0x7F;    // called and calling AE titles
+      else if (i < fixed_end) ok = true;              // reserved (echoed, not checked)
+      else if (i == fixed_end) ok = c == wire::kApplicationContextItem;
+      else ok = c == 0;                               // item reserved byte
+      if (!ok) return 0;
+    }
+    return have >= fixed_end + 2 ? 1 : -1;
   }
   // P-DATA-TF: walk the PDV item chain as far as it is buffered.
   if (len < 6) return 0;

@@ -131,20 +131,13 @@ Transition transition(State state, Event event, Role role) noexcept {
 
 Event received_event(const Pdu& pdu) noexcept {
   switch (pdu_type(pdu)) {
-    case PduType::AssociateRq:
-      return Event::Evt6_AssociateRqReceived;
-    case PduType::AssociateAc:
-      return Event::Evt3_AssociateAcReceived;
-    case PduType::AssociateRj:
-      return Event::Evt4_AssociateRjReceived;
-    case PduType::PData:
-      return Event::Evt10_PDataReceived;
-    case PduType::ReleaseRq:
-      return Event::Evt12_ReleaseRqReceived;
-    case PduType::ReleaseRp:
-      return Event::Evt13_ReleaseRpReceived;
-    case PduType::Abort:
-      return Event::Evt16_AbortReceived;
+    case PduType::AssociateRq: return Event::Evt6_AssociateRqReceived;
+    case PduType::AssociateAc: return Event::Evt3_AssociateAcReceived;
+    case PduType::AssociateRj: return Event::Evt4_AssociateRjReceived;
+    case PduType::PData: return Event::Evt10_PDataReceived;
+    case PduType::ReleaseRq: return Event::Evt12_ReleaseRqReceived;
+    case PduType::ReleaseRp: return Event::Evt13_ReleaseRpReceived;
+    case PduType::Abort: return Event::Evt16_AbortReceived;
   }
   return Event::Evt19_InvalidPduReceived;
 }
@@ -153,14 +146,9 @@ Transition StateMachine::on(Event event) noexcept {
   auto t = transition(state_, event, role_);
   if (!t.valid()) return t;
   switch (action_info(t.action).artim) {
-    case Artim::Start:
-      artim_ = true;
-      break;
-    case Artim::Stop:
-      artim_ = false;
-      break;
-    case Artim::Keep:
-      break;
+    case Artim::Start: artim_ = true; break;
+    case Artim::Stop: artim_ = false; break;
+    case Artim::Keep: break;
   }
   state_ = t.next;
   if (state_ == State::Sta1) artim_ = false;
