@@ -230,6 +230,36 @@ TEST(AssociationClient, PDataAfterOurReleaseRequestIsValid) {
   EXPECT_TRUE(c.record().released);
 }
 
+TEST(AssociationClient, ReleaseCollisionWaitsForThePeersReleaseResponse) {
+  // PS3.8 7.2.2 / Table 9-10 AR-8, AR-9, AR-3: both sides asked to release; as requestor we
+  // answer the peer's A-RELEASE-RQ and are done only when its A-RELEASE-RP arrives.
+  AssociationClient c(plan());
+  auto rq = std::get<dul::AssociateRq>(decode_all(c.start())[0]);
+  (void)c.on_bytes(dul::encode(dul::Pdu{accept_all(rq)}).value());
+  (void)c.on_bytes(echo_rsp(0));  // our A-RELEASE-RQ goes out
+  auto sent = decode_all(c.on_bytes(dul::encode(dul::Pdu{dul::ReleaseRq{}}).value()));
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_TRUE(std::holds_alternative<dul::ReleaseRp>(sent[0]));
+  EXPECT_FALSE(c.done()) << "the peer's A-RELEASE-RP is still due";
+  (void)c.on_bytes(release_rp());
+  EXPECT_TRUE(c.done());
+  EXPECT_FALSE(c.protocol_error());
+  EXPECT_TRUE(c.record().released);
+}
+
+TEST(AssociationClient, PeerReleaseRequestIsAnswered) {
+  // The peer ends the association before our C-ECHO-RSP came: we answer with A-RELEASE-RP.
+  AssociationClient c(plan());
+  auto rq = std::get<dul::AssociateRq>(decode_all(c.start())[0]);
+  (void)c.on_bytes(dul::encode(dul::Pdu{accept_all(rq)}).value());
+  auto sent = decode_all(c.on_bytes(dul::encode(dul::Pdu{dul::ReleaseRq{}}).value()));
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_TRUE(std::holds_alternative<dul::ReleaseRp>(sent[0]));
+  EXPECT_TRUE(c.done());
+  EXPECT_FALSE(c.protocol_error());
+  EXPECT_FALSE(c.echo());
+}
+
 TEST(AssociationClient, ABadEchoResponseKeepsTheAcceptedAssociation) {
   // Issue 11 §2: `dicom` and the result come from the AC; the quirk after it is a protocol
   // error that does not erase them.
