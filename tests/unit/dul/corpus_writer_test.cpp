@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../../fuzz/dul_association_common.hpp"
 #include "samples.hpp"
 #include "storescp_367_ac.inc"
 
@@ -54,6 +55,63 @@ TEST(dulCorpus, Write) {
   for (std::size_t i = 0; i < commands.size(); ++i)
     write_file(dimse_dir / ("seed_cmd_" + std::string(dimse::command_name(commands[i].field))),
                with_prefix(static_cast<std::uint8_t>(16 + i), dimse::encode_command(commands[i])));
+
+  // dul_association_*: byte 0 seeds the chunking, byte 1 the user's policy, then the peer's
+  // bytes (tests/fuzz/dul_association_common.hpp).
+  auto pdata = [](std::uint8_t ctx, const dimse::Command& c, const Bytes& data) {
+    Bytes out;
+    for (auto& p : dimse::make_pdata(ctx, dimse::encode_command(c), data.empty() ? nullptr : &data,
+                                     1024)) {
+      auto b = encode(p).value();
+      out.insert(out.end(), b.begin(), b.end());
+    }
+    return out;
+  };
+  auto cat = [](std::initializer_list<Bytes> parts) {
+    Bytes out;
+    for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+    return out;
+  };
+  auto pdu = [](const Pdu& p) { return encode(p).value(); };
+  auto two = [](std::uint8_t a, std::uint8_t b, const Bytes& body) {
+    Bytes out{a, b};
+    out.insert(out.end(), body.begin(), body.end());
+    return out;
+  };
+  const auto rq = fuzz::fuzz_rq();
+  const auto cmds = samples::commands();
+  auto store = cmds[5];
+  const Bytes ds(3000, 0x5A);
+  const fs::path req_dir = fs::path(root) / "dul_association_requestor";
+  const fs::path acc_dir = fs::path(root) / "dul_association_acceptor";
+  const fs::path obs_dir = fs::path(root) / "dul_association_observer";
+  for (const auto& d : {req_dir, acc_dir, obs_dir}) fs::create_directories(d);
+  const Bytes ac = pdu(fuzz::accept_all(rq));
+  write_file(req_dir / "seed_echo_release",
+             two(3, 0, cat({ac, pdata(1, cmds[1], {}), pdu(ReleaseRp{})})));
+  write_file(req_dir / "seed_peer_release_collision",
+             two(5, 6, cat({ac, pdu(ReleaseRq{}), pdu(ReleaseRp{})})));
+  write_file(req_dir / "seed_dcmtk_ac",
+             two(7, 2, Bytes(std::begin(kStorescp367Ac), std::end(kStorescp367Ac))));
+  write_file(req_dir / "seed_rj", two(1, 0, pdu(AssociateRj{1, 1, 7})));
+  write_file(req_dir / "seed_abort", two(1, 0, cat({ac, pdu(Abort{2, 1})})));
+  const Bytes rq_bytes = pdu(rq);
+  write_file(acc_dir / "seed_echo_release",
+             two(3, 2, cat({rq_bytes, pdata(1, cmds[0], {}), pdu(ReleaseRq{})})));
+  write_file(acc_dir / "seed_store",
+             two(9, 10, cat({rq_bytes, pdata(3, store, ds), pdu(ReleaseRq{})})));
+  write_file(acc_dir / "seed_reject", two(2, 1, rq_bytes));
+  write_file(acc_dir / "seed_sample_rq", two(4, 0, pdu(samples::associate_rq())));
+  const Bytes up = cat({rq_bytes, pdata(3, store, ds), pdata(1, cmds[0], {}), pdu(ReleaseRq{})});
+  const Bytes down = cat({ac, pdata(3, cmds[1], {}), pdata(1, cmds[1], {}), pdu(ReleaseRp{})});
+  // Observer: the two halves are the two directions (padded to the same length).
+  Bytes both = up;
+  Bytes down_padded = down;
+  while (down_padded.size() < both.size()) down_padded.push_back(0);
+  while (both.size() < down_padded.size()) both.push_back(0);
+  both.insert(both.end(), down_padded.begin(), down_padded.end());
+  write_file(obs_dir / "seed_flow", two(0x21, 0, both));
+  write_file(obs_dir / "seed_flow_mid", two(0x33, 1, both));
 }
 
 }  // namespace
