@@ -77,6 +77,9 @@ struct AssociationRecord {
   std::optional<std::string> implementation_version_name;
   std::vector<ContextRecord> accepted_contexts;
   bool released = false;  // A-RELEASE-RP received for our A-RELEASE-RQ
+  // What the peer did that PS3.8 does not allow but we tolerated (an unknown item, a
+  // trailing byte in a user-information sub-item, ...): one line each, no identifiers.
+  std::vector<std::string> conformance;
 };
 
 struct ProductRecord {
@@ -227,7 +230,7 @@ struct ScanRecord {
   std::optional<std::string> hostname;  // when the target was given by name
   Status status = Status::Success;
   std::string detail;  // one line on why, for non-success statuses
-  bool dicom = false;  // the peer answered with a well-formed DICOM UL PDU
+  bool dicom = false;  // a well-formed A-ASSOCIATE-AC/RJ fixed part was seen
   bool tls = false;
   std::optional<AssociationRecord> association;
   std::optional<ProductRecord> product;

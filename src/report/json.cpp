@@ -36,6 +36,8 @@ json association_json(const record::AssociationRecord& a) {
   for (const auto& c : a.accepted_contexts)
     contexts.push_back({{"abstract", printable(c.abstract_syntax)},
                         {"transfer", printable(c.transfer_syntax)}});
+  json conformance = json::array();
+  for (const auto& c : a.conformance) conformance.push_back(printable(c));
   json abort = nullptr;
   if (a.abort)
     abort = {{"source", dul::abort_source_name(a.abort->source)},
@@ -51,7 +53,8 @@ json association_json(const record::AssociationRecord& a) {
            {{"class_uid", opt_text(a.implementation_class_uid)},
             {"version", opt_text(a.implementation_version_name)}}},
           {"accepted_contexts", contexts},
-          {"released", a.released}};
+          {"released", a.released},
+          {"conformance", conformance}};
 }
 
 }  // namespace

@@ -624,7 +624,8 @@ json accepted_association(const std::string& calling, const std::string& called)
           {"abort", nullptr},
           {"max_pdu", 16384},
           {"implementation", {{"class_uid", kDcmtkUid}, {"version", kDcmtkVersion}}},
-          {"released", true}};
+          {"released", true},
+          {"conformance", json::array()}};
 }
 
 json empty_association(const std::string& result, const std::string& calling,
@@ -636,7 +637,8 @@ json empty_association(const std::string& result, const std::string& calling,
           {"abort", nullptr},
           {"max_pdu", nullptr},
           {"implementation", {{"class_uid", nullptr}, {"version", nullptr}}},
-          {"released", false}};
+          {"released", false},
+          {"conformance", json::array()}};
 }
 
 // DCMTK 3.6.7 itself, with the application told from its behaviour (identify.cpp).

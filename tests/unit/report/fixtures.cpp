@@ -104,6 +104,7 @@ ScanRecord open_archive() {
   r.port = 104;
   r.dicom = true;
   r.association = accepted("1.2.276.0.7230010.3.0.3.6.4", "ORTHANC_1_9_7");
+  r.association->conformance = {"A-ASSOCIATE-AC: 1 trailing byte in user-information sub-item 0x55"};
   r.product = ProductRecord{"Orthanc", "1.9.7", "DCMTK", "high", "behaviour", "Orthanc project", "Orthanc"};
   r.echo = EchoRecord{0};
   r.called_ae_check = CalledAeCheckRecord{"XK2P0Q", AssociationResult::Accepted, std::nullopt};
