@@ -4,23 +4,22 @@
 // scalar of the record is neither a column here nor in exclusions() with its reason.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 namespace dicomsec::report {
 
 enum class FieldKind {
-  Value,     // the scalar at `pointer`
-  Join,      // array of scalars at `pointer`, joined with ";"
-  JoinKey,   // array of objects at `pointer`, their member `key` joined with `sep`
-  Count,     // number of elements of the array at `pointer`
-  Worst,     // highest severity among the objects of the array at `pointer`
-  MapJoin,   // object of arrays at `pointer`: "key:v1 v2;key2:v3"
-  MapFlag,   // object of objects at `pointer`: the keys whose member `key` equals `flag`
+  Value,    // the scalar at `pointer`
+  Join,     // array of scalars at `pointer`, joined with ";"
+  JoinKey,  // array of objects at `pointer`, their member `key` joined with `sep`
+  Count,    // number of elements of the array at `pointer`
+  Worst,    // highest severity among the objects of the array at `pointer`
+  MapJoin,  // object of arrays at `pointer`: "key:v1 v2;key2:v3"
+  MapFlag,  // object of objects at `pointer`: the keys whose member `key` equals `match`
 };
 
 struct Field {
@@ -29,7 +28,7 @@ struct Field {
   FieldKind kind;
   std::string_view description;
   std::string_view key = {};
-  bool flag = true;
+  std::string_view match = {};
 };
 
 // Parts of the record deliberately not in the flat view, and why.
