@@ -55,8 +55,7 @@ constexpr std::array kFields{
     Field{"tls_server_preference", "/tls_audit/server_preference", K::Value,
           "The server chooses the cipher suite"},
     Field{"tls_groups", "/tls_audit/groups", K::Join, "Key exchange groups accepted"},
-    Field{"tls_dh_bits", "/tls_audit/dh_bits", K::Value,
-          "Smallest finite-field DHE prime the server sent (bits)"},
+    Field{"tls_dh_bits", "/tls_audit/dh_bits", K::Value, "Smallest finite-field DHE prime the server sent (bits)"},
     Field{"tls_encrypt_then_mac", "/tls_audit/encrypt_then_mac", K::Value,
           "Encrypt-then-MAC (RFC 7366) agreed for CBC suites"},
     Field{"tls_complete", "/tls_audit/complete", K::Value,
@@ -91,8 +90,7 @@ constexpr std::array kFields{
     Field{"tls_handshakes", "/tls_audit/handshakes", K::Value, "Connections the TLS audit made"},
     // access
     Field{"access_find", "/access/find/state", K::Value, "C-FIND as an unknown AE"},
-    Field{"access_find_patients", "/access/find/patient", K::Value,
-          "Patient-level matches counted"},
+    Field{"access_find_patients", "/access/find/patient", K::Value, "Patient-level matches counted"},
     Field{"access_find_studies", "/access/find/study", K::Value, "Study-level matches counted"},
     Field{"access_find_capped", "/access/find/capped", K::Value, "Counting stopped at the cap"},
     Field{"access_find_status", "/access/find/status", K::Value, "DIMSE status of C-FIND"},
@@ -110,8 +108,7 @@ constexpr std::array kFields{
           "Vendor default called AE title that worked"},
     Field{"access_store_cleanup", "/access/store_cleanup", K::Join,
           "How to delete the test object stored"},
-    Field{"access_called_ae", "/access/called_ae", K::Value,
-          "Called AE title the access checks used"},
+    Field{"access_called_ae", "/access/called_ae", K::Value, "Called AE title the access checks used"},
     Field{"access_called_ae_tried", "/access/called_ae_tried", K::Join,
           "Vendor default called AE titles tried"},
     Field{"access_association", "/access/association", K::Value,
@@ -123,8 +120,7 @@ constexpr std::array kFields{
     Field{"web_https", "/web/https", K::Value, "DICOMweb/REST served over HTTPS"},
     Field{"web_server", "/web/server", K::Value, "HTTP Server header"},
     Field{"web_product", "/web/product", K::Value, "Web product identified"},
-    Field{"web_requires_auth", "/web/requires_auth", K::Value,
-          "Answers 401/403 without credentials"},
+    Field{"web_requires_auth", "/web/requires_auth", K::Value, "Answers 401/403 without credentials"},
     Field{"web_open", "/web/open", K::Value, "Answers data without credentials"},
     Field{"web_default_credentials_user", "/web/default_credentials_user", K::Value,
           "User name of vendor default credentials that worked"},
@@ -208,20 +204,13 @@ std::span<const Exclusion> exclusions() { return kExclusions; }
 std::vector<std::string> covered_patterns(const Field& f) {
   const std::string p(f.pointer);
   switch (f.kind) {
-    case K::Value:
-      return {p};
-    case K::Join:
-      return {p + "/*"};
-    case K::JoinKey:
-      return {p + "/*/" + std::string(f.key)};
-    case K::Count:
-      return {};
-    case K::Worst:
-      return {p + "/*/severity"};
-    case K::MapJoin:
-      return {p + "/*/*"};
-    case K::MapFlag:
-      return {p + "/*/" + std::string(f.key)};
+    case K::Value: return {p};
+    case K::Join: return {p + "/*"};
+    case K::JoinKey: return {p + "/*/" + std::string(f.key)};
+    case K::Count: return {};
+    case K::Worst: return {p + "/*/severity"};
+    case K::MapJoin: return {p + "/*/*"};
+    case K::MapFlag: return {p + "/*/" + std::string(f.key)};
   }
   return {};
 }
@@ -231,8 +220,7 @@ std::string cell(const Field& f, const json& record) {
   if (!v) return "";
   std::string out;
   switch (f.kind) {
-    case K::Value:
-      return scalar_text(*v);
+    case K::Value: return scalar_text(*v);
     case K::Join:
       if (v->is_array())
         for (const auto& item : *v) append(out, ";", scalar_text(item));
@@ -242,14 +230,12 @@ std::string cell(const Field& f, const json& record) {
       const std::string_view sep = f.key == "evidence" ? " | " : ";";
       if (v->is_array())
         for (const auto& item : *v)
-          append(out, sep,
-                 item.is_object() && item.contains(std::string(f.key))
-                     ? scalar_text(item.at(std::string(f.key)))
-                     : "");
+          append(out, sep, item.is_object() && item.contains(std::string(f.key))
+                               ? scalar_text(item.at(std::string(f.key)))
+                               : "");
       return out;
     }
-    case K::Count:
-      return v->is_array() ? std::to_string(v->size()) : "";
+    case K::Count: return v->is_array() ? std::to_string(v->size()) : "";
     case K::Worst: {
       int worst = -1;
       std::string name;
@@ -274,8 +260,7 @@ std::string cell(const Field& f, const json& record) {
     case K::MapFlag:
       if (v->is_object())
         for (const auto& [key, entry] : v->items())
-          if (entry.is_object() && entry.contains(std::string(f.key)) &&
-              entry.at(std::string(f.key)) == f.match)
+          if (entry.is_object() && entry.contains(std::string(f.key)) && entry.at(std::string(f.key)) == f.match)
             append(out, ";", key);
       return out;
   }

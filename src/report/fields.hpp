@@ -4,22 +4,23 @@
 // scalar of the record is neither a column here nor in exclusions() with its reason.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace dicomsec::report {
 
 enum class FieldKind {
-  Value,    // the scalar at `pointer`
-  Join,     // array of scalars at `pointer`, joined with ";"
-  JoinKey,  // array of objects at `pointer`, their member `key` joined with `sep`
-  Count,    // number of elements of the array at `pointer`
-  Worst,    // highest severity among the objects of the array at `pointer`
-  MapJoin,  // object of arrays at `pointer`: "key:v1 v2;key2:v3"
-  MapFlag,  // object of objects at `pointer`: the keys whose member `key` equals `match`
+  Value,     // the scalar at `pointer`
+  Join,      // array of scalars at `pointer`, joined with ";"
+  JoinKey,   // array of objects at `pointer`, their member `key` joined with `sep`
+  Count,     // number of elements of the array at `pointer`
+  Worst,     // highest severity among the objects of the array at `pointer`
+  MapJoin,   // object of arrays at `pointer`: "key:v1 v2;key2:v3"
+  MapFlag,   // object of objects at `pointer`: the keys whose member `key` equals `match`
 };
 
 struct Field {

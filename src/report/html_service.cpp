@@ -51,8 +51,7 @@ void overview_part(std::string& out, const json& r) {
     item(out, "Application", text(r, "/product/application"));
     const auto conf = text(r, "/product/confidence");
     const auto by = text(r, "/product/matched_by");
-    item(out, "Identified by",
-         by.empty() ? conf : by + (conf.empty() ? "" : " (" + conf + " confidence)"));
+    item(out, "Identified by", by.empty() ? conf : by + (conf.empty() ? "" : " (" + conf + " confidence)"));
   }
   item(out, "Probe time", at(r, "/duration_ms") ? text(r, "/duration_ms") + " ms" : "");
   out += "</dl>\n</div>\n";
@@ -101,9 +100,8 @@ void findings_part(std::string& out, const json& r) {
     out += "<p class=\"muted no-findings\">No findings.</p>\n";
     return;
   }
-  out +=
-      "<table class=\"grid findings\">\n<thead><tr><th>Severity</th><th>Finding</th>"
-      "<th>Evidence</th><th>Remediation</th><th>Checklist</th></tr></thead>\n<tbody>\n";
+  out += "<table class=\"grid findings\">\n<thead><tr><th>Severity</th><th>Finding</th>"
+         "<th>Evidence</th><th>Remediation</th><th>Checklist</th></tr></thead>\n<tbody>\n";
   // Worst first; the record's order among equals.
   std::vector<const json*> sorted;
   for (const auto& finding : *f) sorted.push_back(&finding);
@@ -117,10 +115,8 @@ void findings_part(std::string& out, const json& r) {
     const auto* def = findings::find(id);
     const auto sev = severity_rank(severity) >= 0 ? severity : std::string("none");
     out += fmt::format(
-        "<tr class=\"finding\" data-id=\"{}\" data-severity=\"{}\"><td><span class=\"sev "
-        "sev-{}\">{}"
-        "</span></td><td><div "
-        "class=\"fid\">{}</div>{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>\n",
+        "<tr class=\"finding\" data-id=\"{}\" data-severity=\"{}\"><td><span class=\"sev sev-{}\">{}"
+        "</span></td><td><div class=\"fid\">{}</div>{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>\n",
         esc(id), esc(sev), esc(sev), esc(severity), esc(id),
         def ? "<div>" + esc(def->title) + "</div>" : "", esc(text(finding, "/evidence")),
         def ? esc(def->remediation) : "", def ? esc(def->checklist) : "",
@@ -155,9 +151,8 @@ void tls_part(std::string& out, const json& r) {
     item(out, "Names", joined(*t, "/cert/sans"));
     item(out, "Valid", text(*t, "/cert/not_before") + " – " + text(*t, "/cert/not_after"),
          flag(*t, "/cert/expired") || flag(*t, "/cert/not_yet_valid") ? "bad" : "");
-    item(out, "Key",
-         text(*t, "/cert/key_type") + " " + text(*t, "/cert/key_bits") + " bits, " +
-             text(*t, "/cert/sig_alg"));
+    item(out, "Key", text(*t, "/cert/key_type") + " " + text(*t, "/cert/key_bits") + " bits, " +
+                         text(*t, "/cert/sig_alg"));
     std::string flags;
     if (flag(*t, "/cert/self_signed")) flags += "self-signed ";
     if (flag(*t, "/cert/expired")) flags += "expired ";
@@ -174,9 +169,8 @@ void tls_part(std::string& out, const json& r) {
     item(out, "Cleartext DICOM also on port", text(*t, "/plaintext_port"), "bad");
   out += "</dl>\n";
   if (const auto* p = at(*t, "/profiles"); p && p->is_object() && !p->empty()) {
-    out +=
-        "<table class=\"grid profiles\">\n<thead><tr><th>Profile</th><th>Result</th>"
-        "<th>Why</th></tr></thead>\n<tbody>\n";
+    out += "<table class=\"grid profiles\">\n<thead><tr><th>Profile</th><th>Result</th>"
+           "<th>Why</th></tr></thead>\n<tbody>\n";
     for (const auto& [id, profile] : p->items()) {
       const auto status = text(profile, "/status");
       const bool pass = status == "pass";
@@ -184,18 +178,11 @@ void tls_part(std::string& out, const json& r) {
       out += fmt::format(
           "<tr data-profile=\"{}\" data-status=\"{}\"><td>{}{}</td><td><span class=\"{}\">{}</span>"
           "</td><td>{}</td></tr>\n",
-          esc(id),
-          pass        ? "pass"
-          : undecided ? "not-determinable"
-                      : "fail",
+          esc(id), pass ? "pass" : undecided ? "not-determinable" : "fail",
           esc(text(profile, "/name").empty() ? id : text(profile, "/name")),
           flag(profile, "/retired") ? " <span class=\"muted\">(retired)</span>" : "",
-          pass        ? "ok"
-          : undecided ? "warn"
-                      : "bad",
-          pass        ? "meets"
-          : undecided ? "cannot tell"
-                      : "fails",
+          pass ? "ok" : undecided ? "warn" : "bad",
+          pass ? "meets" : undecided ? "cannot tell" : "fails",
           esc(joined(profile, "/reasons", "; ")));
     }
     out += "</tbody>\n</table>\n";
@@ -206,39 +193,33 @@ void tls_part(std::string& out, const json& r) {
 // DIMSE statuses read best in hex, as PS3.7 Annex C lists them (0xA801).
 std::string dimse_status(const json& r, std::string_view pointer) {
   const auto* v = at(r, pointer);
-  return v && v->is_number_unsigned() ? fmt::format("0x{:04X}", v->get<unsigned>())
-                                      : text(r, pointer);
+  return v && v->is_number_unsigned() ? fmt::format("0x{:04X}", v->get<unsigned>()) : text(r, pointer);
 }
 
 void access_part(std::string& out, const json& r) {
   const auto* a = at(r, "/access");
   if (!a) return;
-  out +=
-      "<div class=\"part wide\" data-part=\"access\">\n<h4>Access as an unknown AE</h4>\n"
-      "<table class=\"grid access\">\n<thead><tr><th>Operation</th><th>Result</th>"
-      "<th>Status</th><th>Evidence</th></tr></thead>\n<tbody>\n";
+  out += "<div class=\"part wide\" data-part=\"access\">\n<h4>Access as an unknown AE</h4>\n"
+         "<table class=\"grid access\">\n<thead><tr><th>Operation</th><th>Result</th>"
+         "<th>Status</th><th>Evidence</th></tr></thead>\n<tbody>\n";
   for (const auto* op : {"find", "move", "get", "store"}) {
     const auto base = std::string("/") + op;
     const auto state = text(*a, base + "/state");
     std::string result = state;
     if (std::string_view(op) == "find" && state == "allowed") {
-      result += fmt::format(": {} patients, {} studies",
-                            text(*a, "/find/patient").empty() ? "?" : text(*a, "/find/patient"),
+      result += fmt::format(": {} patients, {} studies", text(*a, "/find/patient").empty() ? "?" : text(*a, "/find/patient"),
                             text(*a, "/find/study").empty() ? "?" : text(*a, "/find/study"));
       if (flag(*a, "/find/capped")) result += " (capped)";
     }
     out += fmt::format(
         "<tr data-op=\"{}\" data-state=\"{}\"><td>C-{}</td><td><span class=\"{}\">{}</span></td>"
         "<td>{}</td><td>{}</td></tr>\n",
-        op, esc(state),
-        fmt::format("{}", op == std::string_view("find")   ? "FIND"
-                          : op == std::string_view("move") ? "MOVE"
-                          : op == std::string_view("get")  ? "GET"
-                                                           : "STORE"),
-        state == "allowed"  ? "bad"
-        : state == "denied" ? "ok"
-                            : "muted",
-        esc(result), esc(dimse_status(*a, base + "/status")), esc(text(*a, base + "/evidence")));
+        op, esc(state), fmt::format("{}", op == std::string_view("find")   ? "FIND"
+                                          : op == std::string_view("move") ? "MOVE"
+                                          : op == std::string_view("get")  ? "GET"
+                                                                           : "STORE"),
+        state == "allowed" ? "bad" : state == "denied" ? "ok" : "muted", esc(result),
+        esc(dimse_status(*a, base + "/status")), esc(text(*a, base + "/evidence")));
   }
   out += "</tbody>\n</table>\n<dl>\n";
   item(out, "Default called AE that worked", text(*a, "/discovered_called_ae"), "bad");
@@ -254,16 +235,13 @@ void web_part(std::string& out, const json& r) {
   item(out, "Server header", text(*w, "/server"), "mono");
   item(out, "Product", text(*w, "/product"));
   item(out, "Without credentials",
-       flag(*w, "/open")            ? "answers with data"
-       : flag(*w, "/requires_auth") ? "asks for credentials"
-                                    : "no data",
+       flag(*w, "/open") ? "answers with data" : flag(*w, "/requires_auth") ? "asks for credentials" : "no data",
        flag(*w, "/open") ? "bad" : "");
   item(out, "Default credentials work for user", text(*w, "/default_credentials_user"), "bad");
   out += "</dl>\n";
   if (const auto* e = at(*w, "/endpoints"); e && e->is_array() && !e->empty()) {
-    out +=
-        "<table class=\"grid endpoints\">\n<thead><tr><th>Path</th><th>HTTP</th><th>Auth</th>"
-        "<th>Items</th></tr></thead>\n<tbody>\n";
+    out += "<table class=\"grid endpoints\">\n<thead><tr><th>Path</th><th>HTTP</th><th>Auth</th>"
+           "<th>Items</th></tr></thead>\n<tbody>\n";
     for (const auto& ep : *e)
       out += fmt::format("<tr><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                          esc(text(ep, "/path")), esc(text(ep, "/http_status")),
@@ -280,16 +258,14 @@ void write_service(std::string& out, const Service& s) {
   const auto worst = s.worst >= 0 ? kSeverities[static_cast<std::size_t>(s.worst)] : "none";
   const auto* f = at(r, "/findings");
   const auto count = f && f->is_array() ? f->size() : 0;
-  out += fmt::format(
-      "<article class=\"host worst-{}\" id=\"{}\" data-host=\"{}\" data-worst=\"{}\" "
-      "data-findings=\"{}\">\n<header class=\"host-head\"><h3>{}</h3>",
-      worst, s.anchor, esc(s.where), worst, count, esc(s.where));
+  out += fmt::format("<article class=\"host worst-{}\" id=\"{}\" data-host=\"{}\" data-worst=\"{}\" "
+                     "data-findings=\"{}\">\n<header class=\"host-head\"><h3>{}</h3>",
+                     worst, s.anchor, esc(s.where), worst, count, esc(s.where));
   if (const auto name = text(r, "/hostname"); !name.empty())
     out += "<span class=\"hostname\">" + esc(name) + "</span>";
-  out += fmt::format(
-      "<span class=\"sev sev-{}\">{}</span><span class=\"muted\">{} finding{}</span>"
-      "</header>\n<div class=\"parts\">\n",
-      worst, s.worst >= 0 ? worst : "no findings", count, count == 1 ? "" : "s");
+  out += fmt::format("<span class=\"sev sev-{}\">{}</span><span class=\"muted\">{} finding{}</span>"
+                     "</header>\n<div class=\"parts\">\n",
+                     worst, s.worst >= 0 ? worst : "no findings", count, count == 1 ? "" : "s");
   overview_part(out, r);
   association_part(out, r);
   out += "</div>\n";
