@@ -309,8 +309,7 @@ std::vector<Requirement> make_requirements() {
   bcp195_base(r, "bcp195-ext", "B.11");
   add(r, "bcp195-ext", "B.11", "TLS 1.0 and 1.1 are never negotiated",
       forbid_versions({V::Tls10, V::Tls11}));
-  add(r, "bcp195-ext", "B.11",
-      "TLS 1.2 suites are limited to the listed (EC)DHE suites with RSA/ECDSA and AEAD",
+  add(r, "bcp195-ext", "B.11", "TLS 1.2 suites only (EC)DHE, RSA or ECDSA certificate, AEAD",
       only_pfs_aead_tls12());
   add(r, "bcp195-ext", "B.11", "a DHE group has 2048 bits or more", min_dh_bits(2048));
   add(r, "bcp195-ext", "B.11", "an ECDHE curve has 256 bits or more", min_ecdhe_bits());
