@@ -134,8 +134,10 @@ struct TlsProfileVerdict {
   std::string id;    // "bcp195", "bcp195-nd", "bcp195-ext", "rfc8996-9325", ...
   std::string name;  // "BCP195 TLS Secure Transport Connection Profile (PS3.15 B.9)"
   bool retired = false;
-  bool pass = false;
-  std::vector<std::string> reasons;  // why it fails (empty when it passes)
+  // "pass" | "fail" | "not-determinable" (tlsinspect::status_name): fail when a requirement
+  // of the profile fails, else not-determinable when one cannot be seen from outside.
+  std::string status = "fail";
+  std::vector<std::string> reasons;  // failed rows, then "not determinable: ..." rows
 };
 
 struct TlsAuditRecord {

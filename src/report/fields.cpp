@@ -85,9 +85,12 @@ constexpr std::array kFields{
           "Handshake fails without a client certificate"},
     Field{"tls_plaintext_port", "/tls_audit/plaintext_port", K::Value,
           "Port where the same host accepts cleartext DICOM"},
-    Field{"tls_profiles_pass", "/tls_audit/profiles", K::MapFlag, "TLS profiles met", "pass", true},
-    Field{"tls_profiles_fail", "/tls_audit/profiles", K::MapFlag, "TLS profiles not met", "pass",
-          false},
+    Field{"tls_profiles_pass", "/tls_audit/profiles", K::MapFlag, "TLS profiles met", "status",
+          "pass"},
+    Field{"tls_profiles_fail", "/tls_audit/profiles", K::MapFlag, "TLS profiles not met", "status",
+          "fail"},
+    Field{"tls_profiles_not_determinable", "/tls_audit/profiles", K::MapFlag,
+          "TLS profiles the handshakes cannot decide", "status", "not-determinable"},
     Field{"tls_handshakes", "/tls_audit/handshakes", K::Value, "Connections the TLS audit made"},
     // access
     Field{"access_find", "/access/find/state", K::Value, "C-FIND as an unknown AE"},
@@ -261,7 +264,7 @@ std::string cell(const Field& f, const json& record) {
     case K::MapFlag:
       if (v->is_object())
         for (const auto& [key, entry] : v->items())
-          if (entry.is_object() && entry.contains(std::string(f.key)) && entry.at(std::string(f.key)) == f.flag)
+          if (entry.is_object() && entry.contains(std::string(f.key)) && entry.at(std::string(f.key)) == f.match)
             append(out, ";", key);
       return out;
   }

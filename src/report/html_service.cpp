@@ -171,13 +171,18 @@ void tls_part(std::string& out, const json& r) {
     out += "<table class=\"grid profiles\">\n<thead><tr><th>Profile</th><th>Result</th>"
            "<th>Why</th></tr></thead>\n<tbody>\n";
     for (const auto& [id, profile] : p->items()) {
-      const bool pass = flag(profile, "/pass");
+      const auto status = text(profile, "/status");
+      const bool pass = status == "pass";
+      const bool undecided = status == "not-determinable";
       out += fmt::format(
           "<tr data-profile=\"{}\" data-status=\"{}\"><td>{}{}</td><td><span class=\"{}\">{}</span>"
           "</td><td>{}</td></tr>\n",
-          esc(id), pass ? "pass" : "fail", esc(text(profile, "/name").empty() ? id : text(profile, "/name")),
+          esc(id), pass ? "pass" : undecided ? "not-determinable" : "fail",
+          esc(text(profile, "/name").empty() ? id : text(profile, "/name")),
           flag(profile, "/retired") ? " <span class=\"muted\">(retired)</span>" : "",
-          pass ? "ok" : "bad", pass ? "meets" : "fails", esc(joined(profile, "/reasons", "; ")));
+          pass ? "ok" : undecided ? "warn" : "bad",
+          pass ? "meets" : undecided ? "cannot tell" : "fails",
+          esc(joined(profile, "/reasons", "; ")));
     }
     out += "</tbody>\n</table>\n";
   }

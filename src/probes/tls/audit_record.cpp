@@ -30,7 +30,7 @@ record::TlsProfileVerdict to_record(const tlsinspect::ProfileVerdict& v) {
   out.id = std::string(v.id);
   out.name = std::string(v.name);
   out.retired = v.retired;
-  out.pass = v.pass();
+  out.status = std::string(tlsinspect::status_name(v.status));
   out.reasons = v.reasons;
   return out;
 }

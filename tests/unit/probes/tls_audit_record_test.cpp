@@ -64,7 +64,7 @@ TEST(TlsAuditRecord, MergesWithWhatIsAlreadyThere) {
   EXPECT_TRUE(b.client_cert_requested);
 }
 
-TEST(TlsAuditRecord, VerdictsKeepIdNameReasonsAndPass) {
+TEST(TlsAuditRecord, VerdictsKeepIdNameReasonsAndStatus) {
   const auto verdicts = tlsinspect::evaluate_profiles(tlsinspect::summarize({}));
   const auto mapped = to_record(verdicts);
   ASSERT_EQ(mapped.size(), verdicts.size());
@@ -73,8 +73,13 @@ TEST(TlsAuditRecord, VerdictsKeepIdNameReasonsAndPass) {
     EXPECT_EQ(mapped[i].name, verdicts[i].name);
     EXPECT_EQ(mapped[i].retired, verdicts[i].retired);
     EXPECT_EQ(mapped[i].reasons, verdicts[i].reasons);
-    EXPECT_FALSE(mapped[i].pass);
+    EXPECT_EQ(mapped[i].status, "fail");
   }
   tlsinspect::ProfileVerdict pass{"bcp195", "BCP195", false, tlsinspect::VerdictStatus::Pass, {}};
-  EXPECT_TRUE(to_record(pass).pass);
+  EXPECT_EQ(to_record(pass).status, "pass");
+  tlsinspect::ProfileVerdict undecided{"bcp195-rfc8996-mod", "B.13", false,
+                                       tlsinspect::VerdictStatus::NotDeterminable,
+                                       {"not determinable: B.13: DHE suites accepted"}};
+  EXPECT_EQ(to_record(undecided).status, "not-determinable");
+  EXPECT_EQ(to_record(undecided).reasons, undecided.reasons);
 }

@@ -81,9 +81,14 @@ ScanRecord tls_service() {
   t.trusted = false;
   t.verify_error = "self-signed certificate";
   t.plaintext_port = 104;
-  t.profiles = {{"bcp195", "BCP195 TLS Secure Transport Connection Profile (PS3.15 B.9)", false, false,
-                 {"TLSv1.0 accepted", "TLS_RSA_WITH_3DES_EDE_CBC_SHA accepted"}},
-                {"aes", "AES TLS Secure Transport Connection Profile (PS3.15 B.3)", true, true, {}}};
+  t.profiles = {{"bcp195", "BCP195 TLS Secure Transport Connection Profile (PS3.15 B.9)", false,
+                 "fail", {"B.9: SSLv3 accepted"}},
+                {"bcp195-rfc8996",
+                 "BCP 195 RFC 8996, 9325 TLS Secure Transport Connection Profile (PS3.15 B.12)",
+                 false,
+                 "not-determinable",
+                 {"not determinable: B.12: no handshake offered TLSv1.3 and TLSv1.2 together"}},
+                {"aes", "AES TLS Secure Transport Connection Profile (PS3.15 B.3)", true, "pass", {}}};
   t.handshakes = 23;
   r.tls_audit = t;
   r.findings = {finding("DICOM-EXPOSED", "info", "dcm4chee-arc 5.31.0 answered over TLS"),
