@@ -29,7 +29,9 @@ struct Exchange {
   bool answered_http = false;               // the peer's first bytes began "HTTP/"
 
   [[nodiscard]] bool spoke_dicom() const { return client && client->spoke_dicom(); }
-  [[nodiscard]] bool clean_dicom() const { return spoke_dicom() && !client->protocol_error(); }
+  // Issue 11 §2: a well-formed A-ASSOCIATE-AC/RJ fixed part was seen; a quirk later in the
+  // exchange does not take that back.
+  [[nodiscard]] bool dicom() const { return client && client->dicom(); }
 };
 
 std::string describe(const net::IoResult& r) { return r.code.message(); }
@@ -139,7 +141,7 @@ asio::awaitable<record::ScanRecord> probe(asio::any_io_executor ex, asio::ip::tc
   rec.status = first.status;
   rec.detail = std::move(first.detail);
   rec.connect_ms = first.connect_ms;
-  rec.dicom = first.clean_dicom();
+  rec.dicom = first.dicom();
   rec.answered_http = first.answered_http;
   rec.tls = first.tls;
   if (first.client) {
@@ -162,7 +164,7 @@ asio::awaitable<record::ScanRecord> probe(asio::any_io_executor ex, asio::ip::tc
     });
     record::CalledAeCheckRecord check;
     check.called_ae = called;
-    if (second.clean_dicom()) {
+    if (second.dicom()) {
       check.result = second.client->record().result;
       check.reject = second.client->record().reject;
     }
