@@ -138,7 +138,9 @@ stop_pid() {
     fi
 }
 
-# wait_ready NAME PID LOG PORT...: bounded wait until PID listens on every PORT.
+# wait_ready NAME PID LOG PORT...: bounded wait until PID listens on every PORT. Readiness is
+# observed (the server's own pid holds each listening socket), never assumed after a sleep;
+# the sleep below is only the poll interval.
 # Returns 0 ready, 1 failed (log printed), 2 failed because a port was taken (retryable).
 wait_ready() {
     local name=$1 pid=$2 logf=$3

@@ -12,6 +12,7 @@
 #include "core/bytes.hpp"
 #include "core/version.hpp"
 #include "dul/pdu.hpp"
+#include "fingerprint/fingerprint.hpp"
 #include "report/json.hpp"
 
 namespace dicomsec::app {
@@ -109,8 +110,9 @@ void Summary::add(const record::ScanRecord& r) {
   }
   Row row;
   row.where = fmt::format("{}:{}", r.ip, r.port);
-  row.product = r.product ? r.product->name + (r.product->version ? " " + *r.product->version : "")
-                          : "unknown";
+  row.product = r.product ? fingerprint::product_label(r.product->name, r.product->version,
+                                                       r.product->version_name)
+                          : std::string(fingerprint::kUnknownProduct);
   row.association = r.association ? std::string(record::association_result_name(r.association->result)) : "-";
   if (r.association && r.association->reject)
     row.association = fmt::format(

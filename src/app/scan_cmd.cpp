@@ -4,29 +4,23 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <atomic>
 #include <map>
-#include <thread>
 #include <memory>
 #include <random>
+#include <thread>
 
 #include "app/commands.hpp"
 #include "app/output.hpp"
-#include "app/scan_store.hpp"
 #include "core/version.hpp"
 #include "findings/catalogue.hpp"
-#include "findings/rules.hpp"
-#include "probes/dicom_ul/access_probe.hpp"
-#include "probes/dicom_ul/dicom_probe.hpp"
-#include "probes/dicom_ul/identify.hpp"
-#include "probes/web/port_plan.hpp"
-#include "probes/tls/audit.hpp"
 #include "scan/engine.hpp"
 #include "scan/fd_limit.hpp"
+#include "scan/pipeline.hpp"
 #include "scan/ports.hpp"
 #include "scan/target_set.hpp"
 
@@ -62,13 +56,13 @@ struct ScanOptions {
   bool quiet = false;
   bool progress = false;
   bool no_progress = false;
-  unsigned find_cap = 100;          // levels auth/intrusive (issue 6)
+  unsigned find_cap = 100;  // levels auth/intrusive (issue 6)
   bool confirm_intrusive = false;
-  std::string db;                     // --db: SQLite file (app/scan_store.hpp)
+  std::string db;                     // --db: SQLite file (store/history.hpp)
   std::optional<std::string> resume;  // --resume [ID]: "" = the latest unfinished scan
   std::string resume_spec;
   bool ports_given = false;
-  std::string web_ports{probes::kDefaultWebPorts};  // level >= auth: web probe first here
+  std::string web_ports{scan::kDefaultWebPorts};  // level >= auth: web probe first here
   unsigned web_threads = 4;
 };
 
@@ -77,9 +71,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ScanOptions, targets, ports, inp
                                                 level, calling_ae, called_ae, rate, concurrency,
                                                 threads, per_host, timeout_ms, connect_timeout_ms,
                                                 retries, shard, all, calling_ae_given, no_adaptive,
-                                                ports_given, web_ports, web_threads, ca_file, cert_file,
-                                                key_file, no_tls_audit,
-                                                find_cap, confirm_intrusive)
+                                                ports_given, web_ports, web_threads, ca_file,
+                                                cert_file, key_file, no_tls_audit, find_cap,
+                                                confirm_intrusive)
 
 // PS3.5 6.2: AE is at most 16 characters of the default repertoire, no backslash or control
 // characters, and not only spaces.
@@ -89,7 +83,8 @@ void check_ae(const std::string& ae, const char* flag) {
   bool non_space = false;
   for (unsigned char c : ae) {
     if (c < 0x20 || c >= 0x7f || c == '\\')
-      throw UsageError(fmt::format("{} '{}': AE titles may not contain '\\' or control characters", flag, ae));
+      throw UsageError(
+          fmt::format("{} '{}': AE titles may not contain '\\' or control characters", flag, ae));
     non_space = non_space || c != ' ';
   }
   if (!non_space) throw UsageError(fmt::format("{}: an AE title may not be only spaces", flag));
@@ -161,14 +156,51 @@ std::vector<scan::AddressRange> expand_excludes(const ScanOptions& o) {
   return out;
 }
 
-probes::AccessProbeOptions access_options(const ScanOptions& o) {
-  probes::AccessProbeOptions a;
-  a.calling_ae = o.calling_ae;
-  a.connect_timeout = net::Millis(o.connect_timeout_ms);
-  a.io_timeout = net::Millis(o.timeout_ms);
-  a.find_cap = o.find_cap;
-  a.intrusive = o.level == "intrusive";
-  return a;
+// Everything the pipeline needs from the scan options.
+scan::PipelineConfig pipeline_config(const ScanOptions& o, std::uint64_t seed,
+                                     const std::vector<std::uint16_t>& ports,
+                                     std::vector<std::uint16_t> web_ports,
+                                     std::map<scan::Address, std::string> names) {
+  scan::PipelineConfig c;
+  c.level = o.level == "intrusive" ? scan::Level::Intrusive
+            : o.level == "auth"    ? scan::Level::Auth
+                                   : scan::Level::Safe;
+  c.seed = seed;
+  auto& popt = c.plan.dicom;
+  popt.calling_ae = o.calling_ae;
+  popt.called_ae = o.called_ae;
+  popt.connect_timeout = net::Millis(o.connect_timeout_ms);
+  popt.io_timeout = net::Millis(o.timeout_ms);
+  popt.retries = o.retries;
+  c.plan.web = {popt.connect_timeout, popt.io_timeout, o.retries, true};
+  c.plan.web_enabled = c.level != scan::Level::Safe;
+  c.plan.web_ports = std::move(web_ports);
+  c.web_threads = o.web_threads;
+
+  // The TLS audit (issue 5): port 2762 (PS3.15 "dicom-tls"), and any port that answers a
+  // ClientHello with a TLS record, gets the full audit instead of the cleartext probe.
+  c.tls_audit = o.no_tls_audit ? scan::TlsAuditMode::Off : scan::TlsAuditMode::Auto;
+  auto& topt = c.tls;
+  topt.enumerate.connect_timeout = popt.connect_timeout;
+  topt.enumerate.io_timeout = std::min(popt.io_timeout, net::Millis(3000));
+  topt.handshake.connect_timeout = popt.connect_timeout;
+  topt.handshake.io_timeout = popt.io_timeout;
+  topt.handshake.ca_file = o.ca_file;
+  topt.handshake.cert_file = o.cert_file;
+  topt.handshake.key_file = o.key_file;
+  topt.dicom = popt;
+  topt.plaintext_ports = ports;
+
+  c.access.calling_ae = o.calling_ae;
+  c.access.connect_timeout = net::Millis(o.connect_timeout_ms);
+  c.access.io_timeout = net::Millis(o.timeout_ms);
+  c.access.find_cap = o.find_cap;
+  c.access.intrusive = c.level == scan::Level::Intrusive;
+
+  c.findings = findings::Context{!o.calling_ae_given};
+  c.names = std::move(names);
+  c.include_closed = o.all;
+  return c;
 }
 
 std::unique_ptr<store::Store> open_db(const std::string& location) {
@@ -180,11 +212,15 @@ std::unique_ptr<store::Store> open_db(const std::string& location) {
 // --resume: the stored scan's options replace the scan options; output options stay ours.
 store::ScanInfo load_resume(store::Store& db, ScanOptions& o) {
   const auto id = o.resume->empty() || *o.resume == "latest" ? db.latest_unfinished()
-                                                              : store::resolve_scan(db, *o.resume);
+                                                             : store::resolve_scan(db, *o.resume);
   if (!id) throw UsageError(fmt::format("--resume: {} holds no interrupted scan", o.db));
   auto info = *db.scan(*id);
-  if (info.state == store::ScanState::Finished || info.meta.command != "scan")
-    throw UsageError(fmt::format("--resume: scan {} is a finished {}; nothing to resume", *id, info.meta.command));
+  if (info.meta.command != "scan")  // `tls --db` runs are stored too, and are not resumable
+    throw UsageError(fmt::format("--resume: scan {} is a '{}' run; only 'scan' runs can be resumed",
+                                 *id, info.meta.command));
+  if (info.state == store::ScanState::Finished)
+    throw UsageError(fmt::format("--resume: scan {} is a finished {}; nothing to resume", *id,
+                                 info.meta.command));
   ScanOptions stored;
   try {
     stored = info.options.get<ScanOptions>();
@@ -192,7 +228,8 @@ store::ScanInfo load_resume(store::Store& db, ScanOptions& o) {
   } catch (const nlohmann::json::exception& e) {
     throw store::StoreError(fmt::format("scan {}: stored options unreadable ({})", *id, e.what()));
   }
-  for (auto keep : {&ScanOptions::output, &ScanOptions::format, &ScanOptions::fail_on, &ScanOptions::db})
+  for (auto keep :
+       {&ScanOptions::output, &ScanOptions::format, &ScanOptions::fail_on, &ScanOptions::db})
     stored.*keep = o.*keep;
   stored.quiet = o.quiet;
   stored.progress = o.progress;
@@ -205,16 +242,19 @@ store::ScanInfo load_resume(store::Store& db, ScanOptions& o) {
 int run_scan(ScanOptions o) {
   std::unique_ptr<store::Store> db;
   std::optional<store::ScanInfo> resumed;
-  if (o.resume && o.db.empty()) throw UsageError("--resume needs --db PATH (where the scan is stored)");
+  if (o.resume && o.db.empty())
+    throw UsageError("--resume needs --db PATH (where the scan is stored)");
   if (o.resume && (!o.targets.empty() || !o.input_lists.empty()))
     throw UsageError("--resume scans the stored scan's targets: give no TARGET or -iL");
   if (!o.db.empty()) db = open_db(o.db);
   if (o.resume) resumed = load_resume(*db, o);
   if (o.level == "intrusive" && !o.confirm_intrusive)
-    throw UsageError("--level intrusive stores a test object on every server that accepts it: "
-                     "add --confirm-intrusive to confirm (see --help)");
+    throw UsageError(
+        "--level intrusive stores a test object on every server that accepts it: "
+        "add --confirm-intrusive to confirm (see --help)");
   const auto format = report::parse_format(o.format);
-  if (!format) throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", o.format));
+  if (!format)
+    throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", o.format));
   check_ae(o.calling_ae, "--calling-ae");
   check_ae(o.called_ae, "--called-ae");
   const auto fail_on = parse_fail_on(o.fail_on);
@@ -240,34 +280,6 @@ int run_scan(ScanOptions o) {
 
   auto web_ports = scan::parse_ports(o.web_ports);
   if (!web_ports) throw UsageError("--web-ports: " + web_ports.error().message);
-  probes::PortPlan plan;
-  auto& popt = plan.dicom;
-  popt.calling_ae = o.calling_ae;
-  popt.called_ae = o.called_ae;
-  popt.connect_timeout = net::Millis(o.connect_timeout_ms);
-  popt.io_timeout = net::Millis(o.timeout_ms);
-  popt.retries = o.retries;
-  plan.web = {popt.connect_timeout, popt.io_timeout, o.retries, true};
-  plan.web_ports = *web_ports;
-  // Declared before the engine so its threads outlive every probe.
-  std::optional<probes::web::WebRunner> web_runner;
-  if (web) plan.runner = &web_runner.emplace(o.web_threads);
-
-  // The TLS audit (issue 5): port 2762 (PS3.15 "dicom-tls"), and any port that answers a
-  // ClientHello with a TLS record, gets the full audit instead of the cleartext probe.
-  probes::tls::AuditOptions topt;
-  topt.enumerate.connect_timeout = popt.connect_timeout;
-  topt.enumerate.io_timeout = std::min(popt.io_timeout, net::Millis(3000));
-  topt.handshake.connect_timeout = popt.connect_timeout;
-  topt.handshake.io_timeout = popt.io_timeout;
-  topt.handshake.ca_file = o.ca_file;
-  topt.handshake.cert_file = o.cert_file;
-  topt.handshake.key_file = o.key_file;
-  topt.dicom = popt;
-  topt.plaintext_ports = *ports;
-  probes::tls::EnumerateOptions tls_sniff = topt.enumerate;
-  tls_sniff.in_flight = 1;
-  tls_sniff.max_handshakes = 1;
   if (!o.key_file.empty() && o.cert_file.empty()) throw UsageError("--key needs --cert");
 
   scan::EngineOptions eopt;
@@ -276,20 +288,23 @@ int run_scan(ScanOptions o) {
   eopt.per_host = o.per_host;
   eopt.adaptive = !o.no_adaptive;
   eopt.include_closed = o.all;
-  eopt.threads = o.threads != 0 ? o.threads
-                                : std::clamp(std::thread::hardware_concurrency(), 1U, 4U);
+  eopt.threads =
+      o.threads != 0 ? o.threads : std::clamp(std::thread::hardware_concurrency(), 1U, 4U);
 
+  // Engine::run returns only when every probe is done, so the pipeline (web threads,
+  // history) may go first; its history's error callback stops this engine.
   scan::Engine engine(eopt);
+  scan::Pipeline pipeline(pipeline_config(o, seed, *ports, *web_ports, std::move(targets.names)));
 
   auto meta = start_meta("scan");
   meta.pairs_total = pairs.size();
-  std::unique_ptr<ScanHistory> history;
   if (db) {
     if (resumed) meta = resumed->meta;
     if (resumed && meta.pairs_total != pairs.size())
-      throw UsageError(fmt::format("--resume: scan {} had {} pairs, its targets now give {} "
-                                   "(a hostname or -iL file changed); start a new scan",
-                                   resumed->id, meta.pairs_total, pairs.size()));
+      throw UsageError(
+          fmt::format("--resume: scan {} had {} pairs, its targets now give {} "
+                      "(a hostname or -iL file changed); start a new scan",
+                      resumed->id, meta.pairs_total, pairs.size()));
     if (!resumed) {
       nlohmann::json options = o;
       options["seed"] = seed;
@@ -298,77 +313,38 @@ int run_scan(ScanOptions o) {
       db->reopen(resumed->id);
     }
     const auto id = std::stoll(meta.scan_id);
-    history = std::make_unique<ScanHistory>(*db, id, [&engine] { engine.stop(); });
-    history->attach(pairs, resumed ? db->done_positions(id) : store::PositionSet{});
+    pipeline.attach_history(*db, id, pairs, resumed ? db->done_positions(id) : store::PositionSet{},
+                            [&engine] { engine.stop(); });
   }
   sink->begin(meta);
 
-  const findings::Context finding_context{!o.calling_ae_given};
   Summary summary;
-  std::atomic<std::uint64_t> probe_no{0};
-  auto probe = [&](asio::any_io_executor ex, const scan::Address& addr,
-                   std::uint16_t port) -> asio::awaitable<record::ScanRecord> {
-    const auto ip = addr.is_v4() ? asio::ip::address(asio::ip::address_v4(addr.v4()))
-                                 : asio::ip::address(asio::ip::address_v6(addr.bytes));
-    const asio::ip::tcp::endpoint ep(ip, port);
-    const auto probe_seed = seed ^ (++probe_no * 0x9E3779B97F4A7C15ULL);
-    record::ScanRecord rec;
-    bool audited = false;
-    if (!o.no_tls_audit && port == scan::kDicomTlsPort) {
-      rec = co_await probes::tls::tls_audit_probe(ex, ep, topt, probe_seed);
-      audited = rec.tls || !record::port_open(rec.status);
-    }
-    if (!audited) {
-      rec = co_await probes::probe_port(ex, ep, plan, probe_seed);
-      // Something listens but speaks neither cleartext DICOM nor HTTP: ask once in TLS. A
-      // TLS server answers an A-ASSOCIATE-RQ at once (alert or close), so a peer that stayed
-      // silent (io-timeout: a tarpit) is not asked again.
-      const bool unknown_talker = !rec.dicom && !rec.web && !rec.answered_http &&
-                                  record::port_open(rec.status) && rec.status != record::Status::IoTimeout;
-      if (!o.no_tls_audit && unknown_talker && port != scan::kDicomTlsPort) {
-        auto sniff = co_await probes::tls::enumerate_tls(ex, ep, tls_sniff);
-        if (sniff.planner.any_tls) {
-          auto connect_ms = rec.connect_ms;
-          rec = co_await probes::tls::tls_audit_probe(ex, ep, topt, probe_seed);
-          if (!rec.connect_ms) rec.connect_ms = connect_ms;
-          if (rec.tls_audit) rec.tls_audit->handshakes += sniff.planner.handshakes;
-        }
-      }
-    }
-    if (auto it = targets.names.find(addr); it != targets.names.end()) rec.hostname = it->second;
-    probes::identify_product(rec);
-    if (o.level != "safe") co_await probes::access_probe(ex, ep, access_options(o), seed ^ probe_no.load(), rec);
-    rec.findings = findings::evaluate(rec, finding_context);
-    if (history && !eopt.include_closed && !record::port_open(rec.status) &&
-        rec.status != record::Status::LocalError)  // the engine writes local errors
-      history->done_without_record(addr, port);
-    co_return rec;
-  };
+  pipeline.add_sink([&](const record::ScanRecord& rec) {
+    sink->write(rec);
+    summary.add(rec);
+  });
   const auto started = std::chrono::steady_clock::now();
-  auto stats = engine.run(
-      pairs, probe,
-      [&](const record::ScanRecord& rec) {
-        sink->write(rec);
-        summary.add(rec);
-        if (history) history->add(rec);
-      },
-      show_progress ? progress_printer(pairs.size(), started) : scan::ProgressFn{});
+  auto stats = pipeline.run(
+      engine, pairs, show_progress ? progress_printer(pairs.size(), started) : scan::ProgressFn{});
   meta.finished = utc_now();
   meta.pairs_done = stats.done;
   meta.interrupted = engine.interrupted();
   sink->close(meta);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   if (!o.quiet) summary.print(stderr, stats, pairs.size(), secs, isatty(STDERR_FILENO) != 0);
-  if (history) {
+  if (auto* history = pipeline.history()) {
     meta.finished = utc_now();
     meta.interrupted = engine.interrupted() || history->error().has_value();
     history->finish(meta);  // throws the batch's StoreError, if any -> exit 3
     if (!o.quiet || meta.interrupted)
-      std::fprintf(stderr, "dicomsec: stored as scan %s in %s%s\n", meta.scan_id.c_str(), o.db.c_str(),
-                   meta.interrupted ? fmt::format(" (resume: dicomsec scan --db {} --resume {})",
-                                                  o.db, meta.scan_id).c_str()
-                                    : "");
+      std::fprintf(
+          stderr, "dicomsec: stored as scan %s in %s%s\n", meta.scan_id.c_str(), o.db.c_str(),
+          meta.interrupted
+              ? fmt::format(" (resume: dicomsec scan --db {} --resume {})", o.db, meta.scan_id)
+                    .c_str()
+              : "");
   }
   if (engine.interrupted()) {
     if (auto why = engine.failure()) std::fprintf(stderr, "dicomsec: %s\n", why->c_str());
@@ -416,9 +392,11 @@ Runner setup_scan(CLI::App& app) {
   app.add_option("targets", o->targets, "Addresses, CIDRs, ranges, hostnames or '-'");
   app.add_option("-p,--ports", o->ports, "Ports: list and ranges, e.g. 104,11112,2760-2762")
       ->capture_default_str();
-  app.add_option("--input-list,--iL", o->input_lists, "Read targets from FILE (one or more per line, # comments)")
+  app.add_option("--input-list,--iL", o->input_lists,
+                 "Read targets from FILE (one or more per line, # comments)")
       ->check(CLI::ExistingFile);
-  app.add_option("--exclude", o->excludes, "Skip these: a CIDR, range, address or a FILE of them (repeatable)");
+  app.add_option("--exclude", o->excludes,
+                 "Skip these: a CIDR, range, address or a FILE of them (repeatable)");
   app.add_option("--level", o->level, "Check level: safe, auth or intrusive (see above)")
       ->check(CLI::IsMember({"safe", "auth", "intrusive"}))
       ->capture_default_str();
@@ -426,7 +404,8 @@ Runner setup_scan(CLI::App& app) {
                  "Our calling AE title; when given, it may be a known peer's, so\n"
                  "DICOM-ANY-CALLING-AE is not reported")
       ->capture_default_str();
-  app.add_option("--called-ae", o->called_ae, "Called AE title proposed to each peer")->capture_default_str();
+  app.add_option("--called-ae", o->called_ae, "Called AE title proposed to each peer")
+      ->capture_default_str();
   app.add_option("--rate", o->rate, "New targets per second (0 = unlimited)")
       ->check(CLI::Range(0.0, 10'000'000.0))
       ->capture_default_str();
@@ -448,7 +427,8 @@ Runner setup_scan(CLI::App& app) {
   app.add_option("--retries", o->retries, "Extra connect attempts after a timeout")
       ->check(CLI::Range(0U, 10U))
       ->capture_default_str();
-  app.add_option("--shard", o->shard, "Scan only shard K of N (K/N); needs --seed")->capture_default_str();
+  app.add_option("--shard", o->shard, "Scan only shard K of N (K/N); needs --seed")
+      ->capture_default_str();
   app.add_option("--seed", o->seed, "Seed of the target permutation (same for every shard)");
   app.add_option("-o,--output", o->output, "Write the report to FILE instead of stdout");
   app.add_option("--format", o->format,
@@ -456,31 +436,42 @@ Runner setup_scan(CLI::App& app) {
                  "sarif: SARIF 2.1.0 for code-scanning dashboards; html: one-page report")
       ->check(CLI::IsMember({"jsonl", "csv", "sarif", "html"}))
       ->capture_default_str();
-  app.add_option("--fail-on", o->fail_on, "Exit 1 when a finding is at or above: info|low|medium|high|critical");
+  app.add_option("--fail-on", o->fail_on,
+                 "Exit 1 when a finding is at or above: info|low|medium|high|critical");
   app.add_option("--find-cap", o->find_cap, "C-FIND responses counted before C-CANCEL (auth)")
       ->check(CLI::Range(1U, 100'000U))
       ->capture_default_str();
-  app.add_flag("--confirm-intrusive", o->confirm_intrusive, "Confirm --level intrusive (stores a test object)");
-  app.add_option("--db", o->db, "Also store the scan in this SQLite file (see report, diff, scans)");
-  auto* resume = app.add_option("--resume", o->resume_spec,
-                                "With --db: continue the latest interrupted scan, or scan ID, with\n"
-                                "its stored targets and options, skipping the pairs already done")
-                     ->expected(0, 1);
-  app.add_option("--web-ports", o->web_ports,
-                 "Level auth+: ports that get the DICOMweb/REST probe first (added to the default\n"
-                 "ports when -p is not given); any port answering our A-ASSOCIATE-RQ with HTTP gets it too")
+  app.add_flag("--confirm-intrusive", o->confirm_intrusive,
+               "Confirm --level intrusive (stores a test object)");
+  app.add_option("--db", o->db,
+                 "Also store the scan in this SQLite file (see report, diff, scans)");
+  auto* resume =
+      app.add_option("--resume", o->resume_spec,
+                     "With --db: continue the latest interrupted scan, or scan ID, with\n"
+                     "its stored targets and options, skipping the pairs already done")
+          ->expected(0, 1);
+  app.add_option(
+         "--web-ports", o->web_ports,
+         "Level auth+: ports that get the DICOMweb/REST probe first (added to the default\n"
+         "ports when -p is not given); any port answering our A-ASSOCIATE-RQ with HTTP gets it too")
       ->capture_default_str();
-  app.add_option("--web-threads", o->web_threads, "Level auth+: worker threads of the blocking HTTP client")
+  app.add_option("--web-threads", o->web_threads,
+                 "Level auth+: worker threads of the blocking HTTP client")
       ->check(CLI::Range(1U, 64U))
       ->capture_default_str();
-  app.add_option("--ca", o->ca_file, "PEM CA bundle to verify TLS servers against (default: system store)")
+  app.add_option("--ca", o->ca_file,
+                 "PEM CA bundle to verify TLS servers against (default: system store)")
       ->check(CLI::ExistingFile);
-  app.add_option("--cert", o->cert_file, "Client certificate (PEM) for TLS servers that require one")
+  app.add_option("--cert", o->cert_file,
+                 "Client certificate (PEM) for TLS servers that require one")
       ->check(CLI::ExistingFile);
-  app.add_option("--key", o->key_file, "Private key of --cert (PEM; default: in --cert)")->check(CLI::ExistingFile);
-  app.add_flag("--no-tls-audit", o->no_tls_audit, "Do not audit TLS ports (2762 or any port answering TLS)");
+  app.add_option("--key", o->key_file, "Private key of --cert (PEM; default: in --cert)")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--no-tls-audit", o->no_tls_audit,
+               "Do not audit TLS ports (2762 or any port answering TLS)");
   app.add_flag("--all", o->all, "Also write records for closed, filtered and unreachable ports");
-  app.add_flag("--no-adaptive", o->no_adaptive, "Keep the window fixed (no back-off on SYN retransmits)");
+  app.add_flag("--no-adaptive", o->no_adaptive,
+               "Keep the window fixed (no back-off on SYN retransmits)");
   app.add_flag("--progress", o->progress, "Show progress even when stderr is not a terminal");
   app.add_flag("--no-progress", o->no_progress, "Never show progress");
   app.add_flag("-q,--quiet", o->quiet, "No progress and no summary on stderr");

@@ -1,26 +1,27 @@
 // `dicomsec tls HOST:PORT...`: the TLS audit of given services (issue 5): versions, suites
 // per version and the server's preference, key exchange groups, the certificate chain, the
 // client-certificate policy, cleartext DICOM beside it, and the PS3.15 profile verdicts.
-// Same output options as `scan`.
+// Same output options as `scan`. Runs on the scan engine through scan::Pipeline with the
+// audit forced on every HOST:PORT, so it has scan's --rate, --per-host, Ctrl-C and --db.
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "app/commands.hpp"
 #include "app/output.hpp"
-#include "findings/catalogue.hpp"
-#include "findings/rules.hpp"
-#include "probes/tls/audit.hpp"
+#include "scan/engine.hpp"
 #include "scan/fd_limit.hpp"
+#include "scan/pipeline.hpp"
 #include "scan/ports.hpp"
+#include "store/store.hpp"
 
 namespace dicomsec::app {
 
@@ -41,10 +42,18 @@ struct TlsOptions {
   std::string plaintext_ports = "104,11112";
   bool no_dicom = false;
   bool quiet = false;
+  double rate = 500;      // new targets per second (0 = unlimited)
+  unsigned per_host = 2;  // audits in flight to one address at most
+  std::string db;         // --db: SQLite file (store/history.hpp)
 };
 
+// What --db stores beside the scan (report and diff read it; tls has no --resume).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TlsOptions, targets, timeout_ms, connect_timeout_ms,
+                                                total_timeout_s, concurrency, in_flight,
+                                                max_handshakes, ca_file, cert_file, key_file,
+                                                plaintext_ports, no_dicom, rate, per_host)
+
 struct Target {
-  std::string text;
   asio::ip::tcp::endpoint endpoint;
   std::optional<std::string> hostname;
 };
@@ -76,7 +85,6 @@ Target parse_target(const std::string& s, asio::ip::tcp::resolver& resolver) {
   if (host.empty() || p == 0 || p > 65535)
     throw UsageError(fmt::format("'{}': bad host or port", s));
   Target t;
-  t.text = s;
   std::error_code ec;
   auto addr = asio::ip::make_address(host, ec);
   if (ec) {
@@ -96,19 +104,14 @@ std::vector<std::uint16_t> parse_plain_ports(const std::string& list) {
   return *ports;
 }
 
-int run_tls(const TlsOptions& o) {
-  const auto format = report::parse_format(o.format);
-  if (!format) throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", o.format));
-  const auto fail_on = parse_fail_on(o.fail_on);
-  if (o.targets.empty()) throw UsageError("no targets: give HOST:PORT... (see --help)");
-  if (!o.key_file.empty() && o.cert_file.empty()) throw UsageError("--key needs --cert");
-
-  asio::io_context io{1};
-  asio::ip::tcp::resolver resolver(io);
-  std::vector<Target> targets;
-  for (const auto& s : o.targets) targets.push_back(parse_target(s, resolver));
-
-  probes::tls::AuditOptions ao;
+// Everything the pipeline needs from the tls options: the TLS audit forced on every pair.
+scan::PipelineConfig pipeline_config(const TlsOptions& o, std::uint64_t seed,
+                                     std::map<scan::Address, std::string> names) {
+  scan::PipelineConfig c;
+  c.level = scan::Level::Safe;
+  c.seed = seed;
+  c.tls_audit = scan::TlsAuditMode::Forced;
+  auto& ao = c.tls;
   ao.enumerate.connect_timeout = net::Millis(o.connect_timeout_ms);
   ao.enumerate.io_timeout = net::Millis(o.timeout_ms);
   ao.enumerate.total_timeout = std::chrono::seconds(o.total_timeout_s);
@@ -123,55 +126,103 @@ int run_tls(const TlsOptions& o) {
   ao.dicom.io_timeout = net::Millis(o.timeout_ms);
   ao.dicom_inside = !o.no_dicom;
   ao.plaintext_ports = parse_plain_ports(o.plaintext_ports);
+  c.plan.dicom = ao.dicom;
+  c.names = std::move(names);
+  c.include_closed = true;  // every HOST:PORT asked for gets its record
+  return c;
+}
+
+// "dicomsec: 127.0.0.1:2762 success TLSv1.2,TLSv1.3" on stderr per target.
+void print_target_line(const record::ScanRecord& rec) {
+  std::string versions;
+  if (rec.tls_audit)
+    for (const auto& v : rec.tls_audit->versions) versions += (versions.empty() ? "" : ",") + v;
+  const auto host = rec.hostname                            ? *rec.hostname
+                    : rec.ip.find(':') != std::string::npos ? "[" + rec.ip + "]"
+                                                            : rec.ip;
+  fmt::print(stderr, "dicomsec: {}:{} {} {}{}\n", host, rec.port, record::status_name(rec.status),
+             versions.empty() ? "-" : versions, rec.detail.empty() ? "" : " (" + rec.detail + ")");
+}
+
+std::unique_ptr<store::Store> open_db(const std::string& location) {
+  if (store::is_postgres_url(location))
+    throw UsageError("--db postgresql://...: PostgreSQL support is not built in this version");
+  return store::open_store(location);  // StoreError -> exit 3
+}
+
+int run_tls(const TlsOptions& o) {
+  const auto format = report::parse_format(o.format);
+  if (!format)
+    throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", o.format));
+  const auto fail_on = parse_fail_on(o.fail_on);
+  if (o.targets.empty()) throw UsageError("no targets: give HOST:PORT... (see --help)");
+  if (!o.key_file.empty() && o.cert_file.empty()) throw UsageError("--key needs --cert");
+
+  std::vector<scan::Pair> list;
+  std::map<scan::Address, std::string> names;
+  {
+    asio::io_context io{1};
+    asio::ip::tcp::resolver resolver(io);
+    for (const auto& s : o.targets) {
+      const auto t = parse_target(s, resolver);
+      const auto address = scan::Address::parse(t.endpoint.address().to_string());
+      if (!address) throw UsageError(fmt::format("'{}': unusable address", s));
+      list.emplace_back(*address, t.endpoint.port());
+      if (t.hostname) names.emplace(*address, *t.hostname);
+    }
+  }
+  std::unique_ptr<store::Store> db;
+  if (!o.db.empty()) db = open_db(o.db);
+
+  const std::uint64_t seed = std::random_device{}();
+  scan::PairIterator pairs(std::move(list));
+  scan::EngineOptions eopt;
+  // Each audit holds up to --in-flight handshakes, plus the cleartext DICOM check.
+  eopt.concurrency = scan::fit_concurrency(o.concurrency, o.in_flight + 1, o.quiet ? nullptr : stderr);
+  eopt.rate = o.rate;
+  eopt.per_host = o.per_host;
+  eopt.adaptive = false;  // the audit's own handshakes are paced by --in-flight
+  eopt.include_closed = true;
+  eopt.threads = 1;
+  scan::Engine engine(eopt);
+  scan::Pipeline pipeline(pipeline_config(o, seed, std::move(names)));
 
   auto meta = start_meta("tls");
-  meta.pairs_total = targets.size();
+  meta.pairs_total = pairs.size();
+  if (db) {
+    meta.scan_id = std::to_string(db->begin_scan(meta, nlohmann::json(o)));
+    pipeline.attach_history(*db, std::stoll(meta.scan_id), pairs, {}, [&engine] { engine.stop(); });
+  }
   auto sink = open_sink(o.output, *format);  // throws std::runtime_error -> exit 3
   sink->begin(meta);
   Summary summary;
-  scan::EngineStats stats;  // open and DICOM counts for the summary line
-  const std::uint64_t seed = std::random_device{}();
-  std::size_t next = 0;
+  pipeline.add_sink([&](const record::ScanRecord& rec) {
+    sink->write(rec);
+    summary.add(rec);
+    if (!o.quiet) print_target_line(rec);
+  });
   const auto started = std::chrono::steady_clock::now();
-  auto worker = [&]() -> asio::awaitable<void> {
-    while (next < targets.size()) {
-      const auto& t = targets[next++];
-      auto opts = ao;
-      opts.enumerate.sni = t.hostname.value_or("");
-      opts.handshake.sni = t.hostname.value_or("");
-      auto rec = co_await probes::tls::tls_audit_probe(io.get_executor(), t.endpoint, opts,
-                                                       seed ^ (next * 0x9E3779B97F4A7C15ULL));
-      rec.hostname = t.hostname;
-      rec.findings = findings::evaluate(rec);
-      sink->write(rec);
-      summary.add(rec);
-      if (record::port_open(rec.status)) ++stats.open;
-      if (rec.dicom) ++stats.dicom;
-      if (rec.status == record::Status::LocalError) ++stats.local_errors;
-      if (!o.quiet) {
-        std::string versions;
-        if (rec.tls_audit)
-          for (const auto& v : rec.tls_audit->versions)
-            versions += (versions.empty() ? "" : ",") + v;
-        fmt::print(stderr, "dicomsec: {} {} {}{}\n", t.text, record::status_name(rec.status),
-                   versions.empty() ? "-" : versions,
-                   rec.detail.empty() ? "" : " (" + rec.detail + ")");
-      }
-    }
-  };
-  const unsigned n = std::min<std::size_t>(
-      scan::fit_concurrency(o.concurrency, o.in_flight + 1, o.quiet ? nullptr : stderr),
-      targets.size());
-  for (unsigned i = 0; i < n; ++i) asio::co_spawn(io, worker(), asio::detached);
-  io.run();
+  const auto stats = pipeline.run(engine, pairs);
   meta.finished = utc_now();
-  meta.pairs_done = targets.size();
+  meta.pairs_done = stats.done;
+  meta.interrupted = engine.interrupted();
   sink->close(meta);
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (!o.quiet) {
-    stats.done = targets.size();
-    summary.print(stderr, stats, targets.size(), secs, false);
+  if (!o.quiet) summary.print(stderr, stats, pairs.size(), secs, false);
+  if (auto* history = pipeline.history()) {
+    meta.finished = utc_now();
+    meta.interrupted = engine.interrupted() || history->error().has_value();
+    history->finish(meta);  // throws the batch's StoreError, if any -> exit 3
+    if (!o.quiet || meta.interrupted)
+      fmt::print(stderr, "dicomsec: stored as scan {} in {}{}\n", meta.scan_id, o.db,
+                 meta.interrupted ? " (interrupted)" : "");
+  }
+  if (engine.interrupted()) {
+    if (auto why = engine.failure()) fmt::print(stderr, "dicomsec: {}\n", *why);
+    fmt::print(stderr, "dicomsec: interrupted; {} of {} targets were audited and written\n",
+               stats.done, pairs.size());
+    return kExitRuntime;
   }
   if (fail_on && summary.worst() && *summary.worst() >= *fail_on) return kExitFindings;
   return kExitOk;
@@ -187,7 +238,10 @@ Runner setup_tls(CLI::App& app) {
       "version in the server's order, found with raw handshakes (also suites the local\n"
       "OpenSSL no longer speaks); key exchange groups; the certificate chain; whether a client\n"
       "certificate is requested or required; whether the host also accepts cleartext DICOM;\n"
-      "and a verdict per profile (B.9-B.13 and the retired ones). One JSON record per target.");
+      "and a verdict per profile (B.9-B.13 and the retired ones). One JSON record per target.\n\n"
+      "Targets are audited as 'dicomsec scan' probes pairs: --rate new targets per second,\n"
+      "--concurrency at once, --per-host at once on one address. Ctrl-C stops handing out\n"
+      "targets; the audits in flight finish and are written, and the exit status is 3.");
   app.add_option("targets", o->targets, "HOST:PORT or [IPv6]:PORT");
   app.add_option("-o,--output", o->output, "Write records to FILE instead of stdout");
   app.add_option("--format", o->format, "Record format")
@@ -208,6 +262,14 @@ Runner setup_tls(CLI::App& app) {
   app.add_option("--concurrency", o->concurrency, "Targets audited at once")
       ->check(CLI::Range(1U, 1024U))
       ->capture_default_str();
+  app.add_option("--rate", o->rate, "New targets per second (0 = unlimited)")
+      ->check(CLI::Range(0.0, 10'000'000.0))
+      ->capture_default_str();
+  app.add_option("--per-host", o->per_host, "Targets audited at once on one address at most")
+      ->check(CLI::Range(1U, 1024U))
+      ->capture_default_str();
+  app.add_option("--db", o->db,
+                 "Also store the audit in this SQLite file (see report, diff, scans)");
   app.add_option("--in-flight", o->in_flight, "Handshakes in flight to one target at most")
       ->check(CLI::Range(1U, 16U))
       ->capture_default_str();

@@ -28,7 +28,20 @@ enum class CommandField : std::uint16_t {
   CMoveRsp = 0x8021,
   CEchoRq = 0x0030,
   CEchoRsp = 0x8030,
-  CCancelRq = 0x0FFF
+  CCancelRq = 0x0FFF,
+  // PS3.7 E.2: DIMSE-N
+  NEventReportRq = 0x0100,
+  NEventReportRsp = 0x8100,
+  NGetRq = 0x0110,
+  NGetRsp = 0x8110,
+  NSetRq = 0x0120,
+  NSetRsp = 0x8120,
+  NActionRq = 0x0130,
+  NActionRsp = 0x8130,
+  NCreateRq = 0x0140,
+  NCreateRsp = 0x8140,
+  NDeleteRq = 0x0150,
+  NDeleteRsp = 0x8150
 };
 
 // PS3.7 E.1: Command Data Set Type (0000,0800) value meaning "no data set".
@@ -50,6 +63,19 @@ struct Command {
   std::optional<std::string> affected_sop_instance_uid{};  // (0000,1000)
   std::optional<std::string> move_destination{};           // (0000,0600)
   std::optional<std::uint16_t> remaining{}, completed{}, failed{}, warning{};  // (0000,1020-1023)
+  // C-STORE sub-operation of a C-MOVE (PS3.7 9.3.1.1).
+  std::optional<std::string> move_originator_ae{};                // (0000,1030)
+  std::optional<std::uint16_t> move_originator_message_id{};      // (0000,1031)
+  // Status detail (PS3.7 C.4).
+  std::optional<std::string> error_comment{};                     // (0000,0902), LO
+  std::optional<std::uint16_t> error_id{};                        // (0000,0903)
+  std::vector<std::uint32_t> offending_elements{};                // (0000,0901), AT
+  // DIMSE-N (PS3.7 10.3, E.2).
+  std::optional<std::string> requested_sop_class_uid{};           // (0000,0003)
+  std::optional<std::string> requested_sop_instance_uid{};        // (0000,1001)
+  std::optional<std::uint16_t> event_type_id{};                   // (0000,1002)
+  std::vector<std::uint32_t> attribute_identifiers{};             // (0000,1005), AT
+  std::optional<std::uint16_t> action_type_id{};                  // (0000,1008)
 
   [[nodiscard]] bool has_data_set() const noexcept { return command_data_set_type != kNoDataSet; }
   bool operator==(const Command&) const = default;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -129,6 +130,9 @@ struct AssociateRq {
   std::string application_context = std::string(kApplicationContext);
   std::vector<PresentationContextRq> contexts{};
   UserInformation user_info{};
+  // Top-level items of a type PS3.8 does not define, kept verbatim (encoded after the
+  // user-information item).
+  std::vector<UnknownItem> unknown_items{};
   bool operator==(const AssociateRq&) const = default;
 };
 
@@ -140,6 +144,7 @@ struct AssociateAc {
   std::string application_context{};
   std::vector<PresentationContextAc> contexts{};
   UserInformation user_info{};
+  std::vector<UnknownItem> unknown_items{};  // as in AssociateRq
   bool operator==(const AssociateAc&) const = default;
 };
 
@@ -193,8 +198,8 @@ std::string_view pdu_type_name(std::uint8_t type) noexcept;  // "A-ASSOCIATE-RQ"
 
 // Encodes one PDU with its 6-byte header. AE titles are padded to 16 bytes with spaces
 // (longer titles are cut); UIDs are written as given (PS3.8 9.3.2.2.1: no padding).
-// Items must fit their 16-bit length fields (std::length_error otherwise: a caller bug).
-Bytes encode(const Pdu& pdu);
+// An item that does not fit its 16-bit length field (or a PDU its 32-bit one) is an error.
+Result<Bytes> encode(const Pdu& pdu);
 
 struct Limits {
   std::uint32_t max_pdu_length = 1U << 20;  // PDU length field (bytes after the header)
@@ -202,8 +207,11 @@ struct Limits {
   std::size_t max_buffered = 2U << 20;      // bytes fed but not yet consumed
 };
 
-// Decodes one complete PDU (header included). Trailing bytes are an error.
-Result<Pdu> decode_pdu(ByteView bytes, const Limits& limits = {});
+// Decodes one complete PDU (header included). Trailing bytes are an error. Deviations the
+// decoder tolerates (unknown items, trailing bytes inside a user-information sub-item) are
+// appended to *notes when given.
+Result<Pdu> decode_pdu(ByteView bytes, const Limits& limits = {},
+                       std::vector<std::string>* notes = nullptr);
 
 // Incremental decoder: feed() any chunk, then call next() until it stops returning Ready.
 class PduDecoder {
@@ -217,19 +225,55 @@ class PduDecoder {
   [[nodiscard]] const Pdu& pdu() const noexcept { return pdu_; }
   Pdu take() { return std::move(pdu_); }
   [[nodiscard]] const std::string& error() const noexcept { return error_; }
-  [[nodiscard]] std::size_t buffered() const noexcept { return buf_.size() - pos_; }
+  // Type byte of the PDU that failed (0 if the input ended or was never a header).
+  [[nodiscard]] std::uint8_t error_type() const noexcept { return error_type_; }
+  [[nodiscard]] std::size_t buffered() const noexcept { return failed_ ? 0 : buf_.size() - pos_; }
   // Type of the PDU whose header is buffered (if any), e.g. for logging partial input.
   [[nodiscard]] std::optional<std::uint8_t> pending_type() const noexcept;
+  // After Ready: the raw bytes of that PDU (header included), valid until the next call.
+  [[nodiscard]] ByteView raw() const noexcept { return raw_; }
+  // Deviations tolerated while decoding (see decode_pdu); take_notes() empties the list.
+  std::vector<std::string> take_notes() { return std::exchange(notes_, {}); }
+
+  // Forgets all buffered input and any error: the next byte fed starts a PDU.
+  void reset();
+  // Forgets any error and hunts for the next plausible PDU boundary in the input buffered
+  // (after a decode error: from the byte after the failed PDU's first one) and fed from
+  // now on (after a capture gap, or to start mid-stream). A candidate
+  // boundary is accepted when
+  //  - the type byte is a PS3.8 PDU type (0x01..0x07) and the reserved byte is 0;
+  //  - the length is within Limits::max_pdu_length, is exactly 4 for A-ASSOCIATE-RJ,
+  //    A-RELEASE-RQ/RP and A-ABORT, and at least 68 (the fixed part) for A-ASSOCIATE-RQ/AC;
+  //  - A-ASSOCIATE-RQ/AC: the protocol version is 0x00nn with bit 0 set, the reserved
+  //    bytes 9-10 are 0, both AE titles are printable ASCII and the first item is the
+  //    application context item (0x10); each byte is judged as soon as it is buffered, so
+  //    a false candidate is dropped early;
+  //  - P-DATA-TF: the PDV items seen inside the PDU (at least the first one must be
+  //    buffered) chain exactly: each item length >= 2 and within the PDU, an odd context
+  //    id, a message control header <= 3, and all items ending exactly at the PDU's end;
+  //  - A-ASSOCIATE-RJ, A-RELEASE-RQ/RP, A-ABORT: the 4-byte body holds values PS3.8
+  //    allows (reserved bytes 0, result/source/reason codes in their ranges).
+  // Bytes skipped while hunting are counted in skipped().
+  void resync();
+  [[nodiscard]] bool hunting() const noexcept { return hunting_; }
+  [[nodiscard]] std::uint64_t skipped() const noexcept { return skipped_; }
 
  private:
-  DecodeStatus fail(std::string message);
+  DecodeStatus fail(std::string message, std::uint8_t type = 0);
+  // Resync: 1 = plausible boundary at buf_[at], 0 = not one, -1 = need more bytes to tell.
+  int plausible_at(std::size_t at) const noexcept;
 
   Limits limits_;
   Bytes buf_;
   std::size_t pos_ = 0;
   Pdu pdu_;
+  ByteView raw_{};
+  std::vector<std::string> notes_;
   std::string error_;
+  std::uint8_t error_type_ = 0;
   bool failed_ = false;
+  bool hunting_ = false;
+  std::uint64_t skipped_ = 0;
 };
 
 // Names for reports (exact strings appear in JSON output; DESIGN.md section 3).

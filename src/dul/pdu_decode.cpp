@@ -45,12 +45,18 @@ struct AssocCommon {
   std::string calling;
   std::optional<std::string> app_context;
   std::optional<UserInformation> user_info;
+  std::vector<UnknownItem> unknown;
 };
+
+void add_note(std::vector<std::string>* notes, std::string text) {
+  if (notes != nullptr && notes->size() < 64) notes->push_back(std::move(text));
+}
 
 // Decodes the fixed part and all items; presentation context items go to on_pc.
 template <class OnPc>
 Result<AssocCommon> decode_assoc(ByteReader r, std::string_view where, std::uint8_t pc_type,
-                                 const Limits& limits, OnPc&& on_pc) {
+                                 const Limits& limits, std::vector<std::string>* notes,
+                                 OnPc&& on_pc) {
   AssocCommon c;
   auto version = r.u16be();
   bool reserved = r.skip(2);
@@ -72,18 +78,23 @@ Result<AssocCommon> decode_assoc(ByteReader r, std::string_view where, std::uint
       if (auto err = on_pc(item->body, budget)) return std::move(*err);
     } else if (item->type == wire::kUserInformationItem) {
       if (c.user_info) return make_error(std::string(where) + ": duplicate user information");
-      auto ui = detail::decode_user_info(item->body, budget);
+      auto ui = detail::decode_user_info(item->body, budget, notes);
       if (!ui) return make_error(std::string(where) + ": " + ui.error().message);
       c.user_info = std::move(*ui);
     } else {
-      return make_error(std::string(where) + ": unexpected item type " + hex8(item->type));
+      // PS3.8 9.3.1: unrecognised items are not fatal for us; keep them verbatim so a proxy
+      // can forward them and a report can say what was there.
+      add_note(notes, std::string(where) + ": unknown item " + hex8(item->type) + " (" +
+                          std::to_string(item->body.remaining()) + " bytes) kept");
+      auto rest = item->body.rest();
+      c.unknown.push_back({item->type, Bytes(rest.begin(), rest.end())});
     }
   }
   if (!c.app_context) return make_error(std::string(where) + ": missing application context");
   return c;
 }
 
-Result<Pdu> decode_rq(ByteView body, const Limits& limits) {
+Result<Pdu> decode_rq(ByteView body, const Limits& limits, std::vector<std::string>* notes) {
   AssociateRq rq;
   constexpr std::string_view where = "A-ASSOCIATE-RQ";
   // PS3.8 9.3.2.2: one abstract syntax sub-item, one or more transfer syntax sub-items.
@@ -114,17 +125,18 @@ Result<Pdu> decode_rq(ByteView body, const Limits& limits) {
     return std::nullopt;
   };
   auto common =
-      decode_assoc(ByteReader(body), where, wire::kPresentationContextRqItem, limits, on_pc);
+      decode_assoc(ByteReader(body), where, wire::kPresentationContextRqItem, limits, notes, on_pc);
   if (!common) return common.error();
   rq.protocol_version = common->version;
   rq.called_ae = std::move(common->called);
   rq.calling_ae = std::move(common->calling);
   rq.application_context = std::move(*common->app_context);
   if (common->user_info) rq.user_info = std::move(*common->user_info);
+  rq.unknown_items = std::move(common->unknown);
   return Pdu(std::move(rq));
 }
 
-Result<Pdu> decode_ac(ByteView body, const Limits& limits) {
+Result<Pdu> decode_ac(ByteView body, const Limits& limits, std::vector<std::string>* notes) {
   AssociateAc ac;
   constexpr std::string_view where = "A-ASSOCIATE-AC";
   // PS3.8 9.3.3.2: one transfer syntax sub-item (not significant unless accepted, so a
@@ -155,13 +167,14 @@ Result<Pdu> decode_ac(ByteView body, const Limits& limits) {
     return std::nullopt;
   };
   auto common =
-      decode_assoc(ByteReader(body), where, wire::kPresentationContextAcItem, limits, on_pc);
+      decode_assoc(ByteReader(body), where, wire::kPresentationContextAcItem, limits, notes, on_pc);
   if (!common) return common.error();
   ac.protocol_version = common->version;
   ac.called_ae = std::move(common->called);
   ac.calling_ae = std::move(common->calling);
   ac.application_context = std::move(*common->app_context);
   if (common->user_info) ac.user_info = std::move(*common->user_info);
+  ac.unknown_items = std::move(common->unknown);
   return Pdu(std::move(ac));
 }
 
@@ -201,10 +214,11 @@ Result<ByteReader> fixed4(ByteView body, std::string_view where) {
 
 namespace detail {
 
-Result<Pdu> decode_body(std::uint8_t type, ByteView body, const Limits& limits) {
+Result<Pdu> decode_body(std::uint8_t type, ByteView body, const Limits& limits,
+                        std::vector<std::string>* notes) {
   switch (type) {
-    case static_cast<std::uint8_t>(PduType::AssociateRq): return decode_rq(body, limits);
-    case static_cast<std::uint8_t>(PduType::AssociateAc): return decode_ac(body, limits);
+    case static_cast<std::uint8_t>(PduType::AssociateRq): return decode_rq(body, limits, notes);
+    case static_cast<std::uint8_t>(PduType::AssociateAc): return decode_ac(body, limits, notes);
     case static_cast<std::uint8_t>(PduType::PData): return decode_pdata(body, limits);
     case static_cast<std::uint8_t>(PduType::AssociateRj): {  // PS3.8 9.3.4
       auto r = fixed4(body, "A-ASSOCIATE-RJ");
@@ -239,7 +253,7 @@ bool known_pdu_type(std::uint8_t type) noexcept {
 
 }  // namespace detail
 
-Result<Pdu> decode_pdu(ByteView bytes, const Limits& limits) {
+Result<Pdu> decode_pdu(ByteView bytes, const Limits& limits, std::vector<std::string>* notes) {
   ByteReader r(bytes);
   auto type = r.u8();
   bool reserved = r.skip(1);
@@ -252,7 +266,7 @@ Result<Pdu> decode_pdu(ByteView bytes, const Limits& limits) {
   if (*len != r.remaining())
     return make_error("PDU length " + std::to_string(*len) + " does not match the " +
                       std::to_string(r.remaining()) + " bytes given");
-  return detail::decode_body(*type, r.rest(), limits);
+  return detail::decode_body(*type, r.rest(), limits, notes);
 }
 
 }  // namespace dicomsec::dul

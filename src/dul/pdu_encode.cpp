@@ -1,5 +1,6 @@
-// PS3.8 9.3: PDU encoding. Every variable-length field is written through ByteWriter's
-// reserve/patch pair so lengths always match the bytes that follow.
+// PS3.8 9.3: PDU encoding. Every variable-length field is written through the Encoder's
+// reserve/patch pair so lengths always match the bytes that follow; a field too small for
+// its content makes encode() return an error instead of a corrupt PDU.
 #include <variant>
 
 #include "core/overloaded.hpp"
@@ -18,72 +19,82 @@ void write_ae(ByteWriter& w, std::string_view ae) {
 }
 
 // PS3.8 9.3.2 / 9.3.3: bytes 7-74 are shared by A-ASSOCIATE-RQ and -AC.
-void write_assoc_fixed(ByteWriter& w, std::uint16_t version, std::string_view called,
+void write_assoc_fixed(wire::Encoder& e, std::uint16_t version, std::string_view called,
                        std::string_view calling, std::string_view app_context) {
-  w.u16be(version);
-  w.u16be(0);
-  write_ae(w, called);
-  write_ae(w, calling);
-  w.zeros(32);
-  wire::write_uid_item(w, wire::kApplicationContextItem, app_context);
+  e.w.u16be(version);
+  e.w.u16be(0);
+  write_ae(e.w, called);
+  write_ae(e.w, calling);
+  e.w.zeros(32);
+  wire::write_uid_item(e, wire::kApplicationContextItem, app_context);
 }
 
-void write_body(ByteWriter& w, const AssociateRq& rq) {
-  write_assoc_fixed(w, rq.protocol_version, rq.called_ae, rq.calling_ae, rq.application_context);
+void write_unknown_items(wire::Encoder& e, const std::vector<UnknownItem>& items) {
+  for (const auto& item : items) {
+    e.w.u8(item.type);
+    e.w.u8(0);
+    wire::write_u16_prefixed(e, ByteView(item.value));
+  }
+}
+
+void write_body(wire::Encoder& e, const AssociateRq& rq) {
+  write_assoc_fixed(e, rq.protocol_version, rq.called_ae, rq.calling_ae, rq.application_context);
   for (const auto& pc : rq.contexts) {  // PS3.8 9.3.2.2
-    w.u8(wire::kPresentationContextRqItem);
-    w.u8(0);
-    auto at = w.reserve_u16be();
-    w.u8(pc.id);
-    w.zeros(3);
-    wire::write_uid_item(w, wire::kAbstractSyntaxItem, pc.abstract_syntax);
+    e.w.u8(wire::kPresentationContextRqItem);
+    e.w.u8(0);
+    auto at = e.w.reserve_u16be();
+    e.w.u8(pc.id);
+    e.w.zeros(3);
+    wire::write_uid_item(e, wire::kAbstractSyntaxItem, pc.abstract_syntax);
     for (const auto& ts : pc.transfer_syntaxes)
-      wire::write_uid_item(w, wire::kTransferSyntaxItem, ts);
-    w.patch_u16be(at);
+      wire::write_uid_item(e, wire::kTransferSyntaxItem, ts);
+    e.patch_u16be(at);
   }
-  detail::encode_user_info(w, rq.user_info);
+  detail::encode_user_info(e, rq.user_info);
+  write_unknown_items(e, rq.unknown_items);
 }
 
-void write_body(ByteWriter& w, const AssociateAc& ac) {
-  write_assoc_fixed(w, ac.protocol_version, ac.called_ae, ac.calling_ae, ac.application_context);
+void write_body(wire::Encoder& e, const AssociateAc& ac) {
+  write_assoc_fixed(e, ac.protocol_version, ac.called_ae, ac.calling_ae, ac.application_context);
   for (const auto& pc : ac.contexts) {  // PS3.8 9.3.3.2
-    w.u8(wire::kPresentationContextAcItem);
-    w.u8(0);
-    auto at = w.reserve_u16be();
-    w.u8(pc.id);
-    w.u8(0);
-    w.u8(static_cast<std::uint8_t>(pc.result));
-    w.u8(0);
-    wire::write_uid_item(w, wire::kTransferSyntaxItem, pc.transfer_syntax);
-    w.patch_u16be(at);
+    e.w.u8(wire::kPresentationContextAcItem);
+    e.w.u8(0);
+    auto at = e.w.reserve_u16be();
+    e.w.u8(pc.id);
+    e.w.u8(0);
+    e.w.u8(static_cast<std::uint8_t>(pc.result));
+    e.w.u8(0);
+    wire::write_uid_item(e, wire::kTransferSyntaxItem, pc.transfer_syntax);
+    e.patch_u16be(at);
   }
-  detail::encode_user_info(w, ac.user_info);
+  detail::encode_user_info(e, ac.user_info);
+  write_unknown_items(e, ac.unknown_items);
 }
 
-void write_body(ByteWriter& w, const AssociateRj& rj) {  // PS3.8 9.3.4
-  w.u8(0);
-  w.u8(rj.result);
-  w.u8(rj.source);
-  w.u8(rj.reason);
+void write_body(wire::Encoder& e, const AssociateRj& rj) {  // PS3.8 9.3.4
+  e.w.u8(0);
+  e.w.u8(rj.result);
+  e.w.u8(rj.source);
+  e.w.u8(rj.reason);
 }
 
-void write_body(ByteWriter& w, const PData& pd) {  // PS3.8 9.3.5, Annex E.2
+void write_body(wire::Encoder& e, const PData& pd) {  // PS3.8 9.3.5, Annex E.2
   for (const auto& pdv : pd.pdvs) {
-    auto at = w.reserve_u32be();
-    w.u8(pdv.context_id);
-    w.u8(static_cast<std::uint8_t>((pdv.command ? 1 : 0) | (pdv.last ? 2 : 0)));
-    w.bytes(pdv.data);
-    w.patch_u32be(at);
+    auto at = e.w.reserve_u32be();
+    e.w.u8(pdv.context_id);
+    e.w.u8(static_cast<std::uint8_t>((pdv.command ? 1 : 0) | (pdv.last ? 2 : 0)));
+    e.w.bytes(pdv.data);
+    e.patch_u32be(at);
   }
 }
 
-void write_body(ByteWriter& w, const ReleaseRq&) { w.zeros(4); }  // PS3.8 9.3.6
-void write_body(ByteWriter& w, const ReleaseRp&) { w.zeros(4); }  // PS3.8 9.3.7
+void write_body(wire::Encoder& e, const ReleaseRq&) { e.w.zeros(4); }  // PS3.8 9.3.6
+void write_body(wire::Encoder& e, const ReleaseRp&) { e.w.zeros(4); }  // PS3.8 9.3.7
 
-void write_body(ByteWriter& w, const Abort& ab) {  // PS3.8 9.3.8
-  w.zeros(2);
-  w.u8(ab.source);
-  w.u8(ab.reason);
+void write_body(wire::Encoder& e, const Abort& ab) {  // PS3.8 9.3.8
+  e.w.zeros(2);
+  e.w.u8(ab.source);
+  e.w.u8(ab.reason);
 }
 
 }  // namespace
@@ -99,14 +110,17 @@ PduType pdu_type(const Pdu& pdu) noexcept {
                     pdu);
 }
 
-Bytes encode(const Pdu& pdu) {
-  ByteWriter w;
-  w.u8(static_cast<std::uint8_t>(pdu_type(pdu)));
-  w.u8(0);
-  auto at = w.reserve_u32be();
-  std::visit([&w](const auto& body) { write_body(w, body); }, pdu);
-  w.patch_u32be(at);
-  return std::move(w).take();
+Result<Bytes> encode(const Pdu& pdu) {
+  wire::Encoder e;
+  e.w.u8(static_cast<std::uint8_t>(pdu_type(pdu)));
+  e.w.u8(0);
+  auto at = e.w.reserve_u32be();
+  std::visit([&e](const auto& body) { write_body(e, body); }, pdu);
+  e.patch_u32be(at);
+  if (!e.error.empty())
+    return make_error(std::string(pdu_type_name(static_cast<std::uint8_t>(pdu_type(pdu)))) + ": " +
+                      e.error);
+  return std::move(e.w).take();
 }
 
 }  // namespace dicomsec::dul

@@ -32,10 +32,13 @@ Error sub_item_error(std::uint8_t type, std::string_view what) {
 
 // Decodes one known sub-item into ui; returns an error message on malformed content.
 std::optional<Error> decode_sub_item(std::uint8_t type, ByteReader r, UserInformation& ui,
-                                     ItemBudget& budget) {
+                                     ItemBudget& budget, std::vector<std::string>* notes) {
+  // Trailing bytes after the fields are tolerated (the fields are complete) and noted.
   auto exact = [&](bool ok) -> std::optional<Error> {
     if (!ok) return sub_item_error(type, "truncated field");
-    if (!r.empty()) return sub_item_error(type, "unexpected trailing bytes");
+    if (!r.empty() && notes != nullptr && notes->size() < 64)
+      notes->push_back("user information sub-item " + hex8(type) + ": " +
+                       std::to_string(r.remaining()) + " trailing byte(s) ignored");
     return std::nullopt;
   };
   switch (type) {
@@ -105,6 +108,8 @@ std::optional<Error> decode_sub_item(std::uint8_t type, ByteReader r, UserInform
     }
     default: {
       auto rest = r.rest();
+      if (notes != nullptr && notes->size() < 64)
+        notes->push_back("user information: unknown sub-item " + hex8(type) + " kept");
       ui.unknown.push_back({type, Bytes(rest.begin(), rest.end())});
       return std::nullopt;
     }
@@ -113,7 +118,8 @@ std::optional<Error> decode_sub_item(std::uint8_t type, ByteReader r, UserInform
 
 }  // namespace
 
-void encode_user_info(ByteWriter& w, const UserInformation& ui) {
+void encode_user_info(wire::Encoder& e, const UserInformation& ui) {
+  auto& w = e.w;
   begin_item(w, wire::kUserInformationItem);
   auto ui_len = w.reserve_u16be();
   if (ui.max_length) {
@@ -122,7 +128,7 @@ void encode_user_info(ByteWriter& w, const UserInformation& ui) {
     w.u32be(*ui.max_length);
   }
   if (ui.implementation_class_uid)
-    wire::write_uid_item(w, wire::kImplementationClassItem, *ui.implementation_class_uid);
+    wire::write_uid_item(e, wire::kImplementationClassItem, *ui.implementation_class_uid);
   if (ui.async_ops) {
     begin_item(w, wire::kAsyncOpsItem);
     w.u16be(4);
@@ -132,29 +138,29 @@ void encode_user_info(ByteWriter& w, const UserInformation& ui) {
   for (const auto& role : ui.roles) {
     begin_item(w, wire::kRoleSelectionItem);
     auto at = w.reserve_u16be();
-    wire::write_u16_prefixed(w, role.sop_class_uid);
+    wire::write_u16_prefixed(e, role.sop_class_uid);
     w.u8(role.scu_role ? 1 : 0);
     w.u8(role.scp_role ? 1 : 0);
-    w.patch_u16be(at);
+    e.patch_u16be(at);
   }
   if (ui.implementation_version_name)
-    wire::write_uid_item(w, wire::kImplementationVersionItem, *ui.implementation_version_name);
+    wire::write_uid_item(e, wire::kImplementationVersionItem, *ui.implementation_version_name);
   for (const auto& ext : ui.extended) {
     begin_item(w, wire::kExtendedNegotiationItem);
     auto at = w.reserve_u16be();
-    wire::write_u16_prefixed(w, ext.sop_class_uid);
+    wire::write_u16_prefixed(e, ext.sop_class_uid);
     w.bytes(ext.info);
-    w.patch_u16be(at);
+    e.patch_u16be(at);
   }
   for (const auto& common : ui.common_extended) {
     begin_item(w, wire::kCommonExtendedItem);  // reserved byte = sub-item version 0
     auto at = w.reserve_u16be();
-    wire::write_u16_prefixed(w, common.sop_class_uid);
-    wire::write_u16_prefixed(w, common.service_class_uid);
+    wire::write_u16_prefixed(e, common.sop_class_uid);
+    wire::write_u16_prefixed(e, common.service_class_uid);
     auto related_at = w.reserve_u16be();
-    for (const auto& uid : common.related_general_sop_classes) wire::write_u16_prefixed(w, uid);
-    w.patch_u16be(related_at);
-    w.patch_u16be(at);
+    for (const auto& uid : common.related_general_sop_classes) wire::write_u16_prefixed(e, uid);
+    e.patch_u16be(related_at);
+    e.patch_u16be(at);
   }
   if (ui.user_identity_rq) {
     const auto& id = *ui.user_identity_rq;
@@ -162,24 +168,25 @@ void encode_user_info(ByteWriter& w, const UserInformation& ui) {
     auto at = w.reserve_u16be();
     w.u8(id.type);
     w.u8(id.positive_response_requested ? 1 : 0);
-    wire::write_u16_prefixed(w, ByteView(id.primary_field));
-    wire::write_u16_prefixed(w, ByteView(id.secondary_field));
-    w.patch_u16be(at);
+    wire::write_u16_prefixed(e, ByteView(id.primary_field));
+    wire::write_u16_prefixed(e, ByteView(id.secondary_field));
+    e.patch_u16be(at);
   }
   if (ui.user_identity_ac) {
     begin_item(w, wire::kUserIdentityAcItem);
     auto at = w.reserve_u16be();
-    wire::write_u16_prefixed(w, ByteView(ui.user_identity_ac->server_response));
-    w.patch_u16be(at);
+    wire::write_u16_prefixed(e, ByteView(ui.user_identity_ac->server_response));
+    e.patch_u16be(at);
   }
   for (const auto& item : ui.unknown) {
     begin_item(w, item.type);
-    wire::write_u16_prefixed(w, ByteView(item.value));
+    wire::write_u16_prefixed(e, ByteView(item.value));
   }
-  w.patch_u16be(ui_len);
+  e.patch_u16be(ui_len);
 }
 
-Result<UserInformation> decode_user_info(ByteReader body, ItemBudget& budget) {
+Result<UserInformation> decode_user_info(ByteReader body, ItemBudget& budget,
+                                         std::vector<std::string>* notes) {
   UserInformation ui;
   while (!body.empty()) {
     if (!budget.spend()) return make_error("user information: too many sub-items");
@@ -193,7 +200,7 @@ Result<UserInformation> decode_user_info(ByteReader body, ItemBudget& budget) {
       return make_error("user information sub-item " + hex8(*type) + ": length " +
                         std::to_string(*len) + " exceeds the " + std::to_string(body.remaining()) +
                         " bytes left");
-    if (auto err = decode_sub_item(*type, *value, ui, budget)) return std::move(*err);
+    if (auto err = decode_sub_item(*type, *value, ui, budget, notes)) return std::move(*err);
   }
   return ui;
 }

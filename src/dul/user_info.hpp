@@ -8,6 +8,7 @@
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "dul/pdu.hpp"
+#include "dul/wire.hpp"
 
 namespace dicomsec::dul::detail {
 
@@ -26,8 +27,10 @@ class ItemBudget {
 };
 
 // Writes the whole 0x50 item (header included).
-void encode_user_info(ByteWriter& w, const UserInformation& ui);
-// Decodes the body of a 0x50 item (the bytes after its 4-byte header).
-Result<UserInformation> decode_user_info(ByteReader body, ItemBudget& budget);
+void encode_user_info(wire::Encoder& e, const UserInformation& ui);
+// Decodes the body of a 0x50 item (the bytes after its 4-byte header). Tolerated
+// deviations (trailing bytes in a sub-item, unknown sub-items) go to *notes if given.
+Result<UserInformation> decode_user_info(ByteReader body, ItemBudget& budget,
+                                         std::vector<std::string>* notes = nullptr);
 
 }  // namespace dicomsec::dul::detail

@@ -24,24 +24,42 @@ std::string trim_uid(ByteView raw) {
   return to_string(raw.first(end));
 }
 
-void write_uid_item(ByteWriter& w, std::uint8_t type, std::string_view uid) {
-  w.u8(type);
-  w.u8(0);
-  auto at = w.reserve_u16be();
-  w.text(uid);
+void Encoder::patch_u16be(std::size_t at) {
+  if (w.size() - at - 2 > 0xFFFF) {
+    if (error.empty())
+      error = "item of " + std::to_string(w.size() - at - 2) +
+              " bytes does not fit a 16-bit length field";
+    return;
+  }
   w.patch_u16be(at);
 }
 
-void write_u16_prefixed(ByteWriter& w, ByteView value) {
-  auto at = w.reserve_u16be();
-  w.bytes(value);
-  w.patch_u16be(at);
+void Encoder::patch_u32be(std::size_t at) {
+  if (w.size() - at - 4 > 0xFFFFFFFFULL) {
+    if (error.empty()) error = "PDU does not fit a 32-bit length field";
+    return;
+  }
+  w.patch_u32be(at);
 }
 
-void write_u16_prefixed(ByteWriter& w, std::string_view value) {
-  auto at = w.reserve_u16be();
-  w.text(value);
-  w.patch_u16be(at);
+void write_uid_item(Encoder& e, std::uint8_t type, std::string_view uid) {
+  e.w.u8(type);
+  e.w.u8(0);
+  auto at = e.w.reserve_u16be();
+  e.w.text(uid);
+  e.patch_u16be(at);
+}
+
+void write_u16_prefixed(Encoder& e, ByteView value) {
+  auto at = e.w.reserve_u16be();
+  e.w.bytes(value);
+  e.patch_u16be(at);
+}
+
+void write_u16_prefixed(Encoder& e, std::string_view value) {
+  auto at = e.w.reserve_u16be();
+  e.w.text(value);
+  e.patch_u16be(at);
 }
 
 std::string hex8(std::uint8_t v) {

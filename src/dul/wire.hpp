@@ -40,11 +40,21 @@ std::string trim_ae(ByteView raw);
 std::string trim_uid(ByteView raw);
 std::string to_string(ByteView raw);
 
+// A ByteWriter whose length patches check the field width first: an item that does not
+// fit is recorded in `error` (the first one wins) instead of throwing, so dul::encode can
+// return it as a value.
+struct Encoder {
+  ByteWriter w;
+  std::string error;
+  void patch_u16be(std::size_t at);
+  void patch_u32be(std::size_t at);
+};
+
 // Writes an item header + UID body: type, reserved 0, 16-bit length (PS3.8 9.3.2.1).
-void write_uid_item(ByteWriter& w, std::uint8_t type, std::string_view uid);
+void write_uid_item(Encoder& e, std::uint8_t type, std::string_view uid);
 // Writes a 16-bit length followed by the text (used inside user-information sub-items).
-void write_u16_prefixed(ByteWriter& w, ByteView value);
-void write_u16_prefixed(ByteWriter& w, std::string_view value);
+void write_u16_prefixed(Encoder& e, ByteView value);
+void write_u16_prefixed(Encoder& e, std::string_view value);
 
 std::string hex8(std::uint8_t v);
 

@@ -8,6 +8,7 @@
 #include "core/bytes.hpp"
 #include "dul/pdu.hpp"
 #include "findings/catalogue.hpp"
+#include "findings/vulnerabilities.hpp"
 #include "tlsinspect/suites.hpp"
 
 namespace dicomsec::findings {
@@ -181,13 +182,26 @@ void access_findings(const record::ScanRecord& r, const Context& context,
   else add(out, "DICOM-ANY-CALLING-AE", confirmed);
 }
 
+// Issue 11 §2: the DICOM verdicts come from the association's result. A well-formed
+// A-ASSOCIATE-AC or -RJ proves a DICOM service answered, whatever went wrong later in the
+// exchange (a malformed C-ECHO-RSP, a broken release: status protocol-error), so such a
+// quirk no longer erases DICOM-EXPOSED and DICOM-NO-TLS. An A-ABORT alone, or bytes that
+// never formed an AC/RJ, prove nothing.
+bool dicom_answered(const record::ScanRecord& r) {
+  if (!r.association) return false;
+  const auto result = r.association->result;
+  return r.dicom || result == record::AssociationResult::Accepted ||
+         result == record::AssociationResult::Rejected;
+}
+
 }  // namespace
 
 std::vector<record::FindingRef> evaluate(const record::ScanRecord& r, const Context& context) {
   std::vector<record::FindingRef> out;
   if (r.web) evaluate_web(*r.web, r.port, out);
+  if (auto outdated = outdated_finding(r)) out.push_back(std::move(*outdated));  // vulnerabilities.cpp
   tls_findings(r, out);
-  if (!r.dicom || !r.association) return out;
+  if (!dicom_answered(r)) return out;
   const auto& a = *r.association;
   add(out, "DICOM-EXPOSED", fmt::format("{}:{} {} from calling AE '{}'", r.ip, r.port, answer(a),
                                         printable(a.calling_ae)));

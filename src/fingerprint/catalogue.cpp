@@ -13,6 +13,15 @@ namespace {
 using U = UidVersion;
 
 constexpr std::string_view kDcmtkSrc = "DCMTK/dcmtk dcmdata/include/dcmtk/dcmdata/dcuid.h";
+constexpr std::string_view kDcmtkReleaseSrc =
+    "DCMTK/dcmtk dcmdata/include/dcmtk/dcmdata/dcuid.h (root .0. PACKAGE_VERSION); release list "
+    "from docs/CHANGES.354 ... docs/CHANGES.370";
+constexpr std::string_view kPynetdicomReleaseSrc =
+    "pydicom/pynetdicom pynetdicom/__init__.py (prefix + version); release list from "
+    "docs/changelog/v*.rst";
+constexpr std::string_view kDcmjsDimseSrc =
+    "PantelisGeorgiadis/dcmjs-dimse src/Constants.js (Implementation; the class UID differs "
+    "between stored versions)";
 constexpr std::string_view kDicomRsSrc =
     "Enet4/dicom-rs ul/src/lib.rs (IMPLEMENTATION_CLASS_UID per release, git history)";
 
@@ -116,6 +125,106 @@ constexpr std::array kRules = {
        "dicom-rs", U::Fixed, {}, "0.10.0", false},
   Rule{{"dicom-rs", "2.25.175220362680028036156011002668768058626", "", kDicomRsSrc},
        "dicom-rs", U::Fixed, {}, "0.10.0", false},
+
+  // ---- Toolkits added for issue 12 (one row per public default; see docs/fingerprints.md).
+  // pydicom: the file-meta defaults, which pynetdicom applications sometimes copy into their AE
+  // (PYDICOM_IMPLEMENTATION_UID = root + "1"; the name is "PYDICOM " + __version__).
+  Rule{{"pydicom", "1.2.826.0.1.3680043.8.498.1", "PYDICOM {ver}",
+        "pydicom/pydicom src/pydicom/uid.py (PYDICOM_IMPLEMENTATION_UID); "
+        "src/pydicom/dataset.py (default name 'PYDICOM ' + version)"},
+       "pydicom", U::None, {}, {}, false},
+  // dcmjs-dimse (Node.js, TypeScript): a fixed Implementation constant whose "V0.1" is not the
+  // package version; stored versions of the file carry two different roots.
+  Rule{{"dcmjs-dimse", "1.2.826.0.1.3680043.10.854", "DCMJS-DIMSE-V0.1", kDcmjsDimseSrc},
+       "dcmjs-dimse", U::None, {}, {}, false},
+  Rule{{"dcmjs-dimse", "1.3.6.1.4.1.41293.8", "DCMJS-DIMSE-V0.1", kDcmjsDimseSrc},
+       "dcmjs-dimse", U::None, {}, {}, false},
+  // mDCM (C#, fo-dicom's predecessor): Implementation.ClassUID and Version.
+  Rule{{"mDCM", "1.3.6.1.4.1.30071.6", "Dicom 0.9", "souadB/mdcm Dicom/Implementation.cs"},
+       "mDCM", U::None, {}, {}, false},
+  // Odil (C++): uid_prefix + "0." + major version; name "Odil " + major version.
+  Rule{{"Odil", "1.2.826.0.1.3680043.9.5560", "Odil {ver}",
+        "lamyj/odil src/odil/uid.h, src/odil/uid.cpp"},
+       "Odil", U::AfterRoot, "0", {}, false},
+  // PixelMed (Java): VersionAndConstants: root 1.3.6.1.4.1.5962, toolkit 99, class UID 2;
+  // the name is "PIXELMEDJAVA" + a build number ("001"), not a release version.
+  Rule{{"PixelMed", "1.3.6.1.4.1.5962.99.2", "PIXELMEDJAVA*",
+        "fedorov/pixelmed com/pixelmed/dicom/VersionAndConstants.java"},
+       "PixelMed", U::None, {}, {}, false},
+  // Imebra (C++; bundled by the Node package dicom-dimse-native): class UID ends with the major.
+  Rule{{"Imebra", "1.3.6.1.4.1.54308.2.1.1", "Imebra {ver}",
+        "knopkem/dicom-dimse-native library/include/imebra/definitions.h (Imebra 4)"},
+       "Imebra", U::AfterRoot, {}, {}, false},
+  // SharpDicom (C#): UserInformation.CreateDefault.
+  Rule{{"SharpDicom", "2.25.329800735698586629295641978511506172928", "SharpDicom",
+        "jas88/SharpDicom src/SharpDicom/Network/Items/UserInformation.cs"},
+       "SharpDicom", U::None, {}, {}, false},
+  // K-PACS (Delphi viewer/PACS; constants as carried into its C# port KPACS-neo).
+  Rule{{"K-PACS", "1.2.826.0.1.3680043.2.22014", "KPACS",
+        "knopkem/KPACS-neo KPACS.DCMClasses/DicomTagConstants.cs"},
+       "K-PACS", U::None, {}, {}, false},
+
+  // Evil DICOM (C#): a fixed class UID; the name is the assembly version, too generic a shape
+  // ("2.0.6.2") to match on, so the row keys on the UID alone.
+  Rule{{"Evil DICOM", "1.2.598.0.1.2851334.2.1865.1", "",
+        "rexcardan/Evil-DICOM EvilDICOM/EvilDICOM/Core/Helpers/Constants.cs"},
+       "Evil DICOM", U::None, {}, {}, false},
+  // godcm (Go port of DCMTK): keeps DCMTK's root; one stored version names itself
+  // OFFIS_DCMTK_GODCM instead of the packed version number.
+  Rule{{"godcm", "", "OFFIS_DCMTK_GODCM",
+        "grayzone/godcm dcmdata/dcuid.go (OFFIS_DTK_IMPLEMENTATION_VERSION_NAME)"},
+       "DCMTK", U::None, {}, {}, false},
+
+  // dicom-dimse (OHIF, Node.js; dcmjs-dimse took part of its network code): IMPLEM_UID and
+  // IMPLEM_VERSION constants.
+  Rule{{"dicom-dimse (OHIF)", "1.2.840.0.1.3680045.8.641", "OHIF-DCM-{ver}",
+        "OHIF/dicom-dimse src/constants.js"},
+       "dicom-dimse (OHIF)", U::None, {}, {}, false},
+  // DcmSwift (Swift, SwiftNIO): DicomConstants.implementationUID / implementationVersion.
+  Rule{{"DcmSwift", "1.2.276.0.808080.8080.1.2.3", "DCMSWIFT {ver}",
+        "OPALE-dev/DcmSwift Sources/DcmSwift/Foundation/DicomConstants.swift"},
+       "DcmSwift", U::None, {}, {}, false},
+
+  // ---- One row per DCMTK release: the exact class UID names the release (the generic row
+  // above reads any version; these say the version is a real release). 3.6.1 only ever
+  // shipped as development snapshots, which distributions packaged.
+  Rule{{"DCMTK", "1.2.276.0.7230010.3.0.3.5.4", "", kDcmtkReleaseSrc}, "DCMTK", U::Fixed, {}, "3.5.4", false},
+  Rule{{"DCMTK", "1.2.276.0.7230010.3.0.3.6.0", "", kDcmtkReleaseSrc}, "DCMTK", U::Fixed, {}, "3.6.0", false},
+  Rule{{"DCMTK", "1.2.276.0.7230010.3.0.3.6.1", "", kDcmtkReleaseSrc}, "DCMTK", U::Fixed, {}, "3.6.1", false},
+  Rule{{"DCMTK", "1.2.276.0.7230010.3.0.3.6.2", "", kDcmtkReleaseSrc}, "DCMTK", U::Fixed, {}, "3.6.2", false},
+  Rule{{"DCMTK", "1.2.276.0.7230010.3.0.3.6.3", "", kDcmtkReleaseSrc}, "DCMTK", U::Fixed, {}, "3.6.3", false},
+  Rule{{"DCMTK", "1.2.276.0.7230010.3.0.3.6.4", "", kDcmtkReleaseSrc}, "DCMTK", U::Fixed, {}, "3.6.4", false},
+  Rule{{"DCMTK", "1.2.276.0.7230010.3.0.3.6.5", "", kDcmtkReleaseSrc}, "DCMTK", U::Fixed, {}, "3.6.5", false},
+  Rule{{"DCMTK", "1.2.276.0.7230010.3.0.3.6.6", "", kDcmtkReleaseSrc}, "DCMTK", U::Fixed, {}, "3.6.6", false},
+  Rule{{"DCMTK", "1.2.276.0.7230010.3.0.3.6.7", "", kDcmtkReleaseSrc}, "DCMTK", U::Fixed, {}, "3.6.7", false},
+  Rule{{"DCMTK", "1.2.276.0.7230010.3.0.3.6.8", "", kDcmtkReleaseSrc}, "DCMTK", U::Fixed, {}, "3.6.8", false},
+  Rule{{"DCMTK", "1.2.276.0.7230010.3.0.3.6.9", "", kDcmtkReleaseSrc}, "DCMTK", U::Fixed, {}, "3.6.9", false},
+  Rule{{"DCMTK", "1.2.276.0.7230010.3.0.3.7.0", "", kDcmtkReleaseSrc}, "DCMTK", U::Fixed, {}, "3.7.0", false},
+
+  // ---- One row per pynetdicom release (>= 1.0: prefix + "maj.min.patch").
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.1.0.0", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "1.0.0", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.1.1.0", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "1.1.0", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.1.2.0", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "1.2.0", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.1.3.0", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "1.3.0", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.1.3.1", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "1.3.1", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.1.4.0", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "1.4.0", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.1.4.1", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "1.4.1", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.1.5.0", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "1.5.0", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.1.5.1", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "1.5.1", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.1.5.2", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "1.5.2", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.1.5.3", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "1.5.3", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.1.5.4", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "1.5.4", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.1.5.5", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "1.5.5", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.1.5.6", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "1.5.6", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.1.5.7", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "1.5.7", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.2.0.0", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "2.0.0", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.2.0.2", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "2.0.2", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.2.1.0", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "2.1.0", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.2.1.1", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "2.1.1", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.3.0.0", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "3.0.0", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.3.0.1", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "3.0.1", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.3.0.2", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "3.0.2", false},
+  Rule{{"pynetdicom", "1.2.826.0.1.3680043.9.3811.3.0.3", "", kPynetdicomReleaseSrc}, "pynetdicom", U::Fixed, {}, "3.0.3", false},
 };
 
 // Organisation roots say who made a device, not which toolkit it runs.

@@ -1,6 +1,7 @@
 // identify(): look the two self-descriptions up in the catalogue and weigh them.
-// The peer's strings never reach the output; evidence is phrased with catalogue text and
-// with versions already reduced to [0-9A-Za-z.].
+// Evidence is phrased with catalogue text and with versions already reduced to
+// [0-9A-Za-z.]; the peer's version name reaches the result only through version_name,
+// escaped and capped by shown_version_name().
 #include <cstddef>
 #include <string>
 
@@ -83,8 +84,8 @@ std::string name_evidence(const Rule& r) {
 
 Product from_rule(const Rule& r, std::optional<std::string> version, std::string confidence,
                   std::string matched_by) {
-  return Product{std::string(r.entry.product), std::move(version), std::string(r.toolkit),
-                 std::move(confidence), std::move(matched_by), std::nullopt};
+  return Product{std::string(r.entry.product), std::move(version),    std::string(r.toolkit),
+                 std::move(confidence),        std::move(matched_by), std::nullopt};
 }
 
 Product combine(const Rule& u, std::optional<std::string> uid_ver, const Rule& n,
@@ -92,8 +93,8 @@ Product combine(const Rule& u, std::optional<std::string> uid_ver, const Rule& n
   if (u.entry.product == n.entry.product) {
     std::string evidence = uid_evidence(u) + " and " + name_evidence(n);
     if (uid_ver && name_ver && *uid_ver != *name_ver) {
-      evidence += "; versions disagree (UID " + *uid_ver + ", name " + *name_ver +
-                  "), reporting the UID's";
+      evidence +=
+          "; versions disagree (UID " + *uid_ver + ", name " + *name_ver + "), reporting the UID's";
       return from_rule(u, std::move(uid_ver), "medium", std::move(evidence));
     }
     return from_rule(u, uid_ver ? std::move(uid_ver) : std::move(name_ver), "high",
@@ -114,12 +115,40 @@ Product combine(const Rule& u, std::optional<std::string> uid_ver, const Rule& n
                          "); reporting the more specific name match");
   }
   return from_rule(u, std::move(uid_ver), "low",
-                   uid_evidence(u) + " (" + std::string(u.entry.product) +
-                       ") conflicts with " + name_evidence(n) + " (" +
-                       std::string(n.entry.product) + "); reporting the UID's product");
+                   uid_evidence(u) + " (" + std::string(u.entry.product) + ") conflicts with " +
+                       name_evidence(n) + " (" + std::string(n.entry.product) +
+                       "); reporting the UID's product");
 }
 
 }  // namespace
+
+const Rule* detail::best_rule(std::string_view uid_in, std::string_view name_in) {
+  const std::string_view uid = detail::trim_padding(uid_in);
+  const std::string_view name = detail::trim_padding(name_in);
+  const Rule* best = nullptr;
+  std::size_t best_root = 0;
+  std::size_t best_literal = 0;
+  if (!uid.empty() && !name.empty()) {
+    for (const Rule& r : detail::rules()) {
+      if (!detail::uid_has_root(uid, r.entry.uid_root)) continue;
+      const auto m =
+          detail::match_version_name(name, r.entry.version_name_pattern, r.name_ignore_case);
+      if (!m) continue;
+      const std::size_t root = r.entry.uid_root.size();
+      if (best == nullptr || root > best_root ||
+          (root == best_root && m->literal_length > best_literal)) {
+        best = &r;
+        best_root = root;
+        best_literal = m->literal_length;
+      }
+    }
+  }
+  if (best != nullptr) return best;
+  if (!uid.empty())
+    if (const Rule* u = match_uid(uid)) return u;
+  if (!name.empty()) return match_name(name).rule;
+  return nullptr;
+}
 
 std::optional<Product> identify(const Observation& obs) {
   const auto uid = present(obs.implementation_class_uid);
@@ -139,22 +168,30 @@ std::optional<Product> identify(const Observation& obs) {
     out = from_rule(*uid_rule, version_from_uid(*uid_rule, *uid), "medium", std::move(evidence));
   } else if (name_hit.rule != nullptr) {
     std::string evidence = name_evidence(*name_hit.rule);
-    if (uid) evidence += vendor ? "; class UID under a vendor root" : "; class UID not in catalogue";
+    if (uid)
+      evidence += vendor ? "; class UID under a vendor root" : "; class UID not in catalogue";
     out = from_rule(*name_hit.rule, std::move(name_hit.version), "medium", std::move(evidence));
   } else if (vendor != nullptr) {
-    out = Product{std::string(vendor->organisation) + " device", std::nullopt, "unknown", "low",
+    out = Product{std::string(vendor->organisation) + " device",
+                  std::nullopt,
+                  "unknown",
+                  "low",
                   "implementation class UID under vendor root " + std::string(vendor->uid_root) +
                       "; product not in catalogue",
                   std::nullopt};
   } else if (!uid && !name && obs.max_pdu && *obs.max_pdu == kGoNetdicomMaxPdu) {
     // PS3.7 D.3.3.2 makes the class UID mandatory in the AC; go-netdicom omits it.
-    out = Product{"go-netdicom", std::nullopt, "go-netdicom", "low",
+    out = Product{"go-netdicom",
+                  std::nullopt,
+                  "go-netdicom",
+                  "low",
                   "no implementation class UID or version name, max PDU 4194304 "
                   "(go-netdicom's AC shape)",
                   std::nullopt};
   }
 
   if (out && vendor != nullptr) out->vendor = std::string(vendor->organisation);
+  if (out && name) out->version_name = shown_version_name(*name);
   return out;
 }
 

@@ -13,18 +13,18 @@ namespace dicomsec::fingerprint::detail {
 
 // How a version is read out of a matching Implementation Class UID.
 enum class UidVersion {
-  None,         // the UID carries no version of the product
-  AfterRoot,    // root + "." + infix + version components, e.g. DCMTK "...3.0.3.6.7"
-  Fixed,        // the exact UID identifies one release (dicom-rs)
+  None,       // the UID carries no version of the product
+  AfterRoot,  // root + "." + infix + version components, e.g. DCMTK "...3.0.3.6.7"
+  Fixed,      // the exact UID identifies one release (dicom-rs)
 };
 
 struct Rule {
   CatalogueEntry entry;
-  std::string_view toolkit;          // what the product is built on (may equal product)
+  std::string_view toolkit;  // what the product is built on (may equal product)
   UidVersion uid_version = UidVersion::None;
-  std::string_view uid_infix;        // for AfterRoot: components between root and version
-  std::string_view fixed_version;    // for Fixed
-  bool name_ignore_case = false;     // version-name literal compared case-insensitively
+  std::string_view uid_infix;      // for AfterRoot: components between root and version
+  std::string_view fixed_version;  // for Fixed
+  bool name_ignore_case = false;   // version-name literal compared case-insensitively
 };
 
 struct VendorRoot {
@@ -35,6 +35,12 @@ struct VendorRoot {
 
 std::span<const Rule> rules();
 std::span<const VendorRoot> vendor_roots();
+
+// The one row an observation rests on (tests and docs use it to show that every row is
+// reachable): a row whose UID root and name pattern both match (longest root, then most
+// literal name), else the row identify() takes the UID from, else the one it takes the
+// name from. nullptr when no row matches. Inputs are taken as they came off the wire.
+const Rule* best_rule(std::string_view uid, std::string_view name);
 
 // True when uid equals root or continues it at a component boundary ("1.2.3" matches
 // "1.2.3" and "1.2.3.4", never "1.2.34"). An empty root never matches.

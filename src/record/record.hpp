@@ -82,6 +82,9 @@ struct AssociationRecord {
   std::optional<std::string> implementation_version_name;
   std::vector<ContextRecord> accepted_contexts;
   bool released = false;  // A-RELEASE-RP received for our A-RELEASE-RQ
+  // What the peer did that PS3.8 does not allow but we tolerated (an unknown item, a
+  // trailing byte in a user-information sub-item, ...): one line each, no identifiers.
+  std::vector<std::string> conformance;
 };
 
 struct ProductRecord {
@@ -93,6 +96,9 @@ struct ProductRecord {
   std::optional<std::string> vendor;
   // The application on top of the toolkit when behaviour tells it (storescp, dcmqrscp).
   std::optional<std::string> application;
+  // The peer's Implementation Version Name, escaped and capped (fingerprint::shown_version_name);
+  // what the summaries show as `unknown ("<name>")` when name is "unknown".
+  std::optional<std::string> version_name = std::nullopt;
 };
 
 struct EchoRecord {
@@ -133,8 +139,10 @@ struct TlsProfileVerdict {
   std::string id;    // "bcp195", "bcp195-nd", "bcp195-ext", "rfc8996-9325", ...
   std::string name;  // "BCP195 TLS Secure Transport Connection Profile (PS3.15 B.9)"
   bool retired = false;
-  bool pass = false;
-  std::vector<std::string> reasons;  // why it fails (empty when it passes)
+  // "pass" | "fail" | "not-determinable" (tlsinspect::status_name): fail when a requirement
+  // of the profile fails, else not-determinable when one cannot be seen from outside.
+  std::string status = "fail";
+  std::vector<std::string> reasons;  // failed rows, then "not determinable: ..." rows
 };
 
 struct TlsAuditRecord {
@@ -229,7 +237,7 @@ struct ScanRecord {
   std::optional<std::string> hostname;  // when the target was given by name
   Status status = Status::Success;
   std::string detail;  // one line on why, for non-success statuses
-  bool dicom = false;  // the peer answered with a well-formed DICOM UL PDU
+  bool dicom = false;  // a well-formed A-ASSOCIATE-AC/RJ fixed part was seen
   bool tls = false;
   std::optional<AssociationRecord> association;
   std::optional<ProductRecord> product;

@@ -17,7 +17,7 @@ constexpr std::array kFields{
     Field{"hostname", "/hostname", K::Value, "Name the target was given by, if any"},
     Field{"status", "/status", K::Value, "Probe status (success, connection-refused, ...)"},
     Field{"detail", "/detail", K::Value, "Why, for statuses other than success"},
-    Field{"dicom", "/dicom", K::Value, "The peer answered with well-formed DICOM PDUs"},
+    Field{"dicom", "/dicom", K::Value, "A well-formed A-ASSOCIATE-AC/RJ was seen"},
     Field{"tls", "/tls", K::Value, "The service was reached over TLS"},
     Field{"association", "/association/result", K::Value, "accepted, rejected, aborted or none"},
     Field{"calling_ae", "/association/calling_ae", K::Value, "Calling AE title we sent"},
@@ -35,6 +35,8 @@ constexpr std::array kFields{
     Field{"accepted_contexts", "/association/accepted_contexts", K::Count,
           "Number of presentation contexts accepted"},
     Field{"released", "/association/released", K::Value, "Our A-RELEASE-RQ was answered"},
+    Field{"conformance", "/association/conformance", K::Join,
+          "Deviations from PS3.8 the peer showed and we tolerated"},
     Field{"product", "/product/name", K::Value, "Product identified"},
     Field{"product_version", "/product/version", K::Value, "Product version"},
     Field{"toolkit", "/product/toolkit", K::Value, "DICOM toolkit underneath"},
@@ -42,6 +44,8 @@ constexpr std::array kFields{
     Field{"product_matched_by", "/product/matched_by", K::Value, "What identified the product"},
     Field{"vendor", "/product/vendor", K::Value, "Vendor"},
     Field{"application", "/product/application", K::Value, "Application on top of the toolkit"},
+    Field{"product_version_name", "/product/version_name", K::Value,
+          "Peer's version name, escaped (shown as unknown (\"name\") when no product matched)"},
     Field{"echo_status", "/echo/status", K::Value, "C-ECHO-RSP status (0 = success)"},
     Field{"called_ae_check_ae", "/called_ae_check/called_ae", K::Value,
           "Random called AE title of the second association"},
@@ -81,9 +85,12 @@ constexpr std::array kFields{
           "Handshake fails without a client certificate"},
     Field{"tls_plaintext_port", "/tls_audit/plaintext_port", K::Value,
           "Port where the same host accepts cleartext DICOM"},
-    Field{"tls_profiles_pass", "/tls_audit/profiles", K::MapFlag, "TLS profiles met", "pass", true},
-    Field{"tls_profiles_fail", "/tls_audit/profiles", K::MapFlag, "TLS profiles not met", "pass",
-          false},
+    Field{"tls_profiles_pass", "/tls_audit/profiles", K::MapFlag, "TLS profiles met", "status",
+          "pass"},
+    Field{"tls_profiles_fail", "/tls_audit/profiles", K::MapFlag, "TLS profiles not met", "status",
+          "fail"},
+    Field{"tls_profiles_not_determinable", "/tls_audit/profiles", K::MapFlag,
+          "TLS profiles the handshakes cannot decide", "status", "not-determinable"},
     Field{"tls_handshakes", "/tls_audit/handshakes", K::Value, "Connections the TLS audit made"},
     // access
     Field{"access_find", "/access/find/state", K::Value, "C-FIND as an unknown AE"},
@@ -257,7 +264,7 @@ std::string cell(const Field& f, const json& record) {
     case K::MapFlag:
       if (v->is_object())
         for (const auto& [key, entry] : v->items())
-          if (entry.is_object() && entry.contains(std::string(f.key)) && entry.at(std::string(f.key)) == f.flag)
+          if (entry.is_object() && entry.contains(std::string(f.key)) && entry.at(std::string(f.key)) == f.match)
             append(out, ";", key);
       return out;
   }

@@ -20,7 +20,7 @@ enum class FieldKind {
   Count,     // number of elements of the array at `pointer`
   Worst,     // highest severity among the objects of the array at `pointer`
   MapJoin,   // object of arrays at `pointer`: "key:v1 v2;key2:v3"
-  MapFlag,   // object of objects at `pointer`: the keys whose member `key` equals `flag`
+  MapFlag,   // object of objects at `pointer`: the keys whose member `key` equals `match`
 };
 
 struct Field {
@@ -29,7 +29,7 @@ struct Field {
   FieldKind kind;
   std::string_view description;
   std::string_view key = {};
-  bool flag = true;
+  std::string_view match = {};
 };
 
 // Parts of the record deliberately not in the flat view, and why.

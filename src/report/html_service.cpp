@@ -8,6 +8,7 @@
 
 #include "findings/catalogue.hpp"
 #include "report/html.hpp"
+#include "report/json_parts.hpp"
 
 namespace dicomsec::report::html {
 
@@ -43,9 +44,7 @@ void overview_part(std::string& out, const json& r) {
   item(out, "Speaks DICOM", yes_no(r, "/dicom"));
   item(out, "TLS", yes_no(r, "/tls"));
   if (at(r, "/product")) {
-    auto product = text(r, "/product/name");
-    if (const auto v = text(r, "/product/version"); !v.empty()) product += " " + v;
-    item(out, "Product", product);
+    item(out, "Product", product_label(r));
     item(out, "Vendor", text(r, "/product/vendor"));
     item(out, "Toolkit", text(r, "/product/toolkit"));
     item(out, "Application", text(r, "/product/application"));
@@ -172,13 +171,18 @@ void tls_part(std::string& out, const json& r) {
     out += "<table class=\"grid profiles\">\n<thead><tr><th>Profile</th><th>Result</th>"
            "<th>Why</th></tr></thead>\n<tbody>\n";
     for (const auto& [id, profile] : p->items()) {
-      const bool pass = flag(profile, "/pass");
+      const auto status = text(profile, "/status");
+      const bool pass = status == "pass";
+      const bool undecided = status == "not-determinable";
       out += fmt::format(
           "<tr data-profile=\"{}\" data-status=\"{}\"><td>{}{}</td><td><span class=\"{}\">{}</span>"
           "</td><td>{}</td></tr>\n",
-          esc(id), pass ? "pass" : "fail", esc(text(profile, "/name").empty() ? id : text(profile, "/name")),
+          esc(id), pass ? "pass" : undecided ? "not-determinable" : "fail",
+          esc(text(profile, "/name").empty() ? id : text(profile, "/name")),
           flag(profile, "/retired") ? " <span class=\"muted\">(retired)</span>" : "",
-          pass ? "ok" : "bad", pass ? "meets" : "fails", esc(joined(profile, "/reasons", "; ")));
+          pass ? "ok" : undecided ? "warn" : "bad",
+          pass ? "meets" : undecided ? "cannot tell" : "fails",
+          esc(joined(profile, "/reasons", "; ")));
     }
     out += "</tbody>\n</table>\n";
   }

@@ -6,6 +6,7 @@
 
 #include "findings/catalogue.hpp"
 #include "report/html.hpp"
+#include "report/json_parts.hpp"
 
 namespace dicomsec::report::html {
 
@@ -82,8 +83,7 @@ void tls_chart(std::string& out, const Overview& o) {
 }
 
 std::string product_of(const json& r) {
-  auto p = text(r, "/product/name");
-  if (const auto v = text(r, "/product/version"); !v.empty()) p += " " + v;
+  auto p = product_label(r);
   if (p.empty()) p = text(r, "/web/product");
   return p.empty() ? "unknown" : p;
 }

@@ -4,6 +4,7 @@
 
 #include "core/bytes.hpp"
 #include "dul/pdu.hpp"
+#include "fingerprint/fingerprint.hpp"
 
 namespace dicomsec::report {
 
@@ -35,6 +36,8 @@ json association_json(const record::AssociationRecord& a) {
   for (const auto& c : a.accepted_contexts)
     contexts.push_back({{"abstract", printable(c.abstract_syntax)},
                         {"transfer", printable(c.transfer_syntax)}});
+  json conformance = json::array();
+  for (const auto& c : a.conformance) conformance.push_back(printable(c));
   json abort = nullptr;
   if (a.abort)
     abort = {{"source", dul::abort_source_name(a.abort->source)},
@@ -50,10 +53,23 @@ json association_json(const record::AssociationRecord& a) {
            {{"class_uid", opt_text(a.implementation_class_uid)},
             {"version", opt_text(a.implementation_version_name)}}},
           {"accepted_contexts", contexts},
-          {"released", a.released}};
+          {"released", a.released},
+          {"conformance", conformance}};
 }
 
 }  // namespace
+
+std::string product_label(const nlohmann::json& record) {
+  const auto it = record.find("product");
+  if (it == record.end() || !it->is_object()) return {};
+  auto get = [&](const char* key) -> std::optional<std::string> {
+    const auto f = it->find(key);
+    if (f == it->end() || !f->is_string()) return std::nullopt;
+    return f->get<std::string>();
+  };
+  // version_name was escaped and capped by the fingerprint module before it was stored.
+  return fingerprint::product_label(get("name").value_or(""), get("version"), get("version_name"));
+}
 
 nlohmann::json to_json(const record::ScanRecord& r) {
   json j = {{"ip", r.ip}, {"port", r.port}};
@@ -68,7 +84,7 @@ nlohmann::json to_json(const record::ScanRecord& r) {
     j["product"] = {{"name", p.name},           {"version", opt(p.version)},
                     {"toolkit", p.toolkit},     {"confidence", p.confidence},
                     {"matched_by", p.matched_by}, {"vendor", opt(p.vendor)},
-                    {"application", opt(p.application)}};
+                    {"application", opt(p.application)}, {"version_name", opt(p.version_name)}};
   } else {
     j["product"] = nullptr;
   }

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+
 #include "record/record.hpp"
 
 namespace dicomsec::report {
@@ -11,5 +13,9 @@ namespace dicomsec::report {
 nlohmann::json tls_audit_json(const record::TlsAuditRecord&);  // json_tls.cpp
 nlohmann::json access_json(const record::AccessRecord&);       // json_access.cpp
 nlohmann::json web_json(const record::WebRecord&);             // json_web.cpp
+
+// The record's /product as every summary shows it: "DCMTK 3.6.7", or `unknown ("<name>")`
+// for a peer that named itself but matched no catalogue row; "" without a product (json.cpp).
+std::string product_label(const nlohmann::json& record);
 
 }  // namespace dicomsec::report

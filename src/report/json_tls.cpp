@@ -23,7 +23,8 @@ nlohmann::json tls_audit_json(const record::TlsAuditRecord& t) {
                      {"not_yet_valid", c.not_yet_valid}});
   json profiles = json::object();
   for (const auto& p : t.profiles)
-    profiles[p.id] = {{"name", p.name}, {"retired", p.retired}, {"pass", p.pass}, {"reasons", p.reasons}};
+    profiles[p.id] = {
+        {"name", p.name}, {"retired", p.retired}, {"status", p.status}, {"reasons", p.reasons}};
   return {{"versions", t.versions},
           {"ciphers", ciphers},
           {"server_preference", t.server_preference ? json(*t.server_preference) : json(nullptr)},

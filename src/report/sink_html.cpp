@@ -117,7 +117,7 @@ Overview overview(const std::vector<json>& records) {
       bool ok = false;
       if (const auto* p = at(*audit, "/profiles"); p && p->is_object())
         for (const auto& [id, profile] : p->items())
-          ok = ok || (flag(profile, "/pass") && !flag(profile, "/retired"));
+          ok = ok || (text(profile, "/status") == "pass" && !flag(profile, "/retired"));
       o.tls_profile_ok += ok ? 1 : 0;
     }
     char port[8];

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "findings/catalogue.hpp"
+#include "report/json_parts.hpp"
 #include "report/sinks.hpp"
 
 namespace dicomsec::report {
@@ -169,9 +170,7 @@ class SarifSink final : public Sink {
     json properties = {{"severity", severity}, {"ip", ip}, {"port", port}};
     if (const auto name = str(record, "hostname"); !name.empty()) properties["hostname"] = name;
     if (record.contains("product") && record["product"].is_object()) {
-      auto product = str(record["product"], "name");
-      if (const auto v = str(record["product"], "version"); !v.empty()) product += " " + v;
-      properties["product"] = product;
+      properties["product"] = product_label(record);
     }
     results_.push_back(
         {{"ruleId", id},

@@ -137,13 +137,16 @@ PairIterator::PairIterator(const TargetSet& set, std::uint64_t seed, Shard shard
   size_ = total / stride_ + (offset_ < total % stride_ ? 1 : 0);
 }
 
+PairIterator::PairIterator(std::vector<Pair> pairs)
+    : perm_(0, 0), list_(std::move(pairs)), size_(list_.size()) {}
+
 std::optional<Pair> PairIterator::next() {
   while (done_ < size_) {
     // offset + done * stride < total <= 2^62, so no overflow.
     const std::uint64_t position = offset_ + done_ * stride_;
     ++done_;
     if (skip_ && skip_(position)) continue;
-    auto pair = set_->at(perm_(position));
+    auto pair = set_ != nullptr ? set_->at(perm_(position)) : list_[position];
     if (on_next_) on_next_(pair, position);
     return pair;
   }

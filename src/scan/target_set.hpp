@@ -57,21 +57,27 @@ class TargetSet {
 class PairIterator {
  public:
   PairIterator(const TargetSet& set, std::uint64_t seed, Shard shard);
+  // Visits exactly `pairs`, in their order (positions are their indices): `dicomsec tls`
+  // audits the HOST:PORTs it was given, not the product of their addresses and ports.
+  explicit PairIterator(std::vector<Pair> pairs);
 
   // The next pair, or nullopt when this shard is done. O(log ranges), allocation-free.
   std::optional<Pair> next();
   [[nodiscard]] std::uint64_t size() const { return size_; }  // exact pairs in this shard
   [[nodiscard]] std::uint64_t done() const { return done_; }  // pairs returned so far
 
-  // Resuming a stored scan (app/scan_store.hpp): next() passes over the permutation
+  // Resuming a stored scan (store/history.hpp): next() passes over the permutation
   // positions for which `skip` is true (they still count in done()), and tells `on_next`
   // the position of each pair it returns. Positions do not depend on the shard.
   void set_skip(std::function<bool(std::uint64_t position)> skip) { skip_ = std::move(skip); }
-  void set_on_next(std::function<void(const Pair&, std::uint64_t position)> f) { on_next_ = std::move(f); }
+  void set_on_next(std::function<void(const Pair&, std::uint64_t position)> f) {
+    on_next_ = std::move(f);
+  }
 
  private:
-  const TargetSet* set_;
+  const TargetSet* set_ = nullptr;
   Permutation perm_;
+  std::vector<Pair> list_;    // list mode when set_ is null
   std::uint64_t offset_ = 0;  // K - 1
   std::uint64_t stride_ = 1;  // N
   std::uint64_t size_ = 0;

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <utility>
 
+#include "report/json_parts.hpp"
+
 namespace dicomsec::store {
 
 namespace {
@@ -243,10 +245,7 @@ class SqliteStore final : public Store {
       std::string association, product;
       if (const auto a = r.find("association"); a != r.end() && a->is_object())
         association = text_or_empty(*a, "result");
-      if (const auto p = r.find("product"); p != r.end() && p->is_object()) {
-        product = text_or_empty(*p, "name");
-        if (const auto v = text_or_empty(*p, "version"); !v.empty()) product += " " + v;
-      }
+      product = report::product_label(r);  // as every summary shows it (issue 12 §2)
       ins.bind(1, scan).bind(2, ip).bind(3, std::int64_t{port}).bind(4, text_or_empty(r, "status"));
       ins.bind(5, std::int64_t{r.value("dicom", false)})
           .bind(6, std::int64_t{r.value("tls", false)});

@@ -310,34 +310,4 @@ void AuditPlanner::add_followups() {
   }
 }
 
-void fill_record(const PlannerResult& r, record::TlsAuditRecord& rec) {
-  rec.versions.clear();
-  rec.ciphers.clear();
-  for (const auto& vr : r.versions) {
-    if (vr.accepted != true) continue;
-    rec.versions.emplace_back(version_name(vr.version));
-    record::TlsVersionCiphers vc;
-    vc.version = std::string(version_name(vr.version));
-    for (auto id : vr.suites) vc.ciphers.push_back(suite_name(id));
-    rec.ciphers.push_back(std::move(vc));
-  }
-  // The newest version's verdict speaks for the server's configuration.
-  rec.server_preference.reset();
-  for (auto it = r.versions.rbegin(); it != r.versions.rend(); ++it)
-    if (it->server_preference) {
-      rec.server_preference = it->server_preference;
-      break;
-    }
-  rec.groups.clear();
-  for (auto g : r.groups) rec.groups.push_back(group_name(g));
-  rec.dh_bits = r.min_dh_bits;
-  rec.encrypt_then_mac = r.encrypt_then_mac;
-  rec.complete = !r.budget_exhausted && !r.versions.empty() &&
-                 std::all_of(r.versions.begin(), r.versions.end(), [](const VersionResult& vr) {
-                   return vr.accepted == false || (vr.accepted == true && vr.complete);
-                 });
-  rec.handshakes += r.handshakes;
-  rec.client_cert_requested = rec.client_cert_requested || r.certificate_request;
-}
-
 }  // namespace dicomsec::tlsinspect

@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "core/bytes.hpp"
-#include "record/record.hpp"
 #include "tlsinspect/server_flight.hpp"
 #include "tlsinspect/suites.hpp"
 
@@ -116,8 +115,5 @@ class AuditPlanner {
   std::uint64_t asked_ = 0;
   bool followups_added_ = false;
 };
-
-// Copies the planner's findings into the record's shape (IANA names, oldest version first).
-void fill_record(const PlannerResult& result, record::TlsAuditRecord& record);
 
 }  // namespace dicomsec::tlsinspect

@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& pc : probes::AccessClient::contexts(true))
     ac.contexts.push_back({pc.id, dul::PcResult::Acceptance, pc.transfer_syntaxes[(data[0] >> 5) & 1]});
   ac.user_info.max_length = 16384;
-  (void)client.on_bytes(dul::encode(dul::Pdu{ac}));
+  (void)client.on_bytes(dul::encode(dul::Pdu{ac}).value());
   const std::size_t chunk = 1 + (data[0] & 31) * 8;
   std::span<const std::uint8_t> rest(data + 1, size - 1);
   while (!rest.empty() && !client.done()) {

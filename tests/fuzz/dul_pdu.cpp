@@ -62,7 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const dul::Limits roomy{
       .max_pdu_length = 1U << 20, .max_items = 1U << 16, .max_buffered = 2U << 20};
   for (const auto& pdu : whole.pdus) {
-    auto again = dul::decode_pdu(dul::encode(pdu), roomy);
+    auto again = dul::decode_pdu(dul::encode(pdu).value(), roomy);
     if (!again || *again != pdu) std::abort();
   }
   return 0;

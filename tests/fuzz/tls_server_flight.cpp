@@ -8,7 +8,9 @@
 #include <cstdlib>
 
 #include "tlsinspect/planner.hpp"
+#include "tlsinspect/profiles.hpp"
 #include "tlsinspect/server_flight.hpp"
+#include "tlsinspect/summary.hpp"
 
 namespace {
 
@@ -78,7 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     planner.answer(*q, a);
   }
   if (planner.result().handshakes > po.max_handshakes) std::abort();
-  record::TlsAuditRecord rec;
-  fill_record(planner.result(), rec);
+  const auto summary = summarize(planner.result());
+  if (summary.handshakes > po.max_handshakes) std::abort();
+  if (evaluate_profiles(summary).size() != profile_rules().size()) std::abort();
   return 0;
 }

@@ -6,7 +6,8 @@
 // hold no trace of it.
 //
 // The lab comes from the ctest fixture (DICOMSEC_LAB_DIR, see CMakeLists.txt); run alone
-// without it, the tests are skipped. Network rule: loopback only, ports from lab.env.
+// without it, the tests fail (they skip only with DICOMSEC_ALLOW_SKIP=1, tests/support/skip.hpp).
+// Network rule: loopback only, ports from lab.env.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -25,6 +26,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "support/skip.hpp"
 
 extern char** environ;
 
@@ -136,7 +139,9 @@ class AccessTest : public ::testing::Test {
     if (!g_lab.empty()) return;
     const char* dir = std::getenv("DICOMSEC_LAB_DIR");
     if (dir == nullptr || !fs::exists(fs::path(dir) / "lab.env"))
-      GTEST_SKIP() << "no lab: run under ctest (fixture integration.lab.start)";
+      DICOMSEC_SKIP_OR_FAIL(
+          "no lab: DICOMSEC_LAB_DIR has no lab.env; run under ctest (fixture "
+          "integration.lab.start)");
     std::ifstream in(fs::path(dir) / "lab.env");
     for (std::string line; std::getline(in, line);) {
       const auto eq = line.find('=');

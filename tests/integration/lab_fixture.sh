@@ -68,9 +68,10 @@ case $cmd in
                 exit 1
             fi
             echo "lab_fixture.sh: lab.sh start failed (attempt $attempt/3), retrying" >&2
-            sleep 1
+            sleep 1  # pacing between retries on purpose (lab.sh itself waits for readiness)
         done
-        # The watchdog leads its own session so that a dying ctest does not take it along.
+        # The watchdog leads its own session so that a dying ctest does not take it along. Its
+        # sleep is the timer itself, not a wait for readiness.
         setsid bash -c 'sleep "$1"; exec bash "$2" stop "$3"' dicomsec-lab-watchdog \
             "$watchdog_s" "$lab" "$dir" </dev/null >/dev/null 2>&1 &
         echo "$!" >"$dir/watchdog.pid"

@@ -4,7 +4,8 @@
 // every committed record and `--resume` completes it without repeating a pair; Ctrl-C marks
 // the scan interrupted. Every connection goes to 127.0.0.0/8 on ports chosen at run time.
 //
-// Needs the lab fixture (DICOMSEC_LAB_DIR, see CMakeLists.txt); run alone it skips.
+// Needs the lab fixture (DICOMSEC_LAB_DIR, see CMakeLists.txt); run alone it fails (it skips
+// only with DICOMSEC_ALLOW_SKIP=1, tests/support/skip.hpp).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -27,11 +28,15 @@
 #include <thread>
 #include <vector>
 
+#include "support/ready.hpp"
+#include "support/skip.hpp"
+
 extern char** environ;
 
 namespace {
 
 namespace fs = std::filesystem;
+namespace test_support = dicomsec::test_support;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
@@ -142,7 +147,9 @@ class StoreTest : public ::testing::Test {
   void SetUp() override {
     const char* lab = std::getenv("DICOMSEC_LAB_DIR");
     if (lab == nullptr || !fs::exists(std::string(lab) + "/lab.env"))
-      GTEST_SKIP() << "needs the lab fixture (run through ctest)";
+      DICOMSEC_SKIP_OR_FAIL(
+          "needs the lab fixture: DICOMSEC_LAB_DIR has no lab.env (run through "
+          "ctest)");
     std::ifstream in(std::string(lab) + "/lab.env");
     for (std::string line; std::getline(in, line);)
       if (const auto eq = line.find('='); eq != std::string::npos)
@@ -189,8 +196,10 @@ std::vector<std::string> operator+(std::vector<std::string> a, const std::vector
 
 TEST_F(StoreTest, ReportOfAStoredScanEqualsTheLiveJsonl) {
   std::string ports = port("STORESCP_PORT") + "," + port("CLOSED_PORT");
-  for (const char* k : {"QRSCP_PORT", "ORTHANC_CHECKED_PORT", "ORTHANC_OPEN_PORT"})
-    if (!env_[k].empty()) ports += "," + env_[k];
+  for (const char* k : {"QRSCP_PORT", "ORTHANC_CHECKED_PORT", "ORTHANC_OPEN_PORT"}) {
+    ASSERT_FALSE(env_[k].empty()) << k << " missing from lab.env: the lab always has it";
+    ports += "," + env_[k];
+  }
   ASSERT_EQ(run("scan", std::vector<std::string>{"scan", "127.0.0.1", "-p", ports, "--all", "--db",
                                                  db_, "-o", path("live.jsonl")} +
                             fast_),
@@ -223,7 +232,11 @@ TEST_F(StoreTest, DiffSeesAStoppedServiceAndAFixedFinding) {
   const auto scp = spawn({"/usr/bin/storescp", "-od", path("scp"), std::to_string(extra)},
                          path("scp.out"), path("scp.err"));
   ASSERT_GT(scp.pid, 0);
-  std::this_thread::sleep_for(500ms);  // storescp listens within a few ms
+  if (!test_support::wait_until([&] { return test_support::tcp_port_listening(extra); }, 15s)) {
+    kill(scp.pid, SIGTERM);
+    wait_for(scp, 5s);
+    FAIL() << "storescp did not listen on " << extra << ": " << slurp(path("scp.err"));
+  }
   const std::string ports = port("STORESCP_PORT") + "," + std::to_string(extra);
   const int a =
       run("a", std::vector<std::string>{"scan", "127.0.0.1", "-p", ports, "--db", db_} + fast_);
@@ -271,9 +284,13 @@ TEST_F(StoreTest, KillNineKeepsCommittedRecordsAndResumeCompletesWithoutRepeats)
   const auto c = spawn(std::vector<std::string>{kDicomsec} + scan + fast_, path("killed.out"),
                        path("killed.err"));
   ASSERT_GT(c.pid, 0);
-  std::this_thread::sleep_for(2500ms);
+  // Half-way, judged by progress not by time: a quarter of the records are out (the rate
+  // leaves about 4 s for the rest), then SIGKILL.
+  const bool under_way = test_support::wait_until(
+      [&] { return test_support::complete_lines(path("killed.out")) >= 20; }, 60s);
   kill(-c.pid, SIGKILL);
   EXPECT_EQ(wait_for(c, 5s), 128 + SIGKILL);
+  ASSERT_TRUE(under_way) << "no 20 records within 60 s\n" << slurp(path("killed.err"));
   const auto written = jsonl(path("killed.out"));  // what the killed run printed
 
   ASSERT_EQ(run("before", {"report", "--db", db_, "-o", path("before.jsonl")}), 0)
@@ -323,7 +340,19 @@ TEST_F(StoreTest, CtrlCMarksTheScanInterruptedAndResumeByIdFinishesIt) {
   const auto c =
       spawn(std::vector<std::string>{kDicomsec} + scan + fast_, path("int.out"), path("int.err"));
   ASSERT_GT(c.pid, 0);
-  std::this_thread::sleep_for(1200ms);
+  // Ctrl-C once the scan is under way: a first record is out and the SIGINT handler is
+  // installed (else SIGINT would just kill it and nothing would be marked interrupted).
+  const bool under_way = test_support::wait_until(
+      [&] {
+        return test_support::complete_lines(path("int.out")) >= 1 &&
+               test_support::process_catches(c.pid, SIGINT);
+      },
+      60s);
+  if (!under_way) {
+    kill(-c.pid, SIGKILL);
+    wait_for(c, 5s);
+    FAIL() << "no record or no SIGINT handler within 60 s\n" << slurp(path("int.err"));
+  }
   kill(c.pid, SIGINT);
   EXPECT_EQ(wait_for(c, 10s), 3) << slurp(path("int.err"));
   check_stderr("int");

@@ -24,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/ready.hpp"
+
 namespace {
 
 using json = nlohmann::json;
@@ -110,8 +112,14 @@ struct Run {
 // Everything that could identify the canary patient or study.
 std::vector<std::string> canary_needles() {
   std::vector<std::string> v;
-  for (const char* k : {"CANARY", "CANARY_PATIENT_NAME", "CANARY_PATIENT_ID", "CANARY_STUDY_UID"})
-    if (!WebLab::get(k).empty()) v.push_back(WebLab::get(k));
+  // A key missing from lab.env would make the canary check check nothing: that fails.
+  for (const char* k : {"CANARY", "CANARY_PATIENT_NAME", "CANARY_PATIENT_ID", "CANARY_STUDY_UID"}) {
+    if (WebLab::get(k).empty()) {
+      ADD_FAILURE() << k << " is missing from the web lab's lab.env";
+    } else {
+      v.push_back(WebLab::get(k));
+    }
+  }
   return v;
 }
 
@@ -225,6 +233,15 @@ TEST(WebScan, OpenOrthancGivesNoAuthWithCounts) {
   EXPECT_TRUE(has_finding(*rec, "DICOMWEB-NO-AUTH")) << r.describe();
   EXPECT_FALSE(has_finding(*rec, "DICOMWEB-DEFAULT-CREDS"));
   EXPECT_NE(r.err.find("web: open without credentials"), std::string::npos) << r.describe();
+  // GET /system named Orthanc 1.10.1, older than the 1.12.0 fix of CVE-2023-33466.
+  ASSERT_TRUE(has_finding(*rec, "DICOM-OUTDATED")) << r.describe();
+  for (const auto& f : (*rec)["findings"])
+    if (f["id"] == "DICOM-OUTDATED") {
+      const auto e = f.value("evidence", std::string());
+      EXPECT_NE(e.find("Orthanc 1.10.1 (from GET /system)"), std::string::npos) << e;
+      EXPECT_NE(e.find("CVE-2023-33466"), std::string::npos) << e;
+      EXPECT_NE(e.find("confirm the patch level"), std::string::npos) << e;
+    }
 }
 
 TEST(WebScan, DefaultCredentialsAreFoundAndNeverPrinted) {
@@ -337,20 +354,23 @@ TEST(WebScan, GarbageOnAWebPortIsAClearError) {
 TEST(WebScan, TarpitOnAWebPortEndsInTime) {
   Fault f("silent");
   ASSERT_FALSE(f.port.empty());
-  const auto t0 = std::chrono::steady_clock::now();
+  // The io-timeout status is the proof that the deadlines ended it; how fast is bench/'s
+  // business. A hang is caught by scan()'s 90 s SIGKILL guard (no record, exit -1).
   auto r = scan({"-p", f.port, "--level", "auth", "--web-ports", f.port}, 90);
-  const auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_GE(r.exit_code, 0) << "killed by the hang guard\n" << r.describe();
   const auto* rec = record_for(r, f.port);
   ASSERT_TRUE(rec) << r.describe();
   EXPECT_EQ((*rec)["status"], "io-timeout") << rec->dump();
-  EXPECT_LT(secs, 60.0);  // two runs (stdout and -o), each bounded by the deadlines
 }
 
 TEST(WebScan, ClosedWebPortCostsOnlyTheConnect) {
   Fault f("silent");  // find a port, then close it: kill the server
   ASSERT_FALSE(f.port.empty());
   kill(f.pid, SIGTERM);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(dicomsec::test_support::wait_until(
+      [&] { return !dicomsec::test_support::tcp_port_listening(std::stoi(f.port)); },
+      std::chrono::seconds(10)))
+      << "fault_server still listens on " << f.port;
   auto r = scan({"-p", f.port, "--level", "auth", "--web-ports", f.port, "--all"});
   const auto* rec = record_for(r, f.port);
   ASSERT_TRUE(rec) << r.describe();

@@ -1,9 +1,12 @@
 #include "probes/dicom_ul/access_client.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <random>
 #include <utility>
 #include <variant>
-
-#include <fmt/format.h>
 
 #include "core/overloaded.hpp"
 #include "core/version.hpp"
@@ -67,13 +70,67 @@ std::vector<dul::PresentationContextRq> AccessClient::contexts(bool with_store) 
           {kCtxStorage, std::string(dicom::kSecondaryCaptureStorage), ts}};
 }
 
+namespace {
+
+// AE titles compare without trailing spaces, case-insensitively (PS3.5 6.2: AE is
+// case-sensitive, but some products fold it; a destination must differ either way).
+bool same_title(std::string_view a, std::string_view b) {
+  while (!a.empty() && a.back() == ' ') a.remove_suffix(1);
+  while (!b.empty() && b.back() == ' ') b.remove_suffix(1);
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::toupper(static_cast<unsigned char>(x)) ==
+           std::toupper(static_cast<unsigned char>(y));
+  });
+}
+
+}  // namespace
+
+std::string random_move_destination(std::uint64_t seed, std::string_view calling_ae) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> letter(0, 25);
+  for (;;) {
+    std::string ae = "DS";
+    while (ae.size() < 16) ae.push_back(static_cast<char>('A' + letter(rng)));
+    if (!same_title(ae, calling_ae)) return ae;
+  }
+}
+
+namespace {
+
+dul::AssociateRq access_rq(const AccessPlan& p) {
+  AssociationPlan a{p.calling_ae, p.called_ae, AccessClient::contexts(p.store.has_value()),
+                    p.max_pdu_receive, false};
+  auto rq = make_associate_rq(a);
+  // PS3.4 C.4.3.1 / PS3.7 D.3.3.4: for C-GET the requestor must offer the SCP role of the
+  // storage class the sub-operations would use. We offer it only for Secondary Capture and
+  // refuse every sub-operation anyway; the SCU role is offered only for the intrusive store.
+  rq.user_info.roles.push_back(
+      {std::string(dicom::kSecondaryCaptureStorage), p.store.has_value(), true});
+  return rq;
+}
+
+// Design §6: the C-MOVE destination is a random title, never our own calling AE.
+AccessPlan with_destination(AccessPlan p) {
+  if (p.move_destination.find_first_not_of(' ') == std::string::npos ||
+      same_title(p.move_destination, p.calling_ae))
+    p.move_destination = random_move_destination(p.seed, p.calling_ae);
+  return p;
+}
+
+}  // namespace
+
 AccessClient::AccessClient(AccessPlan plan, record::AccessRecord so_far, dul::Limits limits)
-    : plan_(std::move(plan)), decoder_(limits), assembler_(kMaxMessageBytes),
+    : plan_(with_destination(std::move(plan))),
+      // C-FIND identifiers are counted whole (they are small; kMaxMessageBytes caps them);
+      // any other data set streams past in chunks and is never kept.
+      session_(
+          access_rq(plan_), limits,
+          [](std::uint8_t, const dimse::Command& c) { return c.field == CommandField::CFindRsp; },
+          kMaxMessageBytes),
       access_(std::move(so_far)) {
-  association_.calling_ae = plan_.calling_ae;
-  association_.called_ae = plan_.called_ae;
   queue_ = plan_.ops;
   if (!plan_.store) std::erase(queue_, Op::Store);
+  sync();
 }
 
 std::vector<AccessOp> AccessClient::unfinished() const {
@@ -83,157 +140,129 @@ std::vector<AccessOp> AccessClient::unfinished() const {
 
 record::PermissionRecord* AccessClient::permission(Op op) {
   switch (op) {
-    case Op::Move: return &access_.move;
-    case Op::Get: return &access_.get;
-    case Op::Store: return &access_.store;
-    default: return nullptr;
+    case Op::Move:
+      return &access_.move;
+    case Op::Get:
+      return &access_.get;
+    case Op::Store:
+      return &access_.store;
+    default:
+      return nullptr;
   }
 }
 
 Bytes AccessClient::start() {
-  local(dul::Event::Evt1_AssociateRequest);
-  local(dul::Event::Evt2_TransportConnectConfirm);
-  AssociationPlan a{plan_.calling_ae, plan_.called_ae, contexts(plan_.store.has_value()),
-                    plan_.max_pdu_receive, false};
-  auto rq = make_associate_rq(a);
-  // PS3.4 C.4.3.1 / PS3.7 D.3.3.4: for C-GET the requestor must offer the SCP role of the
-  // storage class the sub-operations would use. We offer it only for Secondary Capture and
-  // refuse every sub-operation anyway; the SCU role is offered only for the intrusive store.
-  rq.user_info.roles.push_back({std::string(dicom::kSecondaryCaptureStorage),
-                                plan_.store.has_value(), true});
-  return dul::encode(dul::Pdu{std::move(rq)});
+  auto out = session_.start();
+  sync();
+  return out;
 }
 
 Bytes AccessClient::on_bytes(ByteView data) {
-  if (done_) return {};
-  decoder_.feed(data);
-  Bytes out;
-  while (!done_) {
-    auto st = decoder_.next();
-    if (st == DecodeStatus::NeedMore) break;
-    if (st == DecodeStatus::Error) {
-      auto b = fail("malformed PDU: " + decoder_.error());
-      out.insert(out.end(), b.begin(), b.end());
-      break;
-    }
-    spoke_dicom_ = true;
-    auto reply = handle(decoder_.take());
-    out.insert(out.end(), reply.begin(), reply.end());
-  }
+  auto out = session_.receive(data, [this](const dul::Indication& i) { return on_indication(i); });
+  sync();
   return out;
 }
 
 void AccessClient::on_closed() {
-  if (done_) return;
-  if (current_ && !awaiting_release_) {
-    // The request was answered by closing the connection: the peer refused it.
-    const auto why = association_.abort
-                         ? fmt::format("answered with A-ABORT (source {}, reason {})",
-                                       association_.abort->source, association_.abort->reason)
+  if (session_.closed()) deny_current();
+  sync();
+}
+
+void AccessClient::deny_current() {
+  if (!current_) return;
+  // The request was answered by closing the connection (or an A-ABORT): the peer refused it.
+  const auto& abort = session_.summary().peer_abort;
+  const auto why = abort ? fmt::format("answered with A-ABORT (source {}, reason {})",
+                                       abort->source, abort->reason)
                          : std::string("answered by closing the connection");
-    if (auto* p = permission(*current_)) {
-      if (p->state != Permission::Allowed) {
-        p->state = Permission::Denied;
-        p->evidence = fmt::format("{} {}", dimse::command_name(*current_ == Op::Move ? CommandField::CMoveRq
-                                                              : *current_ == Op::Get ? CommandField::CGetRq
-                                                                                     : CommandField::CStoreRq),
-                                  why);
-      }
-    } else if (access_.find.state != Permission::Allowed) {
-      access_.find.state = Permission::Denied;
-      access_.find.evidence += fmt::format("{}C-FIND {} {}", access_.find.evidence.empty() ? "" : "; ",
-                                           *current_ == Op::FindPatient ? "Patient Root PATIENT" : "Study Root STUDY", why);
+  if (auto* p = permission(*current_)) {
+    if (p->state != Permission::Allowed) {
+      p->state = Permission::Denied;
+      const auto field = *current_ == Op::Move  ? CommandField::CMoveRq
+                         : *current_ == Op::Get ? CommandField::CGetRq
+                                                : CommandField::CStoreRq;
+      p->evidence = fmt::format("{} {}", dimse::command_name(field), why);
     }
-    current_.reset();
+  } else if (access_.find.state != Permission::Allowed) {
+    access_.find.state = Permission::Denied;
+    access_.find.evidence += fmt::format(
+        "{}C-FIND {} {}", access_.find.evidence.empty() ? "" : "; ",
+        *current_ == Op::FindPatient ? "Patient Root PATIENT" : "Study Root STUDY", why);
   }
-  done_ = true;
+  current_.reset();
 }
 
 dicom::VrEncoding AccessClient::encoding_of(std::uint8_t context) const {
-  for (const auto& [id, ts] : accepted_)
-    if (id == context && ts == dicom::uid::kExplicitVrLittleEndian) return dicom::VrEncoding::Explicit;
-  return dicom::VrEncoding::Implicit;
+  const auto ts = session_.accepted_transfer(context);
+  return ts && *ts == dicom::uid::kExplicitVrLittleEndian ? dicom::VrEncoding::Explicit
+                                                          : dicom::VrEncoding::Implicit;
 }
 
-Bytes AccessClient::handle(dul::Pdu&& pdu) {
-  const auto t = machine_.on(dul::received_event(pdu));
-  const bool is_abort = std::holds_alternative<dul::Abort>(pdu);
-  if (!is_abort && (!t.valid() || t.action == dul::Action::AA_1 || t.action == dul::Action::AA_8))
-    return fail(fmt::format("unexpected {} (PS3.8 9.2: {})",
-                            dul::pdu_type_name(static_cast<std::uint8_t>(dul::pdu_type(pdu))),
-                            dul::action_name(t.action)));
-  return std::visit(
-      Overloaded{
-          [&](const dul::AssociateAc& ac) -> Bytes { return on_associate_ac(ac); },
-          [&](const dul::AssociateRj& rj) -> Bytes {
-            association_.result = record::AssociationResult::Rejected;
-            association_.reject = record::RejectRecord{rj.result, rj.source, rj.reason};
-            done_ = true;
-            return {};
-          },
-          [&](const dul::PData& pd) -> Bytes {
-            if (awaiting_release_) return {};  // late responses after our release: ignore
-            return on_pdata(pd);
-          },
-          [&](const dul::ReleaseRp&) -> Bytes {
-            association_.released = true;
-            done_ = true;
-            return {};
-          },
-          [&](const dul::ReleaseRq&) -> Bytes {
-            local(dul::Event::Evt14_ReleaseResponse);
-            done_ = true;
-            return dul::encode(dul::Pdu{dul::ReleaseRp{}});
-          },
-          [&](const dul::Abort& ab) -> Bytes {
-            association_.abort = record::AbortRecord{ab.source, ab.reason};
-            if (association_.result == record::AssociationResult::None)
-              association_.result = record::AssociationResult::Aborted;
-            on_closed();
-            return {};
-          },
-          [&](const dul::AssociateRq&) -> Bytes { return fail("peer sent an A-ASSOCIATE-RQ"); },
-      },
-      pdu);
+Bytes AccessClient::on_indication(const dul::Indication& ind) {
+  return std::visit(Overloaded{
+                        [&](const dul::ind::AssociateAccepted&) -> Bytes { return on_accept(); },
+                        [&](const dul::ind::Command& c) -> Bytes {
+                          // AR-6: responses after our A-RELEASE-RQ are valid; they change nothing.
+                          if (session_.releasing()) return {};
+                          return on_command(c.command);
+                        },
+                        [&](const dul::ind::DataSet& d) -> Bytes {
+                          if (session_.releasing() || !awaiting_data_) return {};
+                          return on_identifier(d.context_id, d.bytes);
+                        },
+                        [&](const dul::ind::DataChunk& d) -> Bytes {
+                          // A data set we do not read (a C-MOVE/C-GET response's failed-instance
+                          // list): its response is decided once it has passed.
+                          if (session_.releasing() || !awaiting_data_ || !d.last) return {};
+                          const auto cmd = *std::exchange(awaiting_data_, std::nullopt);
+                          return on_final(cmd);
+                        },
+                        [&](const dul::ind::Aborted& a) -> Bytes {
+                          // Answered with A-ABORT: the request in flight was refused (see
+                          // on_closed).
+                          if (a.by_peer) deny_current();
+                          return {};
+                        },
+                        [&](const auto&) -> Bytes { return {}; },
+                    },
+                    ind);
 }
 
-Bytes AccessClient::on_associate_ac(const dul::AssociateAc& ac) {
-  association_.result = record::AssociationResult::Accepted;
-  association_.max_pdu = ac.user_info.max_length;
-  peer_max_pdu_ = ac.user_info.max_length.value_or(0);
-  association_.implementation_class_uid = ac.user_info.implementation_class_uid;
-  association_.implementation_version_name = ac.user_info.implementation_version_name;
-  const auto proposed = contexts(plan_.store.has_value());
+Bytes AccessClient::on_accept() {
+  sync();
+  const auto& table = session_.engine().contexts();
   auto rejected = [&](std::uint8_t id) -> std::optional<std::string> {
-    for (const auto& pc : ac.contexts)
-      if (pc.id == id) {
-        if (pc.result == dul::PcResult::Acceptance) return std::nullopt;
-        switch (pc.result) {
-          case dul::PcResult::UserRejection: return std::string("user-rejection");
-          case dul::PcResult::AbstractSyntaxNotSupported: return std::string("abstract-syntax-not-supported");
-          case dul::PcResult::TransferSyntaxesNotSupported: return std::string("transfer-syntaxes-not-supported");
-          default: return std::string("no-reason");
-        }
-      }
-    return std::string("not answered");
+    const auto* c = table.find(id);
+    if (c == nullptr || !c->result) return std::string("not answered");
+    switch (*c->result) {
+      case dul::PcResult::Acceptance:
+        return std::nullopt;
+      case dul::PcResult::UserRejection:
+        return std::string("user-rejection");
+      case dul::PcResult::AbstractSyntaxNotSupported:
+        return std::string("abstract-syntax-not-supported");
+      case dul::PcResult::TransferSyntaxesNotSupported:
+        return std::string("transfer-syntaxes-not-supported");
+      default:
+        return std::string("no-reason");
+    }
   };
-  for (const auto& pc : ac.contexts) {
-    if (pc.result != dul::PcResult::Acceptance) continue;
-    for (const auto& rq : proposed)
-      if (rq.id == pc.id) {
-        accepted_.emplace_back(pc.id, pc.transfer_syntax);
-        association_.accepted_contexts.push_back({rq.abstract_syntax, pc.transfer_syntax});
-      }
-  }
   // PS3.4 C.4: a query/retrieve context the SCP does not accept means the operation is not
   // offered to us; nothing is sent for it.
   auto gate = [&](std::uint8_t id, const char* what, record::PermissionRecord* p,
                   record::FindAccessRecord* f) {
     auto why = rejected(id);
     if (!why) return true;
-    const auto ev = fmt::format("{} presentation context not accepted ({}); nothing sent", what, *why);
-    if (p) { p->state = Permission::Denied; p->evidence = ev; }
-    if (f) { f->state = Permission::Denied; f->evidence = ev; }
+    const auto ev =
+        fmt::format("{} presentation context not accepted ({}); nothing sent", what, *why);
+    if (p) {
+      p->state = Permission::Denied;
+      p->evidence = ev;
+    }
+    if (f) {
+      f->state = Permission::Denied;
+      f->evidence = ev;
+    }
     return false;
   };
   std::vector<Op> runnable;
@@ -244,8 +273,10 @@ Bytes AccessClient::on_associate_ac(const dul::AssociateAc& ac) {
         break;
       case Op::FindStudy:
         // Find is denied only when neither model is offered.
-        if (!rejected(kCtxStudyFind)) runnable.push_back(op);
-        else if (rejected(kCtxPatientFind)) gate(kCtxStudyFind, "Patient Root and Study Root FIND", nullptr, &access_.find);
+        if (!rejected(kCtxStudyFind))
+          runnable.push_back(op);
+        else if (rejected(kCtxPatientFind))
+          gate(kCtxStudyFind, "Patient Root and Study Root FIND", nullptr, &access_.find);
         break;
       case Op::Move:
         if (gate(kCtxStudyMove, "Study Root MOVE", &access_.move, nullptr)) runnable.push_back(op);
@@ -264,20 +295,21 @@ Bytes AccessClient::on_associate_ac(const dul::AssociateAc& ac) {
 }
 
 Bytes AccessClient::send(std::uint8_t context, const dimse::Command& cmd, const Bytes* data) {
-  const auto command = dimse::encode_command(cmd);
-  Bytes out;
-  for (const auto& pdu : dimse::make_pdata(context, command, data, peer_max_pdu_)) {
-    auto b = dul::encode(pdu);
-    out.insert(out.end(), b.begin(), b.end());
-  }
-  local(dul::Event::Evt9_PDataRequest);
-  return out;
+  return session_.send(context, cmd, data);
+}
+
+Bytes AccessClient::cancel(std::uint8_t context) {
+  // PS3.7 9.3.2.3: C-CANCEL-RQ names the request by its message ID.
+  dimse::Command c;
+  c.field = CommandField::CCancelRq;
+  c.message_id_being_responded_to = message_id_;
+  return send(context, c, nullptr);
 }
 
 Bytes AccessClient::next_op() {
   if (queue_.empty()) {
     current_.reset();
-    return release_rq();
+    return session_.release();
   }
   const Op op = queue_.front();
   queue_.erase(queue_.begin());
@@ -295,7 +327,8 @@ Bytes AccessClient::next_op() {
       rq.affected_sop_class_uid = std::string(op == Op::FindPatient ? dicom::uid::kPatientRootFind
                                                                     : dicom::uid::kStudyRootFind);
       const auto id = dicom::find_identifier(
-          op == Op::FindPatient ? dicom::QueryLevel::Patient : dicom::QueryLevel::Study, encoding_of(ctx));
+          op == Op::FindPatient ? dicom::QueryLevel::Patient : dicom::QueryLevel::Study,
+          encoding_of(ctx));
       return send(ctx, rq, &id);
     }
     case Op::Move:
@@ -304,8 +337,7 @@ Bytes AccessClient::next_op() {
       rq.field = op == Op::Move ? CommandField::CMoveRq : CommandField::CGetRq;
       rq.affected_sop_class_uid =
           std::string(op == Op::Move ? dicom::uid::kStudyRootMove : dicom::uid::kStudyRootGet);
-      // A destination the server cannot know: never a configured peer's title, even when
-      // the user gave one as calling AE.
+      // A destination the server cannot know: never a configured peer's title, nor ours.
       if (op == Op::Move) rq.move_destination = plan_.move_destination;
       const auto id = dicom::retrieve_identifier(plan_.retrieve_study_uid, encoding_of(ctx));
       return send(ctx, rq, &id);
@@ -321,53 +353,41 @@ Bytes AccessClient::next_op() {
   return {};
 }
 
-Bytes AccessClient::on_pdata(const dul::PData& pd) {
-  Bytes out;
-  for (const auto& pdv : pd.pdvs) {
-    Bytes reply;
-    switch (assembler_.add(pdv)) {
-      case dimse::MessageAssembler::Status::NeedMore: continue;
-      case dimse::MessageAssembler::Status::Error:
-        return fail("malformed DIMSE message: " + assembler_.error());
-      case dimse::MessageAssembler::Status::CommandReady: reply = on_command(assembler_.command()); break;
-      case dimse::MessageAssembler::Status::DataSetReady: reply = on_data_set(assembler_.data_set()); break;
-    }
-    out.insert(out.end(), reply.begin(), reply.end());
-    if (done_ || awaiting_release_) break;
-  }
-  return out;
-}
-
 Bytes AccessClient::on_command(const dimse::Command& cmd) {
   if (cmd.field == CommandField::CStoreRq) {
     // A C-GET sub-operation: we never accept data. Abort before its data set is read.
     access_.get.state = Permission::Allowed;
     access_.get.evidence =
-        "C-GET started a C-STORE sub-operation towards us; association aborted before any data was read";
-    return abort_now();
+        "C-GET started a C-STORE sub-operation towards us; association aborted before any data was "
+        "read";
+    return session_.abort();
   }
-  if (!current_) return fail(fmt::format("unexpected {}", dimse::command_name(cmd.field)));
-  const auto expected = *current_ == Op::Move   ? CommandField::CMoveRsp
+  if (!current_) return session_.fail(fmt::format("unexpected {}", dimse::command_name(cmd.field)));
+  const auto expected = *current_ == Op::Move    ? CommandField::CMoveRsp
                         : *current_ == Op::Get   ? CommandField::CGetRsp
                         : *current_ == Op::Store ? CommandField::CStoreRsp
                                                  : CommandField::CFindRsp;
   if (cmd.field != expected)
-    return fail(fmt::format("expected {}, got {}", dimse::command_name(expected),
-                            dimse::command_name(cmd.field)));
+    return session_.fail(fmt::format("expected {}, got {}", dimse::command_name(expected),
+                                     dimse::command_name(cmd.field)));
   if (cmd.message_id_being_responded_to && *cmd.message_id_being_responded_to != message_id_)
-    return fail("response to a message we did not send");
-  if (!cmd.status) return fail(fmt::format("{} without a status", dimse::command_name(cmd.field)));
-  if (cmd.has_data_set()) return {};  // wait for it; decided in on_data_set
+    return session_.fail("response to a message we did not send");
+  if (!cmd.status)
+    return session_.fail(fmt::format("{} without a status", dimse::command_name(cmd.field)));
+  if (cmd.has_data_set()) {
+    awaiting_data_ = cmd;  // decided when its data set has arrived
+    return {};
+  }
   return on_final(cmd);
 }
 
-Bytes AccessClient::on_data_set(const Bytes& data) {
-  const auto& cmd = assembler_.command();
+Bytes AccessClient::on_identifier(std::uint8_t context, ByteView data) {
+  const auto cmd = *std::exchange(awaiting_data_, std::nullopt);
   if (cmd.field == CommandField::CFindRsp &&
       dimse::status_category(*cmd.status) == dimse::StatusCategory::Pending) {
     // Validate the identifier's structure and count it; nothing of it is kept.
-    auto n = dicom::count_top_level(data, encoding_of(assembler_.context_id()));
-    if (!n) return fail("malformed identifier in C-FIND response: " + n.error().message);
+    auto n = dicom::count_top_level(data, encoding_of(context));
+    if (!n) return session_.fail("malformed identifier in C-FIND response: " + n.error().message);
   }
   return on_final(cmd);
 }
@@ -386,50 +406,45 @@ Bytes AccessClient::on_final(const dimse::Command& cmd) {
         // PS3.7 9.3.2.3: C-CANCEL-RQ names the C-FIND by its message ID.
         cancelled_ = true;
         f.capped = true;
-        dimse::Command c;
-        c.field = CommandField::CCancelRq;
-        c.message_id_being_responded_to = message_id_;
-        return send(op == Op::FindPatient ? kCtxPatientFind : kCtxStudyFind, c, nullptr);
+        return cancel(op == Op::FindPatient ? kCtxPatientFind : kCtxStudyFind);
       }
       return {};
     }
-    const bool executed = cat == dimse::StatusCategory::Success || cat == dimse::StatusCategory::Cancel ||
+    const bool executed = cat == dimse::StatusCategory::Success ||
+                          cat == dimse::StatusCategory::Cancel ||
                           cat == dimse::StatusCategory::Warning;
     if (executed) {
       slot = pending_;
       f.state = Permission::Allowed;
       f.status = s;
       f.evidence = fmt::format("{}C-FIND {} universal match: {}{} pending response(s), final {}",
-                               f.evidence.empty() ? "" : f.evidence + "; ",
-                               what, pending_, cancelled_ ? " (C-CANCEL at the cap)" : "", status_text(s));
+                               f.evidence.empty() ? "" : f.evidence + "; ", what, pending_,
+                               cancelled_ ? " (C-CANCEL at the cap)" : "", status_text(s));
     } else {
       if (f.state != Permission::Allowed) {
         f.state = Permission::Denied;
         f.status = s;
       }
       f.evidence = fmt::format("{}C-FIND {} refused: {}",
-                               f.evidence.empty() ? "" : f.evidence + "; ",
-                               what, status_text(s));
+                               f.evidence.empty() ? "" : f.evidence + "; ", what, status_text(s));
     }
     return next_op();
   }
   if (op == Op::Move || op == Op::Get) {
     auto& p = op == Op::Move ? access_.move : access_.get;
     const char* name = op == Op::Move ? "C-MOVE" : "C-GET";
-    const auto counts = fmt::format("remaining {} completed {} failed {} warning {}",
-                                    cmd.remaining.value_or(0), cmd.completed.value_or(0),
-                                    cmd.failed.value_or(0), cmd.warning.value_or(0));
+    const auto counts =
+        fmt::format("remaining {} completed {} failed {} warning {}", cmd.remaining.value_or(0),
+                    cmd.completed.value_or(0), cmd.failed.value_or(0), cmd.warning.value_or(0));
     if (cat == dimse::StatusCategory::Pending) {
       // Sub-operations started although nothing can match: cancel them at once.
       if (!cancelled_) {
         cancelled_ = true;
         p.state = Permission::Allowed;
         p.status = s;
-        p.evidence = fmt::format("{} of a study that does not exist answered pending ({}); sent C-CANCEL", name, counts);
-        dimse::Command c;
-        c.field = CommandField::CCancelRq;
-        c.message_id_being_responded_to = message_id_;
-        return send(op == Op::Move ? kCtxStudyMove : kCtxStudyGet, c, nullptr);
+        p.evidence = fmt::format(
+            "{} of a study that does not exist answered pending ({}); sent C-CANCEL", name, counts);
+        return cancel(op == Op::Move ? kCtxStudyMove : kCtxStudyGet);
       }
       return {};
     }
@@ -438,9 +453,10 @@ Bytes AccessClient::on_final(const dimse::Command& cmd) {
     switch (retrieve_verdict(op == Op::Move, s)) {
       case Verdict::Performed:
         p.state = Permission::Allowed;
-        p.evidence = fmt::format("{} of a study that does not exist performed for us: {} ({}){}", name,
-                                 status_text(s), counts,
-                                 op == Op::Move ? fmt::format("; destination '{}' was never needed", plan_.move_destination)
+        p.evidence = fmt::format("{} of a study that does not exist performed for us: {} ({}){}",
+                                 name, status_text(s), counts,
+                                 op == Op::Move ? fmt::format("; destination '{}' was never needed",
+                                                              plan_.move_destination)
                                                 : std::string());
         break;
       case Verdict::Processed:
@@ -461,32 +477,14 @@ Bytes AccessClient::on_final(const dimse::Command& cmd) {
   access_.store.status = s;
   if (storage_ok(s)) {
     access_.store.state = Permission::Allowed;
-    access_.store.evidence = fmt::format("C-STORE of the dicomsec test object accepted: {}", status_text(s));
+    access_.store.evidence =
+        fmt::format("C-STORE of the dicomsec test object accepted: {}", status_text(s));
   } else {
     access_.store.state = Permission::Denied;
-    access_.store.evidence = fmt::format("C-STORE of the dicomsec test object refused: {}", status_text(s));
+    access_.store.evidence =
+        fmt::format("C-STORE of the dicomsec test object refused: {}", status_text(s));
   }
   return next_op();
-}
-
-Bytes AccessClient::release_rq() {
-  local(dul::Event::Evt11_ReleaseRequest);
-  awaiting_release_ = true;
-  return dul::encode(dul::Pdu{dul::ReleaseRq{}});
-}
-
-Bytes AccessClient::abort_now() {
-  local(dul::Event::Evt15_AbortRequest);
-  done_ = true;
-  return dul::encode(dul::Pdu{dul::Abort{0, 0}});
-}
-
-Bytes AccessClient::fail(std::string why) {
-  if (!error_) error_ = std::move(why);
-  done_ = true;
-  if (!spoke_dicom_) return {};
-  local(dul::Event::Evt15_AbortRequest);
-  return dul::encode(dul::Pdu{dul::Abort{0, 0}});
 }
 
 }  // namespace dicomsec::probes

@@ -15,13 +15,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/bytes.hpp"
 #include "dicom/identifiers.hpp"
 #include "dul/dimse.hpp"
 #include "dul/pdu.hpp"
-#include "dul/state_machine.hpp"
+#include "probes/dicom_ul/association_client.hpp"
 #include "record/record.hpp"
 
 namespace dicomsec::probes {
@@ -33,13 +34,20 @@ struct AccessPlan {
   std::string calling_ae = "DICOMSEC";
   std::string called_ae = "ANY-SCP";
   std::uint32_t max_pdu_receive = 64 * 1024;
-  std::uint32_t find_cap = 100;        // pending C-FIND responses counted before C-CANCEL
+  std::uint32_t find_cap = 100;  // pending C-FIND responses counted before C-CANCEL
   std::vector<AccessOp> ops{AccessOp::FindPatient, AccessOp::FindStudy, AccessOp::Move,
                             AccessOp::Get};  // plus Store at the intrusive level
-  std::string retrieve_study_uid;      // matches nothing (dicom::derived_uid kind 4)
-  std::string move_destination = "DICOMSEC";  // an AE title the server cannot know
+  std::string retrieve_study_uid;            // matches nothing (dicom::derived_uid kind 4)
+  // The C-MOVE destination: an AE title the server cannot know (design §6), never our own
+  // calling AE. Empty (the default): random_move_destination(seed, calling_ae).
+  std::string move_destination;
+  std::uint64_t seed = 0;                  // the probe's seed, for the random destination
   std::optional<dicom::TestObject> store;  // intrusive level only
 };
+
+// "DS" + 14 letters drawn from `seed`: a title no server is configured with, and never
+// `calling_ae` (compared without trailing spaces, case-insensitively).
+std::string random_move_destination(std::uint64_t seed, std::string_view calling_ae);
 
 class AccessClient {
  public:
@@ -51,9 +59,15 @@ class AccessClient {
   Bytes on_bytes(ByteView data);
   void on_closed();
 
-  [[nodiscard]] bool done() const { return done_; }
-  [[nodiscard]] bool spoke_dicom() const { return spoke_dicom_; }
-  [[nodiscard]] const std::optional<std::string>& protocol_error() const { return error_; }
+  [[nodiscard]] bool done() const { return session_.done(); }
+  [[nodiscard]] bool spoke_dicom() const { return session_.spoke_dicom(); }
+  // A well-formed A-ASSOCIATE-AC/RJ fixed part was seen.
+  [[nodiscard]] bool dicom() const { return session_.dicom(); }
+  [[nodiscard]] std::size_t partial_bytes() const { return session_.partial_bytes(); }
+  [[nodiscard]] const std::optional<std::string>& protocol_error() const {
+    return session_.protocol_error();
+  }
+  [[nodiscard]] const AssociationSummary& summary() const { return session_.summary(); }
   [[nodiscard]] const record::AssociationRecord& association() const { return association_; }
   // Counts and statuses only; store_cleanup and discovery are the driver's to fill.
   [[nodiscard]] const record::AccessRecord& access() const { return access_; }
@@ -61,6 +75,8 @@ class AccessClient {
   [[nodiscard]] bool stored() const { return access_.store.state == record::Permission::Allowed; }
   // Operations not yet sent when the association ended (empty after a normal release).
   [[nodiscard]] std::vector<AccessOp> unfinished() const;
+  // The C-MOVE destination this client uses.
+  [[nodiscard]] const std::string& move_destination() const { return plan_.move_destination; }
 
   // The presentation contexts this client proposes (for tests and docs).
   static std::vector<dul::PresentationContextRq> contexts(bool with_store);
@@ -68,37 +84,28 @@ class AccessClient {
  private:
   using Op = AccessOp;
   record::PermissionRecord* permission(Op op);
-  Bytes handle(dul::Pdu&& pdu);
-  Bytes on_associate_ac(const dul::AssociateAc& ac);
-  Bytes on_pdata(const dul::PData& pd);
+  Bytes on_indication(const dul::Indication& ind);
+  void deny_current();  // the request in flight was answered by A-ABORT or a close
+  Bytes on_accept();
   Bytes on_command(const dimse::Command& cmd);
-  Bytes on_data_set(const Bytes& data);
+  Bytes on_identifier(std::uint8_t context, ByteView data);
   Bytes on_final(const dimse::Command& cmd);
   Bytes next_op();  // sends the next request, or the release when none is left
   Bytes send(std::uint8_t context, const dimse::Command& cmd, const Bytes* data);
-  Bytes fail(std::string why);
-  Bytes abort_now();
-  Bytes release_rq();
-  void local(dul::Event e) { (void)machine_.on(e); }
+  Bytes cancel(std::uint8_t context);
+  void sync() { association_ = to_record(session_.summary()); }
   [[nodiscard]] dicom::VrEncoding encoding_of(std::uint8_t context) const;
 
   AccessPlan plan_;
-  dul::PduDecoder decoder_;
-  dul::StateMachine machine_{dul::Role::Requestor};
-  dimse::MessageAssembler assembler_;
+  Requestor session_;
   record::AssociationRecord association_;
   record::AccessRecord access_;
-  std::optional<std::string> error_;
   std::vector<Op> queue_;
   std::optional<Op> current_;
+  std::optional<dimse::Command> awaiting_data_;  // a response whose data set is arriving
   std::uint16_t message_id_ = 0;
   std::uint32_t pending_ = 0;
   bool cancelled_ = false;
-  bool awaiting_release_ = false;
-  bool done_ = false;
-  bool spoke_dicom_ = false;
-  std::uint32_t peer_max_pdu_ = 0;
-  std::vector<std::pair<std::uint8_t, std::string>> accepted_;  // context id -> transfer syntax
 };
 
 }  // namespace dicomsec::probes

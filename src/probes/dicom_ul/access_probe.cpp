@@ -1,5 +1,7 @@
 #include "probes/dicom_ul/access_probe.hpp"
 
+#include <fmt/format.h>
+
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -8,21 +10,24 @@
 #include <random>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "dicom/identifiers.hpp"
 #include "dicom/uids.hpp"
 #include "dul/pdu.hpp"
+#include "net/pump.hpp"
 #include "probes/dicom_ul/access_client.hpp"
 #include "probes/dicom_ul/association_client.hpp"
 #include "probes/dicom_ul/called_ae_titles.hpp"
 #include "probes/dicom_ul/dicom_probe.hpp"
+#include "probes/tls/transport.hpp"
 
 namespace dicomsec::probes {
 
 namespace {
 
 using record::Permission;
+
+static_assert(net::SansIoClient<AccessClient>);
+static_assert(net::SansIoClient<AssociationClient>);
 
 // PS3.8 9.3.4: rejected by the service user, reason 7 "called AE title not recognised".
 bool called_ae_rejected(const record::AssociationRecord& a) {
@@ -37,43 +42,21 @@ bool transient(const record::AssociationRecord& a) {
 constexpr unsigned kTransientTries = 3;
 constexpr net::Millis kTransientPause{400};
 
-// Drives one sans-IO client over one connection to its end or a deadline (like
-// dicom_probe's exchange). Returns false when no connection could be made.
+// One connection (inside TLS when the service is TLS) carrying one association of
+// `client`, driven by net::pump to its end or a deadline of budget_ios I/O timeouts. Returns
+// why no connection could be made, or nothing.
 template <class Client>
-asio::awaitable<bool> drive(asio::any_io_executor ex, const asio::ip::tcp::endpoint& target,
-                            const AccessProbeOptions& o, Client& client, std::size_t budget_ios) {
-  auto conn = net::Connection::make(ex);
-  auto c = co_await conn->connect(target, o.connect_timeout);
-  if (!c.ok()) co_return false;
-  auto out = client.start();
-  std::vector<std::uint8_t> buf(16 * 1024);
-  const auto deadline = net::Clock::now() + budget_ios * o.io_timeout;
-  while (true) {
-    if (!out.empty()) {
-      auto w = co_await conn->write_all(out, o.io_timeout);
-      out.clear();
-      if (!w.ok()) {
-        client.on_closed();
-        break;
-      }
-    }
-    if (client.done()) break;
-    const auto now = net::Clock::now();
-    if (now >= deadline) {
-      client.on_closed();
-      break;
-    }
-    const auto left = std::chrono::duration_cast<net::Millis>(deadline - now);
-    auto r = co_await conn->read_some(buf, std::min(o.io_timeout, left));
-    if (!r.ok()) {
-      client.on_closed();
-      break;
-    }
-    out = client.on_bytes(std::span(buf.data(), r.bytes));
-  }
-  if (client.protocol_error() && !out.empty()) co_await conn->write_all(out, o.io_timeout);
-  conn->close();
-  co_return true;
+asio::awaitable<std::optional<std::string>> drive(asio::any_io_executor ex,
+                                                  const asio::ip::tcp::endpoint& target,
+                                                  const AccessProbeOptions& o,
+                                                  const tls::ClientTls* tls, Client& client,
+                                                  std::size_t budget_ios) {
+  auto t = co_await tls::open_transport(ex, target, {o.connect_timeout, o.io_timeout, 0}, tls);
+  if (!t.ok()) co_return t.detail.empty() ? std::string("no connection") : t.detail;
+  const auto budget = static_cast<net::Millis::rep>(budget_ios) * o.io_timeout;
+  co_await net::pump(t.conn, client, {o.io_timeout, o.io_timeout, budget});
+  t.conn->close();
+  co_return std::nullopt;
 }
 
 asio::awaitable<void> pause(asio::any_io_executor ex, net::Millis d) {
@@ -99,10 +82,10 @@ void deny_all(record::AccessRecord& a, const std::string& why) {
 std::vector<std::string> store_cleanup(const record::ScanRecord& r, std::string_view study_uid,
                                        std::string_view series_uid, std::string_view instance_uid) {
   std::vector<std::string> out;
-  out.push_back(fmt::format("dicomsec test object: patient {} / {}, Study Instance UID {}, "
-                            "Series Instance UID {}, SOP Instance UID {}",
-                            dicom::kTestPatientName, dicom::kTestPatientId, study_uid, series_uid,
-                            instance_uid));
+  out.push_back(fmt::format(
+      "dicomsec test object: patient {} / {}, Study Instance UID {}, "
+      "Series Instance UID {}, SOP Instance UID {}",
+      dicom::kTestPatientName, dicom::kTestPatientId, study_uid, series_uid, instance_uid));
   const std::string product = r.product ? r.product->name : "";
   const std::string app = r.product && r.product->application ? *r.product->application : "";
   if (product == "Orthanc" || app == "Orthanc") {
@@ -123,10 +106,10 @@ std::vector<std::string> store_cleanup(const record::ScanRecord& r, std::string_
         "directory (-od)",
         instance_uid, instance_uid));
   }
-  out.push_back(fmt::format(
-      "any PACS: delete the study {} (patient {}) with the product's own tools; its "
-      "description says DICOMSEC ACCESS TEST - SAFE TO DELETE",
-      study_uid, dicom::kTestPatientName));
+  out.push_back(
+      fmt::format("any PACS: delete the study {} (patient {}) with the product's own tools; its "
+                  "description says DICOMSEC ACCESS TEST - SAFE TO DELETE",
+                  study_uid, dicom::kTestPatientName));
   return out;
 }
 
@@ -138,23 +121,42 @@ asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endp
   a.move.evidence = a.get.evidence = "not tried";
   a.store.evidence = o.intrusive ? "not tried" : "not tried: needs --level intrusive";
   // Fresh UIDs on every run, even with a fixed --seed: a test object must never reuse one.
-  std::mt19937_64 rng(seed ^ (std::uint64_t{std::random_device{}()} << 32 | std::random_device{}()));
+  std::mt19937_64 rng(seed ^
+                      (std::uint64_t{std::random_device{}()} << 32 | std::random_device{}()));
   dul::Limits limits;
   limits.max_pdu_length = std::max<std::uint32_t>(o.max_pdu_receive, 16 * 1024);
+  // A TLS service (the record says the safe probe ran inside TLS) is checked inside TLS,
+  // with the same client setup (--ca/--cert/--key) as dicom_probe_tls.
+  std::optional<tls::ClientTls> tls_setup;
+  if (rec.tls) {
+    std::string error;
+    tls_setup = tls::make_client_tls(o.tls, error);
+    if (!tls_setup) {
+      a.error = "TLS client setup failed: " + error;
+      rec.access = std::move(a);
+      co_return;
+    }
+  }
+  const tls::ClientTls* tls = tls_setup ? &*tls_setup : nullptr;
 
   // 1. The called AE title. A transient rejection (PS3.8 9.3.4 result 2, e.g. dcmqrscp's
   // MaxAssociations reached) is retried after a pause, at most kTransientTries times.
   std::optional<record::AssociationRecord> last;  // the last answer, for the evidence
-  auto try_called = [&](std::string title) -> asio::awaitable<std::optional<record::AssociationRecord>> {
+  auto try_called =
+      [&](std::string title) -> asio::awaitable<std::optional<record::AssociationRecord>> {
     for (unsigned attempt = 1;; ++attempt) {
       AssociationClient probe(
-          AssociationPlan{o.calling_ae, std::move(title),
-                          {{1, std::string(dicom::uid::kVerification),
+          AssociationPlan{o.calling_ae,
+                          std::move(title),
+                          {{1,
+                            std::string(dicom::uid::kVerification),
                             {std::string(dicom::uid::kImplicitVrLittleEndian)}}},
-                          o.max_pdu_receive, false},
+                          o.max_pdu_receive,
+                          false},
           limits);
       ++a.associations;
-      if (!co_await drive(ex, target, o, probe, 3) || probe.protocol_error() || !probe.spoke_dicom())
+      if (co_await drive(ex, target, o, tls, probe, 3) || probe.protocol_error() ||
+          !probe.spoke_dicom())
         co_return std::nullopt;
       if (!transient(probe.record()) || attempt >= kTransientTries) co_return probe.record();
       title = probe.record().called_ae;
@@ -230,9 +232,9 @@ asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endp
   for (std::size_t round = 0; round < 5 + kTransientTries && !plan.ops.empty(); ++round) {
     AccessClient client(plan, a, limits);
     const auto opened = ++a.associations;
-    const bool connected = co_await drive(ex, target, o, client, 4 + 2 * plan.ops.size());
-    if (!connected) {
-      a.error = "could not connect for the access checks";
+    const auto failed = co_await drive(ex, target, o, tls, client, 4 + 2 * plan.ops.size());
+    if (failed) {
+      a.error = "could not connect for the access checks: " + *failed;
       break;
     }
     if (transient(client.association()) && ++busy < kTransientTries) {
@@ -241,7 +243,8 @@ asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endp
     }
     a = client.access();
     a.associations = opened;
-    if (a.association != record::AssociationResult::Accepted) a.association = client.association().result;
+    if (a.association != record::AssociationResult::Accepted)
+      a.association = client.association().result;
     if (client.protocol_error()) {
       a.error = *client.protocol_error();
       break;
@@ -259,8 +262,8 @@ asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endp
   }
   if (a.find.evidence.empty()) a.find.evidence = "not tried";
   if (a.store.state == Permission::Allowed && plan.store)
-    a.store_cleanup = store_cleanup(rec, plan.store->study_uid, plan.store->series_uid,
-                                    plan.store->instance_uid);
+    a.store_cleanup =
+        store_cleanup(rec, plan.store->study_uid, plan.store->series_uid, plan.store->instance_uid);
   rec.access = std::move(a);
 }
 

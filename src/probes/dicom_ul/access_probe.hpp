@@ -6,6 +6,7 @@
 //  2. the access association(s) of AccessClient (a new one after a peer aborts a refused
 //     request), at most one per operation;
 //  3. at the intrusive level, what to do to delete the test object.
+// Every association runs inside TLS when record.tls says the service is TLS.
 #pragma once
 
 #include <asio/any_io_executor.hpp>
@@ -15,6 +16,7 @@
 #include <string>
 
 #include "net/connection.hpp"
+#include "probes/tls/handshake.hpp"
 #include "record/record.hpp"
 
 namespace dicomsec::probes {
@@ -25,9 +27,12 @@ struct AccessProbeOptions {
   net::Millis io_timeout{5000};
   std::uint32_t max_pdu_receive = 64 * 1024;
   std::uint32_t find_cap = 100;
-  bool intrusive = false;            // C-STORE of the test object
+  bool intrusive = false;  // C-STORE of the test object
   bool discover_called_ae = true;
   net::Millis discovery_interval{250};  // between two discovery associations to one peer
+  // When the record says the service is TLS: the client setup (--ca, --cert, --key, SNI),
+  // as for dicom_probe_tls; timeouts come from the fields above.
+  tls::HandshakeOptions tls;
 };
 
 // Fills record.access (and may add to record.association nothing: the safe probe's result

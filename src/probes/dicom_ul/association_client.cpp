@@ -1,9 +1,10 @@
 #include "probes/dicom_ul/association_client.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <utility>
 #include <variant>
-
-#include <fmt/format.h>
 
 #include "core/overloaded.hpp"
 #include "core/version.hpp"
@@ -14,6 +15,30 @@ namespace dicomsec::probes {
 namespace {
 
 constexpr std::uint16_t kEchoMessageId = 1;
+// PS3.8 9.3.3: PDU header (6) + protocol version, reserved, two AE titles, reserved (68).
+constexpr std::size_t kAssociateFixedPart = 74;
+
+// An event raised by a PDU that decoded (Evt19 is the undecodable or unknown one).
+bool well_formed_pdu_event(dul::Event e) {
+  using dul::Event;
+  return e == Event::Evt3_AssociateAcReceived || e == Event::Evt4_AssociateRjReceived ||
+         e == Event::Evt6_AssociateRqReceived || e == Event::Evt10_PDataReceived ||
+         e == Event::Evt12_ReleaseRqReceived || e == Event::Evt13_ReleaseRpReceived ||
+         e == Event::Evt16_AbortReceived;
+}
+
+// `dicom: true` means a well-formed A-ASSOCIATE-AC or -RJ fixed part was seen (issue 11
+// §2): the PDU type, the length the type requires and, for an AC, a protocol version with
+// bit 0 set (PS3.8 9.3.3.1). Used when the rest of the PDU did not decode.
+bool associate_answer_fixed_part(ByteView b) {
+  if (b.size() < 6 || b[1] != 0) return false;
+  const std::uint32_t len =
+      (std::uint32_t{b[2]} << 24) | (std::uint32_t{b[3]} << 16) | (std::uint32_t{b[4]} << 8) | b[5];
+  if (b[0] == 0x03)
+    return len == 4 && b.size() >= 10 && b[7] >= 1 && b[7] <= 2 && b[8] >= 1 && b[8] <= 3;
+  if (b[0] != 0x02 || len < kAssociateFixedPart - 6 || b.size() < kAssociateFixedPart) return false;
+  return (b[7] & 0x01) != 0;
+}
 
 }  // namespace
 
@@ -21,7 +46,8 @@ std::vector<dul::PresentationContextRq> default_contexts() {
   std::vector<dul::PresentationContextRq> out;
   std::uint8_t id = 1;
   for (const auto& sop : dicom::kSopClasses) {
-    out.push_back({id, std::string(sop.uid),
+    out.push_back({id,
+                   std::string(sop.uid),
                    {std::string(dicom::uid::kImplicitVrLittleEndian),
                     std::string(dicom::uid::kExplicitVrLittleEndian)}});
     id = static_cast<std::uint8_t>(id + 2);  // PS3.8 9.3.2.2: odd identifiers
@@ -40,167 +66,302 @@ dul::AssociateRq make_associate_rq(const AssociationPlan& plan) {
   return rq;
 }
 
-AssociationClient::AssociationClient(AssociationPlan plan, dul::Limits limits)
-    : plan_(std::move(plan)), decoder_(limits) {
-  record_.calling_ae = plan_.calling_ae;
-  record_.called_ae = plan_.called_ae;
-}
-
-Bytes AssociationClient::start() {
-  local(dul::Event::Evt1_AssociateRequest);      // AE-1: Sta1 -> Sta4
-  local(dul::Event::Evt2_TransportConnectConfirm);  // AE-2: send the RQ, Sta4 -> Sta5
-  phase_ = Phase::AwaitingAssociateResponse;
-  return dul::encode(dul::Pdu{make_associate_rq(plan_)});
-}
-
-Bytes AssociationClient::on_bytes(ByteView data) {
-  if (done()) return {};
-  decoder_.feed(data);
-  Bytes out;
-  while (!done()) {
-    auto st = decoder_.next();
-    if (st == DecodeStatus::NeedMore) break;
-    if (st == DecodeStatus::Error) {
-      auto abort = fail("malformed PDU: " + decoder_.error());
-      out.insert(out.end(), abort.begin(), abort.end());
+record::AssociationRecord to_record(const AssociationSummary& s) {
+  record::AssociationRecord r;
+  using A = AssociationSummary::Answer;
+  switch (s.answer) {
+    case A::None:
+      r.result = record::AssociationResult::None;
       break;
+    case A::Accepted:
+      r.result = record::AssociationResult::Accepted;
+      break;
+    case A::Rejected:
+      r.result = record::AssociationResult::Rejected;
+      break;
+    case A::Aborted:
+      r.result = record::AssociationResult::Aborted;
+      break;
+  }
+  r.calling_ae = s.calling_ae;
+  r.called_ae = s.called_ae;
+  if (s.reject)
+    r.reject = record::RejectRecord{s.reject->result, s.reject->source, s.reject->reason};
+  if (s.peer_abort) r.abort = record::AbortRecord{s.peer_abort->source, s.peer_abort->reason};
+  r.max_pdu = s.max_pdu;
+  r.implementation_class_uid = s.implementation_class_uid;
+  r.implementation_version_name = s.implementation_version_name;
+  for (const auto& c : s.accepted)
+    r.accepted_contexts.push_back({c.abstract_syntax, c.transfer_syntax});
+  r.released = s.released;
+  r.conformance = s.conformance;
+  return r;
+}
+
+// ---- Requestor ---------------------------------------------------------------------------
+
+namespace {
+
+dul::AssociationOptions requestor_options(dul::Limits limits, Requestor::BufferDataSet buffer,
+                                          std::size_t max_data_set) {
+  dul::AssociationOptions o;
+  o.role = dul::Role::Requestor;
+  o.limits = limits;
+  o.buffer_data_set = std::move(buffer);
+  o.max_buffered_data_set = max_data_set;
+  return o;
+}
+
+}  // namespace
+
+Requestor::Requestor(dul::AssociateRq rq, dul::Limits limits, BufferDataSet buffer,
+                     std::size_t max_data_set)
+    : engine_(requestor_options(limits, std::move(buffer), max_data_set)), rq_(std::move(rq)) {
+  summary_.calling_ae = rq_.calling_ae;
+  summary_.called_ae = rq_.called_ae;
+}
+
+Bytes Requestor::start() {
+  if (started_) return {};
+  started_ = true;
+  auto out = local(engine_.associate(rq_), "A-ASSOCIATE request");  // AE-1
+  if (done_) return out;
+  auto rq = take(engine_.transport_connected(), nullptr);  // AE-2: the A-ASSOCIATE-RQ
+  out.insert(out.end(), rq.begin(), rq.end());
+  return out;
+}
+
+void Requestor::notice_first_bytes(ByteView data) {
+  const auto want = kAssociateFixedPart - std::min(first_bytes_.size(), kAssociateFixedPart);
+  const auto n = std::min(want, data.size());
+  first_bytes_.insert(first_bytes_.end(), data.begin(),
+                      data.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+Bytes Requestor::receive(ByteView data, const Policy& policy) {
+  if (!started_ || done_) return {};
+  notice_first_bytes(data);
+  Bytes out;
+  while (!data.empty() && !done_) {
+    // Up to the end of the current PDU: its 6-byte header, then its length (PS3.8 9.3.1).
+    std::size_t n = 0;
+    bool ends = false;
+    while (n < data.size() && !ends) {
+      if (head_have_ < sizeof head_) {
+        head_[head_have_++] = data[n++];
+        if (head_have_ == sizeof head_) {
+          pdu_left_ = (std::uint64_t{head_[2]} << 24) | (std::uint64_t{head_[3]} << 16) |
+                      (std::uint64_t{head_[4]} << 8) | head_[5];
+          ends = pdu_left_ == 0;
+        }
+        continue;
+      }
+      const auto k = static_cast<std::size_t>(std::min<std::uint64_t>(pdu_left_, data.size() - n));
+      n += k;
+      pdu_left_ -= k;
+      ends = pdu_left_ == 0;
     }
-    spoke_dicom_ = true;
-    auto reply = handle(decoder_.take());
+    if (ends) head_have_ = 0;
+    auto reply = one_pdu(data.first(n), policy);
     out.insert(out.end(), reply.begin(), reply.end());
+    data = data.subspan(n);
   }
   return out;
+}
+
+Bytes Requestor::one_pdu(ByteView pdu, const Policy& policy) {
+  return take(engine_.receive(pdu), &policy);
+}
+
+bool Requestor::closed() {
+  if (!started_ || done_) {
+    done_ = true;
+    return false;
+  }
+  // Evt17: the engine's AA-4 (or AR-5 after a release) ends it; that is no protocol error.
+  done_ = true;
+  (void)engine_.transport_closed();
+  return true;
+}
+
+void Requestor::on_accept(const dul::AssociateAc& ac) {
+  summary_.answer = AssociationSummary::Answer::Accepted;
+  const auto& ui = ac.user_info;
+  summary_.max_pdu = ui.max_length;
+  summary_.implementation_class_uid = ui.implementation_class_uid;
+  summary_.implementation_version_name = ui.implementation_version_name;
+  // PS3.8 9.3.3.2: the AC names contexts by id only; the abstract syntax is ours.
+  for (const auto& pc : ac.contexts) {
+    if (pc.result != dul::PcResult::Acceptance) continue;
+    const auto* c = engine_.contexts().find(pc.id);
+    if (c == nullptr || c->abstract_syntax.empty()) continue;  // not one we proposed
+    summary_.accepted.push_back({c->abstract_syntax, pc.transfer_syntax});
+  }
+}
+
+Bytes Requestor::take(dul::Output&& out, const Policy* policy) {
+  Bytes send = std::move(out.send);
+  for (const auto& s : out.steps)
+    if (well_formed_pdu_event(s.event)) spoke_ = true;
+  for (const auto& ind : out.indications) {
+    const bool was_done = done_;
+    std::visit(Overloaded{
+                   [&](const dul::ind::AssociateAccepted& a) {
+                     dicom_ = true;
+                     on_accept(a.ac);
+                   },
+                   [&](const dul::ind::AssociateRejected& r) {
+                     dicom_ = true;
+                     summary_.answer = AssociationSummary::Answer::Rejected;
+                     summary_.reject = r.rj;
+                     done_ = true;
+                   },
+                   [&](const dul::ind::ReleaseRequested& r) {
+                     // PS3.8 7.2.2: answer the peer's release; in a collision (AR-8) the engine
+                     // sends our A-RELEASE-RP (AR-9) and then waits for the peer's (AR-3).
+                     auto rp = local(engine_.release_response(), "A-RELEASE response");
+                     send.insert(send.end(), rp.begin(), rp.end());
+                     if (!r.collision) done_ = true;
+                   },
+                   [&](const dul::ind::ReleaseConfirmed&) {
+                     summary_.released = release_sent_;
+                     done_ = true;
+                   },
+                   [&](const dul::ind::Aborted& a) {
+                     if (a.by_peer) {
+                       summary_.peer_abort = dul::Abort{a.source, a.reason};
+                       if (summary_.answer == AssociationSummary::Answer::None)
+                         summary_.answer = AssociationSummary::Answer::Aborted;
+                     } else if (!error_) {
+                       // AA-8 / Evt19: what the engine found wrong, with the state it happened in.
+                       std::string why =
+                           a.detail.empty() ? std::string("protocol error") : a.detail;
+                       for (const auto& s : out.steps)
+                         if (s.action == dul::Action::AA_8 ||
+                             s.event == dul::Event::Evt19_InvalidPduReceived) {
+                           if (why.find(dul::state_name(s.from)) == std::string::npos)
+                             why += fmt::format(" in {} (PS3.8 9.2: {})", dul::state_name(s.from),
+                                                dul::action_name(s.action));
+                           break;
+                         }
+                       error_ = std::move(why);
+                       if (!dicom_ && associate_answer_fixed_part(first_bytes_)) dicom_ = true;
+                     }
+                     done_ = true;
+                   },
+                   [&](const dul::ind::Closed&) { done_ = true; },
+                   [&](const auto&) {},
+               },
+               ind);
+    if (policy != nullptr && !was_done) {
+      auto reply = (*policy)(ind);
+      send.insert(send.end(), reply.begin(), reply.end());
+    }
+  }
+  // Nothing is sent back to a peer that never spoke DICOM (an HTTP or SSH server): the
+  // engine's A-ABORT after an undecodable first PDU stays unsent.
+  if (error_ && !spoke_) send.clear();
+  const auto& notes = engine_.conformance();
+  if (notes.size() > summary_.conformance.size())
+    summary_.conformance.assign(notes.begin(), notes.end());
+  return send;
+}
+
+Bytes Requestor::local(Result<dul::Output>&& r, std::string_view what) {
+  if (!r) return fail(fmt::format("{} refused by the association: {}", what, r.error().message));
+  return take(std::move(r).value(), nullptr);
+}
+
+Bytes Requestor::send(std::uint8_t context, const dimse::Command& command, const Bytes* data_set) {
+  if (done_) return {};
+  const ByteView data = data_set != nullptr ? ByteView(*data_set) : ByteView();
+  return local(engine_.send_message(context, command, data), dimse::command_name(command.field));
+}
+
+Bytes Requestor::release() {
+  if (done_) return {};
+  release_sent_ = true;
+  return local(engine_.release(), "A-RELEASE request");  // AR-1
+}
+
+Bytes Requestor::abort() {
+  if (done_) return {};
+  done_ = true;
+  if (!spoke_) return {};
+  // PS3.8 7.3.1 / AA-1: service-user initiated abort; the peer can free the association.
+  auto r = engine_.abort(0);
+  return r ? std::move(r.value().send) : Bytes{};
+}
+
+Bytes Requestor::fail(std::string why) {
+  const bool already = done_;
+  if (!error_) error_ = std::move(why);
+  if (already) return {};
+  return abort();
+}
+
+std::optional<std::string> Requestor::accepted_transfer(std::uint8_t context) const {
+  const auto* c = engine_.contexts().find(context);
+  if (c == nullptr || !c->accepted()) return std::nullopt;
+  return c->transfer_syntax;
+}
+
+// ---- AssociationClient -------------------------------------------------------------------
+
+AssociationClient::AssociationClient(AssociationPlan plan, dul::Limits limits)
+    : plan_(std::move(plan)), session_(make_associate_rq(plan_), limits) {}
+
+Bytes AssociationClient::start() { return session_.start(); }
+
+Bytes AssociationClient::on_bytes(ByteView data) {
+  return session_.receive(data, [this](const dul::Indication& i) { return on_indication(i); });
 }
 
 void AssociationClient::on_closed() {
-  if (done()) return;
   // A close right after our A-RELEASE-RQ is what many servers do instead of an RP.
-  if (phase_ != Phase::AwaitingRelease) cut_short_ = true;
-  phase_ = Phase::Done;
+  if (session_.closed() && !session_.releasing()) cut_short_ = true;
 }
 
-Bytes AssociationClient::handle(dul::Pdu&& pdu) {
-  const auto before = machine_.state();
-  const auto t = machine_.on(dul::received_event(pdu));
-  const bool is_abort = std::holds_alternative<dul::Abort>(pdu);
-  if (!is_abort && (!t.valid() || t.action == dul::Action::AA_1 || t.action == dul::Action::AA_8))
-    return fail(fmt::format("unexpected {} in {} (PS3.8 9.2: {})",
-                            dul::pdu_type_name(static_cast<std::uint8_t>(dul::pdu_type(pdu))),
-                            dul::state_name(before), dul::action_name(t.action)));
+Bytes AssociationClient::on_indication(const dul::Indication& ind) {
   return std::visit(
       Overloaded{
-          [&](const dul::AssociateAc& ac) -> Bytes {
-            if (phase_ != Phase::AwaitingAssociateResponse)
-              return fail("unexpected A-ASSOCIATE-AC");
-            return on_associate_ac(ac);
+          [&](const dul::ind::AssociateAccepted&) -> Bytes {
+            const auto& contexts = session_.engine().contexts();
+            const auto echo_context = contexts.accepted_for(dicom::uid::kVerification);
+            if (!plan_.echo || !echo_context) return session_.release();
+            dimse::Command rq;
+            rq.field = dimse::CommandField::CEchoRq;
+            rq.affected_sop_class_uid = std::string(dicom::uid::kVerification);
+            rq.message_id = kEchoMessageId;
+            echo_sent_ = true;
+            return session_.send(*echo_context, rq, nullptr);
           },
-          [&](const dul::AssociateRj& rj) -> Bytes {
-            if (phase_ != Phase::AwaitingAssociateResponse)
-              return fail("unexpected A-ASSOCIATE-RJ");
-            record_.result = record::AssociationResult::Rejected;
-            record_.reject = record::RejectRecord{rj.result, rj.source, rj.reason};
-            phase_ = Phase::Done;
+          [&](const dul::ind::Command& c) -> Bytes {
+            // AR-6: a P-DATA after our A-RELEASE-RQ is valid; it changes nothing.
+            if (session_.releasing()) return {};
+            if (!echo_sent_ || echo_ || c.command.field != dimse::CommandField::CEchoRsp)
+              return session_.fail(
+                  fmt::format("expected C-ECHO-RSP, got {}", dimse::command_name(c.command.field)));
+            if (c.command.has_data_set())
+              return session_.fail("unexpected data set in C-ECHO response");
+            echo_ = record::EchoRecord{c.command.status.value_or(0xFFFF)};
+            return session_.release();
+          },
+          [&](const dul::ind::DataChunk&) -> Bytes {
+            if (session_.releasing()) return {};
+            return session_.fail("unexpected data set in C-ECHO response");
+          },
+          [&](const dul::ind::DataSet&) -> Bytes {
+            if (session_.releasing()) return {};
+            return session_.fail("unexpected data set in C-ECHO response");
+          },
+          [&](const dul::ind::Aborted& a) -> Bytes {
+            if (a.by_peer) cut_short_ = true;
             return {};
           },
-          [&](const dul::PData& pd) -> Bytes {
-            if (phase_ != Phase::AwaitingEcho) return fail("unexpected P-DATA-TF");
-            return on_pdata(pd);
-          },
-          [&](const dul::ReleaseRp&) -> Bytes {
-            if (phase_ != Phase::AwaitingRelease) return fail("unexpected A-RELEASE-RP");
-            record_.released = true;
-            phase_ = Phase::Done;
-            return {};
-          },
-          [&](const dul::ReleaseRq&) -> Bytes {
-            // PS3.8 7.2.2: a release collision or a peer that wants to end; answer it.
-            if (phase_ == Phase::AwaitingAssociateResponse) return fail("unexpected A-RELEASE-RQ");
-            local(dul::Event::Evt14_ReleaseResponse);
-            phase_ = Phase::Done;
-            return dul::encode(dul::Pdu{dul::ReleaseRp{}});
-          },
-          [&](const dul::Abort& ab) -> Bytes {
-            record_.abort = record::AbortRecord{ab.source, ab.reason};
-            if (record_.result == record::AssociationResult::None)
-              record_.result = record::AssociationResult::Aborted;
-            cut_short_ = true;
-            phase_ = Phase::Done;
-            return {};
-          },
-          [&](const dul::AssociateRq&) -> Bytes { return fail("peer sent an A-ASSOCIATE-RQ"); },
+          [&](const auto&) -> Bytes { return {}; },
       },
-      pdu);
-}
-
-Bytes AssociationClient::on_associate_ac(const dul::AssociateAc& ac) {
-  record_.result = record::AssociationResult::Accepted;
-  const auto& ui = ac.user_info;
-  record_.max_pdu = ui.max_length;
-  peer_max_pdu_ = ui.max_length.value_or(0);
-  record_.implementation_class_uid = ui.implementation_class_uid;
-  record_.implementation_version_name = ui.implementation_version_name;
-  for (const auto& pc : ac.contexts) {
-    if (pc.result != dul::PcResult::Acceptance) continue;
-    // PS3.8 9.3.3.2: the AC names contexts by id only; the abstract syntax is ours.
-    for (const auto& rq : plan_.contexts) {
-      if (rq.id != pc.id) continue;
-      record_.accepted_contexts.push_back({rq.abstract_syntax, pc.transfer_syntax});
-      if (rq.abstract_syntax == dicom::uid::kVerification && echo_context_ == 0)
-        echo_context_ = pc.id;
-    }
-  }
-  if (!plan_.echo || echo_context_ == 0) return release_rq();
-
-  dimse::Command rq;
-  rq.field = dimse::CommandField::CEchoRq;
-  rq.affected_sop_class_uid = std::string(dicom::uid::kVerification);
-  rq.message_id = kEchoMessageId;
-  const auto command = dimse::encode_command(rq);
-  Bytes out;
-  for (const auto& pdu : dimse::make_pdata(echo_context_, command, nullptr, peer_max_pdu_)) {
-    auto b = dul::encode(pdu);
-    out.insert(out.end(), b.begin(), b.end());
-  }
-  local(dul::Event::Evt9_PDataRequest);  // DT-1
-  phase_ = Phase::AwaitingEcho;
-  return out;
-}
-
-Bytes AssociationClient::on_pdata(const dul::PData& pd) {
-  for (const auto& pdv : pd.pdvs) {
-    switch (assembler_.add(pdv)) {
-      case dimse::MessageAssembler::Status::NeedMore:
-        continue;
-      case dimse::MessageAssembler::Status::Error:
-        return fail("malformed DIMSE message: " + assembler_.error());
-      case dimse::MessageAssembler::Status::DataSetReady:
-        return fail("unexpected data set in C-ECHO response");
-      case dimse::MessageAssembler::Status::CommandReady: {
-        const auto& cmd = assembler_.command();
-        if (cmd.field != dimse::CommandField::CEchoRsp)
-          return fail("expected C-ECHO-RSP");
-        echo_ = record::EchoRecord{cmd.status.value_or(0xFFFF)};
-        return release_rq();
-      }
-    }
-  }
-  return {};
-}
-
-Bytes AssociationClient::release_rq() {
-  local(dul::Event::Evt11_ReleaseRequest);  // AR-1: Sta6 -> Sta7
-  phase_ = Phase::AwaitingRelease;
-  return dul::encode(dul::Pdu{dul::ReleaseRq{}});
-}
-
-Bytes AssociationClient::fail(std::string why) {
-  if (!error_) error_ = std::move(why);
-  phase_ = Phase::Done;
-  // Nothing is sent back to a peer that never spoke DICOM (an HTTP or SSH server).
-  if (!spoke_dicom_) return {};
-  local(dul::Event::Evt15_AbortRequest);  // AA-1
-  // PS3.8 7.3.1: service-user initiated abort; the peer can free the association at once.
-  return dul::encode(dul::Pdu{dul::Abort{0, 0}});
+      ind);
 }
 
 }  // namespace dicomsec::probes

@@ -1,28 +1,24 @@
 #include "probes/dicom_ul/dicom_probe.hpp"
 
+#include <chrono>
 #include <optional>
 #include <vector>
-#include <chrono>
 
 #include "dicom/uids.hpp"
+#include "net/pump.hpp"
 #include "probes/dicom_ul/association_client.hpp"
 #include "probes/dicom_ul/identify.hpp"
-#include "probes/tls/cert_info.hpp"
-#include "probes/tls/context.hpp"
-#include "probes/tls/observer.hpp"
+#include "probes/tls/transport.hpp"
 
 namespace dicomsec::probes {
 
 namespace {
 
 using record::Status;
+using tls::ClientTls;
 
-// DICOM inside TLS: the context every connection of one probe shares, and the server name.
-struct TlsSetup {
-  std::shared_ptr<asio::ssl::context> context;
-  std::string sni;
-  bool client_cert = false;  // the context presents one
-};
+// The surface net::pump drives (the client is rewritten elsewhere; this must keep holding).
+static_assert(net::SansIoClient<AssociationClient>);
 
 struct Exchange {
   Status status = Status::Success;
@@ -33,141 +29,90 @@ struct Exchange {
   bool answered_http = false;               // the peer's first bytes began "HTTP/"
 
   [[nodiscard]] bool spoke_dicom() const { return client && client->spoke_dicom(); }
-  [[nodiscard]] bool clean_dicom() const { return spoke_dicom() && !client->protocol_error(); }
+  // Issue 11 §2: a well-formed A-ASSOCIATE-AC/RJ fixed part was seen; a quirk later in the
+  // exchange does not take that back.
+  [[nodiscard]] bool dicom() const { return client && client->dicom(); }
 };
-
-Status connect_status(net::IoError e) {
-  switch (e) {
-    case net::IoError::Refused: return Status::ConnectionRefused;
-    case net::IoError::Timeout: return Status::ConnectionTimeout;
-    case net::IoError::Unreachable: return Status::Unreachable;
-    case net::IoError::Local: return Status::LocalError;
-    default: return Status::ConnectionRefused;
-  }
-}
 
 std::string describe(const net::IoResult& r) { return net::error_text(r); }
 
-// One TCP connection carrying one association, driven to its end or to a deadline. The
-// association plan is built only after the transport connected: in a sweep almost every
-// target refuses, and that path must cost no more than the connect itself.
-template <class MakePlan>
-asio::awaitable<Exchange> exchange(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
-                                   const DicomProbeOptions& o, const TlsSetup* tls,
-                                   MakePlan make_plan) {
-  Exchange x;
-  auto conn = net::Connection::make(ex);
-  net::IoResult c;
-  const auto t0 = net::Clock::now();
-  for (unsigned attempt = 0; attempt <= o.retries; ++attempt) {
-    if (attempt > 0) conn = net::Connection::make(ex);
-    c = co_await conn->connect(target, o.connect_timeout);
-    if (c.error != net::IoError::Timeout) break;
-  }
-  x.connect_ms = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<net::Millis>(net::Clock::now() - t0).count());
-  if (!c.ok()) {
-    x.status = connect_status(c.error);
-    x.detail = describe(c);
-    co_return x;
-  }
-  // DICOM inside TLS. A TLS 1.3 server that asked for our certificate judges it after the
-  // handshake: we wait for that verdict first, so that a refusal reads as its alert rather
-  // than as a reset under our A-ASSOCIATE-RQ.
-  tls::Observed ob;
-  struct Unhook {
-    std::shared_ptr<net::Connection> c;
-    ~Unhook() { tls::unobserve(c->tls_handle()); }
-  } unhook{conn};
-  if (tls) {
-    const auto t0 = net::Clock::now();
-    auto h = co_await conn->start_tls(tls->context, o.io_timeout, [&](ssl_st* ssl) {
-      tls::observe(ssl, &ob, false);
-      tls::configure_client(ssl, tls->sni);
-    });
-    const auto took = std::chrono::duration_cast<net::Millis>(net::Clock::now() - t0);
-    if (h.ok() && tls::verdict_pending(conn->tls_handle(), ob))
-      co_await tls::await_verdict(conn, ob, tls::verdict_window(took, o.io_timeout));
-    if (!h.ok() || ob.alert_after) {
-      x.status = h.error == net::IoError::Timeout ? Status::IoTimeout : Status::TlsError;
-      if (ob.alert)
-        x.detail = "TLS handshake failed: alert \"" + tls::alert_name(*ob.alert) + "\"";
-      else
-        x.detail = "TLS handshake failed: " + describe(h);
-      if (ob.cert_requested && !tls->client_cert)
-        x.detail += " (the server asked for a client certificate; none was given)";
-      conn->close();
-      co_return x;
-    }
-    x.tls = true;
-  }
-
-  dul::Limits limits;
-  limits.max_pdu_length = std::max<std::uint32_t>(o.max_pdu_receive, 16 * 1024);
-  auto& client = x.client.emplace(make_plan(), limits);
-  auto out = client.start();
-  std::vector<std::uint8_t> buf(16 * 1024);
-  // Each read has its own timeout, and the whole exchange a deadline of four of them, so a
-  // peer that drips one byte at a time cannot hold us.
-  const auto deadline = net::Clock::now() + 4 * o.io_timeout;
-  bool read_any = false;
-  while (true) {
-    if (!out.empty()) {
-      auto w = co_await conn->write_all(out, o.io_timeout);
-      out.clear();
-      if (!w.ok()) {
-        const bool answered = client.spoke_dicom();
-        client.on_closed();
-        if (!answered && tls && w.error != net::IoError::Timeout) {
-          x.status = Status::TlsError;
-          x.detail = "TLS connection failed under our A-ASSOCIATE-RQ: " + describe(w);
-        } else if (!answered) {
-          x.status = w.error == net::IoError::Timeout ? Status::IoTimeout : Status::ProtocolError;
-          x.detail = "write failed: " + describe(w);
-        }
-        break;
-      }
-    }
-    if (client.done()) break;
-    const auto now = net::Clock::now();
-    if (now >= deadline) {
+// How the pump's end reads in the record when the peer had not (or had) answered.
+void map_end(const net::PumpResult& p, const AssociationClient& client, bool tls, Exchange& x) {
+  const auto& io = p.io;
+  switch (p.end) {
+    case net::PumpEnd::Done:
+      break;
+    case net::PumpEnd::Deadline:
       x.status = Status::IoTimeout;
       x.detail = "exchange did not finish in time";
       break;
-    }
-    const auto left = std::chrono::duration_cast<net::Millis>(deadline - now);
-    auto r = co_await conn->read_some(buf, std::min(o.io_timeout, left));
-    if (!r.ok()) {
-      const bool answered = client.spoke_dicom();
-      client.on_closed();
-      if (r.error == net::IoError::Timeout) {
-        x.status = Status::IoTimeout;
-        if (answered) x.detail = "peer stopped answering mid-association";
-        else if (client.partial_bytes() > 0)
-          x.detail = "incomplete answer to A-ASSOCIATE-RQ (" + std::to_string(client.partial_bytes()) +
-                     " bytes of a PDU, then silence)";
-        else x.detail = "no answer to A-ASSOCIATE-RQ";
-      } else if (!answered && tls && net::is_tls_error(r)) {
+    case net::PumpEnd::WriteFailed:
+      if (p.answered) break;
+      if (tls && io.error != net::IoError::Timeout) {
+        x.status = Status::TlsError;
+        x.detail = "TLS connection failed under our A-ASSOCIATE-RQ: " + describe(io);
+      } else {
+        x.status = io.error == net::IoError::Timeout ? Status::IoTimeout : Status::ProtocolError;
+        x.detail = "write failed: " + describe(io);
+      }
+      break;
+    case net::PumpEnd::ReadTimeout:
+      x.status = Status::IoTimeout;
+      if (p.answered)
+        x.detail = "peer stopped answering mid-association";
+      else if (p.partial_bytes > 0)
+        x.detail = "incomplete answer to A-ASSOCIATE-RQ (" + std::to_string(p.partial_bytes) +
+                   " bytes of a PDU, then silence)";
+      else
+        x.detail = "no answer to A-ASSOCIATE-RQ";
+      break;
+    case net::PumpEnd::TlsError:
+    case net::PumpEnd::PeerClosed:
+    case net::PumpEnd::Reset:
+      if (p.answered) break;
+      if (tls && p.end == net::PumpEnd::TlsError) {
         // TLS 1.3 servers judge our client certificate after the handshake: their alert
         // (certificate required, unknown CA) arrives as the answer to A-ASSOCIATE-RQ.
         x.status = Status::TlsError;
-        x.detail = "TLS error instead of a DICOM answer: " + describe(r);
-      } else if (!answered) {
+        x.detail = "TLS error instead of a DICOM answer: " + describe(io);
+      } else {
         x.status = Status::ProtocolError;
-        x.detail = "connection closed without a DICOM answer (" + describe(r) + ")";
+        x.detail = "connection closed without a DICOM answer (" + describe(io) + ")";
       }
       break;
-    }
-    if (!read_any) x.answered_http = std::string_view(reinterpret_cast<const char*>(buf.data()), r.bytes).starts_with("HTTP/");
-    read_any = true;
-    out = client.on_bytes(std::span(buf.data(), r.bytes));
   }
   if (client.protocol_error()) {
     x.status = Status::ProtocolError;
     x.detail = *client.protocol_error();
-    if (!out.empty()) co_await conn->write_all(out, o.io_timeout);  // our A-ABORT
   }
-  conn->close();
+}
+
+// One connection (plain or TLS) carrying one association, driven to its end or to a
+// deadline. The association plan is built only after the transport connected: in a sweep
+// almost every target refuses, and that path must cost no more than the connect itself.
+template <class MakePlan>
+asio::awaitable<Exchange> exchange(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
+                                   const DicomProbeOptions& o, const ClientTls* tls,
+                                   MakePlan make_plan) {
+  Exchange x;
+  auto t =
+      co_await tls::open_transport(ex, target, {o.connect_timeout, o.io_timeout, o.retries}, tls);
+  x.connect_ms = t.connect_ms;
+  x.tls = t.tls;
+  if (!t.ok()) {
+    x.status = t.status;
+    x.detail = std::move(t.detail);
+    co_return x;
+  }
+  dul::Limits limits;
+  limits.max_pdu_length = std::max<std::uint32_t>(o.max_pdu_receive, 16 * 1024);
+  auto& client = x.client.emplace(make_plan(), limits);
+  // Each read has its own timeout, and the whole exchange a deadline of four of them, so a
+  // peer that drips one byte at a time cannot hold us.
+  auto p = co_await net::pump(t.conn, client, {o.io_timeout, o.io_timeout, 4 * o.io_timeout});
+  x.answered_http = p.head_starts_with("HTTP/");
+  map_end(p, client, tls != nullptr, x);
+  t.conn->close();
   co_return x;
 }
 
@@ -183,8 +128,8 @@ std::string random_ae_title(std::mt19937_64& rng) {
 namespace {
 
 asio::awaitable<record::ScanRecord> probe(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
-                                        const DicomProbeOptions& o, const TlsSetup* tls,
-                                        std::uint64_t seed) {
+                                          const DicomProbeOptions& o, const ClientTls* tls,
+                                          std::uint64_t seed) {
   const auto started = net::Clock::now();
   record::ScanRecord rec;
   rec.port = target.port();
@@ -196,7 +141,7 @@ asio::awaitable<record::ScanRecord> probe(asio::any_io_executor ex, asio::ip::tc
   rec.status = first.status;
   rec.detail = std::move(first.detail);
   rec.connect_ms = first.connect_ms;
-  rec.dicom = first.clean_dicom();
+  rec.dicom = first.dicom();
   rec.answered_http = first.answered_http;
   rec.tls = first.tls;
   if (first.client) {
@@ -209,14 +154,17 @@ asio::awaitable<record::ScanRecord> probe(asio::any_io_executor ex, asio::ip::tc
     std::mt19937_64 rng(seed);
     const auto called = random_ae_title(rng);
     auto second = co_await exchange(ex, target, o, tls, [&] {
-      return AssociationPlan{o.calling_ae, called,
-                             {{1, std::string(dicom::uid::kVerification),
+      return AssociationPlan{o.calling_ae,
+                             called,
+                             {{1,
+                               std::string(dicom::uid::kVerification),
                                {std::string(dicom::uid::kImplicitVrLittleEndian)}}},
-                             o.max_pdu_receive, false};
+                             o.max_pdu_receive,
+                             false};
     });
     record::CalledAeCheckRecord check;
     check.called_ae = called;
-    if (second.clean_dicom()) {
+    if (second.dicom()) {
       check.result = second.client->record().result;
       check.reject = second.client->record().reject;
     }
@@ -230,19 +178,19 @@ asio::awaitable<record::ScanRecord> probe(asio::any_io_executor ex, asio::ip::tc
 }  // namespace
 
 asio::awaitable<record::ScanRecord> dicom_probe(asio::any_io_executor ex,
-                                              asio::ip::tcp::endpoint target,
-                                              const DicomProbeOptions& o, std::uint64_t seed) {
+                                                asio::ip::tcp::endpoint target,
+                                                const DicomProbeOptions& o, std::uint64_t seed) {
   co_return co_await probe(std::move(ex), target, o, nullptr, seed);
 }
 
 asio::awaitable<record::ScanRecord> dicom_probe_tls(asio::any_io_executor ex,
-                                                  asio::ip::tcp::endpoint target,
-                                                  const DicomProbeOptions& o,
-                                                  const tls::HandshakeOptions& t,
-                                                  std::uint64_t seed) {
+                                                    asio::ip::tcp::endpoint target,
+                                                    const DicomProbeOptions& o,
+                                                    const tls::HandshakeOptions& t,
+                                                    std::uint64_t seed) {
   std::string error;
-  TlsSetup setup{tls::make_client_context(t, true, error), t.sni, !t.cert_file.empty()};
-  if (!setup.context) {
+  const auto setup = tls::make_client_tls(t, error);
+  if (!setup) {
     record::ScanRecord rec;
     rec.ip = target.address().to_string();
     rec.port = target.port();
@@ -250,7 +198,7 @@ asio::awaitable<record::ScanRecord> dicom_probe_tls(asio::any_io_executor ex,
     rec.detail = error;
     co_return rec;
   }
-  auto rec = co_await probe(std::move(ex), target, o, &setup, seed);
+  auto rec = co_await probe(std::move(ex), target, o, &*setup, seed);
   identify_product(rec);
   co_return rec;
 }

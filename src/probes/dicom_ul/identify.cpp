@@ -85,11 +85,11 @@ void identify_product(record::ScanRecord& rec) {
   obs.implementation_version_name = a.implementation_version_name;
   obs.max_pdu = a.max_pdu;
   for (const auto& c : a.accepted_contexts) obs.accepted_abstract_syntaxes.push_back(c.abstract_syntax);
-  auto product = fingerprint::identify(obs);
+  auto product = fingerprint::identify_or_unknown(obs);
   if (!product) return;
-  rec.product = record::ProductRecord{product->name,       product->version,
-                                    product->toolkit,    product->confidence,
-                                    product->matched_by, product->vendor, std::nullopt};
+  rec.product = record::ProductRecord{product->name,       product->version,     product->toolkit,
+                                      product->confidence, product->matched_by,  product->vendor,
+                                      std::nullopt,        product->version_name};
   if (product->toolkit == "DCMTK" && product->name == "DCMTK" &&
       a.result == record::AssociationResult::Accepted)
     refine_dcmtk(*rec.product, a);

@@ -3,13 +3,12 @@
 #include <ctime>
 
 #include "probes/tls/cert_info.hpp"
-#include "tlsinspect/profiles.hpp"
 
 namespace dicomsec::probes::tls {
 
 asio::awaitable<record::ScanRecord> tls_audit_probe(asio::any_io_executor ex,
-                                                  asio::ip::tcp::endpoint target,
-                                                  const AuditOptions& o, std::uint64_t seed) {
+                                                    asio::ip::tcp::endpoint target,
+                                                    const AuditOptions& o, std::uint64_t seed) {
   const auto started = net::Clock::now();
   record::ScanRecord rec;
   rec.ip = target.address().to_string();
@@ -35,6 +34,10 @@ asio::awaitable<record::ScanRecord> tls_audit_probe(asio::any_io_executor ex,
   fill_audit(hs, audit);
   // A CertificateRequest seen in any raw TLS <= 1.2 flight counts too.
   audit.client_cert_requested = audit.client_cert_requested || requested_raw;
+  // The profiles again, now that the OpenSSL handshake (it offers TLS 1.3 and 1.2 together)
+  // shows which version the server prefers (PS3.15 B.12, B.13).
+  if (o.handshake.max_version.empty() || o.handshake.max_version == "TLSv1.3")
+    refine_profiles(en, tlsinspect::version_from_name(hs.version), audit);
   if (audit.chain.empty() && !en.planner.certificates.empty()) {
     // OpenSSL could not talk to it (e.g. SSLv3 or suites it no longer has): the raw
     // flight still carried the chain.
@@ -65,7 +68,6 @@ asio::awaitable<record::ScanRecord> tls_audit_probe(asio::any_io_executor ex,
       break;
     }
   }
-  audit.profiles = tlsinspect::evaluate_profiles(audit);
   rec.duration_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<net::Millis>(net::Clock::now() - started).count());
   co_return rec;

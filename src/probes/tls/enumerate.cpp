@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "probes/tls/audit_record.hpp"
 #include "tlsinspect/profiles.hpp"
 #include "tlsinspect/server_flight.hpp"
 
@@ -194,10 +195,25 @@ asio::awaitable<EnumerateResult> enumerate_tls(asio::any_io_executor ex,
   co_return res;
 }
 
+namespace {
+tlsinspect::AuditSummary summary_of(const EnumerateResult& result) {
+  auto summary = tlsinspect::summarize(result.planner);
+  if (result.timed_out) summary.complete = false;
+  return summary;
+}
+}  // namespace
+
 void fill_audit(const EnumerateResult& result, record::TlsAuditRecord& audit) {
-  tlsinspect::fill_record(result.planner, audit);
-  if (result.timed_out) audit.complete = false;
-  audit.profiles = tlsinspect::evaluate_profiles(audit);
+  const auto summary = summary_of(result);
+  to_record(summary, audit);
+  audit.profiles = to_record(tlsinspect::evaluate_profiles(summary));
+}
+
+void refine_profiles(const EnumerateResult& result, std::optional<tlsinspect::Version> negotiated,
+                     record::TlsAuditRecord& audit) {
+  tlsinspect::ProfileFacts facts;
+  facts.negotiated = negotiated;
+  audit.profiles = to_record(tlsinspect::evaluate_profiles(summary_of(result), facts));
 }
 
 bool looks_like_tls(ByteView first_bytes) { return tlsinspect::looks_like_tls(first_bytes); }

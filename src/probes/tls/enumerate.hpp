@@ -46,6 +46,11 @@ asio::awaitable<EnumerateResult> enumerate_tls(asio::any_io_executor ex,
 // complete and the profile verdicts of the record from the enumeration.
 void fill_audit(const EnumerateResult& result, record::TlsAuditRecord& audit);
 
+// Re-judges the profiles once an ordinary handshake offering TLS 1.3 and 1.2 together showed
+// the version the server chose (nullopt: it did not get that far).
+void refine_profiles(const EnumerateResult& result, std::optional<tlsinspect::Version> negotiated,
+                     record::TlsAuditRecord& audit);
+
 // The first bytes a peer sent are a TLS record (for the scan's port classification).
 bool looks_like_tls(ByteView first_bytes);
 

@@ -94,7 +94,7 @@ TEST(dulMessageAssembler, ReassemblesCommandAndDataSetAcrossPdus) {
   int commands = 0;
   int datasets = 0;
   for (const auto& p : pdus) {
-    auto bytes = dul::encode(p);
+    auto bytes = dul::encode(p).value();
     ASSERT_LE(bytes.size() - 6, 64U);
     for (const auto& pdv : std::get<dul::PData>(p).pdvs) {
       auto st = m.add(pdv);

@@ -64,7 +64,7 @@ void expect_any_chunking(const Bytes& stream, const Outcome& reference) {
 
 TEST(dulPduCodec, EachSampleRoundTrips) {
   for (const auto& pdu : samples::all_pdus()) {
-    auto bytes = encode(pdu);
+    auto bytes = encode(pdu).value();
     auto back = decode_pdu(bytes);
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_EQ(*back, pdu) << pdu_type_name(static_cast<std::uint8_t>(pdu_type(pdu)));
@@ -81,7 +81,7 @@ TEST(dulPduCodec, StreamDecodesIdenticallyAtEverySplitAndByteByByte) {
 }
 
 TEST(dulPduCodec, EncodesRqLayout) {
-  auto bytes = encode(samples::associate_rq());
+  auto bytes = encode(samples::associate_rq()).value();
   ASSERT_GE(bytes.size(), 74U);
   EXPECT_EQ(bytes[0], 0x01);
   EXPECT_EQ(std::string(bytes.begin() + 10, bytes.begin() + 26), "ANY-SCP         ");
@@ -111,14 +111,14 @@ TEST(dulPduCodec, DecodesDcmtk367StorescpAc) {
   EXPECT_TRUE(ac.user_info.unknown.empty());
   expect_any_chunking(stream, whole);
   // Our encoder reproduces DCMTK's bytes exactly.
-  EXPECT_EQ(encode(ac), stream);
+  EXPECT_EQ(encode(ac).value(), stream);
 }
 
 TEST(dulPduCodec, TrimsAePaddingAndUidPadding) {
   AssociateRq rq = samples::associate_rq();
   rq.called_ae = "  PACS";
   rq.contexts = {{1, std::string("1.2.840.10008.1.1") + '\0', {"1.2.840.10008.1.2 "}}};
-  auto back = decode_pdu(encode(rq));
+  auto back = decode_pdu(encode(rq).value());
   ASSERT_TRUE(back);
   const auto& got = std::get<AssociateRq>(*back);
   EXPECT_EQ(got.called_ae, "PACS");
@@ -134,7 +134,7 @@ TEST(dulPduDecoder, RejectsHugeLengthAsSoonAsHeaderArrives) {
   d.feed(ByteView(header).subspan(5));
   EXPECT_EQ(d.next(), DecodeStatus::Error);
   EXPECT_NE(d.error().find("exceeds the limit"), std::string::npos) << d.error();
-  d.feed(encode(ReleaseRq{}));  // stays in error
+  d.feed(encode(ReleaseRq{}).value());  // stays in error
   EXPECT_EQ(d.next(), DecodeStatus::Error);
   EXPECT_EQ(d.buffered(), 0U);
 }
@@ -160,7 +160,7 @@ TEST(dulPduDecoder, CapsBufferedBytes) {
 }
 
 TEST(dulPduDecoder, ItemLengthBeyondPduIsError) {
-  auto bytes = encode(samples::associate_rq());
+  auto bytes = encode(samples::associate_rq()).value();
   bytes[76] = 0x7F;  // application context item length high byte
   auto out = decode_whole(bytes);
   ASSERT_TRUE(out.error);
@@ -171,10 +171,10 @@ TEST(dulPduDecoder, CapsItemCount) {
   AssociateRq rq = samples::associate_rq();
   for (int i = 0; i < 40; ++i)
     rq.contexts.push_back({static_cast<std::uint8_t>(2 * i + 5), "1.2", {"1.2"}});
-  auto ok = decode_pdu(encode(rq));
+  auto ok = decode_pdu(encode(rq).value());
   EXPECT_TRUE(ok);
   auto capped = decode_pdu(
-      encode(rq), Limits{.max_pdu_length = 1U << 20, .max_items = 50, .max_buffered = 2U << 20});
+      encode(rq).value(), Limits{.max_pdu_length = 1U << 20, .max_items = 50, .max_buffered = 2U << 20});
   ASSERT_FALSE(capped);
   EXPECT_NE(capped.error().message.find("too many"), std::string::npos);
 }
@@ -182,7 +182,7 @@ TEST(dulPduDecoder, CapsItemCount) {
 TEST(dulPduDecoder, KeepsUnknownUserInfoSubItems) {
   AssociateAc ac = samples::associate_ac_full();
   ac.user_info.unknown = {{0x70, Bytes{1, 2, 3}}, {0x5F, Bytes{}}};
-  auto back = decode_pdu(encode(ac));
+  auto back = decode_pdu(encode(ac).value());
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(std::get<AssociateAc>(*back).user_info.unknown, ac.user_info.unknown);
 }
@@ -191,7 +191,7 @@ TEST(dulPduDecoder, RejectsMalformedBodies) {
   // Every truncation of a valid PDU body (with its header's length patched to match)
   // must be rejected or decoded without reading outside the buffer.
   for (const auto& pdu : samples::all_pdus()) {
-    auto bytes = encode(pdu);
+    auto bytes = encode(pdu).value();
     for (std::size_t n = 6; n < bytes.size(); ++n) {
       Bytes cut(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
       auto len = static_cast<std::uint32_t>(n - 6);

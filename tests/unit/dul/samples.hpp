@@ -72,7 +72,7 @@ inline std::vector<Pdu> all_pdus() {
 inline Bytes concat(const std::vector<Pdu>& pdus) {
   Bytes out;
   for (const auto& p : pdus) {
-    auto b = encode(p);
+    auto b = encode(p).value();
     out.insert(out.end(), b.begin(), b.end());
   }
   return out;

@@ -28,8 +28,7 @@ TEST(fingerprint_UnpackDigits, PackedVersionNumbers) {
 }
 
 TEST(fingerprint_UidVersionAfter, ReadsNumericComponents) {
-  EXPECT_EQ(uid_version_after("1.2.276.0.7230010.3.0.3.6.7", "1.2.276.0.7230010.3", "0"),
-            "3.6.7");
+  EXPECT_EQ(uid_version_after("1.2.276.0.7230010.3.0.3.6.7", "1.2.276.0.7230010.3", "0"), "3.6.7");
   EXPECT_EQ(uid_version_after("1.2.826.0.1.3680043.9.3811.2.0.2", "1.2.826.0.1.3680043.9.3811", ""),
             "2.0.2");
   EXPECT_FALSE(uid_version_after("1.2.276.0.7230010.3", "1.2.276.0.7230010.3", "0"));

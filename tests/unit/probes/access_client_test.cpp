@@ -63,11 +63,12 @@ Bytes accept(const Bytes& rq_bytes, std::vector<std::uint8_t> reject = {}) {
   ac.application_context = std::string(dicom::uid::kApplicationContext);
   for (const auto& pc : rq.contexts) {
     const bool no = std::find(reject.begin(), reject.end(), pc.id) != reject.end();
-    ac.contexts.push_back({pc.id, no ? dul::PcResult::AbstractSyntaxNotSupported : dul::PcResult::Acceptance,
-                           pc.transfer_syntaxes.front()});
+    ac.contexts.push_back(
+        {pc.id, no ? dul::PcResult::AbstractSyntaxNotSupported : dul::PcResult::Acceptance,
+         pc.transfer_syntaxes.front()});
   }
   ac.user_info.max_length = 16384;
-  return dul::encode(dul::Pdu{ac});
+  return dul::encode(dul::Pdu{ac}).value();
 }
 
 Bytes response(std::uint8_t ctx, CommandField f, std::uint16_t to, std::uint16_t status,
@@ -79,7 +80,7 @@ Bytes response(std::uint8_t ctx, CommandField f, std::uint16_t to, std::uint16_t
   if (data != nullptr) c.command_data_set_type = 0x0001;
   Bytes out;
   for (const auto& pdu : dimse::make_pdata(ctx, dimse::encode_command(c), data, 16384)) {
-    auto b = dul::encode(pdu);
+    auto b = dul::encode(pdu).value();
     out.insert(out.end(), b.begin(), b.end());
   }
   return out;
@@ -110,7 +111,8 @@ TEST(AccessClient, CountsFindCancelsAtCapThenMoveGetRelease) {
   EXPECT_EQ(cmds[0].field, CommandField::CFindRq);
   EXPECT_EQ(cmds[0].affected_sop_class_uid, dicom::uid::kPatientRootFind);
   // Three matches: the third triggers C-CANCEL, a fourth arriving late is not counted.
-  for (int i = 0; i < 2; ++i) EXPECT_TRUE(c.on_bytes(response(3, CommandField::CFindRsp, 1, 0xFF00, &kMatch)).empty());
+  for (int i = 0; i < 2; ++i)
+    EXPECT_TRUE(c.on_bytes(response(3, CommandField::CFindRsp, 1, 0xFF00, &kMatch)).empty());
   cmds = commands(c.on_bytes(response(3, CommandField::CFindRsp, 1, 0xFF00, &kMatch)));
   ASSERT_EQ(cmds.size(), 1U);
   EXPECT_EQ(cmds[0].field, CommandField::CCancelRq);
@@ -122,13 +124,18 @@ TEST(AccessClient, CountsFindCancelsAtCapThenMoveGetRelease) {
   cmds = commands(c.on_bytes(response(5, CommandField::CFindRsp, 2, 0x0000)));
   ASSERT_EQ(cmds.size(), 1U);
   EXPECT_EQ(cmds[0].field, CommandField::CMoveRq);
-  EXPECT_EQ(cmds[0].move_destination, "DICOMSEC");  // the plan's default
+  // Design §6: a random title the server cannot know, never our own calling AE.
+  ASSERT_TRUE(cmds[0].move_destination);
+  EXPECT_NE(*cmds[0].move_destination, "DICOMSEC");
+  EXPECT_EQ(*cmds[0].move_destination, c.move_destination());
+  EXPECT_EQ(cmds[0].move_destination->size(), 16U);
+  EXPECT_EQ(cmds[0].move_destination->rfind("DS", 0), 0U);
   cmds = commands(c.on_bytes(response(7, CommandField::CMoveRsp, 3, 0xA801)));
   ASSERT_EQ(cmds.size(), 1U);
   EXPECT_EQ(cmds[0].field, CommandField::CGetRq);
   out = c.on_bytes(response(9, CommandField::CGetRsp, 4, 0x0000));
   EXPECT_TRUE(sent_release(out));
-  c.on_bytes(dul::encode(dul::Pdu{dul::ReleaseRp{}}));
+  c.on_bytes(dul::encode(dul::Pdu{dul::ReleaseRp{}}).value());
   EXPECT_TRUE(c.done());
   EXPECT_FALSE(c.protocol_error());
   const auto& a = c.access();
@@ -157,7 +164,7 @@ TEST(AccessClient, RejectedContextsAreDeniedWithoutRequests) {
 TEST(AccessClient, AbortAnswerDeniesAndLeavesTheRestForANewAssociation) {
   AccessClient c(plan(), {});
   c.on_bytes(accept(c.start()));
-  c.on_bytes(dul::encode(dul::Pdu{dul::Abort{0, 0}}));
+  c.on_bytes(dul::encode(dul::Pdu{dul::Abort{0, 0}}).value());
   EXPECT_TRUE(c.done());
   EXPECT_EQ(c.access().find.state, Permission::Denied);
   const auto rest = c.unfinished();
@@ -179,7 +186,7 @@ TEST(AccessClient, GetSubOperationIsAbortedBeforeItsData) {
   const Bytes pixels(100, 0x55);
   Bytes in;
   for (const auto& pdu : dimse::make_pdata(11, dimse::encode_command(store), &pixels, 16384)) {
-    auto b = dul::encode(pdu);
+    auto b = dul::encode(pdu).value();
     in.insert(in.end(), b.begin(), b.end());
   }
   EXPECT_TRUE(sent_abort(c.on_bytes(in)));
@@ -216,7 +223,7 @@ TEST(AccessClient, IntrusiveStoreSendsTheTestObject) {
   AccessClient c(p, {});
   const auto rq = std::get<dul::AssociateRq>(decode_all(c.start()).at(0));
   EXPECT_TRUE(rq.user_info.roles.at(0).scu_role);
-  auto out = c.on_bytes(accept(dul::encode(dul::Pdu{rq})));
+  auto out = c.on_bytes(accept(dul::encode(dul::Pdu{rq}).value()));
   auto cmds = commands(out);
   ASSERT_EQ(cmds.size(), 1U);
   EXPECT_EQ(cmds[0].field, CommandField::CStoreRq);
@@ -231,6 +238,52 @@ TEST(AccessClient, MalformedIdentifierIsAProtocolError) {
   const Bytes bad{0x10, 0x00, 0x20, 0x00, 0xFF, 0x00, 0x00, 0x00};
   EXPECT_TRUE(sent_abort(c.on_bytes(response(3, CommandField::CFindRsp, 1, 0xFF00, &bad))));
   ASSERT_TRUE(c.protocol_error());
+}
+
+TEST(AccessClient, MoveDestinationIsRandomFromTheSeedAndNeverOurCallingAe) {
+  auto p = plan();
+  p.seed = 1;
+  const AccessClient a(p, {});
+  p.seed = 2;
+  const AccessClient b(p, {});
+  EXPECT_NE(a.move_destination(), "DICOMSEC");
+  EXPECT_NE(a.move_destination(), b.move_destination()) << "drawn from the probe's seed";
+  p.seed = 1;
+  EXPECT_EQ(AccessClient(p, {}).move_destination(), a.move_destination()) << "reproducible";
+  // A destination equal to our calling AE (any case, trailing spaces) is replaced.
+  p.move_destination = "dicomsec  ";
+  EXPECT_EQ(AccessClient(p, {}).move_destination(), a.move_destination());
+  // Even a calling AE that happens to look like a random title is never the destination.
+  p.move_destination.clear();
+  p.calling_ae = a.move_destination();
+  EXPECT_NE(AccessClient(p, {}).move_destination(), p.calling_ae);
+  EXPECT_NE(random_move_destination(1, a.move_destination()), a.move_destination());
+}
+
+TEST(AccessClient, PDataAfterOurReleaseRequestIsValid) {
+  // PS3.8 Table 9-10 AR-6: in Sta7 a P-DATA-TF is delivered, not a protocol error.
+  auto p = plan();
+  p.ops = {AccessOp::Get};
+  AccessClient c(p, {});
+  c.on_bytes(accept(c.start()));
+  ASSERT_TRUE(sent_release(c.on_bytes(response(9, CommandField::CGetRsp, 1, 0x0000))));
+  EXPECT_TRUE(c.on_bytes(response(9, CommandField::CGetRsp, 1, 0x0000)).empty());
+  EXPECT_FALSE(c.done());
+  c.on_bytes(dul::encode(dul::Pdu{dul::ReleaseRp{}}).value());
+  EXPECT_TRUE(c.done());
+  EXPECT_FALSE(c.protocol_error());
+  EXPECT_TRUE(c.association().released);
+  EXPECT_EQ(c.access().get.state, Permission::Allowed);
+}
+
+TEST(AccessClient, AQuirkAfterTheAcceptKeepsTheAssociationResult) {
+  AccessClient c(plan(), {});
+  c.on_bytes(accept(c.start()));
+  // A C-ECHO-RSP where a C-FIND-RSP belongs: a protocol error, but the AC stands.
+  EXPECT_TRUE(sent_abort(c.on_bytes(response(3, CommandField::CEchoRsp, 1, 0x0000))));
+  ASSERT_TRUE(c.protocol_error());
+  EXPECT_TRUE(c.dicom());
+  EXPECT_EQ(c.association().result, record::AssociationResult::Accepted);
 }
 
 }  // namespace

@@ -135,6 +135,7 @@ TEST(Fields, CellsOfAFullRecord) {
             "TLS_RSA_WITH_3DES_EDE_CBC_SHA");
   EXPECT_EQ(get(tls, "tls_profiles_pass"), "aes");
   EXPECT_EQ(get(tls, "tls_profiles_fail"), "bcp195");
+  EXPECT_EQ(get(tls, "tls_profiles_not_determinable"), "bcp195-rfc8996");
   EXPECT_EQ(get(tls, "tls_cert_key_bits"), "1024");
   EXPECT_EQ(get(tls, "worst_severity"), "high");
   EXPECT_EQ(get(tls, "finding_count"), "8");

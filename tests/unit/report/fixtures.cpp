@@ -81,9 +81,14 @@ ScanRecord tls_service() {
   t.trusted = false;
   t.verify_error = "self-signed certificate";
   t.plaintext_port = 104;
-  t.profiles = {{"bcp195", "BCP195 TLS Secure Transport Connection Profile (PS3.15 B.9)", false, false,
-                 {"TLSv1.0 accepted", "TLS_RSA_WITH_3DES_EDE_CBC_SHA accepted"}},
-                {"aes", "AES TLS Secure Transport Connection Profile (PS3.15 B.3)", true, true, {}}};
+  t.profiles = {{"bcp195", "BCP195 TLS Secure Transport Connection Profile (PS3.15 B.9)", false,
+                 "fail", {"B.9: SSLv3 accepted"}},
+                {"bcp195-rfc8996",
+                 "BCP 195 RFC 8996, 9325 TLS Secure Transport Connection Profile (PS3.15 B.12)",
+                 false,
+                 "not-determinable",
+                 {"not determinable: B.12: no handshake offered TLSv1.3 and TLSv1.2 together"}},
+                {"aes", "AES TLS Secure Transport Connection Profile (PS3.15 B.3)", true, "pass", {}}};
   t.handshakes = 23;
   r.tls_audit = t;
   r.findings = {finding("DICOM-EXPOSED", "info", "dcm4chee-arc 5.31.0 answered over TLS"),
@@ -104,6 +109,7 @@ ScanRecord open_archive() {
   r.port = 104;
   r.dicom = true;
   r.association = accepted("1.2.276.0.7230010.3.0.3.6.4", "ORTHANC_1_9_7");
+  r.association->conformance = {"A-ASSOCIATE-AC: 1 trailing byte in user-information sub-item 0x55"};
   r.product = ProductRecord{"Orthanc", "1.9.7", "DCMTK", "high", "behaviour", "Orthanc project", "Orthanc"};
   r.echo = EchoRecord{0};
   r.called_ae_check = CalledAeCheckRecord{"XK2P0Q", AssociationResult::Accepted, std::nullopt};

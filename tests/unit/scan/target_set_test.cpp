@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <cstdio>
 #include <map>
 #include <vector>
 
@@ -101,8 +99,8 @@ TEST(TargetSet, SameSeedSameOrderOtherSeedOtherOrder) {
   EXPECT_GT(differ, 200);
 }
 
-TEST(TargetSet, Slash8StaysTinyAndFast) {
-  // 16M addresses x 5 ports: nothing per address is stored, and next() is cheap.
+TEST(TargetSet, Slash8StaysTiny) {
+  // 16M addresses x 5 ports: nothing per address is stored.
   const TargetSet set =
       make({r("10.0.0.0/8")}, {r("10.10.0.0/16")}, {104, 11112, 4242, 2761, 2762});
   EXPECT_EQ(set.ranges().size(), 2U);
@@ -117,19 +115,11 @@ TEST(TargetSet, Slash8StaysTinyAndFast) {
     ASSERT_TRUE(set.contains(p->first));
     ASSERT_FALSE(hole.contains(p->first)) << "exclusions are honoured";
   }
-  // Timing of next() alone. The bound is loose (debug + sanitizer builds on shared cores);
-  // an optimised build does tens of ns per call.
-  constexpr int kCalls = 200000;
-  std::uint64_t sink = 0;
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < kCalls; ++i) sink += it.next()->second;
-  const auto ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-          .count() /
-      kCalls;
-  std::printf("PairIterator::next over a /8: ~%lld ns per pair\n", static_cast<long long>(ns));
-  EXPECT_GT(sink, 0U);
-  EXPECT_LT(ns, 5000);
+  // The iterator keeps going far past the checked prefix (200000 more pairs, each in the
+  // set). How fast next() is belongs to bench/pair_iterator_bench, not to a wall-clock bound.
+  std::uint64_t seen = 0;
+  for (int i = 0; i < 200000; ++i) seen += it.next().has_value() ? 1 : 0;
+  EXPECT_EQ(seen, 200000U);
 }
 
 TEST(TargetSet, WholeIpv4SpaceNeedsSixtyFourBits) {

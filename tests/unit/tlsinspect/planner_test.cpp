@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/bytes.hpp"
+#include "tlsinspect/summary.hpp"
 
 using namespace dicomsec;
 using namespace dicomsec::tlsinspect;
@@ -124,18 +125,14 @@ TEST(Planner, EnumeratesVersionsSuitesPreferenceAndGroups) {
     server.asked = 0;
     AuditPlanner p(PlannerOptions{});
     auto r = run(p, server, parallel);
-    record::TlsAuditRecord rec;
-    fill_record(r, rec);
-    EXPECT_EQ(rec.versions, (std::vector<std::string>{"TLSv1.2", "TLSv1.3"}));
-    ASSERT_EQ(rec.ciphers.size(), 2U);
-    EXPECT_EQ(rec.ciphers[0].ciphers,
-              (std::vector<std::string>{"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-                                        "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
-                                        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}));
-    EXPECT_EQ(rec.ciphers[1].ciphers,
-              (std::vector<std::string>{"TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"}));
+    const auto rec = summarize(r);
+    ASSERT_EQ(rec.accepted.size(), 2U);
+    EXPECT_EQ(rec.accepted[0].version, Version::Tls12);
+    EXPECT_EQ(rec.accepted[1].version, Version::Tls13);
+    EXPECT_EQ(rec.accepted[0].suites, (std::vector<std::uint16_t>{0xC030, 0x009F, 0xC02F}));
+    EXPECT_EQ(rec.accepted[1].suites, (std::vector<std::uint16_t>{0x1302, 0x1301}));
     EXPECT_EQ(rec.server_preference, true);
-    EXPECT_EQ(rec.groups, (std::vector<std::string>{"secp256r1", "x25519"}));
+    EXPECT_EQ(rec.groups, (std::vector<std::uint16_t>{0x0017, 0x001D}));  // secp256r1, x25519
     EXPECT_TRUE(rec.complete);
     // 5 versions (3 refused), 3+1 and 2+1 suite questions, 2 preference, groups 1.3 (2+1)
     // and 1.2 (2+1)
@@ -150,9 +147,7 @@ TEST(Planner, ClientPreferenceIsDetected) {
   server.suites[Version::Tls12] = {0x009F, 0x002F};
   AuditPlanner p(PlannerOptions{});
   auto r = run(p, server, 2);
-  record::TlsAuditRecord rec;
-  fill_record(r, rec);
-  EXPECT_EQ(rec.server_preference, false);
+  EXPECT_EQ(summarize(r).server_preference, false);
 }
 
 TEST(Planner, BudgetBoundsTheAudit) {
@@ -164,9 +159,7 @@ TEST(Planner, BudgetBoundsTheAudit) {
   auto r = run(p, server, 4);
   EXPECT_EQ(server.asked, 4U);
   EXPECT_TRUE(r.budget_exhausted);
-  record::TlsAuditRecord rec;
-  fill_record(r, rec);
-  EXPECT_FALSE(rec.complete);
+  EXPECT_FALSE(summarize(r).complete);
 }
 
 TEST(Planner, NotTlsStopsAtOnce) {

@@ -1,4 +1,4 @@
-#include "app/scan_store.hpp"
+#include "store/history.hpp"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -7,9 +7,9 @@
 
 #include "report/json.hpp"
 
-namespace dicomsec::app {
+namespace dicomsec::store {
 
-ScanHistory::ScanHistory(store::Store& store, store::ScanId id, std::function<void()> on_error)
+ScanHistory::ScanHistory(Store& store, ScanId id, std::function<void()> on_error)
     : store_(store), id_(id), on_error_(std::move(on_error)), thread_([this] { flusher(); }) {}
 
 ScanHistory::~ScanHistory() {
@@ -21,8 +21,8 @@ ScanHistory::~ScanHistory() {
   thread_.join();
 }
 
-void ScanHistory::attach(scan::PairIterator& pairs, store::PositionSet done) {
-  auto skip = std::make_shared<const store::PositionSet>(std::move(done));
+void ScanHistory::attach(scan::PairIterator& pairs, PositionSet done) {
+  auto skip = std::make_shared<const PositionSet>(std::move(done));
   if (!skip->empty()) pairs.set_skip([skip](std::uint64_t p) { return skip->contains(p); });
   pairs.set_on_next([this](const scan::Pair& pair, std::uint64_t position) {
     std::lock_guard lock(mu_);
@@ -61,7 +61,7 @@ void ScanHistory::add(const record::ScanRecord& record) {
 void ScanHistory::flush() {
   std::lock_guard write(write_mu_);
   std::vector<nlohmann::json> records;
-  store::PositionSet done;
+  PositionSet done;
   {
     std::lock_guard lock(mu_);
     if (error_) return;
@@ -94,7 +94,7 @@ void ScanHistory::flusher() {
 void ScanHistory::finish(const report::ScanMeta& meta) {
   flush();
   std::lock_guard write(write_mu_);
-  if (auto e = error()) throw store::StoreError(*e);
+  if (auto e = error()) throw StoreError(*e);
   auto m = meta;
   m.pairs_done = store_.done_positions(id_).count();  // this run's and earlier runs'
   store_.finish(id_, m);
@@ -105,4 +105,4 @@ std::optional<std::string> ScanHistory::error() const {
   return error_;
 }
 
-}  // namespace dicomsec::app
+}  // namespace dicomsec::store

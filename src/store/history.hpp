@@ -1,7 +1,8 @@
-// `dicomsec scan --db`: records go to the store as they arrive, in batches (one transaction
-// each, at 256 records or every 200 ms, and at the end or on Ctrl-C; a background thread
-// writes them), together with the
-// permutation positions they complete, so a killed scan loses at most its last 200 ms and
+// The history writer of `dicomsec scan --db` and `dicomsec tls --db` (scan::Pipeline owns
+// one): records go to the store as they arrive, in batches (one transaction each, at 256
+// records or every 200 ms, and at the end or on Ctrl-C; a background thread writes them),
+// together with the permutation positions they complete, so a killed scan loses at most its last
+// 200 ms and
 // `--resume` re-probes exactly the pairs without a committed result (docs/design.md §7).
 #pragma once
 
@@ -16,12 +17,12 @@
 #include <thread>
 #include <vector>
 
-#include "report/sink.hpp"
 #include "record/record.hpp"
+#include "report/sink.hpp"
 #include "scan/target_set.hpp"
 #include "store/store.hpp"
 
-namespace dicomsec::app {
+namespace dicomsec::store {
 
 class ScanHistory {
  public:
@@ -30,22 +31,22 @@ class ScanHistory {
 
   // `on_error` is called once, from whichever thread hit it, when a batch cannot be written
   // (the caller stops the scan); error() then holds the message.
-  ScanHistory(store::Store& store, store::ScanId id, std::function<void()> on_error);
+  ScanHistory(Store& store, ScanId id, std::function<void()> on_error);
   ~ScanHistory();
   ScanHistory(const ScanHistory&) = delete;
   ScanHistory& operator=(const ScanHistory&) = delete;
 
   // Hooks `pairs` so that positions in `done` are skipped and every pair handed out is
   // remembered with its position until its result is in.
-  void attach(scan::PairIterator& pairs, store::PositionSet done);
+  void attach(scan::PairIterator& pairs, PositionSet done);
   // A pair whose result produces no record (closed, without --all): done as it stands.
   void done_without_record(const scan::Address& address, std::uint16_t port);
   // A record (committed with its pair's done mark in the same transaction).
   void add(const record::ScanRecord& record);
-  // Last batch, then the scan's row (state, finished, counts). Throws store::StoreError.
+  // Last batch, then the scan's row (state, finished, counts). Throws StoreError.
   void finish(const report::ScanMeta& meta);
 
-  [[nodiscard]] store::ScanId id() const { return id_; }
+  [[nodiscard]] ScanId id() const { return id_; }
   [[nodiscard]] std::optional<std::string> error() const;
 
  private:
@@ -55,8 +56,8 @@ class ScanHistory {
   void flush();
   void flusher();
 
-  store::Store& store_;
-  store::ScanId id_;
+  Store& store_;
+  ScanId id_;
   std::function<void()> on_error_;
 
   std::mutex write_mu_;  // one batch in the store at a time; taken before mu_
@@ -64,10 +65,10 @@ class ScanHistory {
   std::condition_variable wake_;
   std::map<scan::Pair, std::uint64_t> in_flight_;  // pair -> permutation position
   std::vector<nlohmann::json> records_;
-  store::PositionSet done_;
+  PositionSet done_;
   std::optional<std::string> error_;
   bool stopping_ = false;
   std::thread thread_;
 };
 
-}  // namespace dicomsec::app
+}  // namespace dicomsec::store

@@ -1,0 +1,1 @@
+dicomsec_fuzz_target(findings_version DEPS dicomsec::findings)
