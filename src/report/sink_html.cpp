@@ -119,6 +119,37 @@ Overview overview(const std::vector<json>& records) {
         for (const auto& [id, profile] : p->items())
           ok = ok || (text(profile, "/status") == "pass" && !flag(profile, "/retired"));
       o.tls_profile_ok += ok ? 1 : 0;
+      const auto ipt = text(r, "/ip");
+      const auto where = (ipt.find(':') != std::string::npos ? "[" + ipt + "]" : ipt) + ":" +
+                         text(r, "/port");
+      if (const auto* p = at(*audit, "/profiles"); p && p->is_object())
+        for (const auto& [id, profile] : p->items()) {
+          auto it = std::find_if(o.profiles.begin(), o.profiles.end(),
+                                 [&id](const ProfileTally& t) { return t.id == id; });
+          if (it == o.profiles.end()) {
+            ProfileTally t;
+            t.id = id;
+            t.name = text(profile, "/name");
+            const auto b = t.name.find("B.");
+            t.section = b == std::string::npos
+                            ? id
+                            : t.name.substr(b, t.name.find_first_of(") ", b) - b);
+            t.retired = flag(profile, "/retired");
+            o.profiles.push_back(std::move(t));
+            it = std::prev(o.profiles.end());
+          }
+          const auto status = text(profile, "/status");
+          if (status == "pass") ++it->pass;
+          else if (status == "fail") it->failing.push_back(where);
+          else ++it->not_determinable;
+        }
+      bool tls_finding = false;
+      if (const auto* f = at(r, "/findings"); f && f->is_array())
+        for (const auto& finding : *f)
+          if (const auto* def = findings::find(text(finding, "/id"));
+              def && def->checklist == "CL-7" && severity_rank(text(finding, "/severity")) > 0)
+            tls_finding = true;
+      if (tls_finding) o.tls_with_findings.push_back(where);
     }
     char port[8];
     const auto* p = at(r, "/port");
