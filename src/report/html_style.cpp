@@ -55,6 +55,7 @@ table.grid{width:100%;border-collapse:collapse;font-size:13px}
 .cl-status{font-weight:700;width:130px}
 /* a suite name breaks only between suites, never mid-name (issue 13 §4) */
 dd.suites{word-break:normal;overflow-wrap:normal}
+.profiles{margin-top:8px}.profiles td.failing{overflow-wrap:normal;font-size:.9em}
 .cl-id{font-weight:700;white-space:nowrap}.cl-mnp{white-space:nowrap;font-size:.9em}
 .cl-count{white-space:nowrap;font-size:.9em;color:var(--muted)}
 .dot{display:inline-block;width:12px;height:12px;border-radius:50%;margin-right:6px;vertical-align:-1px}

@@ -89,20 +89,19 @@ void tls_chart(std::string& out, const Overview& o) {
                        o.tls_with_findings.size(), o.tls_audited, o.tls_audited == 1 ? "" : "s",
                        o.tls_with_findings.empty() ? std::string()
                                                    : ": " + esc(joined_list(o.tls_with_findings)));
-    out += "</ul>\n<table class=\"grid profiles\" id=\"tls-profiles\">\n<thead><tr><th>PS3.15 "
-           "profile</th><th>pass</th><th>fail</th><th>not determinable</th></tr></thead>\n<tbody>\n";
+    out += "</ul>\n</div>\n<table class=\"grid profiles\" id=\"tls-profiles\">\n<thead><tr><th>"
+           "PS3.15 profile</th><th>pass</th><th>fail</th><th>not determinable</th><th>failing</th>"
+           "</tr></thead>\n<tbody>\n";
     for (const auto& p : o.profiles)
       out += fmt::format(
           "<tr class=\"profile\" data-profile=\"{}\" data-pass=\"{}\" data-fail=\"{}\" "
           "data-nd=\"{}\"><td title=\"{}\"><b>{}</b> {}{}</td><td class=\"num\">{}</td>"
-          "<td class=\"num{}\">{}{}</td><td class=\"num\">{}</td></tr>\n",
+          "<td class=\"num{}\">{}</td><td class=\"num\">{}</td><td class=\"failing\">{}</td></tr>\n",
           esc(p.section), p.pass, p.failing.size(), p.not_determinable, esc(p.name), esc(p.section),
           esc(p.id), p.retired ? " <span class=\"muted\">(retired)</span>" : "", p.pass,
-          p.failing.empty() ? "" : " bad", p.failing.size(),
-          p.failing.empty() ? std::string()
-                            : " <span class=\"muted\">(" + esc(joined_list(p.failing)) + ")</span>",
-          p.not_determinable);
-    out += "</tbody>\n</table>\n</div>\n</div>\n";
+          p.failing.empty() ? "" : " bad", p.failing.size(), p.not_determinable,
+          esc(joined_list(p.failing)));
+    out += "</tbody>\n</table>\n</div>\n";
     return;
   }
   out += "<li class=\"muted\">No TLS audit in this report.</li>\n";
