@@ -104,7 +104,7 @@ std::string association_words(const json& r) {
   if (at(r, "/tls_audit") && flag(r, "/tls_audit/client_cert_required") && !flag(r, "/dicom"))
     return "TLS, client certificate required: DICOM layer not tested: pass --cert/--key";
   auto result = str(r, "/association/result");
-  if (!result.empty()) {
+  if (!result.empty() && result != "none") {  // "none": no A-ASSOCIATE answer came
     if (const auto ae = str(r, "/access/discovered_called_ae"); !ae.empty() && result != "accepted")
       return "accepted as " + ae;
     if (const auto reason = str(r, "/association/reject/reason"); !reason.empty())
