@@ -1,6 +1,8 @@
 // HTML report: buffers the records, and at end() writes one self-contained document.
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <ostream>
 #include <set>
 
@@ -130,10 +132,17 @@ Overview overview(const std::vector<json>& records) {
             ProfileTally t;
             t.id = id;
             t.name = text(profile, "/name");
-            const auto b = t.name.find("B.");
-            t.section = b == std::string::npos
-                            ? id
-                            : t.name.substr(b, t.name.find_first_of(") ", b) - b);
+            // "... (PS3.15 B.11)" or "(PS3.15 B.3, retired)": the section is "B." and digits.
+            const auto b = t.name.find("PS3.15 B.");
+            if (b == std::string::npos) {
+              t.section = id;
+            } else {
+              const auto from = b + 7;
+              auto end = from + 2;
+              while (end < t.name.size() && std::isdigit(static_cast<unsigned char>(t.name[end])))
+                ++end;
+              t.section = t.name.substr(from, end - from);
+            }
             t.retired = flag(profile, "/retired");
             o.profiles.push_back(std::move(t));
             it = std::prev(o.profiles.end());
@@ -158,6 +167,13 @@ Overview overview(const std::vector<json>& records) {
     open.emplace_back(address_key(ip) + "|" + port, &r);
   }
   o.hosts = hosts.size();
+  // B.1, B.3, ... B.13 in section order; profiles without a section (id only) last.
+  std::stable_sort(o.profiles.begin(), o.profiles.end(), [](const auto& x, const auto& y) {
+    auto number = [](const ProfileTally& t) {
+      return t.section.starts_with("B.") ? std::atoi(t.section.c_str() + 2) : 1000;
+    };
+    return number(x) < number(y);
+  });
   std::stable_sort(open.begin(), open.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });
   for (const auto& [key, r] : open) {

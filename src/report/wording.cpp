@@ -102,7 +102,7 @@ std::string remediation_for(const json& record, std::string_view finding_id) {
 
 std::string association_words(const json& r) {
   if (at(r, "/tls_audit") && flag(r, "/tls_audit/client_cert_required") && !flag(r, "/dicom"))
-    return "TLS, client certificate required: DICOM layer not tested: pass --cert/--key";
+    return "DICOM layer not tested: pass --cert/--key";  // the server wants a client certificate
   auto result = str(r, "/association/result");
   if (!result.empty() && result != "none") {  // "none": no A-ASSOCIATE answer came
     if (const auto ae = str(r, "/access/discovered_called_ae"); !ae.empty() && result != "accepted")

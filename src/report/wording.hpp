@@ -28,8 +28,8 @@ std::string remediation_for(const nlohmann::json& record, std::string_view findi
 
 // What the association did, in the words every summary uses: "accepted", "rejected
 // (permanent, called AE title not recognized)", "accepted as ORTHANC" when the auth level got
-// in under a vendor default title after a rejection, "TLS only: DICOM layer not tested: pass
-// --cert/--key" when the server wants a client certificate, "not DICOM: HTTP" for other
+// in under a vendor default title after a rejection, "DICOM layer not tested: pass --cert/--key"
+// when a TLS server wants a client certificate we did not have, "not DICOM: HTTP" for other
 // services; "-" when nothing is known.
 std::string association_words(const nlohmann::json& record);
 

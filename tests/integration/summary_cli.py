@@ -7,7 +7,7 @@ the product-specific fix beside findings, every open port listed (the Orthanc HT
 as "not DICOM: HTTP"), worst first, "accepted as ORTHANC" at level auth, a progress line
 cleared before the summary, and `dicomsec findings ID`.
 
-usage: summary_cli.py DICOMSEC_BIN   (env DICOMSEC_LAB_DIR)
+usage: summary_cli.py DICOMSEC_BIN   (env DICOMSEC_LAB_DIR, DICOMSEC_TLS_LAB_DIR)
 """
 import os
 import re
@@ -33,7 +33,10 @@ def run(args, timeout=120):
 def main():
     binary = sys.argv[1]
     lab_dir = os.environ.get("DICOMSEC_LAB_DIR")
-    if not lab_dir or not (Path(lab_dir) / "lab.env").exists():
+    tls_dir = os.environ.get("DICOMSEC_TLS_LAB_DIR")
+    if not lab_dir or not (Path(lab_dir) / "lab.env").exists() or not tls_dir or not (
+        Path(tls_dir) / "tls.env"
+    ).exists():
         print("summary_cli: needs the lab fixture (run through ctest -R summary_cli)")
         return 1
     lab = {}
@@ -81,6 +84,35 @@ def main():
     check(rc == 0, f"scan of a closed port exits 0 (got {rc})", err)
     check("checklist: no coverage: nothing was reachable" in err, "closed port: no coverage", err)
     check(not re.search(r"CL-\d OK", err), "closed port: no item OK", err)
+
+    # TLS: the coverage card never says "all meet a profile" while findings say otherwise.
+    tls_dir = os.environ.get("DICOMSEC_TLS_LAB_DIR")
+    tls = {}
+    for line in (Path(tls_dir) / "tls.env").read_text().splitlines():
+        if "=" in line and not line.startswith("#"):
+            k, v = line.split("=", 1)
+            tls[k] = v
+    expired, tls10, good = tls["OSSL_EXPIRED_PORT"], tls["OSSL_TLS10_PORT"], tls["OSSL_B13_PORT"]
+    html = Path(lab_dir) / "summary_cli_tls.html"
+    rc, out, err = run([binary, "tls", f"127.0.0.1:{expired}", f"127.0.0.1:{tls10}", f"127.0.0.1:{good}",
+                        "--ca", tls["CA_CERT"], "--format", "html", "-o", str(html)])
+    page = html.read_text() if html.exists() else ""
+    check(rc == 0, f"tls --format html exits 0 (got {rc})", err)
+    check("meet a current" not in page, "no 'N of N meet a current profile'", page[:2000])
+    li = re.search(r'<li id="tls-findings" data-count="2">.*?</li>', page)
+    check(li is not None and "2 of 3 audited TLS services with TLS findings" in li.group(0)
+          and f"127.0.0.1:{tls10}" in li.group(0) and f"127.0.0.1:{expired}" in li.group(0)
+          and f"127.0.0.1:{good}" not in li.group(0),
+          "the TLS card names the two failing services, not the good one", page[-4000:])
+    m = re.search(r'data-profile="B.10" data-pass="(\d+)" data-fail="(\d+)".*?<td class="failing">([^<]*)</td>', page)
+    check(m is not None and m.group(2) != "0" and f"127.0.0.1:{tls10}" in m.group(3),
+          "B.10 counted per profile with the TLS 1.0 service among its failures", page[-4000:])
+    check("TLS-CERT-EXPIRED: " in err and "TLS-WEAK-PROTOCOL: " in err, "tls summary prints the fixes", err)
+
+    # A TLS server that requires a client certificate: the DICOM layer was not tested.
+    rc, out, err = run([binary, "tls", f"127.0.0.1:{tls['STORESCP_TLS_RC_PORT']}", "--ca", tls["CA_CERT"]])
+    check(rc == 0 and "DICOM layer not tested: pass --cert/--key" in err,
+          "client certificate required: 'DICOM layer not tested: pass --cert/--key'", err)
 
     # One finding, and a typo.
     rc, out, err = run([binary, "findings", "dicom-no-tls"])
