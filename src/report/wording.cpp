@@ -101,6 +101,13 @@ std::string remediation_for(const json& record, std::string_view finding_id) {
 }
 
 std::string association_words(const json& r) {
+  if (const auto status = str(r, "/status"); status == "connection-refused" ||
+                                             status == "connection-timeout" ||
+                                             status == "unreachable") {
+    auto words = "closed: " + status;
+    std::replace(words.begin(), words.end(), '-', ' ');
+    return words;
+  }
   if (at(r, "/tls_audit") && flag(r, "/tls_audit/client_cert_required") && !flag(r, "/dicom"))
     return "DICOM layer not tested: pass --cert/--key";  // the server wants a client certificate
   auto result = str(r, "/association/result");
