@@ -111,6 +111,8 @@ void tls_chart(std::string& out, const Overview& o) {
 std::string product_of(const json& r) {
   auto p = product_label(r);
   if (p.empty()) p = text(r, "/web/product");
+  // As the terminal: "-" where nothing DICOM, web or TLS answered (a port that is not DICOM).
+  if (p.empty() && !flag(r, "/dicom") && !at(r, "/web") && !at(r, "/tls_audit")) return "-";
   return p.empty() ? "unknown" : p;
 }
 
@@ -218,7 +220,13 @@ void write_summary(std::string& out, const Overview& o, const ScanMeta& meta) {
   out += "<div class=\"kpis\" id=\"kpis\">\n";
   kpi(out, "hosts", std::to_string(o.hosts), o.hosts == 1 ? "host with an open port" : "hosts with an open port", "");
   kpi(out, "dicom", std::to_string(o.dicom), "DICOM services", "");
-  kpi(out, "web", std::to_string(o.web), "DICOMweb / REST APIs", "");
+  bool web_checked = true;
+  for (const auto& item : cov.items)
+    if (item.id == "CL-5" && item.state == CheckState::NotAtLevel) web_checked = false;
+  if (web_checked)
+    kpi(out, "web", std::to_string(o.web), "DICOMweb / REST APIs", "");
+  else  // level safe never probes web ports: 0 would claim it looked
+    kpi(out, "web", "n/a", "DICOMweb / REST APIs: not checked at this level", "tone-none");
   kpi(out, "tls", o.dicom ? fmt::format("{:.0f}%", 100.0 * static_cast<double>(o.dicom_tls) /
                                                       static_cast<double>(o.dicom))
                           : "n/a",

@@ -180,6 +180,7 @@ TEST_F(HtmlInChromium, SafeLevelNeverShowsUnprobedItemsGreen) {
   EXPECT_NE(dom.find("the DICOMweb/REST probe runs at --level auth (this run: safe)"),
             std::string::npos);
   EXPECT_NE(dom.find(">Not checked at this level<"), std::string::npos);
+  EXPECT_NE(dom.find("DICOMweb / REST APIs: not checked at this level"), std::string::npos);
   // OK only where a check of this run measured something.
   const auto ok = count(dom, "data-status=\"ok\"");
   EXPECT_LE(ok, 1U);  // CL-1 (inventory) at most
