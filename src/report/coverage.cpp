@@ -159,7 +159,8 @@ Coverage CoverageCounter::result(const ScanMeta& meta) const {
       if (!web_level && tls_command)
         not_level("`dicomsec scan --level auth` probes DICOMweb/REST; `tls` audits TLS only");
       else if (!web_level)
-        not_level(fmt::format("the DICOMweb/REST probe runs at --level auth (this run: {})", level));
+        not_level(
+            fmt::format("the DICOMweb/REST probe runs at --level auth (this run: {})", level));
       else
         measured("DICOMweb/REST ports probed for open access and default credentials");
     } else if (id == "CL-6") {
@@ -182,7 +183,8 @@ Coverage CoverageCounter::result(const ScanMeta& meta) const {
     } else {
       not_measured("no dicomsec check points at this item");
     }
-    if (s.findings > 0 && s.state != CheckState::Ok) s.reason = "partly checked in this run; " + s.reason;
+    if (s.findings > 0 && s.state != CheckState::Ok)
+      s.reason = "partly checked in this run; " + s.reason;
     if (s.findings > 0) s.state = CheckState::Action;
     c.items.push_back(std::move(s));
   }

@@ -101,9 +101,8 @@ std::string remediation_for(const json& record, std::string_view finding_id) {
 }
 
 std::string association_words(const json& r) {
-  if (const auto status = str(r, "/status"); status == "connection-refused" ||
-                                             status == "connection-timeout" ||
-                                             status == "unreachable") {
+  if (const auto status = str(r, "/status");
+      status == "connection-refused" || status == "connection-timeout" || status == "unreachable") {
     auto words = "closed: " + status;
     std::replace(words.begin(), words.end(), '-', ' ');
     return words;

@@ -1,12 +1,13 @@
 // The shared words of every summary (report/wording.hpp) and the checklist states
 // (report/coverage.hpp): what the terminal, HTML, CSV and SARIF all say (issue 13).
+#include "report/wording.hpp"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "report/coverage.hpp"
 #include "report/fields.hpp"
-#include "report/wording.hpp"
 
 namespace dicomsec::report {
 namespace {
@@ -14,21 +15,25 @@ namespace {
 using nlohmann::json;
 
 json open_record(json extra = json::object()) {
-  json r = {{"ip", "127.0.0.1"}, {"port", 4100}, {"status", "success"}, {"dicom", false},
+  json r = {{"ip", "127.0.0.1"},
+            {"port", 4100},
+            {"status", "success"},
+            {"dicom", false},
             {"findings", json::array()}};
   r.update(extra);
   return r;
 }
 
 TEST(Words, AssociationInEveryCase) {
-  EXPECT_EQ(association_words(open_record({{"dicom", true},
-                                           {"association", {{"result", "accepted"}}}})),
-            "accepted");
-  EXPECT_EQ(association_words(open_record(
-                {{"dicom", true},
-                 {"association",
-                  {{"result", "rejected"}, {"reject", {{"reason", "called-ae-not-recognized"}}}}}})),
-            "rejected (called-ae-not-recognized)");
+  EXPECT_EQ(
+      association_words(open_record({{"dicom", true}, {"association", {{"result", "accepted"}}}})),
+      "accepted");
+  EXPECT_EQ(
+      association_words(open_record(
+          {{"dicom", true},
+           {"association",
+            {{"result", "rejected"}, {"reject", {{"reason", "called-ae-not-recognized"}}}}}})),
+      "rejected (called-ae-not-recognized)");
   // Rejected, then accepted at level auth under a vendor default called AE title.
   EXPECT_EQ(association_words(open_record({{"dicom", true},
                                            {"association", {{"result", "rejected"}}},
@@ -36,20 +41,20 @@ TEST(Words, AssociationInEveryCase) {
             "accepted as ORTHANC");
   // A port that is not DICOM says what it is, not the decoder's complaint.
   const auto non_dicom = [](std::string status, std::string detail) {
-    return association_words(open_record({{"status", status},
-                                          {"detail", detail},
-                                          {"association", {{"result", "none"}}}}));
+    return association_words(open_record(
+        {{"status", status}, {"detail", detail}, {"association", {{"result", "none"}}}}));
   };
   EXPECT_EQ(non_dicom("protocol-error", "undecodable PDU: unknown PDU type 0x48 in Sta5"),
             "not DICOM: HTTP");
   EXPECT_EQ(non_dicom("protocol-error", "undecodable PDU: unknown PDU type 0x53"),
             "not DICOM: SSH banner");
-  EXPECT_EQ(non_dicom("protocol-error", "undecodable PDU: unknown PDU type 0x16"), "not DICOM: TLS");
+  EXPECT_EQ(non_dicom("protocol-error", "undecodable PDU: unknown PDU type 0x16"),
+            "not DICOM: TLS");
   EXPECT_EQ(non_dicom("io-timeout", ""), "not DICOM: silent (no answer to an A-ASSOCIATE-RQ)");
   // TLS that wanted a client certificate we did not have.
-  EXPECT_EQ(association_words(open_record({{"tls", true},
-                                           {"tls_audit", {{"client_cert_required", true},
-                                                          {"versions", {"TLSv1.3"}}}}})),
+  EXPECT_EQ(association_words(open_record(
+                {{"tls", true},
+                 {"tls_audit", {{"client_cert_required", true}, {"versions", {"TLSv1.3"}}}}})),
             "DICOM layer not tested: pass --cert/--key");
   EXPECT_EQ(association_words(open_record({{"status", "connection-refused"}})),
             "closed: connection refused");
@@ -137,10 +142,11 @@ TEST(Coverage, LevelDecidesWebAuthentication) {
 }
 
 TEST(Coverage, FindingsMakeAction) {
-  const std::vector<json> records{open_record(
-      {{"dicom", true},
-       {"product", {{"name", "DCMTK"}, {"version", "3.6.2"}}},
-       {"findings", {{{"id", "DICOM-OUTDATED"}, {"severity", "medium"}},
+  const std::vector<json> records{
+      open_record({{"dicom", true},
+                   {"product", {{"name", "DCMTK"}, {"version", "3.6.2"}}},
+                   {"findings",
+                    {{{"id", "DICOM-OUTDATED"}, {"severity", "medium"}},
                      {{"id", "DICOM-EXPOSED"}, {"severity", "info"}}}}})};
   ScanMeta meta;
   meta.command = "scan";
