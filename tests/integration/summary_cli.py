@@ -72,6 +72,20 @@ def main():
     check(first >= 0 and "\r\x1b[K" in err[:first + 1] if "pairs (" in err else True,
           "progress line cleared before the summary", repr(err[:400]))
 
+    # `report` from the store knows the stored level: SARIF carries the same states.
+    db = Path(lab_dir) / "summary_cli.db"
+    if db.exists():
+        db.unlink()
+    rc, out, err = run([binary, "scan", "127.0.0.1", "-p", storescp, "--db", str(db), "-q", "-o", os.devnull])
+    check(rc == 0, f"scan --db exits 0 (got {rc})", err)
+    rc, out, err = run([binary, "report", "--db", str(db), "--scan", "latest", "--format", "sarif"])
+    import json
+    props = json.loads(out)["runs"][0]["properties"] if rc == 0 else {}
+    states = {i["id"]: i["state"] for i in props.get("checklist", {}).get("items", [])}
+    check(rc == 0 and props.get("level") == "safe" and states.get("CL-5") == "not-checked-at-level"
+          and states.get("CL-8") == "not-measured" and states.get("CL-3") == "action",
+          "report --format sarif: stored level and checklist states", out[-3000:] + err)
+
     # Level auth: the rejected Orthanc is accepted under its vendor default title.
     rc, out, err = run([binary, "scan", "127.0.0.1", "-p", checked, "--level", "auth",
                         "--web-ports", http, "-o", os.devnull])
