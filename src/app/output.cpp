@@ -3,6 +3,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -14,12 +15,15 @@
 #include "dul/pdu.hpp"
 #include "fingerprint/fingerprint.hpp"
 #include "report/json.hpp"
+#include "report/wording.hpp"
 
 namespace dicomsec::app {
 
 namespace {
 
 constexpr std::size_t kMaxSummaryRows = 40;
+constexpr std::size_t kMaxKeptRows = 100000;
+constexpr std::size_t kMaxFixLines = 20;
 
 // A shell-like rendering of one argument: quoted only when it needs to be.
 std::string shell_quote(const std::string& arg) {
@@ -103,49 +107,43 @@ void Summary::add(const record::ScanRecord& r) {
     ++by_severity_[f.severity];
     if (auto s = findings::parse_severity(f.severity); s && (!worst_ || *s > *worst_)) worst_ = s;
   }
-  if (!r.dicom && !r.web && !r.tls_audit) return;
-  if (rows_.size() >= kMaxSummaryRows) {
-    ++more_rows_;
+  const auto j = report::to_json(r);
+  coverage_.add(j);
+  // Every open port gets a row, DICOM or not: a listener that is not DICOM is still exposed.
+  if (!record::port_open(r.status)) return;
+  if (rows_.size() >= kMaxKeptRows) {  // bounded memory on huge scans; counted, not shown
+    ++dropped_rows_;
     return;
   }
   Row row;
-  row.where = fmt::format("{}:{}", r.ip, r.port);
+  row.where = report::where(r.ip, r.port);
   row.product = r.product ? fingerprint::product_label(r.product->name, r.product->version,
                                                        r.product->version_name)
                           : std::string(fingerprint::kUnknownProduct);
-  row.association = r.association ? std::string(record::association_result_name(r.association->result)) : "-";
-  if (r.association && r.association->reject)
-    row.association = fmt::format(
-        "rejected: {}", dul::reject_reason_name(r.association->reject->source,
-                                                r.association->reject->reason));
+  if (!r.dicom && r.web)
+    row.product = r.web->product ? *r.web->product : (r.web->https ? "https" : "http");
+  if (!r.dicom && !r.web && !r.tls_audit && !r.product) row.product = "-";
+  row.association = report::association_words(j);
   row.tls = r.tls || r.tls_audit ? "yes" : "no";
   std::optional<findings::Severity> worst;
   for (const auto& f : r.findings)
     if (auto sev = findings::parse_severity(f.severity); sev && (!worst || *sev > *worst)) worst = sev;
   row.worst = worst ? std::string(findings::severity_name(*worst)) : "-";
-  if (!r.dicom && !r.web && r.tls_audit) {  // TLS that spoke no DICOM (or none we could see)
-    std::string versions;
-    for (const auto& v : r.tls_audit->versions) versions += (versions.empty() ? "" : ",") + v;
-    row.association = "TLS " + (versions.empty() ? std::string("-") : versions);
-  }
-  if (!r.dicom && r.web) {  // a DICOMweb/REST service (level auth and above)
-    row.product = r.web->product ? *r.web->product : (r.web->https ? "https" : "http");
-    row.association = r.web->open                       ? "web: open without credentials"
-                      : r.web->default_credentials_user ? "web: default credentials work"
-                      : r.web->requires_auth            ? "web: credentials required"
-                                                        : "web: no DICOMweb data seen";
-  }
+  row.rank = worst ? static_cast<int>(*worst) : -1;
+  row.key = report::address_key(r.ip, r.port);
   for (const auto& f : r.findings) {
     if (f.id == "DICOM-EXPOSED") continue;
     if (!row.findings.empty()) row.findings += ", ";
     row.findings += f.id;
+    if (auto sev = findings::parse_severity(f.severity); sev && *sev >= findings::Severity::Medium)
+      row.fixes.push_back(fmt::format("{}: {}", f.id, report::remediation_for(j, f.id)));
   }
   rows_.push_back(std::move(row));
 }
 
 void Summary::print(std::FILE* out, const scan::EngineStats& stats, std::uint64_t total,
                     double seconds, bool tty) const {
-  if (tty) std::fputs("\r\033[K", out);  // clear the progress line
+  if (tty || progress_shown_) std::fputs("\r\033[K", out);  // clear the progress line
   fmt::print(out, "dicomsec: {} of {} host:port pairs probed in {:.2f} s; {} open, {} speak DICOM\n",
              stats.done, total, seconds, stats.open, stats.dicom);
   if (stats.local_errors > 0)
@@ -169,21 +167,50 @@ void Summary::print(std::FILE* out, const scan::EngineStats& stats, std::uint64_
                     : severity == "medium"   ? "33"   : severity == "low"  ? "34" : "2";
     return fmt::format("\033[{}m{}\033[0m", sgr, cell);
   };
-  if (!rows_.empty()) {
+  // Worst first, then by address, as in the HTML report.
+  std::vector<const Row*> rows;
+  for (const auto& r : rows_) rows.push_back(&r);
+  std::stable_sort(rows.begin(), rows.end(), [](const Row* a, const Row* b) {
+    return a->rank != b->rank ? a->rank > b->rank : a->key < b->key;
+  });
+  if (!rows.empty()) {
     fmt::print(out, "\n{:<24} {:<16} {:<4} {:<36} {:<9} {}\n", "SERVICE", "PRODUCT", "TLS",
                "ASSOCIATION", "WORST", "FINDINGS");
-    for (const auto& r : rows_)
+    for (std::size_t i = 0; i < rows.size() && i < kMaxSummaryRows; ++i) {
+      const auto& r = *rows[i];
       fmt::print(out, "{:<24} {:<16} {:<4} {:<36} {} {}\n", r.where, r.product, r.tls, r.association,
                  paint(r.worst, fmt::format("{:<9}", r.worst)), r.findings.empty() ? "-" : r.findings);
-    if (more_rows_ > 0) fmt::print(out, "... and {} more services in the records\n", more_rows_);
+    }
+    const auto more = rows.size() > kMaxSummaryRows ? rows.size() - kMaxSummaryRows + dropped_rows_
+                                                    : dropped_rows_;
+    if (more > 0)
+      fmt::print(out, "... and {} more in the records\n", report::plural(more, "service"));
+    // The fix beside each finding of severity medium and above, worst services first.
+    std::size_t shown = 0;
+    for (std::size_t i = 0; i < rows.size() && shown < kMaxFixLines; ++i)
+      for (const auto& fix : rows[i]->fixes) {
+        if (shown == 0) fmt::print(out, "\nfix (medium and above; dicomsec findings ID explains one):\n");
+        if (shown++ >= kMaxFixLines) break;
+        fmt::print(out, "  {} {}\n", rows[i]->where, fix);
+      }
   }
-  if (by_severity_.empty() && rows_.empty()) return;
   std::string counts;
   for (auto s : {"critical", "high", "medium", "low", "info"})
     if (auto it = by_severity_.find(s); it != by_severity_.end())
       counts += fmt::format("{}{}", counts.empty() ? "" : ", ",
                             paint(s, fmt::format("{} {}", it->second, s)));
-  fmt::print(out, "\nfindings: {}  (dicomsec findings explains each id)\n", counts.empty() ? "none" : counts);
+  if (!by_severity_.empty() || !rows.empty())
+    fmt::print(out, "\nfindings: {}  (dicomsec findings ID explains one)\n",
+               counts.empty() ? "none" : counts);
+  // The checklist with what this run measured: nothing unmeasured reads as "ok".
+  const auto cov = coverage_.result(meta_);
+  fmt::print(out, "\nchecklist: {}\n", cov.headline());
+  const auto items = findings::checklist();
+  for (std::size_t i = 0; i < cov.items.size() && i < items.size(); ++i) {
+    const auto& it = cov.items[i];
+    fmt::print(out, "  {} {:<26} {}{}\n", it.id, report::check_state_label(it.state),
+               it.findings > 0 ? report::plural(it.findings, "finding") + "; " : "", it.reason);
+  }
 }
 
 scan::ProgressFn progress_printer(std::uint64_t total, std::chrono::steady_clock::time_point started) {

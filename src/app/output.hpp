@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "findings/catalogue.hpp"
+#include "report/coverage.hpp"
 #include "report/sink.hpp"
 #include "scan/engine.hpp"
 #include "record/record.hpp"
@@ -56,19 +57,31 @@ std::string utc_now();
 class Summary {
  public:
   void add(const record::ScanRecord& record);
+  // The run (level, command) decides which checklist items were measured; with the progress
+  // line shown, print() clears it first even when stderr is not a terminal.
+  void set_run(const report::ScanMeta& meta, bool progress_shown) {
+    meta_ = meta;
+    progress_shown_ = progress_shown;
+  }
   [[nodiscard]] std::optional<findings::Severity> worst() const { return worst_; }
   void print(std::FILE* out, const scan::EngineStats& stats, std::uint64_t total, double seconds,
              bool tty) const;
 
  private:
   struct Row {
+    std::string key;  // worst severity descending, then address (report::address_key)
+    int rank = -1;
     std::string where, product, tls, association, worst;
     std::string findings;
+    std::vector<std::string> fixes;  // "ID: remediation", product-specific when known
   };
   std::vector<Row> rows_;
-  std::size_t more_rows_ = 0;
+  std::size_t dropped_rows_ = 0;
   std::map<std::string, std::size_t> by_severity_;
   std::optional<findings::Severity> worst_;
+  report::CoverageCounter coverage_;
+  report::ScanMeta meta_;
+  bool progress_shown_ = false;
 };
 
 scan::ProgressFn progress_printer(std::uint64_t total, std::chrono::steady_clock::time_point started);

@@ -47,7 +47,12 @@ int run_report(const ReportOptions& o) {
     return kExitOk;
   }
   const auto id = store::resolve_scan(*db, o.scan);
-  const auto info = *db->scan(id);
+  auto info = *db->scan(id);
+  // The checklist's states depend on the level the stored run used (issue 13 §1).
+  if (info.options.is_object() && info.options.contains("level") && info.options["level"].is_string())
+    info.meta.level = info.options["level"].get<std::string>();
+  if (info.options.is_object() && info.options.contains("ports") && info.options["ports"].is_string())
+    info.meta.ports = info.options["ports"].get<std::string>();
   const auto records = db->records(id);
 
   std::ofstream file;

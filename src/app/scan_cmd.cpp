@@ -297,6 +297,8 @@ int run_scan(ScanOptions o) {
   scan::Pipeline pipeline(pipeline_config(o, seed, *ports, *web_ports, std::move(targets.names)));
 
   auto meta = start_meta("scan");
+  meta.level = o.level;
+  meta.ports = o.ports;
   meta.pairs_total = pairs.size();
   if (db) {
     if (resumed) meta = resumed->meta;
@@ -333,6 +335,7 @@ int run_scan(ScanOptions o) {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
+  summary.set_run(meta, show_progress);
   if (!o.quiet) summary.print(stderr, stats, pairs.size(), secs, isatty(STDERR_FILENO) != 0);
   if (auto* history = pipeline.history()) {
     meta.finished = utc_now();

@@ -209,6 +209,7 @@ int run_tls(const TlsOptions& o) {
   sink->close(meta);
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  summary.set_run(meta, false);
   if (!o.quiet) summary.print(stderr, stats, pairs.size(), secs, false);
   if (auto* history = pipeline.history()) {
     meta.finished = utc_now();

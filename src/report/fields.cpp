@@ -1,4 +1,5 @@
 #include "report/fields.hpp"
+#include "report/wording.hpp"
 
 #include <array>
 
@@ -20,6 +21,9 @@ constexpr std::array kFields{
     Field{"dicom", "/dicom", K::Value, "A well-formed A-ASSOCIATE-AC/RJ was seen"},
     Field{"tls", "/tls", K::Value, "The service was reached over TLS"},
     Field{"association", "/association/result", K::Value, "accepted, rejected, aborted or none"},
+    Field{"summary", "", K::Words,
+          "What the port is and did, in the words of the terminal and HTML summaries "
+          "(\"accepted as ORTHANC\", \"not DICOM: HTTP\", ...)"},
     Field{"calling_ae", "/association/calling_ae", K::Value, "Calling AE title we sent"},
     Field{"called_ae", "/association/called_ae", K::Value, "Called AE title we sent"},
     Field{"reject_result", "/association/reject/result", K::Value, "A-ASSOCIATE-RJ result"},
@@ -215,11 +219,13 @@ std::vector<std::string> covered_patterns(const Field& f) {
     case K::Worst: return {p + "/*/severity"};
     case K::MapJoin: return {p + "/*/*"};
     case K::MapFlag: return {p + "/*/" + std::string(f.key)};
+    case K::Words: return {};
   }
   return {};
 }
 
 std::string cell(const Field& f, const json& record) {
+  if (f.kind == K::Words) return association_words(record);
   const auto* v = at(record, f);
   if (!v) return "";
   std::string out;
@@ -261,6 +267,7 @@ std::string cell(const Field& f, const json& record) {
           append(out, ";", key + ":" + items);
         }
       return out;
+    case K::Words: return out;  // handled above
     case K::MapFlag:
       if (v->is_object())
         for (const auto& [key, entry] : v->items())

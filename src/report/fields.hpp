@@ -21,6 +21,7 @@ enum class FieldKind {
   Worst,     // highest severity among the objects of the array at `pointer`
   MapJoin,   // object of arrays at `pointer`: "key:v1 v2;key2:v3"
   MapFlag,   // object of objects at `pointer`: the keys whose member `key` equals `match`
+  Words,     // the whole record in the summaries' words (report::association_words)
 };
 
 struct Field {

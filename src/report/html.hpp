@@ -40,6 +40,16 @@ struct Service {
   int worst = -1;
 };
 
+// One PS3.15 TLS profile across the audited services.
+struct ProfileTally {
+  std::string id;       // "bcp195"
+  std::string section;  // "B.9"
+  std::string name;
+  bool retired = false;
+  std::size_t pass = 0, not_determinable = 0;
+  std::vector<std::string> failing;  // ip:port of each service that fails it
+};
+
 // What the summary page counts, all from the records.
 struct Overview {
   std::size_t records = 0;
@@ -49,7 +59,9 @@ struct Overview {
   std::size_t dicom_tls = 0;     // ... of them over TLS
   std::size_t web = 0;           // DICOMweb/REST services probed
   std::size_t tls_audited = 0;   // services with a TLS audit
-  std::size_t tls_profile_ok = 0;  // ... that meet a current (not retired) profile
+  std::size_t tls_profile_ok = 0;  // ... that pass a current (not retired) profile
+  std::vector<ProfileTally> profiles;           // in order of first appearance
+  std::vector<std::string> tls_with_findings;   // audited services with a TLS (CL-7) finding
   std::array<std::size_t, 5> by_severity{};
   std::vector<std::size_t> checklist_findings;  // per findings::checklist() item, severity >= low
   std::vector<std::size_t> checklist_notes;     // ... info findings

@@ -8,6 +8,7 @@
 
 #include "findings/catalogue.hpp"
 #include "report/html.hpp"
+#include "report/wording.hpp"
 #include "report/json_parts.hpp"
 
 namespace dicomsec::report::html {
@@ -118,7 +119,7 @@ void findings_part(std::string& out, const json& r) {
         "</span></td><td><div class=\"fid\">{}</div>{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>\n",
         esc(id), esc(sev), esc(sev), esc(severity), esc(id),
         def ? "<div>" + esc(def->title) + "</div>" : "", esc(text(finding, "/evidence")),
-        def ? esc(def->remediation) : "", def ? esc(def->checklist) : "",
+        esc(remediation_for(r, id)), def ? esc(def->checklist) : "",
         def && !def->attack.empty()
             ? "<div class=\"attack\">ATT&amp;CK " + esc(spaced(def->attack)) + "</div>"
             : "");
@@ -141,7 +142,7 @@ void tls_part(std::string& out, const json& r) {
   if (!versions.empty()) out += "<dt>Versions</dt><dd>" + versions + "</dd>\n";
   if (const auto* c = at(*t, "/ciphers"); c && c->is_object())
     for (const auto& [version, list] : c->items())
-      item(out, "Suites " + esc(version), joined(json{{"l", list}}, "/l", " · "), "mono small");
+      item(out, "Suites " + esc(version), joined(json{{"l", list}}, "/l", " · "), "mono small suites");
   item(out, "Server chooses suite", yes_no(*t, "/server_preference"));
   item(out, "Groups", joined(*t, "/groups"));
   if (at(*t, "/cert")) {
@@ -263,8 +264,9 @@ void write_service(std::string& out, const Service& s) {
   if (const auto name = text(r, "/hostname"); !name.empty())
     out += "<span class=\"hostname\">" + esc(name) + "</span>";
   out += fmt::format("<span class=\"sev sev-{}\">{}</span><span class=\"muted\">{} finding{}</span>"
-                     "</header>\n<div class=\"parts\">\n",
+                     "</header>\n",
                      worst, s.worst >= 0 ? worst : "no findings", count, count == 1 ? "" : "s");
+  out += "<p class=\"assoc-words\">" + esc(association_words(r)) + "</p>\n<div class=\"parts\">\n";
   overview_part(out, r);
   association_part(out, r);
   out += "</div>\n";

@@ -52,13 +52,18 @@ table.grid{width:100%;border-collapse:collapse;font-size:13px}
 .sev{display:inline-block;min-width:62px;text-align:center;padding:1px 8px;border-radius:10px;font-size:11px;font-weight:700;text-transform:uppercase;letter-spacing:.04em;color:#fff;background:var(--info)}
 .sev-critical{background:var(--critical)}.sev-high{background:var(--high)}.sev-medium{background:var(--medium)}.sev-low{background:var(--low)}.sev-none{background:#cbd5e1;color:#334155}
 .checklist td{padding:6px 8px}
-.cl-status{white-space:nowrap;font-weight:700;width:84px}
+.cl-status{font-weight:700;width:130px}
+/* a suite name breaks only between suites, never mid-name (issue 13 §4) */
+dd.suites{word-break:normal;overflow-wrap:normal}
+.profiles{margin-top:8px}.profiles td.failing{overflow-wrap:normal;font-size:.9em}
 .cl-id{font-weight:700;white-space:nowrap}.cl-mnp{white-space:nowrap;font-size:.9em}
 .cl-count{white-space:nowrap;font-size:.9em;color:var(--muted)}
 .dot{display:inline-block;width:12px;height:12px;border-radius:50%;margin-right:6px;vertical-align:-1px}
-.cl.pass .dot{background:var(--ok)}.cl.pass .cl-status{color:var(--ok)}
-.cl.fail .dot{background:var(--bad)}.cl.fail .cl-status{color:var(--bad)}
-.cl.fail{background:#fef6f6}
+.cl-ok .dot{background:var(--ok)}.cl-ok .cl-status{color:var(--ok)}
+.cl-action .dot{background:var(--bad)}.cl-action .cl-status{color:var(--bad)}
+.cl-action{background:#fef6f6}
+.cl-not-checked-at-level .dot,.cl-not-measured .dot{background:#fff;border:2px solid #94a3b8;box-sizing:border-box}
+.cl-not-checked-at-level .cl-status,.cl-not-measured .cl-status{color:#64748b}
 .hosts h2{font-size:20px;color:var(--ink);border-bottom:3px solid var(--accent);padding-bottom:8px}
 .host{background:var(--card);border:1px solid var(--line);border-left:6px solid #cbd5e1;border-radius:8px;padding:14px 16px;margin-bottom:16px}
 .host.worst-critical{border-left-color:var(--critical)}.host.worst-high{border-left-color:var(--high)}

@@ -5,8 +5,10 @@
 #include <fmt/format.h>
 
 #include "findings/catalogue.hpp"
+#include "report/coverage.hpp"
 #include "report/html.hpp"
 #include "report/json_parts.hpp"
+#include "report/wording.hpp"
 
 namespace dicomsec::report::html {
 
@@ -48,6 +50,12 @@ void severity_chart(std::string& out, const Overview& o) {
   out += "</svg>\n";
 }
 
+std::string joined_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
 void tls_chart(std::string& out, const Overview& o) {
   constexpr double kR = 46, kPi = 3.14159265358979;
   const double circumference = 2 * kPi * kR;
@@ -73,27 +81,39 @@ void tls_chart(std::string& out, const Overview& o) {
   out += fmt::format("<li><span class=\"swatch\" style=\"background:#dc2626\"></span>{} in "
                      "cleartext</li>\n",
                      o.dicom - o.dicom_tls);
-  if (o.tls_audited > 0)
-    out += fmt::format("<li><span class=\"swatch\" style=\"background:#94a3b8\"></span>{} of {} TLS "
-                       "services audited meet a current TLS profile (BCP 195)</li>\n",
-                       o.tls_profile_ok, o.tls_audited);
-  else
-    out += "<li class=\"muted\">No TLS audit in this report.</li>\n";
+  if (o.tls_audited > 0) {
+    out += fmt::format("<li id=\"tls-findings\" data-count=\"{}\"><span class=\"swatch\" "
+                       "style=\"background:{}\"></span>{} of {} audited TLS service{} with TLS "
+                       "findings{}</li>\n",
+                       o.tls_with_findings.size(), o.tls_with_findings.empty() ? "#15803d" : "#dc2626",
+                       o.tls_with_findings.size(), o.tls_audited, o.tls_audited == 1 ? "" : "s",
+                       o.tls_with_findings.empty() ? std::string()
+                                                   : ": " + esc(joined_list(o.tls_with_findings)));
+    out += "</ul>\n</div>\n<table class=\"grid profiles\" id=\"tls-profiles\">\n<thead><tr><th>"
+           "PS3.15 profile</th><th>pass</th><th>fail</th><th>not determinable</th><th>failing</th>"
+           "</tr></thead>\n<tbody>\n";
+    for (const auto& p : o.profiles)
+      out += fmt::format(
+          "<tr class=\"profile\" data-profile=\"{}\" data-pass=\"{}\" data-fail=\"{}\" "
+          "data-nd=\"{}\"><td title=\"{}\"><b>{}</b> {}{}</td><td class=\"num\">{}</td>"
+          "<td class=\"num{}\">{}</td><td class=\"num\">{}</td><td class=\"failing\">{}</td></tr>\n",
+          esc(p.section), p.pass, p.failing.size(), p.not_determinable, esc(p.name), esc(p.section),
+          esc(p.id), p.retired ? " <span class=\"muted\">(retired)</span>" : "", p.pass,
+          p.failing.empty() ? "" : " bad", p.failing.size(), p.not_determinable,
+          esc(joined_list(p.failing)));
+    out += "</tbody>\n</table>\n</div>\n";
+    return;
+  }
+  out += "<li class=\"muted\">No TLS audit in this report.</li>\n";
   out += "</ul>\n</div>\n</div>\n";
 }
 
 std::string product_of(const json& r) {
   auto p = product_label(r);
   if (p.empty()) p = text(r, "/web/product");
+  // As the terminal: "-" where nothing DICOM, web or TLS answered (a port that is not DICOM).
+  if (p.empty() && !flag(r, "/dicom") && !at(r, "/web") && !at(r, "/tls_audit")) return "-";
   return p.empty() ? "unknown" : p;
-}
-
-std::string association_of(const json& r) {
-  auto a = text(r, "/association/result");
-  if (const auto reason = text(r, "/association/reject/reason"); !reason.empty())
-    a += " (" + reason + ")";
-  if (a.empty() && at(r, "/web")) a = flag(r, "/web/open") ? "web: open" : "web";
-  return a.empty() ? "-" : a;
 }
 
 std::string badge(int rank) {
@@ -104,16 +124,16 @@ std::string badge(int rank) {
 
 void services_table(std::string& out, const Overview& o) {
   std::vector<const Service*> rows;
-  for (const auto& s : o.services)
-    if (flag(*s.record, "/dicom") || at(*s.record, "/web") || at(*s.record, "/tls_audit"))
-      rows.push_back(&s);
+  // Every open port, DICOM or not (issue 13 §4): what else listens is part of the exposure.
+  for (const auto& s : o.services) rows.push_back(&s);
   std::stable_sort(rows.begin(), rows.end(),
                    [](const Service* a, const Service* b) { return a->worst > b->worst; });
   out += fmt::format("<div class=\"card\" id=\"exposed-services\" data-count=\"{}\">\n"
-                     "<h2>Exposed services <span class=\"muted\">({}, worst first)</span></h2>\n",
-                     rows.size(), rows.size());
+                     "<h2>Open services <span class=\"muted\">({}, worst first, then by address)"
+                     "</span></h2>\n",
+                     rows.size(), plural(rows.size(), "open port"));
   if (rows.empty()) {
-    out += "<p class=\"muted\">No service answered DICOM or DICOMweb.</p>\n</div>\n";
+    out += "<p class=\"muted\">No open port: nothing was reachable.</p>\n</div>\n";
     return;
   }
   out += "<table class=\"grid\">\n<thead><tr><th>Service</th><th>Product</th><th>TLS</th>"
@@ -129,36 +149,41 @@ void services_table(std::string& out, const Overview& o) {
         esc(s.where), s.anchor, esc(s.where),
         at(r, "/hostname") ? "<br><span class=\"muted\">" + esc(text(r, "/hostname")) + "</span>" : "",
         esc(product_of(r)), tls ? "<span class=\"ok\">yes</span>" : "<span class=\"bad\">no</span>",
-        esc(association_of(r)), badge(s.worst), f && f->is_array() ? f->size() : 0);
+        esc(association_words(r)), badge(s.worst), f && f->is_array() ? f->size() : 0);
   }
   out += "</tbody>\n</table>\n";
   if (rows.size() > kServiceRows)
-    out += fmt::format("<p class=\"muted more\">… and {} more in the detail pages.</p>\n",
-                       rows.size() - kServiceRows);
+    out += fmt::format("<p class=\"muted more\">… and {} more service{} in <a href=\"#hosts\">"
+                       "Services in detail</a> below.</p>\n",
+                       rows.size() - kServiceRows, rows.size() - kServiceRows == 1 ? "" : "s");
   out += "</div>\n";
 }
 
-void checklist_table(std::string& out, const Overview& o) {
+void checklist_table(std::string& out, const Coverage& c) {
   const auto items = findings::checklist();
-  std::size_t failing = 0;
-  for (auto n : o.checklist_findings) failing += n > 0 ? 1 : 0;
-  out += fmt::format("<div class=\"card\" id=\"checklist\" data-failing=\"{}\">\n<h2>Checklist "
-                     "<span class=\"muted\">(NSA Manageable Network Plan milestones; red: a "
-                     "finding points here)</span></h2>\n<table class=\"grid checklist\">\n<tbody>\n",
-                     failing);
-  for (std::size_t i = 0; i < items.size(); ++i) {
+  out += fmt::format(
+      "<div class=\"card\" id=\"checklist\" data-failing=\"{}\" data-covered=\"{}\">\n"
+      "<h2>Checklist <span class=\"muted\">(NSA Manageable Network Plan milestones; {})</span>"
+      "</h2>\n<table class=\"grid checklist\">\n<tbody>\n",
+      c.count(CheckState::Action), c.covered ? "yes" : "no", esc(c.headline()));
+  for (std::size_t i = 0; i < items.size() && i < c.items.size(); ++i) {
     const auto& item = items[i];
-    const auto n = o.checklist_findings[i];
-    const auto notes = o.checklist_notes[i];
-    const bool fail = n > 0;
-    std::string count = fail ? fmt::format("{} finding{}", n, n == 1 ? "" : "s") : "no findings";
-    if (notes > 0) count += fmt::format(" · {} note{}", notes, notes == 1 ? "" : "s");
+    const auto& st = c.items[i];
+    std::string count = st.findings > 0
+                            ? fmt::format("{} finding{}", st.findings, st.findings == 1 ? "" : "s")
+                        : st.state == CheckState::Ok ? "no findings"
+                                                     : "";
+    if (st.notes > 0)
+      count += fmt::format("{}{} note{}", count.empty() ? "" : " · ", st.notes,
+                           st.notes == 1 ? "" : "s");
+    const auto state = check_state_name(st.state);
     out += fmt::format(
-        "<tr class=\"cl {}\" data-item=\"{}\" data-status=\"{}\"><td class=\"cl-status\">"
+        "<tr class=\"cl cl-{}\" data-item=\"{}\" data-status=\"{}\"><td class=\"cl-status\">"
         "<span class=\"dot\"></span>{}</td><td class=\"cl-id\">{}</td><td class=\"cl-mnp\">MNP {}"
-        "<br><span class=\"muted\">{}</span></td><td>{}</td><td class=\"cl-count\">{}</td></tr>\n",
-        fail ? "fail" : "pass", item.id, fail ? "fail" : "pass", fail ? "Action" : "OK", item.id,
-        item.milestone, esc(item.milestone_name), esc(item.text), count);
+        "<br><span class=\"muted\">{}</span></td><td>{}<br><span class=\"muted cl-reason\">{}"
+        "</span></td><td class=\"cl-count\">{}</td></tr>\n",
+        state, item.id, state, esc(check_state_label(st.state)), item.id, item.milestone,
+        esc(item.milestone_name), esc(item.text), esc(st.reason), count);
   }
   out += "</tbody>\n</table>\n</div>\n";
 }
@@ -186,21 +211,35 @@ void write_summary(std::string& out, const Overview& o, const ScanMeta& meta) {
     out += "<p class=\"banner\" id=\"interrupted\">The scan was interrupted: this report covers "
            "only the pairs probed before it stopped.</p>\n";
 
-  std::size_t failing = 0;
-  for (auto n : o.checklist_findings) failing += n > 0 ? 1 : 0;
+  CoverageCounter counter;
+  for (const auto& svc : o.services) counter.add(*svc.record);
+  const auto cov = counter.result(meta);
+  const auto failing = cov.count(CheckState::Action);
+  const auto unmeasured = cov.count(CheckState::NotAtLevel) + cov.count(CheckState::NotMeasured);
   const auto urgent = o.by_severity[4] + o.by_severity[3];
   out += "<div class=\"kpis\" id=\"kpis\">\n";
-  kpi(out, "hosts", std::to_string(o.hosts), "hosts with an open port", "");
+  kpi(out, "hosts", std::to_string(o.hosts), o.hosts == 1 ? "host with an open port" : "hosts with an open port", "");
   kpi(out, "dicom", std::to_string(o.dicom), "DICOM services", "");
-  kpi(out, "web", std::to_string(o.web), "DICOMweb / REST APIs", "");
+  bool web_checked = true;
+  for (const auto& item : cov.items)
+    if (item.id == "CL-5" && item.state == CheckState::NotAtLevel) web_checked = false;
+  if (web_checked)
+    kpi(out, "web", std::to_string(o.web), "DICOMweb / REST APIs", "");
+  else  // level safe never probes web ports: 0 would claim it looked
+    kpi(out, "web", "n/a", "DICOMweb / REST APIs: not checked at this level", "tone-none");
   kpi(out, "tls", o.dicom ? fmt::format("{:.0f}%", 100.0 * static_cast<double>(o.dicom_tls) /
                                                       static_cast<double>(o.dicom))
                           : "n/a",
       "DICOM over TLS", o.dicom && o.dicom_tls < o.dicom ? "tone-bad" : "tone-ok");
   kpi(out, "urgent", std::to_string(urgent), "critical and high findings",
       urgent ? "tone-bad" : "tone-ok");
-  kpi(out, "checklist", fmt::format("{}/{}", failing, o.checklist_findings.size()),
-      "checklist items need action", failing ? "tone-bad" : "tone-ok");
+  if (!cov.covered)
+    kpi(out, "checklist", "no coverage", "nothing was reachable: no checklist item measured",
+        "tone-none");
+  else
+    kpi(out, "checklist", fmt::format("{}/{}", failing, cov.items.size()),
+        fmt::format("checklist items need action; {} not measured in this run", unmeasured),
+        failing ? "tone-bad" : unmeasured ? "tone-none" : "tone-ok");
   out += "</div>\n<div class=\"row\">\n<div class=\"card\" id=\"severity\">\n<h2>Findings by "
          "severity</h2>\n";
   severity_chart(out, o);
@@ -208,7 +247,7 @@ void write_summary(std::string& out, const Overview& o, const ScanMeta& meta) {
   tls_chart(out, o);
   out += "</div>\n";
   services_table(out, o);
-  checklist_table(out, o);
+  checklist_table(out, cov);
   out += "</section>\n";
 }
 

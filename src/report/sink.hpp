@@ -22,6 +22,8 @@ struct ScanMeta {
   std::string started;     // ISO 8601 UTC, e.g. 2026-11-25T21:00:00Z
   std::string finished;    // empty while running
   std::string version;     // dicomsec version
+  std::string level;       // scan --level (safe, auth, intrusive); empty for tls or unknown
+  std::string ports;       // the ports the run probed, as given
   std::uint64_t pairs_total = 0;
   std::uint64_t pairs_done = 0;
   bool interrupted = false;

@@ -1,6 +1,8 @@
 // HTML report: buffers the records, and at end() writes one self-contained document.
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <ostream>
 #include <set>
 
@@ -119,6 +121,44 @@ Overview overview(const std::vector<json>& records) {
         for (const auto& [id, profile] : p->items())
           ok = ok || (text(profile, "/status") == "pass" && !flag(profile, "/retired"));
       o.tls_profile_ok += ok ? 1 : 0;
+      const auto ipt = text(r, "/ip");
+      const auto where = (ipt.find(':') != std::string::npos ? "[" + ipt + "]" : ipt) + ":" +
+                         text(r, "/port");
+      if (const auto* p = at(*audit, "/profiles"); p && p->is_object())
+        for (const auto& [id, profile] : p->items()) {
+          auto it = std::find_if(o.profiles.begin(), o.profiles.end(),
+                                 [&id](const ProfileTally& t) { return t.id == id; });
+          if (it == o.profiles.end()) {
+            ProfileTally t;
+            t.id = id;
+            t.name = text(profile, "/name");
+            // "... (PS3.15 B.11)" or "(PS3.15 B.3, retired)": the section is "B." and digits.
+            const auto b = t.name.find("PS3.15 B.");
+            if (b == std::string::npos) {
+              t.section = id;
+            } else {
+              const auto from = b + 7;
+              auto end = from + 2;
+              while (end < t.name.size() && std::isdigit(static_cast<unsigned char>(t.name[end])))
+                ++end;
+              t.section = t.name.substr(from, end - from);
+            }
+            t.retired = flag(profile, "/retired");
+            o.profiles.push_back(std::move(t));
+            it = std::prev(o.profiles.end());
+          }
+          const auto status = text(profile, "/status");
+          if (status == "pass") ++it->pass;
+          else if (status == "fail") it->failing.push_back(where);
+          else ++it->not_determinable;
+        }
+      bool tls_finding = false;
+      if (const auto* f = at(r, "/findings"); f && f->is_array())
+        for (const auto& finding : *f)
+          if (const auto* def = findings::find(text(finding, "/id"));
+              def && def->checklist == "CL-7" && severity_rank(text(finding, "/severity")) > 0)
+            tls_finding = true;
+      if (tls_finding) o.tls_with_findings.push_back(where);
     }
     char port[8];
     const auto* p = at(r, "/port");
@@ -127,6 +167,13 @@ Overview overview(const std::vector<json>& records) {
     open.emplace_back(address_key(ip) + "|" + port, &r);
   }
   o.hosts = hosts.size();
+  // B.1, B.3, ... B.13 in section order; profiles without a section (id only) last.
+  std::stable_sort(o.profiles.begin(), o.profiles.end(), [](const auto& x, const auto& y) {
+    auto number = [](const ProfileTally& t) {
+      return t.section.starts_with("B.") ? std::atoi(t.section.c_str() + 2) : 1000;
+    };
+    return number(x) < number(y);
+  });
   std::stable_sort(open.begin(), open.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });
   for (const auto& [key, r] : open) {

@@ -8,7 +8,9 @@
 
 #include "findings/catalogue.hpp"
 #include "report/json_parts.hpp"
+#include "report/coverage.hpp"
 #include "report/sinks.hpp"
+#include "report/wording.hpp"
 
 namespace dicomsec::report {
 
@@ -100,6 +102,7 @@ class SarifSink final : public Sink {
     }
   }
   void write(const json& record) override {
+    if (record.is_object()) coverage_.add(record);
     if (!record.is_object() || !record.contains("findings") || !record["findings"].is_array())
       return;
     for (const auto& f : record["findings"]) add_result(record, f);
@@ -126,7 +129,11 @@ class SarifSink final : public Sink {
     run["automationDetails"] = {
         {"id", "dicomsec/" + (meta.command.empty() ? std::string("scan") : meta.command) + "/" +
                    (meta.scan_id.empty() ? meta.started : meta.scan_id)}};
-    if (!meta.scan_id.empty()) run["properties"] = {{"scan_id", meta.scan_id}};
+    run["properties"] = json::object();
+    if (!meta.scan_id.empty()) run["properties"]["scan_id"] = meta.scan_id;
+    if (!meta.level.empty()) run["properties"]["level"] = meta.level;
+    // Per checklist item: measured or not, so a dashboard never reads silence as "OK".
+    run["properties"]["checklist"] = coverage_.result(meta).to_json();
     const json log = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
                       {"version", "2.1.0"},
                       {"runs", json::array({run})}};
@@ -172,6 +179,11 @@ class SarifSink final : public Sink {
     if (record.contains("product") && record["product"].is_object()) {
       properties["product"] = product_label(record);
     }
+    // The fix for this product (the rule's help has the generic one).
+    if (const auto fix = remediation_for(record, id); !fix.empty()) {
+      properties["remediation"] = fix;
+      text += ". Fix: " + fix;
+    }
     results_.push_back(
         {{"ruleId", id},
          {"ruleIndex", index},
@@ -189,6 +201,7 @@ class SarifSink final : public Sink {
   json rules_ = json::array();
   std::map<std::string, std::size_t> rule_index_;
   json results_ = json::array();
+  CoverageCounter coverage_;
 };
 
 }  // namespace

@@ -219,6 +219,8 @@ ScanMeta fixture_meta() {
   m.started = "2026-11-25T21:00:00Z";
   m.finished = "2026-11-25T21:00:07Z";
   m.version = "0.0.0-golden";
+  m.level = "auth";
+  m.ports = "104,2762,8080,11112";
   m.pairs_total = 1028;
   m.pairs_done = 1028;
   return m;

@@ -94,14 +94,34 @@ TEST_F(HtmlInChromium, DomHasSummaryChecklistAndHosts) {
   // TLS coverage: 5 DICOM services, 1 over TLS.
   EXPECT_NE(dom.find("data-dicom=\"5\" data-tls=\"1\" data-cleartext=\"4\""), std::string::npos);
 
-  // The checklist: eight rows, green where no finding of severity low or above points.
+  // The checklist: eight rows, each with the state this run measured (issue 13 §1). The
+  // fixture is a level-auth scan: red where a finding points, green only where a check ran
+  // and found nothing, grey (never green) where no dicomsec check looks.
   EXPECT_EQ(count(dom, "data-item=\"CL-"), 8U);
-  for (const char* pass : {"CL-1", "CL-2", "CL-8"})
-    EXPECT_NE(dom.find(std::string("data-item=\"") + pass + "\" data-status=\"pass\""),
-              std::string::npos) << pass;
+  auto state_of = [&dom](const std::string& item, const std::string& state) {
+    return dom.find("data-item=\"" + item + "\" data-status=\"" + state + "\"") != std::string::npos;
+  };
+  EXPECT_TRUE(state_of("CL-1", "ok"));
+  for (const char* unmeasured : {"CL-2", "CL-8"}) EXPECT_TRUE(state_of(unmeasured, "not-measured")) << unmeasured;
   for (const char* fail : {"CL-3", "CL-4", "CL-5", "CL-6", "CL-7"})
-    EXPECT_NE(dom.find(std::string("data-item=\"") + fail + "\" data-status=\"fail\""),
-              std::string::npos) << fail;
+    EXPECT_TRUE(state_of(fail, "action")) << fail;
+  EXPECT_EQ(count(dom, ">Not measured by dicomsec<"), 2U);
+  EXPECT_NE(dom.find("docs/guides/shodan.md"), std::string::npos);  // what would measure CL-2
+  EXPECT_NE(dom.find("2 not measured in this run"), std::string::npos);
+
+  // TLS: counted per PS3.15 profile with the failing service beside it, never "3 of 3 meet".
+  EXPECT_NE(dom.find("data-profile=\"B.9\" data-pass=\"0\" data-fail=\"1\""), std::string::npos);
+  EXPECT_NE(dom.find("<td class=\"failing\">192.0.2.11:2762</td>"), std::string::npos);
+  EXPECT_NE(dom.find("1 of 1 audited TLS service with TLS findings: 192.0.2.11:2762"),
+            std::string::npos);
+  EXPECT_EQ(dom.find("meet a current"), std::string::npos);
+
+  // The fix beside the finding is the product's own: DCMTK on 192.0.2.10, dcm4chee on .11.
+  EXPECT_NE(dom.find("<td>DCMTK: Run the TLS listener as"), std::string::npos);
+  EXPECT_NE(dom.find("<td>dcm4chee: Set dcmTLSProtocol"), std::string::npos);
+  // Every open port is listed, the non-DICOM one saying what it is, worst first.
+  EXPECT_NE(dom.find("6 open ports, worst first, then by address"), std::string::npos);
+  EXPECT_EQ(dom.find("more in the detail pages"), std::string::npos);
 
   // One section per open port (the refused one has none), in address order.
   EXPECT_EQ(count(dom, "<article class=\"host"), 6U);
@@ -134,6 +154,61 @@ TEST_F(HtmlInChromium, Screenshot) {
   in.read(magic, 8);
   EXPECT_EQ(std::string(magic + 1, 3), "PNG");
   std::printf("screenshot: %s\n", png.c_str());
+}
+
+
+// Renders `records` with `meta` into this test's page (replacing the fixture page).
+void write_page(const fs::path& page, const std::vector<nlohmann::json>& records, const ScanMeta& meta) {
+  std::ofstream(page, std::ios::binary) << testing::render(Format::Html, records, meta);
+}
+
+// At level safe the web probe never runs: web authentication is "not checked at this level"
+// and names the level that checks it, never a green OK (issue 13 §1).
+TEST_F(HtmlInChromium, SafeLevelNeverShowsUnprobedItemsGreen) {
+  auto meta = testing::fixture_meta();
+  meta.level = "safe";
+  std::vector<nlohmann::json> records;
+  for (auto r : testing::fixture_records()) {
+    if (r.contains("web")) continue;  // a safe scan has no web records
+    records.push_back(std::move(r));
+  }
+  write_page(page_, records, meta);
+  int status = 0;
+  const auto dom = run(fmt_command("--dump-dom"), status);
+  ASSERT_EQ(status, 0) << dom.substr(0, 2000);
+  EXPECT_NE(dom.find("data-item=\"CL-5\" data-status=\"not-checked-at-level\""), std::string::npos);
+  EXPECT_NE(dom.find("the DICOMweb/REST probe runs at --level auth (this run: safe)"),
+            std::string::npos);
+  EXPECT_NE(dom.find(">Not checked at this level<"), std::string::npos);
+  EXPECT_NE(dom.find("DICOMweb / REST APIs: not checked at this level"), std::string::npos);
+  // OK only where a check of this run measured something.
+  const auto ok = count(dom, "data-status=\"ok\"");
+  EXPECT_LE(ok, 1U);  // CL-1 (inventory) at most
+  const auto png = dir_ / "report_safe_screenshot.png";
+  fs::remove(png);
+  run(fmt_command("--window-size=1280,1800 --screenshot='" + png.string() + "'"), status);
+  EXPECT_EQ(status, 0);
+  EXPECT_TRUE(fs::exists(png));
+  std::printf("screenshot: %s\n", png.c_str());
+}
+
+// No target reachable: the page says "no coverage", not an all-green 0/8.
+TEST_F(HtmlInChromium, NothingReachableSaysNoCoverage) {
+  auto meta = testing::fixture_meta();
+  std::vector<nlohmann::json> records;
+  for (const auto& r : testing::fixture_records())
+    if (r.value("status", "") == "connection-refused") records.push_back(r);
+  for (const auto& set : {records, std::vector<nlohmann::json>{}}) {
+    write_page(page_, set, meta);
+    int status = 0;
+    const auto dom = run(fmt_command("--dump-dom"), status);
+    ASSERT_EQ(status, 0) << dom.substr(0, 2000);
+    EXPECT_NE(dom.find("<div class=\"kpi-value\">no coverage</div>"), std::string::npos);
+    EXPECT_NE(dom.find("data-covered=\"no\""), std::string::npos);
+    EXPECT_EQ(dom.find("0/8"), std::string::npos);
+    EXPECT_EQ(count(dom, "data-status=\"not-measured\""), 8U);
+    EXPECT_EQ(count(dom, "data-status=\"ok\""), 0U);
+  }
 }
 
 }  // namespace
