@@ -271,5 +271,32 @@ TEST(AccessClient, AQuirkAfterTheAcceptKeepsTheAssociationResult) {
   EXPECT_EQ(c.association().result, record::AssociationResult::Accepted);
 }
 
+// The one mapping into the scan record: a check the clients reached replaces the record's,
+// one they never reached keeps the probe's line.
+TEST(AccessClient, ResultMapsIntoTheRecord) {
+  record::AccessRecord rec;
+  rec.move.evidence = rec.get.evidence = rec.store.evidence = "not tried";
+  rec.called_ae = "ANY-SCP";
+  rec.associations = 2;
+  AccessResult r;
+  r.find = {Permission::Allowed, 3U, 1U, true, 0x0000, "C-FIND counted"};
+  r.get = {Permission::Denied, 0xA701, "C-GET refused"};
+  to_record(r, rec);
+  EXPECT_EQ(rec.find.state, Permission::Allowed);
+  EXPECT_EQ(rec.find.patient, 3U);
+  EXPECT_EQ(rec.find.study, 1U);
+  EXPECT_TRUE(rec.find.capped);
+  EXPECT_EQ(rec.find.status, 0x0000);
+  EXPECT_EQ(rec.find.evidence, "C-FIND counted");
+  EXPECT_EQ(rec.get.state, Permission::Denied);
+  EXPECT_EQ(rec.get.status, 0xA701);
+  EXPECT_EQ(rec.get.evidence, "C-GET refused");
+  EXPECT_EQ(rec.move.state, Permission::Untested);
+  EXPECT_EQ(rec.move.evidence, "not tried");
+  EXPECT_EQ(rec.store.evidence, "not tried");
+  EXPECT_EQ(rec.called_ae, "ANY-SCP");
+  EXPECT_EQ(rec.associations, 2U);
+}
+
 }  // namespace
 }  // namespace dicomsec::probes
