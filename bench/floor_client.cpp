@@ -58,8 +58,8 @@ namespace {
 using namespace dicomsec;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kIoTimeoutMs = 5000;        // per connect / read / write
-constexpr int kRetransmitMs = 900;        // a connect this slow needed a SYN retransmit
+constexpr int kIoTimeoutMs = 5000;  // per connect / read / write
+constexpr int kRetransmitMs = 900;  // a connect this slow needed a SYN retransmit
 constexpr std::uint32_t kMaxPduReceive = 64 * 1024;
 // --quickack: re-arm TCP_QUICKACK before every read, so the peer's small segments are
 // acknowledged at once (see the note in main on DCMTK's split C-ECHO-RSP).
@@ -74,8 +74,8 @@ enum class Outcome { Refused, Rejected, Accepted, Failed };
 
 struct Counters {
   std::atomic<unsigned> refused{0}, rejected{0}, accepted{0}, echo_ok{0}, released{0},
-      random_ae_accepted{0}, random_ae_rejected{0}, failed{0}, slow_connects{0},
-      associations{0}, connects{0};
+      random_ae_accepted{0}, random_ae_rejected{0}, failed{0}, slow_connects{0}, associations{0},
+      connects{0};
   std::atomic<long> max_connect_ms{0};
 };
 
@@ -107,7 +107,8 @@ class Socket {
     sa.sin_addr.s_addr = htonl(t.addr);
     const auto t0 = Clock::now();
     const int rc = ::connect(fd_, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
-    const long ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+    const long ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
     ++c.connects;
     note_max(c.max_connect_ms, ms);
     if (ms >= kRetransmitMs) ++c.slow_connects;
@@ -135,9 +136,12 @@ class Socket {
     std::uint8_t buf[16 * 1024];
     for (int reads = 0; reads < 10'000; ++reads) {  // bounded: each read has a timeout
       switch (dec.next()) {
-        case DecodeStatus::Ready: return dec.take();
-        case DecodeStatus::Error: return std::nullopt;
-        case DecodeStatus::NeedMore: break;
+        case DecodeStatus::Ready:
+          return dec.take();
+        case DecodeStatus::Error:
+          return std::nullopt;
+        case DecodeStatus::NeedMore:
+          break;
       }
       if (g_quickack) {
         int one = 1;
@@ -163,7 +167,7 @@ Bytes associate_rq(std::string_view called, std::vector<dul::PresentationContext
   rq.user_info.max_length = kMaxPduReceive;
   rq.user_info.implementation_class_uid = std::string(kImplementationClassUid);
   rq.user_info.implementation_version_name = std::string(kImplementationVersionName);
-  return dul::encode(dul::Pdu{std::move(rq)});
+  return dul::encode(dul::Pdu{std::move(rq)}).value();  // our own RQ always encodes
 }
 
 std::string random_ae(std::mt19937_64& rng) {
@@ -180,7 +184,7 @@ dul::Limits limits() {
 }
 
 bool release(Socket& s, dul::PduDecoder& dec, Counters& c) {
-  if (!s.send_all(dul::encode(dul::Pdu{dul::ReleaseRq{}}))) return false;
+  if (!s.send_all(dul::encode(dul::Pdu{dul::ReleaseRq{}}).value())) return false;
   auto rp = s.next_pdu(dec);
   if (rp && std::holds_alternative<dul::ReleaseRp>(*rp)) {
     ++c.released;
@@ -211,21 +215,23 @@ Outcome first_association(const Target& t, const Bytes& rq, Counters& c) {
     cmd.field = dimse::CommandField::CEchoRq;
     cmd.affected_sop_class_uid = std::string(dicom::uid::kVerification);
     cmd.message_id = 1;
-    Bytes out;
-    for (const auto& p : dimse::make_pdata(echo_ctx, dimse::encode_command(cmd), nullptr,
-                                           ac->user_info.max_length.value_or(0))) {
-      auto b = dul::encode(p);
-      out.insert(out.end(), b.begin(), b.end());
-    }
+    const Bytes out = dimse::encode_pdata(echo_ctx, dimse::encode_command(cmd), nullptr,
+                                          ac->user_info.max_length.value_or(0));
     if (!s.send_all(out)) return Outcome::Failed;
     auto rsp = s.next_pdu(dec);
     const auto* pd = rsp ? std::get_if<dul::PData>(&*rsp) : nullptr;
     if (!pd) return Outcome::Failed;
-    dimse::MessageAssembler assembler;
+    // A C-ECHO-RSP has no data set: join its command fragments and decode them.
+    Bytes command;
+    bool complete = false;
     for (const auto& pdv : pd->pdvs) {
-      if (assembler.add(pdv) == dimse::MessageAssembler::Status::CommandReady &&
-          assembler.command().status.value_or(0xFFFF) == 0)
-        ++c.echo_ok;
+      if (!pdv.command) continue;
+      command.insert(command.end(), pdv.data.begin(), pdv.data.end());
+      complete = complete || pdv.last;
+    }
+    if (complete) {
+      auto echo_rsp = dimse::decode_command(command);
+      if (echo_rsp && echo_rsp->status.value_or(0xFFFF) == 0) ++c.echo_ok;
     }
   }
   release(s, dec, c);
@@ -241,8 +247,10 @@ void called_ae_check(const Target& t, std::mt19937_64& rng, Counters& c) {
   }
   ++c.associations;
   dul::PduDecoder dec(limits());
-  const Bytes rq = associate_rq(random_ae(rng), {{1, std::string(dicom::uid::kVerification),
-                                                  {std::string(dicom::uid::kImplicitVrLittleEndian)}}});
+  const Bytes rq =
+      associate_rq(random_ae(rng), {{1,
+                                     std::string(dicom::uid::kVerification),
+                                     {std::string(dicom::uid::kImplicitVrLittleEndian)}}});
   if (!s.send_all(rq)) {
     ++c.failed;
     return;
@@ -342,9 +350,15 @@ int main(int argc, char** argv) {
       for (auto i = next++; i < targets.size(); i = next++) {
         const auto& t = targets[i];
         switch (first_association(t, rq, c)) {
-          case Outcome::Refused: ++c.refused; break;
-          case Outcome::Rejected: ++c.rejected; break;
-          case Outcome::Failed: ++c.failed; break;
+          case Outcome::Refused:
+            ++c.refused;
+            break;
+          case Outcome::Rejected:
+            ++c.rejected;
+            break;
+          case Outcome::Failed:
+            ++c.failed;
+            break;
           case Outcome::Accepted:
             ++c.accepted;
             called_ae_check(t, rng, c);
@@ -357,12 +371,13 @@ int main(int argc, char** argv) {
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
 
   std::printf(
-      "threads=%zu quickack=%d pairs=%zu seconds=%.3f connects=%u associations=%u refused=%u rejected=%u "
+      "threads=%zu quickack=%d pairs=%zu seconds=%.3f connects=%u associations=%u refused=%u "
+      "rejected=%u "
       "accepted=%u echo_ok=%u released=%u random_ae_accepted=%u random_ae_rejected=%u failed=%u "
       "slow_connects=%u max_connect_ms=%ld\n",
       n_threads, g_quickack ? 1 : 0, targets.size(), secs, c.connects.load(), c.associations.load(),
-      c.refused.load(), c.rejected.load(), c.accepted.load(), c.echo_ok.load(),
-      c.released.load(), c.random_ae_accepted.load(), c.random_ae_rejected.load(),
-      c.failed.load(), c.slow_connects.load(), c.max_connect_ms.load());
+      c.refused.load(), c.rejected.load(), c.accepted.load(), c.echo_ok.load(), c.released.load(),
+      c.random_ae_accepted.load(), c.random_ae_rejected.load(), c.failed.load(),
+      c.slow_connects.load(), c.max_connect_ms.load());
   return c.failed.load() == 0 ? 0 : 1;
 }

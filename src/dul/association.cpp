@@ -21,9 +21,6 @@ constexpr std::uint8_t kReasonUnexpectedPdu = 2;
 constexpr std::uint8_t kReasonInvalidParameter = 6;
 constexpr std::size_t kMaxNotes = 256;
 
-// PS3.8 9.3.5: a PDV item adds 4 (item length) + 2 (context id, control header) bytes.
-constexpr std::uint32_t kPdvOverhead = 6;
-
 Bytes encode_known(const Pdu& pdu) {
   auto b = encode(pdu);  // fixed-size PDUs always encode
   return b ? std::move(b).value() : Bytes{};
@@ -224,38 +221,15 @@ Result<Output> Association::check_send(std::uint8_t context_id) const {
   return Output{};
 }
 
-void Association::write_pdata(Output& out, std::uint8_t context_id, ByteView bytes, bool command,
-                              bool last) {
-  // PS3.8 9.3.5 / D.1: every P-DATA-TF length field stays within the peer's maximum.
-  const std::size_t chunk = peer_max_pdu_ == 0             ? std::size_t{1} << 30
-                            : peer_max_pdu_ > kPdvOverhead ? peer_max_pdu_ - kPdvOverhead
-                                                           : 1;
-  std::size_t offset = 0;
-  do {
-    const std::size_t n = std::min(chunk, bytes.size() - offset);
-    const bool final_fragment = last && offset + n == bytes.size();
-    ByteWriter w;
-    w.u8(static_cast<std::uint8_t>(PduType::PData));
-    w.u8(0);
-    w.u32be(static_cast<std::uint32_t>(n + kPdvOverhead));
-    w.u32be(static_cast<std::uint32_t>(n + 2));
-    w.u8(context_id);
-    w.u8(static_cast<std::uint8_t>((command ? 1 : 0) | (final_fragment ? 2 : 0)));
-    const auto& head = w.data();
-    out.send.insert(out.send.end(), head.begin(), head.end());
-    auto part = bytes.subspan(offset, n);
-    out.send.insert(out.send.end(), part.begin(), part.end());
-    offset += n;
-  } while (offset < bytes.size());
-}
-
 Result<Output> Association::send_command(std::uint8_t context_id, const dimse::Command& command) {
   auto ok = check_send(context_id);
   if (!ok) return ok;
   if (out_data_pending_) return make_error("the data set of the previous message is not finished");
   Output out;
   apply(out, Event::Evt9_PDataRequest);  // DT-1 or AR-7
-  write_pdata(out, context_id, dimse::encode_command(command), true, true);
+  // PS3.8 9.3.5 / D.1: every P-DATA-TF length field stays within the peer's maximum.
+  dimse::append_pdata(out.send, context_id, dimse::encode_command(command), true, true,
+                      peer_max_pdu_);
   out_data_pending_ = command.has_data_set();
   out_context_ = context_id;
   return out;
@@ -271,7 +245,7 @@ Result<Output> Association::send_data(std::uint8_t context_id, ByteView chunk, b
   Output out;
   if (chunk.empty() && !last) return out;
   apply(out, Event::Evt9_PDataRequest);
-  write_pdata(out, context_id, chunk, false, last);
+  dimse::append_pdata(out.send, context_id, chunk, false, last, peer_max_pdu_);
   if (last) out_data_pending_ = false;
   return out;
 }

@@ -265,7 +265,6 @@ class Association {
   bool take_pdv(Output& out, Pdv& pdv, bool may_retry);
   bool pdv_error(Output& out, std::string detail);
   void lose_message(Output& out, std::string detail);
-  void write_pdata(Output& out, std::uint8_t context_id, ByteView bytes, bool command, bool last);
   Result<Output> local(Event event);
   Result<Output> check_send(std::uint8_t context_id) const;
   void note(std::string text);

@@ -1,6 +1,6 @@
-// PS3.7 DIMSE command sets (Annex E: group 0000, implicit VR little endian), message
-// reassembly from PDV fragments (PS3.7 Annex E / PS3.8 Annex E.2) and fragmentation into
-// P-DATA-TF PDUs. Sans-IO like the rest of the module.
+// PS3.7 DIMSE command sets (Annex E: group 0000, implicit VR little endian) and their
+// fragmentation into P-DATA-TF PDUs (PS3.8 Annex E.2). Reassembly is dul::Association's job
+// (association.hpp). Sans-IO like the rest of the module.
 #pragma once
 
 #include <cstddef>
@@ -64,18 +64,18 @@ struct Command {
   std::optional<std::string> move_destination{};           // (0000,0600)
   std::optional<std::uint16_t> remaining{}, completed{}, failed{}, warning{};  // (0000,1020-1023)
   // C-STORE sub-operation of a C-MOVE (PS3.7 9.3.1.1).
-  std::optional<std::string> move_originator_ae{};                // (0000,1030)
-  std::optional<std::uint16_t> move_originator_message_id{};      // (0000,1031)
+  std::optional<std::string> move_originator_ae{};            // (0000,1030)
+  std::optional<std::uint16_t> move_originator_message_id{};  // (0000,1031)
   // Status detail (PS3.7 C.4).
-  std::optional<std::string> error_comment{};                     // (0000,0902), LO
-  std::optional<std::uint16_t> error_id{};                        // (0000,0903)
-  std::vector<std::uint32_t> offending_elements{};                // (0000,0901), AT
+  std::optional<std::string> error_comment{};       // (0000,0902), LO
+  std::optional<std::uint16_t> error_id{};          // (0000,0903)
+  std::vector<std::uint32_t> offending_elements{};  // (0000,0901), AT
   // DIMSE-N (PS3.7 10.3, E.2).
-  std::optional<std::string> requested_sop_class_uid{};           // (0000,0003)
-  std::optional<std::string> requested_sop_instance_uid{};        // (0000,1001)
-  std::optional<std::uint16_t> event_type_id{};                   // (0000,1002)
-  std::vector<std::uint32_t> attribute_identifiers{};             // (0000,1005), AT
-  std::optional<std::uint16_t> action_type_id{};                  // (0000,1008)
+  std::optional<std::string> requested_sop_class_uid{};     // (0000,0003)
+  std::optional<std::string> requested_sop_instance_uid{};  // (0000,1001)
+  std::optional<std::uint16_t> event_type_id{};             // (0000,1002)
+  std::vector<std::uint32_t> attribute_identifiers{};       // (0000,1005), AT
+  std::optional<std::uint16_t> action_type_id{};            // (0000,1008)
 
   [[nodiscard]] bool has_data_set() const noexcept { return command_data_set_type != kNoDataSet; }
   bool operator==(const Command&) const = default;
@@ -92,42 +92,19 @@ struct CommandLimits {
 // (0000,0100) and (0000,0800); other unknown group-0000 elements are skipped.
 Result<Command> decode_command(ByteView bytes, const CommandLimits& limits = {});
 
-// Reassembles the PDV fragments of one message at a time: the command, then (if the
-// command says so) its data set (PS3.7 Annex E, PS3.8 Annex E.2).
-class MessageAssembler {
- public:
-  enum class Status { NeedMore, CommandReady, DataSetReady, Error };
-
-  explicit MessageAssembler(std::size_t max_bytes = 1U << 20);
-
-  Status add(const dul::Pdv& pdv);
-  // Valid after CommandReady until the next message's command completes.
-  [[nodiscard]] const Command& command() const noexcept { return command_; }
-  // Valid after DataSetReady until the next add().
-  [[nodiscard]] const Bytes& data_set() const noexcept { return data_; }
-  [[nodiscard]] std::uint8_t context_id() const noexcept { return context_id_; }
-  [[nodiscard]] const std::string& error() const noexcept { return error_; }
-  // True while a data set announced by the last command has not been completed.
-  [[nodiscard]] bool awaiting_data_set() const noexcept { return phase_ == Phase::DataSet; }
-
- private:
-  enum class Phase { Idle, Command, DataSet, Failed };
-  Status fail(std::string message);
-
-  std::size_t max_bytes_;
-  Phase phase_ = Phase::Idle;
-  std::uint8_t context_id_ = 0;
-  Bytes fragments_;
-  Bytes data_;
-  Command command_;
-  std::string error_;
-};
-
-// Splits a command (and optional data set) into P-DATA-TF PDUs whose length field does not
-// exceed peer_max_pdu (the peer's maximum length sub-item, PS3.8 D.1; 0 = unlimited).
-// Each PDU carries one PDV; command and data set are never mixed in one PDV (PS3.8 E.2).
-std::vector<dul::Pdu> make_pdata(std::uint8_t context_id, const Bytes& command,
-                                 const Bytes* data_set, std::uint32_t peer_max_pdu);
+// THE fragmentation routine of the module (dul::Association's send path uses it too):
+// appends to `out` the P-DATA-TF PDUs that carry `bytes` as the PDV fragments of a command
+// set (command = true) or of a data set, on `context_id`. Each PDU carries one PDV and its
+// length field does not exceed peer_max_pdu (the peer's maximum length sub-item, PS3.8 D.1;
+// 0 = unlimited). The final fragment is flagged "last" only when `last` is true, so a data
+// set may be sent in several calls. Empty `bytes` still give one (empty) PDV, so an empty
+// last part ends the message. Command and data set are never mixed in one PDV (PS3.8 E.2).
+void append_pdata(Bytes& out, std::uint8_t context_id, ByteView bytes, bool command, bool last,
+                  std::uint32_t peer_max_pdu);
+// A whole message as P-DATA-TF bytes: the command set, then the data set if one is given
+// (two append_pdata calls; for clients that send without an engine, tests and fuzz seeds).
+Bytes encode_pdata(std::uint8_t context_id, ByteView command, const Bytes* data_set,
+                   std::uint32_t peer_max_pdu);
 
 // PS3.7 Annex C status classes.
 enum class StatusCategory { Success, Pending, Cancel, Warning, Failure };

@@ -27,27 +27,21 @@
 #include <thread>
 #include <vector>
 
+#include "support/process.hpp"
 #include "support/skip.hpp"
-
-extern char** environ;
 
 namespace {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+namespace test_support = dicomsec::test_support;
+using test_support::slurp;
 
 constexpr const char* kDicomsec = DICOMSEC_BIN;
 constexpr const char* kSourceDir = DICOMSEC_SOURCE_DIR;
 constexpr const char* kPython = DICOMSEC_PYTHON;
 const std::set<long> kForbiddenPorts{104, 4242, 8042, 11112};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 struct RunResult {
   int exit_code = -1;
@@ -76,41 +70,11 @@ RunResult run(std::vector<std::string> argv, std::chrono::milliseconds limit = 6
   g_cleanup.push_back(dir);
   const auto out = dir / "stdout", err = dir / "stderr";
   for (const auto& a : argv) r.cmdline += a + " ";
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawnattr_t at;
-  posix_spawnattr_init(&at);
-  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&at, 0);
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  std::vector<std::string> env_storage;
-  for (char** e = environ; *e != nullptr; ++e) env_storage.emplace_back(*e);
-  env_storage.emplace_back("UBSAN_OPTIONS=halt_on_error=1:exitcode=99");
-  std::vector<char*> envp;
-  for (auto& e : env_storage) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0].c_str(), &fa, &at, args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&at);
-  if (rc != 0) return r;
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(-pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      r.timed_out = true;
-      break;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  const pid_t pid =
+      test_support::spawn(argv, out, err, {"UBSAN_OPTIONS=halt_on_error=1:exitcode=99"});
+  if (pid <= 0) return r;
+  r.exit_code = test_support::wait_for(pid, limit);  // killed at the limit: -1
+  r.timed_out = r.exit_code == -1;
   r.out = slurp(out);
   r.err = slurp(err);
   r.files = {out, err};
@@ -142,12 +106,7 @@ class AccessTest : public ::testing::Test {
       DICOMSEC_SKIP_OR_FAIL(
           "no lab: DICOMSEC_LAB_DIR has no lab.env; run under ctest (fixture "
           "integration.lab.start)");
-    std::ifstream in(fs::path(dir) / "lab.env");
-    for (std::string line; std::getline(in, line);) {
-      const auto eq = line.find('=');
-      if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
-      g_lab[line.substr(0, eq)] = line.substr(eq + 1);
-    }
+    g_lab = test_support::read_env(fs::path(dir) / "lab.env");
     for (const auto& [k, v] : g_lab)
       if (k.ends_with("_PORT")) {
         const long p = std::strtol(v.c_str(), nullptr, 10);
@@ -158,9 +117,11 @@ class AccessTest : public ::testing::Test {
 
   // dicomsec scan 127.0.0.1 -p PORTS ARGS...; every output file checked for the canary,
   // every record against the schema.
-  RunResult scan(const std::string& ports, std::vector<std::string> extra, bool with_output_file = true) {
-    std::vector<std::string> argv{kDicomsec, "scan", "127.0.0.1", "-p", ports, "--timeout", "3000",
-                                  "--connect-timeout", "1000", "--no-progress"};
+  RunResult scan(const std::string& ports, std::vector<std::string> extra,
+                 bool with_output_file = true) {
+    std::vector<std::string> argv{kDicomsec, "scan",         "127.0.0.1", "-p",
+                                  ports,     "--timeout",    "3000",      "--connect-timeout",
+                                  "1000",    "--no-progress"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     fs::path file;
     if (with_output_file) {
@@ -192,7 +153,8 @@ class AccessTest : public ::testing::Test {
         const auto value = lab(key);
         ASSERT_FALSE(value.empty()) << key;
         EXPECT_EQ(text.find(value), std::string::npos)
-            << "PHI canary " << key << " found in " << f << "\n" << r.describe();
+            << "PHI canary " << key << " found in " << f << "\n"
+            << r.describe();
       }
     }
   }
@@ -234,9 +196,11 @@ TEST_F(AccessTest, OrthancFindOpenVersusRefused) {
   EXPECT_EQ(oa["get"]["state"], "allowed") << o->dump();  // DicomAlwaysAllowGet: processed
   EXPECT_EQ(oa["store"]["state"], "untested");
   const auto ids = finding_ids(*o);
-  for (const char* id : {"DICOM-FIND-OPEN", "DICOM-GET-OPEN", "DICOM-MOVE-OPEN", "DICOM-ANY-CALLING-AE"})
+  for (const char* id :
+       {"DICOM-FIND-OPEN", "DICOM-GET-OPEN", "DICOM-MOVE-OPEN", "DICOM-ANY-CALLING-AE"})
     EXPECT_TRUE(ids.count(id)) << id << ": " << o->dump();
-  EXPECT_NE(finding_evidence(*o, "DICOM-ANY-CALLING-AE").find("confirmed: C-FIND"), std::string::npos);
+  EXPECT_NE(finding_evidence(*o, "DICOM-ANY-CALLING-AE").find("confirmed: C-FIND"),
+            std::string::npos);
 
   // The checked Orthanc rejects called AE ANY-SCP: discovery finds ORTHANC; then each query
   // or retrieve from the unknown calling AE is answered with A-ABORT.
@@ -271,7 +235,8 @@ TEST_F(AccessTest, DcmqrscpCallingAeRestrictionAndOpenAeFoundByDiscovery) {
   EXPECT_EQ(a["move"]["status"], 0);
   EXPECT_EQ(a["get"]["state"], "allowed");
   const auto ids = finding_ids(*rec);
-  for (const char* id : {"DICOM-FIND-OPEN", "DICOM-MOVE-OPEN", "DICOM-GET-OPEN", "DICOM-ANY-CALLING-AE"})
+  for (const char* id :
+       {"DICOM-FIND-OPEN", "DICOM-MOVE-OPEN", "DICOM-GET-OPEN", "DICOM-ANY-CALLING-AE"})
     EXPECT_TRUE(ids.count(id)) << id << ": " << rec->dump();
 
   // The configured peer TRUSTED1 may query QRSCP: counts, but no unknown-AE findings.
@@ -282,9 +247,11 @@ TEST_F(AccessTest, DcmqrscpCallingAeRestrictionAndOpenAeFoundByDiscovery) {
   EXPECT_EQ((*tr)["access"]["find"]["patient"], 1) << tr->dump();
   EXPECT_TRUE((*tr)["access"]["called_ae_tried"].empty());
   EXPECT_FALSE(finding_ids(*tr).count("DICOM-ANY-CALLING-AE")) << tr->dump();
-  EXPECT_FALSE(finding_ids(*tr).count("DICOM-FIND-OPEN")) << "TRUSTED1 is a known peer: " << tr->dump();
+  EXPECT_FALSE(finding_ids(*tr).count("DICOM-FIND-OPEN"))
+      << "TRUSTED1 is a known peer: " << tr->dump();
   // The C-MOVE destination is never the given calling AE (a configured peer here).
-  EXPECT_EQ((*tr)["access"]["move"]["evidence"].get<std::string>().find("TRUSTED1"), std::string::npos);
+  EXPECT_EQ((*tr)["access"]["move"]["evidence"].get<std::string>().find("TRUSTED1"),
+            std::string::npos);
 }
 
 TEST_F(AccessTest, FindCapSendsCancelToARealPeer) {
@@ -311,7 +278,8 @@ TEST_F(AccessTest, StorescpOffersNoQueryRetrieve) {
 }
 
 TEST_F(AccessTest, IntrusiveNeedsConfirmation) {
-  auto r = run({kDicomsec, "scan", "127.0.0.1", "-p", lab("STORESCP_PORT"), "--level", "intrusive"});
+  auto r =
+      run({kDicomsec, "scan", "127.0.0.1", "-p", lab("STORESCP_PORT"), "--level", "intrusive"});
   EXPECT_EQ(r.exit_code, 2) << r.describe();
   EXPECT_NE(r.err.find("--confirm-intrusive"), std::string::npos) << r.describe();
   EXPECT_TRUE(r.out.empty());
@@ -345,7 +313,8 @@ TEST_F(AccessTest, IntrusiveStoreIsReportedWithCleanupAndCanBeDeleted) {
     } else {
       // Orthanc: the REST lookup the cleanup names finds it; delete it.
       const auto base = "http://127.0.0.1:" + lab("ORTHANC_CHECKED_HTTP");
-      auto look = run({"/usr/bin/curl", "-sS", "-f", "--max-time", "10", "-X", "POST", base + "/tools/lookup", "-d", uid});
+      auto look = run({"/usr/bin/curl", "-sS", "-f", "--max-time", "10", "-X", "POST",
+                       base + "/tools/lookup", "-d", uid});
       ASSERT_EQ(look.exit_code, 0) << look.describe();
       const auto found = json::parse(look.out, nullptr, false);
       ASSERT_TRUE(found.is_array() && found.size() == 1) << look.out;
@@ -360,9 +329,9 @@ TEST_F(AccessTest, IntrusiveStoreIsReportedWithCleanupAndCanBeDeleted) {
 TEST_F(AccessTest, NoCanaryInAnyOutputAtAnyLevel) {
   const std::string all = lab("STORESCP_PORT") + "," + lab("QRSCP_PORT") + "," +
                           lab("ORTHANC_CHECKED_PORT") + "," + lab("ORTHANC_OPEN_PORT");
-  for (const std::vector<std::string>& level :
-       {std::vector<std::string>{"--level", "safe"}, {"--level", "auth"},
-        {"--level", "auth", "--called-ae", "QRSCP"}}) {
+  for (const std::vector<std::string>& level : {std::vector<std::string>{"--level", "safe"},
+                                                {"--level", "auth"},
+                                                {"--level", "auth", "--called-ae", "QRSCP"}}) {
     auto r = scan(all, level);  // checks stdout, stderr and the -o file
     EXPECT_EQ(r.exit_code, 0) << r.describe();
     EXPECT_EQ(r.records.size(), 4U) << r.describe();
@@ -370,7 +339,8 @@ TEST_F(AccessTest, NoCanaryInAnyOutputAtAnyLevel) {
     EXPECT_EQ(s.records.size(), 4U) << s.describe();
   }
   // The scan history database and every report format rendered from it.
-  const fs::path db = fs::temp_directory_path() / ("dicomsec-access-" + std::to_string(getpid()) + ".db");
+  const fs::path db =
+      fs::temp_directory_path() / ("dicomsec-access-" + std::to_string(getpid()) + ".db");
   fs::remove(db);
   g_cleanup.push_back(db);
   auto d = scan(all, {"--level", "auth", "--called-ae", "QRSCP", "--db", db.string()}, false);
@@ -380,7 +350,8 @@ TEST_F(AccessTest, NoCanaryInAnyOutputAtAnyLevel) {
   for (const char* format : {"jsonl", "csv", "sarif", "html"}) {
     const fs::path out = db.string() + "." + format;
     g_cleanup.push_back(out);
-    auto r = run({kDicomsec, "report", "--db", db.string(), "--format", format, "-o", out.string()});
+    auto r =
+        run({kDicomsec, "report", "--db", db.string(), "--format", format, "-o", out.string()});
     EXPECT_EQ(r.exit_code, 0) << r.describe();
     EXPECT_GT(fs::file_size(out), 100U) << format;
     files.files.push_back(out);

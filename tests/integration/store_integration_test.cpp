@@ -28,10 +28,9 @@
 #include <thread>
 #include <vector>
 
+#include "support/process.hpp"
 #include "support/ready.hpp"
 #include "support/skip.hpp"
-
-extern char** environ;
 
 namespace {
 
@@ -40,16 +39,12 @@ namespace test_support = dicomsec::test_support;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
+using test_support::free_port;
+using test_support::slurp;
+using test_support::wait_for;
 
 constexpr const char* kDicomsec = DICOMSEC_BIN;
 constexpr int kSanitizerExit = 99;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::vector<json> jsonl(const std::string& path) {
   std::vector<json> out;
@@ -66,80 +61,12 @@ std::set<Key> keys(const std::vector<json>& records) {
   return out;
 }
 
-// A child in its own process group, stdout/stderr to files.
-struct Child {
-  pid_t pid = -1;
-  std::string out, err;
-};
-
-Child spawn(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
-  std::vector<std::string> argv = args;
-  std::vector<char*> ptrs;
-  for (auto& a : argv) ptrs.push_back(a.data());
-  ptrs.push_back(nullptr);
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
-  env.push_back("ASAN_OPTIONS=exitcode=99");
-  env.push_back("UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=99");
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t at;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawnattr_init(&at);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int s : {SIGPIPE, SIGINT, SIGTERM, SIGCHLD}) sigaddset(&defaults, s);
-  posix_spawnattr_setflags(&at,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&at, 0);
-  posix_spawnattr_setsigmask(&at, &none);
-  posix_spawnattr_setsigdefault(&at, &defaults);
-  Child c{-1, out, err};
-  if (posix_spawn(&c.pid, argv[0].c_str(), &fa, &at, ptrs.data(), envp.data()) != 0) c.pid = -1;
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&at);
-  return c;
-}
-
-// Waits at most `limit`, then SIGKILLs the group. Exit code, 128+signal, or -1.
-int wait_for(const Child& c, std::chrono::milliseconds limit) {
-  const auto deadline = Clock::now() + limit;
-  for (;;) {
-    int st = 0;
-    const pid_t w = waitpid(c.pid, &st, WNOHANG);
-    if (w == c.pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    if (w < 0) return -1;
-    if (Clock::now() >= deadline) {
-      kill(-c.pid, SIGKILL);
-      waitpid(c.pid, &st, 0);
-      return -1;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-}
-
-// A free loopback TCP port (bound and released; never one of the well-known DICOM ones).
-int free_port() {
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-        getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-      port = ntohs(a.sin_port);
-    close(fd);
-    if (port > 1024 && port != 4242 && port != 8042 && port != 11112) return port;
-  }
-  return -1;
+// dicomsec and peers in their own process group (tests/support/process.hpp), with the
+// sanitizers told to fail with kSanitizerExit.
+pid_t spawn(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
+  return test_support::spawn(
+      args, out, err,
+      {"ASAN_OPTIONS=exitcode=99", "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=99"});
 }
 
 class StoreTest : public ::testing::Test {
@@ -150,10 +77,7 @@ class StoreTest : public ::testing::Test {
       DICOMSEC_SKIP_OR_FAIL(
           "needs the lab fixture: DICOMSEC_LAB_DIR has no lab.env (run through "
           "ctest)");
-    std::ifstream in(std::string(lab) + "/lab.env");
-    for (std::string line; std::getline(in, line);)
-      if (const auto eq = line.find('='); eq != std::string::npos)
-        env_[line.substr(0, eq)] = line.substr(eq + 1);
+    env_ = test_support::read_env(std::string(lab) + "/lab.env");
     for (const char* k : {"STORESCP_PORT", "CLOSED_PORT", "CANARY"})
       ASSERT_FALSE(env_[k].empty()) << k;
     std::string tmpl = (fs::temp_directory_path() / "dicomsec-store-it-XXXXXX").string();
@@ -170,7 +94,7 @@ class StoreTest : public ::testing::Test {
           std::chrono::milliseconds limit = 30s) {
     args.insert(args.begin(), kDicomsec);
     const auto c = spawn(args, path(name + ".out"), path(name + ".err"));
-    EXPECT_GT(c.pid, 0);
+    EXPECT_GT(c, 0);
     const int rc = wait_for(c, limit);
     check_stderr(name);
     return rc;
@@ -231,16 +155,16 @@ TEST_F(StoreTest, DiffSeesAStoppedServiceAndAFixedFinding) {
   fs::create_directories(path("scp"));
   const auto scp = spawn({"/usr/bin/storescp", "-od", path("scp"), std::to_string(extra)},
                          path("scp.out"), path("scp.err"));
-  ASSERT_GT(scp.pid, 0);
+  ASSERT_GT(scp, 0);
   if (!test_support::wait_until([&] { return test_support::tcp_port_listening(extra); }, 15s)) {
-    kill(scp.pid, SIGTERM);
+    kill(scp, SIGTERM);
     wait_for(scp, 5s);
     FAIL() << "storescp did not listen on " << extra << ": " << slurp(path("scp.err"));
   }
   const std::string ports = port("STORESCP_PORT") + "," + std::to_string(extra);
   const int a =
       run("a", std::vector<std::string>{"scan", "127.0.0.1", "-p", ports, "--db", db_} + fast_);
-  kill(scp.pid, SIGTERM);
+  kill(scp, SIGTERM);
   wait_for(scp, 5s);
   EXPECT_EQ(a, 0) << slurp(path("a.err"));
   EXPECT_EQ(jsonl(path("a.out")).size(), 2U) << slurp(path("a.out"));
@@ -283,12 +207,12 @@ TEST_F(StoreTest, KillNineKeepsCommittedRecordsAndResumeCompletesWithoutRepeats)
                                       db_};
   const auto c = spawn(std::vector<std::string>{kDicomsec} + scan + fast_, path("killed.out"),
                        path("killed.err"));
-  ASSERT_GT(c.pid, 0);
+  ASSERT_GT(c, 0);
   // Half-way, judged by progress not by time: a quarter of the records are out (the rate
   // leaves about 4 s for the rest), then SIGKILL.
   const bool under_way = test_support::wait_until(
       [&] { return test_support::complete_lines(path("killed.out")) >= 20; }, 60s);
-  kill(-c.pid, SIGKILL);
+  kill(-c, SIGKILL);
   EXPECT_EQ(wait_for(c, 5s), 128 + SIGKILL);
   ASSERT_TRUE(under_way) << "no 20 records within 60 s\n" << slurp(path("killed.err"));
   const auto written = jsonl(path("killed.out"));  // what the killed run printed
@@ -339,21 +263,21 @@ TEST_F(StoreTest, CtrlCMarksTheScanInterruptedAndResumeByIdFinishesIt) {
                                       db_};
   const auto c =
       spawn(std::vector<std::string>{kDicomsec} + scan + fast_, path("int.out"), path("int.err"));
-  ASSERT_GT(c.pid, 0);
+  ASSERT_GT(c, 0);
   // Ctrl-C once the scan is under way: a first record is out and the SIGINT handler is
   // installed (else SIGINT would just kill it and nothing would be marked interrupted).
   const bool under_way = test_support::wait_until(
       [&] {
         return test_support::complete_lines(path("int.out")) >= 1 &&
-               test_support::process_catches(c.pid, SIGINT);
+               test_support::process_catches(c, SIGINT);
       },
       60s);
   if (!under_way) {
-    kill(-c.pid, SIGKILL);
+    kill(-c, SIGKILL);
     wait_for(c, 5s);
     FAIL() << "no record or no SIGINT handler within 60 s\n" << slurp(path("int.err"));
   }
-  kill(c.pid, SIGINT);
+  kill(c, SIGINT);
   EXPECT_EQ(wait_for(c, 10s), 3) << slurp(path("int.err"));
   check_stderr("int");
   EXPECT_NE(slurp(path("int.err")).find("--resume 1"), std::string::npos) << slurp(path("int.err"));

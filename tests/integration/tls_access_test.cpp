@@ -32,27 +32,24 @@
 #include <thread>
 #include <vector>
 
+#include "support/process.hpp"
 #include "support/skip.hpp"
-
-extern char** environ;
 
 namespace {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+namespace test_support = dicomsec::test_support;
+using test_support::free_port;
+using test_support::read_env;
+using test_support::slurp;
+using test_support::stop_group;
 
 constexpr const char* kDicomsec = DICOMSEC_BIN;
 constexpr const char* kSourceDir = DICOMSEC_SOURCE_DIR;
 constexpr const char* kPython = DICOMSEC_PYTHON;
 const std::set<long> kForbiddenPorts{104, 4242, 8042, 11112};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 fs::path fresh_dir(const std::string& tag) {
   static int n = 0;
@@ -62,40 +59,10 @@ fs::path fresh_dir(const std::string& tag) {
   return d;
 }
 
-// Spawns argv in its own process group, stdout/stderr to files in `dir`.
-pid_t spawn(std::vector<std::string> argv, const fs::path& dir) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, (dir / "stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  posix_spawn_file_actions_addopen(&fa, 2, (dir / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  posix_spawnattr_t at;
-  posix_spawnattr_init(&at);
-  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&at, 0);
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, argv[0].c_str(), &fa, &at, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&at);
-  return rc == 0 ? pid : -1;
-}
-
-// Stops a process group we spawned: TERM, bounded wait, KILL.
-void stop_group(pid_t pid) {
-  if (pid <= 0) return;
-  kill(-pid, SIGTERM);
-  int status = 0;
-  for (int i = 0; i < 100; ++i) {
-    if (waitpid(pid, &status, WNOHANG) == pid) return;
-    std::this_thread::sleep_for(20ms);
-  }
-  kill(-pid, SIGKILL);
-  waitpid(pid, &status, 0);
+// Spawns argv in its own process group (tests/support/process.hpp), stdout/stderr to
+// files in `dir`.
+pid_t spawn(const std::vector<std::string>& argv, const fs::path& dir) {
+  return test_support::spawn(argv, dir / "stdout", dir / "stderr");
 }
 
 struct RunResult {
@@ -117,52 +84,13 @@ RunResult run(std::vector<std::string> argv, std::chrono::milliseconds limit = 9
   for (const auto& a : argv) r.cmdline += a + " ";
   const pid_t pid = spawn(argv, dir);
   if (pid <= 0) return r;
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(-pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      r.timed_out = true;
-      break;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  r.exit_code = test_support::wait_for(pid, limit);  // killed at the limit: -1
+  r.timed_out = r.exit_code == -1;
   r.out = slurp(dir / "stdout");
   r.err = slurp(dir / "stderr");
   std::error_code ec;
   fs::remove_all(dir, ec);
   return r;
-}
-
-std::map<std::string, std::string> read_env(const fs::path& file) {
-  std::map<std::string, std::string> env;
-  std::ifstream in(file);
-  for (std::string line; std::getline(in, line);) {
-    const auto eq = line.find('=');
-    if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
-    env[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return env;
-}
-
-// A port free on 127.0.0.1 right now (bound to 0, then released), never a forbidden one.
-int free_port() {
-  for (int attempt = 0; attempt < 10; ++attempt) {
-    const int s = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = 0;
-    if (bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-        getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-      port = ntohs(a.sin_port);
-    close(s);
-    if (port > 0 && kForbiddenPorts.count(port) == 0) return port;
-  }
-  return 0;
 }
 
 bool accepts(int port) {
@@ -255,8 +183,9 @@ class TlsAccess : public ::testing::Test {
 
   void SetUp() override {
     if (g_lab.empty() || g_tls.empty()) {
-      DICOMSEC_SKIP_OR_FAIL("needs the DICOM and TLS lab fixtures: run through ctest "
-                            "(integration.lab.start, integration.tls_lab.start)");
+      DICOMSEC_SKIP_OR_FAIL(
+          "needs the DICOM and TLS lab fixtures: run through ctest "
+          "(integration.lab.start, integration.tls_lab.start)");
     }
     ASSERT_FALSE(g_orthanc_tls.empty()) << "stunnel4 did not start:\n" << g_stunnel.log();
     for (const auto* env : {&g_lab, &g_tls})

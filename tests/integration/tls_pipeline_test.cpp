@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-extern char** environ;
+#include "support/process.hpp"
 
 namespace {
 
@@ -33,13 +33,9 @@ using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 using Args = std::vector<std::string>;
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using dicomsec::test_support::slurp;
+using dicomsec::test_support::spawn;
+using dicomsec::test_support::wait_for;
 
 std::vector<json> jsonl(const fs::path& path) {
   std::vector<json> out;
@@ -49,62 +45,13 @@ std::vector<json> jsonl(const fs::path& path) {
   return out;
 }
 
-// A child in its own process group with default signal dispositions, output to files.
-pid_t spawn(const Args& args, const fs::path& out, const fs::path& err) {
-  Args argv = args;
-  std::vector<char*> ptrs;
-  for (auto& a : argv) ptrs.push_back(a.data());
-  ptrs.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t at;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawnattr_init(&at);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int s : {SIGPIPE, SIGINT, SIGTERM, SIGCHLD}) sigaddset(&defaults, s);
-  posix_spawnattr_setflags(&at,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&at, 0);
-  posix_spawnattr_setsigmask(&at, &none);
-  posix_spawnattr_setsigdefault(&at, &defaults);
-  pid_t pid = -1;
-  if (posix_spawn(&pid, argv[0].c_str(), &fa, &at, ptrs.data(), environ) != 0) pid = -1;
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&at);
-  return pid;
-}
-
-// Exit code, 128+signal, or -1 after SIGKILLing the group when `limit` passed.
-int wait_for(pid_t pid, std::chrono::milliseconds limit) {
-  const auto deadline = Clock::now() + limit;
-  for (;;) {
-    int st = 0;
-    const pid_t w = waitpid(pid, &st, WNOHANG);
-    if (w == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    if (w < 0) return -1;
-    if (Clock::now() >= deadline) {
-      kill(-pid, SIGKILL);
-      waitpid(pid, &st, 0);
-      return -1;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-}
-
 class TlsPipeline : public ::testing::Test {
  protected:
   void SetUp() override {
     const char* lab = std::getenv("DICOMSEC_TLS_LAB_DIR");
     ASSERT_NE(lab, nullptr) << "needs the TLS lab fixture: run through ctest";
-    std::ifstream in(fs::path(lab) / "tls.env");
-    ASSERT_TRUE(in) << "no tls.env in " << lab;
-    for (std::string line; std::getline(in, line);)
-      if (const auto eq = line.find('='); eq != std::string::npos && line[0] != '#')
-        env_[line.substr(0, eq)] = line.substr(eq + 1);
+    ASSERT_TRUE(fs::exists(fs::path(lab) / "tls.env")) << "no tls.env in " << lab;
+    env_ = dicomsec::test_support::read_env(fs::path(lab) / "tls.env");
     for (const char* k : {"OSSL_SELF_PORT", "OSSL_CA_PORT", "CLOSED_PORT"})
       ASSERT_FALSE(env_[k].empty()) << k;
     std::string tmpl = (fs::temp_directory_path() / "dicomsec-tls-pipeline-XXXXXX").string();

@@ -119,7 +119,28 @@ AccessPlan with_destination(AccessPlan p) {
 
 }  // namespace
 
-AccessClient::AccessClient(AccessPlan plan, record::AccessRecord so_far, dul::Limits limits)
+void to_record(const AccessResult& result, record::AccessRecord& into) {
+  auto check = [](const AccessCheck& c, record::PermissionRecord& r) {
+    if (c == AccessCheck{}) return;
+    r.state = c.state;
+    r.status = c.status;
+    r.evidence = c.evidence;
+  };
+  if (result.find != FindCheck{}) {
+    const auto& f = result.find;
+    into.find.state = f.state;
+    into.find.patient = f.patient;
+    into.find.study = f.study;
+    into.find.capped = f.capped;
+    into.find.status = f.status;
+    into.find.evidence = f.evidence;
+  }
+  check(result.move, into.move);
+  check(result.get, into.get);
+  check(result.store, into.store);
+}
+
+AccessClient::AccessClient(AccessPlan plan, AccessResult so_far, dul::Limits limits)
     : plan_(with_destination(std::move(plan))),
       // C-FIND identifiers are counted whole (they are small; kMaxMessageBytes caps them);
       // any other data set streams past in chunks and is never kept.
@@ -138,7 +159,7 @@ std::vector<AccessOp> AccessClient::unfinished() const {
   return queue_;
 }
 
-record::PermissionRecord* AccessClient::permission(Op op) {
+AccessCheck* AccessClient::permission(Op op) {
   switch (op) {
     case Op::Move:
       return &access_.move;
@@ -249,8 +270,7 @@ Bytes AccessClient::on_accept() {
   };
   // PS3.4 C.4: a query/retrieve context the SCP does not accept means the operation is not
   // offered to us; nothing is sent for it.
-  auto gate = [&](std::uint8_t id, const char* what, record::PermissionRecord* p,
-                  record::FindAccessRecord* f) {
+  auto gate = [&](std::uint8_t id, const char* what, AccessCheck* p, FindCheck* f) {
     auto why = rejected(id);
     if (!why) return true;
     const auto ev =

@@ -49,11 +49,40 @@ struct AccessPlan {
 // `calling_ae` (compared without trailing spaces, case-insensitively).
 std::string random_move_destination(std::uint64_t seed, std::string_view calling_ae);
 
+// The client's own result (issue 11 §5: clients return their own types, probes map them):
+// what the checks showed, as counts, DIMSE statuses and one evidence line per check. Never
+// an identifier, name or object from the peer.
+struct AccessCheck {
+  record::Permission state = record::Permission::Untested;
+  std::optional<std::uint16_t> status{};  // the DIMSE status that decided it
+  std::string evidence{};                 // one line: what was sent and what came back
+  bool operator==(const AccessCheck&) const = default;
+};
+struct FindCheck {
+  record::Permission state = record::Permission::Untested;  // Allowed: counts are meaningful
+  std::optional<std::uint32_t> patient{};                   // pending responses counted (capped)
+  std::optional<std::uint32_t> study{};
+  bool capped = false;  // stopped with C-CANCEL at the cap
+  std::optional<std::uint16_t> status{};
+  std::string evidence{};
+  bool operator==(const FindCheck&) const = default;
+};
+struct AccessResult {
+  FindCheck find;
+  AccessCheck move, get, store;
+};
+
+// The one mapping from the access clients' result to the scan record: each check the
+// clients reached replaces the record's; one they never reached (still default) leaves the
+// record's line (the probe's "not tried ...") as it is. The other AccessRecord fields
+// (called AE, associations, cleanup, error) are the probe's own.
+void to_record(const AccessResult& result, record::AccessRecord& into);
+
 class AccessClient {
  public:
   // `so_far` carries the results of earlier associations (a peer that answers a refused
   // request with A-ABORT needs a new association for the next operation).
-  AccessClient(AccessPlan plan, record::AccessRecord so_far, dul::Limits limits = {});
+  AccessClient(AccessPlan plan, AccessResult so_far, dul::Limits limits = {});
 
   Bytes start();
   Bytes on_bytes(ByteView data);
@@ -69,8 +98,8 @@ class AccessClient {
   }
   [[nodiscard]] const AssociationSummary& summary() const { return session_.summary(); }
   [[nodiscard]] const record::AssociationRecord& association() const { return association_; }
-  // Counts and statuses only; store_cleanup and discovery are the driver's to fill.
-  [[nodiscard]] const record::AccessRecord& access() const { return access_; }
+  // Counts and statuses only, so far (the earlier associations' included).
+  [[nodiscard]] const AccessResult& access() const { return access_; }
   // The test object was accepted (C-STORE-RSP success or warning).
   [[nodiscard]] bool stored() const { return access_.store.state == record::Permission::Allowed; }
   // Operations not yet sent when the association ended (empty after a normal release).
@@ -83,7 +112,7 @@ class AccessClient {
 
  private:
   using Op = AccessOp;
-  record::PermissionRecord* permission(Op op);
+  AccessCheck* permission(Op op);
   Bytes on_indication(const dul::Indication& ind);
   void deny_current();  // the request in flight was answered by A-ABORT or a close
   Bytes on_accept();
@@ -99,7 +128,7 @@ class AccessClient {
   AccessPlan plan_;
   Requestor session_;
   record::AssociationRecord association_;
-  record::AccessRecord access_;
+  AccessResult access_;
   std::vector<Op> queue_;
   std::optional<Op> current_;
   std::optional<dimse::Command> awaiting_data_;  // a response whose data set is arriving

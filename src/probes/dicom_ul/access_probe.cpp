@@ -229,8 +229,9 @@ asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endp
   }
   // One association per operation at most: a peer that aborts each refused request.
   unsigned busy = 0;
+  AccessResult checks;  // the clients' results, carried from one association to the next
   for (std::size_t round = 0; round < 5 + kTransientTries && !plan.ops.empty(); ++round) {
-    AccessClient client(plan, a, limits);
+    AccessClient client(plan, checks, limits);
     const auto opened = ++a.associations;
     const auto failed = co_await drive(ex, target, o, tls, client, 4 + 2 * plan.ops.size());
     if (failed) {
@@ -241,7 +242,8 @@ asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endp
       co_await pause(ex, busy * kTransientPause);
       continue;
     }
-    a = client.access();
+    checks = client.access();
+    to_record(checks, a);
     a.associations = opened;
     if (a.association != record::AssociationResult::Accepted)
       a.association = client.association().result;

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+
+#include "association_helpers.hpp"
 #include "samples.hpp"
 
 namespace dicomsec::dimse {
@@ -84,80 +88,122 @@ TEST(dulDimseCommand, SkipsUnknownElementsAndCapsCount) {
   EXPECT_FALSE(decode_command(b, CommandLimits{.max_elements = 8}));
 }
 
-TEST(dulMessageAssembler, ReassemblesCommandAndDataSetAcrossPdus) {
-  auto cmd = encode_command(dul::samples::commands()[2]);  // C-FIND-RQ with data set
+// Reassembly belongs to dul::Association (the older dimse::MessageAssembler is gone):
+// these feed an acceptor in Sta6 what append_pdata / encode_pdata produce.
+dul::Association acceptor(dul::AssociationOptions options = {}) {
+  options.role = dul::Role::Acceptor;
+  dul::Association a(std::move(options));
+  EXPECT_TRUE(dul::testing::drive(a, dul::State::Sta6));
+  return a;
+}
+
+// The A-P-ABORT detail of an Output that ended the association by AA-8, or "".
+std::string aa8_detail(const dul::Output& o) {
+  if (o.steps.empty() || o.steps.back().action != dul::Action::AA_8) return "";
+  auto aborts = dul::testing::all_of<dul::ind::Aborted>(o);
+  return aborts.empty() ? "AA-8 without an indication" : aborts.back().detail;
+}
+
+TEST(dulDimsePData, CommandAndDataSetReassembleAcrossPdus) {
+  const auto find = dul::samples::commands()[2];  // C-FIND-RQ with a data set
   Bytes ds(1000);
   for (std::size_t i = 0; i < ds.size(); ++i) ds[i] = static_cast<std::uint8_t>(i);
-  auto pdus = make_pdata(3, cmd, &ds, 64);
+  const Bytes wire = encode_pdata(3, encode_command(find), &ds, 64);
+  auto pdus = dul::testing::decode_all(wire);
   ASSERT_GT(pdus.size(), 10U);
-  MessageAssembler m;
-  int commands = 0;
-  int datasets = 0;
-  for (const auto& p : pdus) {
-    auto bytes = dul::encode(p).value();
-    ASSERT_LE(bytes.size() - 6, 64U);
-    for (const auto& pdv : std::get<dul::PData>(p).pdvs) {
-      auto st = m.add(pdv);
-      ASSERT_NE(st, MessageAssembler::Status::Error) << m.error();
-      if (st == MessageAssembler::Status::CommandReady) {
-        ++commands;
-        EXPECT_EQ(m.command(), dul::samples::commands()[2]);
-        EXPECT_TRUE(m.awaiting_data_set());
-      }
-      if (st == MessageAssembler::Status::DataSetReady) {
-        ++datasets;
-        EXPECT_EQ(m.data_set(), ds);
-        EXPECT_EQ(m.context_id(), 3);
-      }
+  for (const auto& p : pdus) EXPECT_LE(dul::testing::bytes_of(p).size() - 6, 64U);
+
+  for (bool whole : {false, true}) {
+    dul::AssociationOptions o;
+    if (whole) o.buffer_data_set = [](std::uint8_t, const Command&) { return true; };
+    auto a = acceptor(std::move(o));
+    auto got = a.receive(wire);
+    auto cmds = dul::testing::all_of<dul::ind::Command>(got);
+    ASSERT_EQ(cmds.size(), 1U);
+    EXPECT_EQ(cmds[0].command, find);
+    EXPECT_EQ(cmds[0].context_id, 3);
+    Bytes joined;
+    for (const auto& c : dul::testing::all_of<dul::ind::DataChunk>(got)) {
+      EXPECT_EQ(c.context_id, 3);
+      joined.insert(joined.end(), c.bytes.begin(), c.bytes.end());
     }
+    for (const auto& d : dul::testing::all_of<dul::ind::DataSet>(got))
+      joined.insert(joined.end(), d.bytes.begin(), d.bytes.end());
+    EXPECT_EQ(joined, ds) << "whole=" << whole;
+    EXPECT_EQ(dul::testing::all_of<dul::ind::DataSet>(got).size(), whole ? 1U : 0U);
+    EXPECT_TRUE(a.established());
   }
-  EXPECT_EQ(commands, 1);
-  EXPECT_EQ(datasets, 1);
 }
 
-TEST(dulMessageAssembler, CommandWithoutDataSetThenNextMessage) {
-  MessageAssembler m;
-  auto echo = encode_command(dul::samples::commands()[1]);
+TEST(dulDimsePData, CommandWithoutDataSetThenNextMessage) {
+  auto a = acceptor();
+  const auto echo = dul::samples::commands()[0];
   for (int round = 0; round < 2; ++round) {
-    auto pdus = make_pdata(1, echo, nullptr, 0);
-    ASSERT_EQ(pdus.size(), 1U);
-    EXPECT_EQ(m.add(std::get<dul::PData>(pdus[0]).pdvs.at(0)),
-              MessageAssembler::Status::CommandReady);
-    EXPECT_FALSE(m.awaiting_data_set());
+    const Bytes wire = encode_pdata(1, encode_command(echo), nullptr, 0);
+    ASSERT_EQ(dul::testing::decode_all(wire).size(), 1U);
+    auto got = a.receive(wire);
+    auto cmds = dul::testing::all_of<dul::ind::Command>(got);
+    ASSERT_EQ(cmds.size(), 1U) << round;
+    EXPECT_EQ(cmds[0].command, echo);
+    EXPECT_TRUE(dul::testing::all_of<dul::ind::DataChunk>(got).empty());
   }
 }
 
-TEST(dulMessageAssembler, Errors) {
+// PS3.8 E.2 / PS3.7 Annex E rules on the PDV sequence: a break is Evt19, AA-8.
+TEST(dulDimsePData, BrokenPdvSequencesAreProviderAborts) {
+  auto pdata = [](std::initializer_list<dul::Pdv> pdvs) {
+    return dul::testing::bytes_of(dul::Pdu{dul::PData{pdvs}});
+  };
   {
-    MessageAssembler m;
-    EXPECT_EQ(m.add(dul::Pdv{1, false, true, {}}), MessageAssembler::Status::Error);
-    EXPECT_EQ(m.add(dul::Pdv{1, true, true, {}}), MessageAssembler::Status::Error) << "sticky";
+    auto a = acceptor();
+    EXPECT_NE(aa8_detail(a.receive(pdata({dul::Pdv{1, false, true, {}}}))).find("without"),
+              std::string::npos);
+    EXPECT_TRUE(a.receive(pdata({dul::Pdv{1, true, true, {}}})).indications.empty())
+        << "nothing is decoded after the abort";
   }
   {
-    MessageAssembler m;
-    EXPECT_EQ(m.add(dul::Pdv{1, true, false, {1}}), MessageAssembler::Status::NeedMore);
-    EXPECT_EQ(m.add(dul::Pdv{3, true, true, {1}}), MessageAssembler::Status::Error);
+    auto a = acceptor();
+    EXPECT_EQ(aa8_detail(a.receive(pdata({dul::Pdv{1, true, false, {1}}}))), "");
+    EXPECT_NE(aa8_detail(a.receive(pdata({dul::Pdv{3, true, true, {1}}}))).find("context 1"),
+              std::string::npos);
   }
   {
-    MessageAssembler m(8);
-    EXPECT_EQ(m.add(dul::Pdv{1, true, false, Bytes(8)}), MessageAssembler::Status::NeedMore);
-    EXPECT_EQ(m.add(dul::Pdv{1, true, false, Bytes(1)}), MessageAssembler::Status::Error);
+    auto a = acceptor(dul::AssociationOptions{.max_command_bytes = 8});
+    EXPECT_EQ(aa8_detail(a.receive(pdata({dul::Pdv{1, true, false, Bytes(8)}}))), "");
+    EXPECT_NE(aa8_detail(a.receive(pdata({dul::Pdv{1, true, false, Bytes(1)}}))).find("exceeds"),
+              std::string::npos);
   }
   {
-    MessageAssembler m;
+    auto a = acceptor();
     auto find = encode_command(dul::samples::commands()[2]);
-    EXPECT_EQ(m.add(dul::Pdv{1, true, true, find}), MessageAssembler::Status::CommandReady);
-    EXPECT_EQ(m.add(dul::Pdv{1, true, true, find}), MessageAssembler::Status::Error);
+    EXPECT_EQ(aa8_detail(a.receive(pdata({dul::Pdv{3, true, true, find}}))), "");
+    EXPECT_NE(aa8_detail(a.receive(pdata({dul::Pdv{3, true, true, find}}))).find("data set"),
+              std::string::npos);
   }
 }
 
-TEST(dulMakePData, EmptyPartsStillSendLastFragment) {
+TEST(dulDimsePData, EmptyPartsStillSendLastFragment) {
   Bytes empty;
-  auto pdus = make_pdata(1, empty, &empty, 100);
+  auto pdus = dul::testing::decode_all(encode_pdata(1, empty, &empty, 100));
   ASSERT_EQ(pdus.size(), 2U);
   const auto& pdv = std::get<dul::PData>(pdus[1]).pdvs.at(0);
   EXPECT_FALSE(pdv.command);
   EXPECT_TRUE(pdv.last);
+}
+
+TEST(dulDimsePData, PartsWithoutLastAreNotFlaggedAndStayWithinTheMaximum) {
+  Bytes out;
+  append_pdata(out, 5, Bytes(10, 1), false, false, 7);  // one byte per PDV
+  append_pdata(out, 5, Bytes(3, 2), false, true, 0);    // unlimited: one PDV
+  auto pdus = dul::testing::decode_all(out);
+  ASSERT_EQ(pdus.size(), 11U);
+  for (std::size_t i = 0; i < pdus.size(); ++i) {
+    const auto& pdv = std::get<dul::PData>(pdus[i]).pdvs.at(0);
+    EXPECT_EQ(pdv.context_id, 5);
+    EXPECT_FALSE(pdv.command);
+    EXPECT_EQ(pdv.last, i == 10);
+    EXPECT_EQ(pdv.data.size(), i == 10 ? 3U : 1U);
+  }
 }
 
 TEST(dulStatus, Names) {

@@ -51,7 +51,7 @@ bool write_corpus(const std::filesystem::path& root) {
                   with_prefix(0x07, Bytes(std::begin(kStorescp367Ac), std::end(kStorescp367Ac))));
 
   // dul_dimse: byte 0 picks the P-DATA max length for re-fragmentation, the rest is a
-  // command set (also read as a PDV script by the target).
+  // command set (also read as a PDV script by the target); both go to an acceptor engine.
   auto commands = samples::commands();
   for (std::size_t i = 0; i < commands.size(); ++i)
     ok = ok &&
@@ -61,13 +61,7 @@ bool write_corpus(const std::filesystem::path& root) {
   // dul_association_*: byte 0 seeds the chunking, byte 1 the user's policy, then the peer's
   // bytes (tests/fuzz/dul_association_common.hpp).
   auto pdata = [](std::uint8_t ctx, const dimse::Command& c, const Bytes& data) {
-    Bytes out;
-    for (auto& p : dimse::make_pdata(ctx, dimse::encode_command(c), data.empty() ? nullptr : &data,
-                                     1024)) {
-      auto b = encode(p).value();
-      out.insert(out.end(), b.begin(), b.end());
-    }
-    return out;
+    return dimse::encode_pdata(ctx, dimse::encode_command(c), data.empty() ? nullptr : &data, 1024);
   };
   auto cat = [](std::initializer_list<Bytes> parts) {
     Bytes out;

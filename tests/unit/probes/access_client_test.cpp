@@ -4,6 +4,7 @@
 
 #include "dicom/identifiers.hpp"
 #include "dicom/uids.hpp"
+#include "sent_commands.hpp"
 
 namespace dicomsec::probes {
 namespace {
@@ -21,14 +22,7 @@ std::vector<dul::Pdu> decode_all(const Bytes& bytes) {
 
 // The DIMSE commands in what the client sent (data set PDVs skipped).
 std::vector<dimse::Command> commands(const Bytes& bytes) {
-  std::vector<dimse::Command> out;
-  dimse::MessageAssembler m;
-  for (const auto& pdu : decode_all(bytes)) {
-    if (!std::holds_alternative<dul::PData>(pdu)) continue;
-    for (const auto& pdv : std::get<dul::PData>(pdu).pdvs)
-      if (m.add(pdv) == dimse::MessageAssembler::Status::CommandReady) out.push_back(m.command());
-  }
-  return out;
+  return test_support::sent_commands(bytes);
 }
 
 bool sent_release(const Bytes& b) {
@@ -78,12 +72,7 @@ Bytes response(std::uint8_t ctx, CommandField f, std::uint16_t to, std::uint16_t
   c.message_id_being_responded_to = to;
   c.status = status;
   if (data != nullptr) c.command_data_set_type = 0x0001;
-  Bytes out;
-  for (const auto& pdu : dimse::make_pdata(ctx, dimse::encode_command(c), data, 16384)) {
-    auto b = dul::encode(pdu).value();
-    out.insert(out.end(), b.begin(), b.end());
-  }
-  return out;
+  return dimse::encode_pdata(ctx, dimse::encode_command(c), data, 16384);
 }
 
 const Bytes kMatch = [] {
@@ -184,11 +173,7 @@ TEST(AccessClient, GetSubOperationIsAbortedBeforeItsData) {
   store.affected_sop_instance_uid = "1.2.3";
   store.command_data_set_type = 0x0001;
   const Bytes pixels(100, 0x55);
-  Bytes in;
-  for (const auto& pdu : dimse::make_pdata(11, dimse::encode_command(store), &pixels, 16384)) {
-    auto b = dul::encode(pdu).value();
-    in.insert(in.end(), b.begin(), b.end());
-  }
+  const Bytes in = dimse::encode_pdata(11, dimse::encode_command(store), &pixels, 16384);
   EXPECT_TRUE(sent_abort(c.on_bytes(in)));
   EXPECT_TRUE(c.done());
   EXPECT_EQ(c.access().get.state, Permission::Allowed);
@@ -284,6 +269,33 @@ TEST(AccessClient, AQuirkAfterTheAcceptKeepsTheAssociationResult) {
   ASSERT_TRUE(c.protocol_error());
   EXPECT_TRUE(c.dicom());
   EXPECT_EQ(c.association().result, record::AssociationResult::Accepted);
+}
+
+// The one mapping into the scan record: a check the clients reached replaces the record's,
+// one they never reached keeps the probe's line.
+TEST(AccessClient, ResultMapsIntoTheRecord) {
+  record::AccessRecord rec;
+  rec.move.evidence = rec.get.evidence = rec.store.evidence = "not tried";
+  rec.called_ae = "ANY-SCP";
+  rec.associations = 2;
+  AccessResult r;
+  r.find = {Permission::Allowed, 3U, 1U, true, 0x0000, "C-FIND counted"};
+  r.get = {Permission::Denied, 0xA701, "C-GET refused"};
+  to_record(r, rec);
+  EXPECT_EQ(rec.find.state, Permission::Allowed);
+  EXPECT_EQ(rec.find.patient, 3U);
+  EXPECT_EQ(rec.find.study, 1U);
+  EXPECT_TRUE(rec.find.capped);
+  EXPECT_EQ(rec.find.status, 0x0000);
+  EXPECT_EQ(rec.find.evidence, "C-FIND counted");
+  EXPECT_EQ(rec.get.state, Permission::Denied);
+  EXPECT_EQ(rec.get.status, 0xA701);
+  EXPECT_EQ(rec.get.evidence, "C-GET refused");
+  EXPECT_EQ(rec.move.state, Permission::Untested);
+  EXPECT_EQ(rec.move.evidence, "not tried");
+  EXPECT_EQ(rec.store.evidence, "not tried");
+  EXPECT_EQ(rec.called_ae, "ANY-SCP");
+  EXPECT_EQ(rec.associations, 2U);
 }
 
 }  // namespace

@@ -39,12 +39,7 @@ Bytes echo_rsp(std::uint16_t status) {
   rsp.affected_sop_class_uid = std::string(dicom::uid::kVerification);
   rsp.message_id_being_responded_to = 1;
   rsp.status = status;
-  Bytes out;
-  for (const auto& pdu : dimse::make_pdata(1, dimse::encode_command(rsp), nullptr, 0)) {
-    auto b = dul::encode(pdu).value();
-    out.insert(out.end(), b.begin(), b.end());
-  }
-  return out;
+  return dimse::encode_pdata(1, dimse::encode_command(rsp), nullptr, 0);
 }
 
 TEST(AssociationClient, RequestIdentifiesDicomsec) {

@@ -16,6 +16,7 @@
 #include "dicom/uids.hpp"
 #include "probes/dicom_ul/access_client.hpp"
 #include "probes/dicom_ul/association_client.hpp"
+#include "sent_commands.hpp"
 
 namespace dicomsec::probes {
 namespace {
@@ -41,16 +42,7 @@ std::vector<std::uint8_t> pdu_types(const Bytes& sent) {
 // The DIMSE commands in what the client sent, in order (data set PDVs skipped).
 std::vector<dimse::CommandField> commands(const Bytes& sent) {
   std::vector<dimse::CommandField> out;
-  dul::PduDecoder d;
-  d.feed(sent);
-  dimse::MessageAssembler m;
-  while (d.next() == DecodeStatus::Ready) {
-    auto pdu = d.take();
-    if (!std::holds_alternative<dul::PData>(pdu)) continue;
-    for (const auto& pdv : std::get<dul::PData>(pdu).pdvs)
-      if (m.add(pdv) == dimse::MessageAssembler::Status::CommandReady)
-        out.push_back(m.command().field);
-  }
+  for (const auto& c : test_support::sent_commands(sent)) out.push_back(c.field);
   return out;
 }
 
