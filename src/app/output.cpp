@@ -103,6 +103,7 @@ void Summary::add(const record::ScanRecord& r) {
     ++by_severity_[f.severity];
     if (auto s = findings::parse_severity(f.severity); s && (!worst_ || *s > *worst_)) worst_ = s;
   }
+  if (r.honeypot && r.honeypot->likely) ++honeypots_;
   if (!r.dicom && !r.web && !r.tls_audit) return;
   if (rows_.size() >= kMaxSummaryRows) {
     ++more_rows_;
@@ -148,6 +149,11 @@ void Summary::print(std::FILE* out, const scan::EngineStats& stats, std::uint64_
   if (tty) std::fputs("\r\033[K", out);  // clear the progress line
   fmt::print(out, "dicomsec: {} of {} host:port pairs probed in {:.2f} s; {} open, {} speak DICOM\n",
              stats.done, total, seconds, stats.open, stats.dicom);
+  // Issue 12 §3: honeypots inflate exposure counts; say how many of the DICOM services are
+  // likely ones (they keep their exposure findings).
+  if (honeypots_ > 0)
+    fmt::print(out, "dicomsec: {} of them behave like a known DICOM honeypot (DICOM-HONEYPOT-LIKELY)\n",
+               honeypots_);
   if (stats.backoffs > 0)
     fmt::print(out, "dicomsec: slowed down {} times (SYN retransmits; window went down to {})\n",
                stats.backoffs, stats.min_window);

@@ -69,6 +69,7 @@ class Summary {
   std::size_t more_rows_ = 0;
   std::map<std::string, std::size_t> by_severity_;
   std::optional<findings::Severity> worst_;
+  std::size_t honeypots_ = 0;  // records with honeypot.likely (issue 12 §3)
 };
 
 scan::ProgressFn progress_printer(std::uint64_t total, std::chrono::steady_clock::time_point started);

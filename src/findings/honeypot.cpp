@@ -15,7 +15,6 @@ namespace {
 
 using record::AssociationResult;
 
-
 // Weights and sources; the checks below refer to them by index.
 constexpr std::array kSignals{
     HoneypotSignal{"no-implementation-class-uid", 3,
@@ -29,12 +28,20 @@ constexpr std::array kSignals{
     HoneypotSignal{"pynetdicom-max-pdu-with-borrowed-identity", 3,
                    "honeynet/DICOMHawk dicom_server/core/dicom_application.py (pynetdicom AE "
                    "announcing OFFIS_DCMTK_362), dicom_server/core/vendor_personas.py"},
-    HoneypotSignal{"dicomhawk-persona", 2, "honeynet/DICOMHawk dicom_server/core/vendor_personas.py"},
+    HoneypotSignal{"dicomhawk-persona", 2,
+                   "honeynet/DICOMHawk dicom_server/core/vendor_personas.py"},
     HoneypotSignal{"called-ae-reject-protocol-version", 3,
                    "nsmfoo/dicompot statemachine.go (AE-6 with -enforce: wrong called AE "
                    "rejected with source 2 reason 2)"},
 };
-enum Index : std::size_t { kNoUid, kUnknownContext, kGoPdu, kPynetdicomPdu, kPersona, kRejectVersion };
+enum Index : std::size_t {
+  kNoUid,
+  kUnknownContext,
+  kGoPdu,
+  kPynetdicomPdu,
+  kPersona,
+  kRejectVersion
+};
 
 // pynetdicom's default maximum PDU length (AE.maximum_pdu_size); DCMTK, Orthanc and dcm4che
 // announce other values (16384, 16384, 16378 by default).
@@ -82,9 +89,9 @@ std::optional<record::HoneypotRecord> assess_honeypot(const record::ScanRecord& 
 
   if (accepted && !a.implementation_class_uid)
     fire(kNoUid, "A-ASSOCIATE-AC without the implementation class UID PS3.7 D.3.3.2 requires");
-  if (accepted && std::any_of(a.accepted_contexts.begin(), a.accepted_contexts.end(), [](const auto& c) {
-        return c.abstract_syntax == kUnknownAbstractSyntaxUid;
-      }))
+  if (accepted &&
+      std::any_of(a.accepted_contexts.begin(), a.accepted_contexts.end(),
+                  [](const auto& c) { return c.abstract_syntax == kUnknownAbstractSyntaxUid; }))
     fire(kUnknownContext, fmt::format("accepted the abstract syntax {}, which no SOP class has",
                                       kUnknownAbstractSyntaxUid));
   if (accepted && a.max_pdu == kGoNetdicomPdu)
@@ -106,8 +113,9 @@ std::optional<record::HoneypotRecord> assess_honeypot(const record::ScanRecord& 
     }
 
   if (protocol_version_reject(a.reject))
-    fire(kRejectVersion, "our A-ASSOCIATE-RQ (protocol version 1) rejected as 'protocol version "
-                         "not supported'");
+    fire(kRejectVersion,
+         "our A-ASSOCIATE-RQ (protocol version 1) rejected as 'protocol version "
+         "not supported'");
   else if (r.called_ae_check && protocol_version_reject(r.called_ae_check->reject))
     fire(kRejectVersion, "a random called AE title rejected as 'protocol version not supported'");
 

@@ -12,7 +12,7 @@ namespace dicomsec::findings {
 
 struct HoneypotSignal {
   std::string_view id;
-  int weight;  // 3 strong (one alone makes `likely`), 2 medium, 1 weak
+  int weight;               // 3 strong (one alone makes `likely`), 2 medium, 1 weak
   std::string_view source;  // repository + path the behaviour was read from
 };
 

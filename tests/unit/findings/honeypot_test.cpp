@@ -169,9 +169,9 @@ TEST(Honeypot, ProtocolVersionRejectOfTheFirstAssociation) {
 TEST(Honeypot, DicompotIsHighConfidenceAndKeepsTheExposureFindings) {
   const auto r = dicompot();
   const auto h = assess_honeypot(r);
-  EXPECT_EQ(fired(*h), (std::set<std::string>{"no-implementation-class-uid",
-                                              "unknown-abstract-syntax-accepted",
-                                              "go-netdicom-max-pdu"}));
+  EXPECT_EQ(fired(*h),
+            (std::set<std::string>{"no-implementation-class-uid",
+                                   "unknown-abstract-syntax-accepted", "go-netdicom-max-pdu"}));
   EXPECT_TRUE(h->likely);
   EXPECT_EQ(h->confidence, "high");
   for (auto id : {"DICOM-HONEYPOT-LIKELY", "DICOM-EXPOSED", "DICOM-NO-TLS", "DICOM-ANY-CALLING-AE"})
