@@ -830,6 +830,7 @@ TEST_F(Schema, IsValidAndCatchesDrift) {
   good["called_ae_check"] = {
       {"called_ae", "DSABCDEFGHIJKLMN"}, {"result", "rejected"}, {"reject", reject_7()}};
   good["findings"] = {{{"id", "DICOM-NO-TLS"}, {"severity", "high"}, {"evidence", "x"}}};
+  good["honeypot"] = {{"likely", false}, {"confidence", "none"}, {"evidence", json::array()}};
   good["duration_ms"] = 3;
   auto ok = validate_lines({good.dump()});
   EXPECT_EQ(ok.exit_code, 0) << ok.describe();
@@ -859,6 +860,12 @@ TEST_F(Schema, IsValidAndCatchesDrift) {
   b = good;
   b["called_ae_check"]["reject"]["codes"] = {1, 1};
   must_fail("reject codes of 2 items", b);
+  b = good;
+  b["honeypot"]["confidence"] = "certain";
+  must_fail("honeypot confidence 'certain'", b);
+  b = good;
+  b["honeypot"].erase("evidence");
+  must_fail("a honeypot without evidence", b);
   b = good;
   b["findings"][0]["severity"] = "severe";
   must_fail("severity 'severe'", b);
