@@ -152,7 +152,8 @@ void Summary::print(std::FILE* out, const scan::EngineStats& stats, std::uint64_
   // Issue 12 §3: honeypots inflate exposure counts; say how many of the DICOM services are
   // likely ones (they keep their exposure findings).
   if (honeypots_ > 0)
-    fmt::print(out, "dicomsec: {} of them behave like a known DICOM honeypot (DICOM-HONEYPOT-LIKELY)\n",
+    fmt::print(out,
+               "dicomsec: {} of them behave like a known DICOM honeypot (DICOM-HONEYPOT-LIKELY)\n",
                honeypots_);
   if (stats.backoffs > 0)
     fmt::print(out, "dicomsec: slowed down {} times (SYN retransmits; window went down to {})\n",

@@ -226,7 +226,7 @@ struct WebRecord {
 // service: this never removes a finding.
 struct HoneypotRecord {
   bool likely = false;
-  std::string confidence = "none";     // "none" | "low" | "medium" | "high"
+  std::string confidence = "none";    // "none" | "low" | "medium" | "high"
   std::vector<std::string> evidence;  // one line per signal that fired: "<signal-id>: why"
 };
 

@@ -1241,7 +1241,8 @@ TEST_F(Honeypot, NoLabPeerIsFlaggedWhateverItAnswers) {
   std::vector<RunResult> runs;
   runs.push_back(scan_port(l.port("STORESCP_PORT") + "," + l.port("QRSCP_PORT") + "," +
                            l.port("ORTHANC_CHECKED_PORT") + "," + l.port("ORTHANC_OPEN_PORT")));
-  runs.push_back(scan_port(l.port("QRSCP_PORT"), {"--calling-ae", "TRUSTED1", "--called-ae", "QRSCP"}));
+  runs.push_back(
+      scan_port(l.port("QRSCP_PORT"), {"--calling-ae", "TRUSTED1", "--called-ae", "QRSCP"}));
   runs.push_back(scan_port(l.port("ORTHANC_CHECKED_PORT"), {"--called-ae", "ORTHANC"}));
   std::size_t judged = 0;
   for (const auto& r : runs) {
@@ -1275,9 +1276,9 @@ TEST_F(Honeypot, DicompotIsFlaggedAndStaysExposed) {
   const auto h = honeypot_of(rec);
   EXPECT_TRUE(h.value("likely", false)) << rec.dump();
   EXPECT_EQ(h.value("confidence", ""), "high") << rec.dump();
-  EXPECT_EQ(signal_ids(h), (std::set<std::string>{"no-implementation-class-uid",
-                                                  "unknown-abstract-syntax-accepted",
-                                                  "go-netdicom-max-pdu"}))
+  EXPECT_EQ(signal_ids(h),
+            (std::set<std::string>{"no-implementation-class-uid",
+                                   "unknown-abstract-syntax-accepted", "go-netdicom-max-pdu"}))
       << rec.dump();
   // A honeypot is still an exposed service: every exposure finding stays.
   EXPECT_EQ(n.findings, with_severities({"DICOM-EXPOSED", "DICOM-HONEYPOT-LIKELY", "DICOM-NO-TLS",
@@ -1293,7 +1294,8 @@ TEST_F(Honeypot, DicompotWithEnforcedAeIsFlaggedByItsReject) {
   const auto n = normalize(rec);
   const auto h = honeypot_of(rec);
   EXPECT_TRUE(h.value("likely", false)) << rec.dump();
-  EXPECT_EQ(signal_ids(h), std::set<std::string>{"called-ae-reject-protocol-version"}) << rec.dump();
+  EXPECT_EQ(signal_ids(h), std::set<std::string>{"called-ae-reject-protocol-version"})
+      << rec.dump();
   EXPECT_EQ(n.findings, with_severities({"DICOM-EXPOSED", "DICOM-HONEYPOT-LIKELY"})) << rec.dump();
 }
 

@@ -54,7 +54,8 @@ std::vector<dul::PresentationContextRq> default_contexts() {
   }
   // Issue 12 §3: one context no SCP can support; accepting it is a honeypot signal
   // (findings::assess_honeypot). It comes last so the contexts a peer really uses keep their ids.
-  out.push_back({id, std::string(kUnknownAbstractSyntaxUid),
+  out.push_back({id,
+                 std::string(kUnknownAbstractSyntaxUid),
                  {std::string(dicom::uid::kImplicitVrLittleEndian)}});
   return out;
 }
