@@ -50,6 +50,8 @@ constexpr std::uint32_t kPynetdicomDefaultPdu = 16382;
 constexpr std::uint32_t kGoNetdicomPdu = 4u << 20;
 // pynetdicom's own implementation class UID root (PYNETDICOM_IMPLEMENTATION_UID).
 constexpr std::string_view kPynetdicomRoot = "1.2.826.0.1.3680043.9.3811.";
+// DCMTK's implementation class UID root (OFFIS), which DICOMHawk announces.
+constexpr std::string_view kDcmtkRoot = "1.2.276.0.7230010.3.";
 
 struct Persona {
   std::string_view uid, version_name, label;
@@ -68,6 +70,17 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 // whose version bit 0 is clear; ours always sets it, so a real SCP never sends it to us.
 bool protocol_version_reject(const std::optional<record::RejectRecord>& rj) {
   return rj && rj->source == 2 && rj->reason == 2;
+}
+
+// The peer names a toolkit other than pynetdicom: DCMTK's UID root or version name (what
+// DICOMHawk borrows), a DICOMHawk persona, or a fingerprint catalogue row whose toolkit is not
+// pynetdicom. A program on pynetdicom under its own organisation's UID claims nothing, so it
+// stays unflagged.
+bool claims_other_toolkit(const record::ScanRecord& r, std::string_view uid, std::string_view name,
+                          bool persona) {
+  if (persona || starts_with(uid, kDcmtkRoot) || starts_with(name, "OFFIS_DCMTK")) return true;
+  return r.product && r.product->name != "unknown" && !r.product->toolkit.empty() &&
+         r.product->toolkit != "unknown" && r.product->toolkit != "pynetdicom";
 }
 
 }  // namespace
@@ -99,18 +112,17 @@ std::optional<record::HoneypotRecord> assess_honeypot(const record::ScanRecord& 
 
   const std::string uid = a.implementation_class_uid.value_or("");
   const std::string name = a.implementation_version_name.value_or("");
-  if (accepted && a.max_pdu == kPynetdicomDefaultPdu && !uid.empty() &&
-      !starts_with(uid, kPynetdicomRoot))
-    fire(kPynetdicomPdu,
-         "maximum PDU length 16382 (pynetdicom's default) under another toolkit's implementation "
-         "class UID");
+  const Persona* persona = nullptr;
   for (const auto& p : kPersonas)
-    if (uid == p.uid && name == p.version_name) {
-      fire(kPersona, fmt::format("implementation class UID and version name are DICOMHawk's {} "
-                                 "persona",
-                                 p.label));
-      break;
-    }
+    if (uid == p.uid && name == p.version_name) persona = &p;
+  if (accepted && a.max_pdu == kPynetdicomDefaultPdu && !uid.empty() &&
+      !starts_with(uid, kPynetdicomRoot) && claims_other_toolkit(r, uid, name, persona != nullptr))
+    fire(kPynetdicomPdu,
+         "maximum PDU length 16382 (pynetdicom's default) under another toolkit's identity");
+  if (persona)
+    fire(kPersona, fmt::format("implementation class UID and version name are DICOMHawk's {} "
+                               "persona",
+                               persona->label));
 
   if (protocol_version_reject(a.reject))
     fire(kRejectVersion,

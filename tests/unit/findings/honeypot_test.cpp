@@ -131,6 +131,20 @@ TEST(Honeypot, PynetdicomWithItsOwnIdentityIsNotFlagged) {
   EXPECT_TRUE(assess_honeypot(r)->evidence.empty());
 }
 
+TEST(Honeypot, PynetdicomUnderItsOwnOrganisationUidIsNotFlagged) {
+  // pynetdicom's documentation asks products to set their own UID; keeping 16382 is normal.
+  auto r = dicomhawk();
+  r.association->implementation_class_uid = "1.2.826.0.1.999999.1";
+  r.association->implementation_version_name = "ACME_PACS_2";
+  EXPECT_TRUE(assess_honeypot(r)->evidence.empty());
+  // ...unless the fingerprint says it is a product of another toolkit.
+  r.product = record::ProductRecord{};
+  r.product->name = "dcm4chee-arc";
+  r.product->toolkit = "dcm4che";
+  EXPECT_EQ(fired(*assess_honeypot(r)),
+            std::set<std::string>{"pynetdicom-max-pdu-with-borrowed-identity"});
+}
+
 TEST(Honeypot, DicomHawkVendorPersonaPair) {
   auto r = dcmtk();
   r.association->implementation_class_uid = "1.3.12.2.1107.5.2";
