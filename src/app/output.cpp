@@ -149,15 +149,14 @@ void Summary::print(std::FILE* out, const scan::EngineStats& stats, std::uint64_
   if (tty) std::fputs("\r\033[K", out);  // clear the progress line
   fmt::print(out, "dicomsec: {} of {} host:port pairs probed in {:.2f} s; {} open, {} speak DICOM\n",
              stats.done, total, seconds, stats.open, stats.dicom);
-  // Issue 12 §3: honeypots inflate exposure counts; say how many of the DICOM services are
-  // likely ones (they keep their exposure findings).
-  if (honeypots_ > 0)
-    fmt::print(out,
-               "dicomsec: {} of them behave like a known DICOM honeypot (DICOM-HONEYPOT-LIKELY)\n",
-               honeypots_);
   if (stats.backoffs > 0)
     fmt::print(out, "dicomsec: slowed down {} times (SYN retransmits; window went down to {})\n",
                stats.backoffs, stats.min_window);
+  // Issue 12 §3: honeypots inflate exposure counts; say how many of the services that speak
+  // DICOM are likely ones (they keep their exposure findings).
+  if (honeypots_ > 0)
+    fmt::print(out, "dicomsec: likely honeypots among them: {} (DICOM-HONEYPOT-LIKELY)\n",
+               honeypots_);
   // On a terminal the worst severity is coloured (ANSI SGR), padded before colouring.
   auto paint = [tty](const std::string& severity, std::string cell) {
     if (!tty) return cell;

@@ -1247,7 +1247,7 @@ TEST_F(Honeypot, NoLabPeerIsFlaggedWhateverItAnswers) {
   std::size_t judged = 0;
   for (const auto& r : runs) {
     EXPECT_EQ(r.exit_code, 0) << r.describe();
-    EXPECT_EQ(r.err.find("behave like a known DICOM honeypot"), std::string::npos) << r.describe();
+    EXPECT_EQ(r.err.find("likely honeypots among them"), std::string::npos) << r.describe();
     for (const auto& rec : r.records) {
       expect_no_honeypot_signal(normalize(rec), rec);
       ++judged;
@@ -1284,7 +1284,7 @@ TEST_F(Honeypot, DicompotIsFlaggedAndStaysExposed) {
   EXPECT_EQ(n.findings, with_severities({"DICOM-EXPOSED", "DICOM-HONEYPOT-LIKELY", "DICOM-NO-TLS",
                                          "DICOM-ANY-CALLING-AE", "DICOM-ANY-CALLED-AE"}))
       << rec.dump();
-  EXPECT_NE(r.err.find("1 of them behave like a known DICOM honeypot"), std::string::npos)
+  EXPECT_NE(r.err.find("likely honeypots among them: 1 "), std::string::npos)
       << r.describe();
 }
 
