@@ -107,6 +107,7 @@ void Summary::add(const record::ScanRecord& r) {
     ++by_severity_[f.severity];
     if (auto s = findings::parse_severity(f.severity); s && (!worst_ || *s > *worst_)) worst_ = s;
   }
+  if (r.honeypot && r.honeypot->likely) ++honeypots_;
   const auto j = report::to_json(r);
   coverage_.add(j);
   // Every open port gets a row, DICOM or not: a listener that is not DICOM is still exposed.
@@ -160,6 +161,11 @@ void Summary::print(std::FILE* out, const scan::EngineStats& stats, std::uint64_
   if (stats.backoffs > 0)
     fmt::print(out, "dicomsec: slowed down {} times (SYN retransmits; window went down to {})\n",
                stats.backoffs, stats.min_window);
+  // Issue 12 §3: honeypots inflate exposure counts; say how many of the services that speak
+  // DICOM are likely ones (they keep their exposure findings).
+  if (honeypots_ > 0)
+    fmt::print(out, "dicomsec: likely honeypots among them: {} (DICOM-HONEYPOT-LIKELY)\n",
+               honeypots_);
   // On a terminal the worst severity is coloured (ANSI SGR), padded before colouring.
   auto paint = [tty](const std::string& severity, std::string cell) {
     if (!tty) return cell;

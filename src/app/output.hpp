@@ -82,6 +82,7 @@ class Summary {
   report::CoverageCounter coverage_;
   report::ScanMeta meta_;
   bool progress_shown_ = false;
+  std::size_t honeypots_ = 0;  // records with honeypot.likely (issue 12 §3)
 };
 
 scan::ProgressFn progress_printer(std::uint64_t total, std::chrono::steady_clock::time_point started);

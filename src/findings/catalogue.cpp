@@ -60,6 +60,11 @@ constexpr std::array kCatalogue{
     Definition{"DICOM-OUTDATED", Severity::Medium, "Outdated DICOM implementation",
                "Confirm the patch level first: distributions backport fixes without changing the version, so compare the package's changelog with the CVEs named. Where a fix is missing, update to a supported release; ask the vendor for its patch status (MDS2 form) where you cannot update yourself.",
                "CL-6", "T1190,T1210,ICS:T0819,ICS:T0866"},
+    // Issue 12 §3: an inventory fact, not a fault of the server; it never replaces the exposure
+    // findings. T1596.005: honeypots are what inflates the scan databases an adversary searches.
+    Definition{"DICOM-HONEYPOT-LIKELY", Severity::Info, "DICOM service behaves like a known honeypot",
+               "Check the inventory: if the address is not a honeypot your organisation runs on purpose, treat it as an unknown DICOM service and find its owner. Keep deliberate honeypots out of exposure counts and out of segments where clinical peers could send it real studies.",
+               "CL-1", "T1596.005"},
     Definition{"DICOMWEB-NO-AUTH", Severity::Critical, "DICOMweb/REST answers without credentials",
                "Require authentication on the web API, serve it over HTTPS only, and do not expose it beyond the clients that need it.",
                "CL-5", "T1190,T1213,ICS:T0811,ICS:T0882"},

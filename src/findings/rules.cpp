@@ -8,6 +8,7 @@
 #include "core/bytes.hpp"
 #include "dul/pdu.hpp"
 #include "findings/catalogue.hpp"
+#include "findings/honeypot.hpp"
 #include "findings/vulnerabilities.hpp"
 #include "tlsinspect/suites.hpp"
 
@@ -205,6 +206,10 @@ std::vector<record::FindingRef> evaluate(const record::ScanRecord& r, const Cont
   const auto& a = *r.association;
   add(out, "DICOM-EXPOSED", fmt::format("{}:{} {} from calling AE '{}'", r.ip, r.port, answer(a),
                                         printable(a.calling_ae)));
+  // Issue 12 §3: added next to the exposure findings, never instead of them.
+  if (const auto h = assess_honeypot(r); h && h->likely)
+    add(out, "DICOM-HONEYPOT-LIKELY",
+        fmt::format("{} confidence: {}", h->confidence, fmt::join(h->evidence, "; ")));
   if (a.result != record::AssociationResult::Accepted) {
     access_findings(r, context, out);
     return out;

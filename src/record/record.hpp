@@ -225,6 +225,16 @@ struct WebRecord {
   std::vector<WebEndpointRecord> endpoints;
 };
 
+// Issue 12 §3: does the peer behave like a public DICOM honeypot (dicompot, DICOMHawk, small
+// pynetdicom honeypots)? Computed from the rest of the record by findings::assess_honeypot;
+// docs/honeypots.md lists every signal with its source. A honeypot is still an exposed
+// service: this never removes a finding.
+struct HoneypotRecord {
+  bool likely = false;
+  std::string confidence = "none";    // "none" | "low" | "medium" | "high"
+  std::vector<std::string> evidence;  // one line per signal that fired: "<signal-id>: why"
+};
+
 struct FindingRef {
   std::string id;
   std::string severity;
@@ -246,6 +256,7 @@ struct ScanRecord {
   std::optional<TlsAuditRecord> tls_audit;
   std::optional<AccessRecord> access;
   std::optional<WebRecord> web;
+  std::optional<HoneypotRecord> honeypot;  // set when a DICOM association answer was seen
   std::vector<FindingRef> findings;
   std::uint64_t duration_ms = 0;
   // Not reported: how long the first TCP connect took, for the engine's adaptive back-off.

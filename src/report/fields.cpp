@@ -141,6 +141,11 @@ constexpr std::array kFields{
           "auth"},
     Field{"web_endpoint_counts", "/web/endpoints", K::JoinKey, "Items counted per endpoint",
           "count"},
+    // honeypot (issue 12 §3)
+    Field{"honeypot_likely", "/honeypot/likely", K::Value, "Behaves like a known DICOM honeypot"},
+    Field{"honeypot_confidence", "/honeypot/confidence", K::Value,
+          "none, low, medium or high (docs/honeypots.md)"},
+    Field{"honeypot_evidence", "/honeypot/evidence", K::Join, "Honeypot signals that fired"},
     // findings
     Field{"worst_severity", "/findings", K::Worst, "Highest finding severity"},
     Field{"finding_count", "/findings", K::Count, "Number of findings"},

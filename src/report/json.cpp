@@ -100,6 +100,11 @@ nlohmann::json to_json(const record::ScanRecord& r) {
   j["tls_audit"] = r.tls_audit ? tls_audit_json(*r.tls_audit) : json(nullptr);
   j["access"] = r.access ? access_json(*r.access) : json(nullptr);
   if (r.web) j["web"] = web_json(*r.web);
+  // Issue 12 §3: null when no DICOM association answer was judged.
+  j["honeypot"] = r.honeypot ? json{{"likely", r.honeypot->likely},
+                                    {"confidence", r.honeypot->confidence},
+                                    {"evidence", r.honeypot->evidence}}
+                             : json(nullptr);
   json findings = json::array();
   for (const auto& f : r.findings)
     findings.push_back({{"id", f.id}, {"severity", f.severity}, {"evidence", f.evidence}});

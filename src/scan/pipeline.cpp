@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "findings/honeypot.hpp"
 #include "probes/dicom_ul/identify.hpp"
 #include "probes/tls/enumerate.hpp"
 #include "scan/ports.hpp"
@@ -143,6 +144,7 @@ asio::awaitable<record::ScanRecord> Pipeline::probe_pair(asio::any_io_executor e
   probes::identify_product(rec);
   if (config_.level != Level::Safe)
     co_await probes::access_probe(ex, ep, access_options(config_, rec), config_.seed ^ n, rec);
+  rec.honeypot = findings::assess_honeypot(rec);  // issue 12 §3
   rec.findings = findings::evaluate(rec, config_.findings);
   if (history_ && !config_.include_closed && !record::port_open(rec.status) &&
       rec.status != record::Status::LocalError)  // the engine writes local errors

@@ -19,6 +19,9 @@
 //   tls-alert     on any input answer a fatal handshake_failure TLS alert, then close
 //   slow          on any input drip an A-ASSOCIATE-RJ (permanent, service-user, reason 7)
 //                 one byte every --interval-ms (500), then close
+//   dicompot, dicompot-enforce, dicomhawk
+//                 wire doubles of public DICOM honeypots (honeypot_double.hpp): answer the
+//                 association, C-ECHO and release as those honeypots do
 //
 // The process exits by itself after --lifetime seconds (default 120) and on SIGINT/SIGTERM,
 // so it can never outlive a test. Only loopback bind addresses are accepted.
@@ -33,18 +36,22 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
 
+#include "honeypot_double.hpp"
+
 namespace {
 
 using asio::ip::tcp;
 using Bytes = std::vector<std::uint8_t>;
 
-enum class Mode { silent, http, banner, huge_pdu, garbage, truncated_ac, abort_pdu, reset, slow, tls_truncated, tls_alert };
+enum class Mode { silent, http, banner, huge_pdu, garbage, truncated_ac, abort_pdu, reset, slow, tls_truncated, tls_alert,
+                  dicompot, dicompot_enforce, dicomhawk };
 
 struct Options {
     Mode mode = Mode::silent;
@@ -62,7 +69,7 @@ bool parse_mode(std::string_view s, Mode& m) {
         std::string_view name;
         Mode mode;
     };
-    static constexpr std::array<Entry, 11> table{{
+    static constexpr std::array<Entry, 14> table{{
         {"silent", Mode::silent},
         {"http", Mode::http},
         {"banner", Mode::banner},
@@ -74,6 +81,9 @@ bool parse_mode(std::string_view s, Mode& m) {
         {"slow", Mode::slow},
         {"tls-truncated", Mode::tls_truncated},
         {"tls-alert", Mode::tls_alert},
+        {"dicompot", Mode::dicompot},
+        {"dicompot-enforce", Mode::dicompot_enforce},
+        {"dicomhawk", Mode::dicomhawk},
     }};
     for (const auto& e : table) {
         if (e.name == s) {
@@ -97,7 +107,8 @@ bool parse_number(std::string_view s, T& out) {
         std::cerr << "fault_server: " << msg << "\n";
     }
     std::cerr << "usage: fault_server --mode "
-                 "silent|http|banner|huge-pdu|garbage|truncated-ac|abort|reset|slow|tls-truncated|tls-alert\n"
+                 "silent|http|banner|huge-pdu|garbage|truncated-ac|abort|reset|slow|tls-truncated|tls-alert|"
+                 "dicompot|dicompot-enforce|dicomhawk\n"
                  "                    [--port N] [--bind 127.x.y.z|::1] [--lifetime SECONDS]\n"
                  "                    [--interval-ms N] [--seed N] [--max-connections N]\n";
     std::exit(2);
@@ -240,6 +251,64 @@ void close_reset(tcp::socket& sock) {
     sock.close(ec);
 }
 
+// One whole PDU (6-byte header + body), at most 64 KiB; empty on error or end of stream.
+asio::awaitable<Bytes> read_pdu(tcp::socket& sock) {
+    Bytes pdu(6);
+    std::error_code ec;
+    co_await asio::async_read(sock, asio::buffer(pdu), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+        co_return Bytes{};
+    }
+    const std::size_t len = (std::size_t{pdu[2]} << 24) | (std::size_t{pdu[3]} << 16) |
+                            (std::size_t{pdu[4]} << 8) | pdu[5];
+    if (len > 64 * 1024) {
+        co_return Bytes{};
+    }
+    pdu.resize(6 + len);
+    co_await asio::async_read(sock, asio::buffer(pdu.data() + 6, len),
+                              asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+        co_return Bytes{};
+    }
+    co_return pdu;
+}
+
+// A honeypot double: association, C-ECHO, release; at most 16 PDUs per connection.
+asio::awaitable<void> serve_honeypot(tcp::socket sock, Mode mode) {
+    using honeypot_double::Persona;
+    const Persona persona = mode == Mode::dicompot           ? Persona::Dicompot
+                            : mode == Mode::dicompot_enforce ? Persona::DicompotEnforce
+                                                             : Persona::DicomHawk;
+    for (int i = 0; i < 16; ++i) {
+        const Bytes pdu = co_await read_pdu(sock);
+        if (pdu.empty()) {
+            co_return;
+        }
+        std::optional<Bytes> answer;
+        bool last = false;
+        if (pdu[0] == 0x01) {
+            answer = honeypot_double::answer_associate(persona, pdu);
+            last = answer && (*answer)[0] == 0x03;
+        } else if (pdu[0] == 0x04) {
+            answer = honeypot_double::answer_echo(persona, pdu);
+        } else if (pdu[0] == 0x05) {
+            answer = honeypot_double::release_rp();
+            last = true;
+        }
+        if (!answer) {
+            close_graceful(sock);
+            co_return;
+        }
+        const Bytes out = *answer;
+        const bool sent = co_await send(sock, out);
+        if (!sent || last) {
+            close_graceful(sock);
+            co_return;
+        }
+    }
+    close_graceful(sock);
+}
+
 // Answer for the modes that reply once to the first input (empty for the others).
 Bytes reply_for(Mode mode, std::mt19937& rng) {
     switch (mode) {
@@ -277,6 +346,10 @@ asio::awaitable<void> serve(tcp::socket sock, std::shared_ptr<Shared> shared) {
     const Mode mode = shared->opt.mode;
     const long interval_ms = shared->opt.interval_ms;
 
+    if (mode == Mode::dicompot || mode == Mode::dicompot_enforce || mode == Mode::dicomhawk) {
+        co_await serve_honeypot(std::move(sock), mode);
+        co_return;
+    }
     if (mode == Mode::silent) {
         co_await drain(sock);
         co_return;

@@ -70,6 +70,7 @@ const std::map<std::string, std::string> kSeverity{
     {"DICOM-ANY-CALLED-AE", "medium"},
     {"DICOM-ANY-CALLING-AE", "high"},
     {"DICOM-OUTDATED", "medium"},
+    {"DICOM-HONEYPOT-LIKELY", "info"},
 };
 
 constexpr const char* kVerification = "1.2.840.10008.1.1";
@@ -525,6 +526,7 @@ struct Normalized {
   json record;                                                // the rest, to compare exactly
   std::map<std::string, std::string> findings;                // id -> severity
   std::vector<std::pair<std::string, std::string>> contexts;  // abstract, transfer
+  json honeypot;  // issue 12 §3: checked by expect_no_honeypot_signal / the Honeypot tests
 };
 
 Normalized normalize(const json& in) {
@@ -563,6 +565,12 @@ Normalized normalize(const json& in) {
       a.erase("accepted_contexts");
     }
   }
+  if (r.contains("honeypot")) {
+    n.honeypot = r["honeypot"];
+    r.erase("honeypot");
+  } else {
+    ADD_FAILURE() << "no honeypot key: " << in.dump();
+  }
   if (r.contains("called_ae_check") && r["called_ae_check"].is_object()) {
     json& c = r["called_ae_check"];
     const auto ae = c.value("called_ae", std::string());
@@ -593,6 +601,16 @@ std::map<std::string, std::string> with_severities(std::initializer_list<const c
 bool has_context(const Normalized& n, const std::string& abstract) {
   return std::any_of(n.contexts.begin(), n.contexts.end(),
                      [&](const auto& c) { return c.first == abstract; });
+}
+
+// Issue 12 §3: false positives are the main risk. A real peer that answered gets a honeypot
+// object with no signal at all, not merely likely false.
+void expect_no_honeypot_signal(const Normalized& n, const json& rec) {
+  ASSERT_TRUE(n.honeypot.is_object()) << rec.dump();
+  EXPECT_FALSE(n.honeypot.value("likely", true)) << rec.dump();
+  EXPECT_EQ(n.honeypot.value("confidence", ""), "none") << rec.dump();
+  EXPECT_TRUE(n.honeypot["evidence"].empty()) << rec.dump();
+  EXPECT_EQ(n.findings.count("DICOM-HONEYPOT-LIKELY"), 0U) << rec.dump();
 }
 
 json reject_7() {
@@ -789,6 +807,7 @@ using ClosedPort = ScanTest;
 using Fault = ScanTest;
 using Sweep = ScanTest;
 using ExitCode = ScanTest;
+using Honeypot = ScanTest;
 
 // ---------------------------------------------------------------------------------------
 // The schema itself, and that the validator really catches drift.
@@ -811,6 +830,7 @@ TEST_F(Schema, IsValidAndCatchesDrift) {
   good["called_ae_check"] = {
       {"called_ae", "DSABCDEFGHIJKLMN"}, {"result", "rejected"}, {"reject", reject_7()}};
   good["findings"] = {{{"id", "DICOM-NO-TLS"}, {"severity", "high"}, {"evidence", "x"}}};
+  good["honeypot"] = {{"likely", false}, {"confidence", "none"}, {"evidence", json::array()}};
   good["duration_ms"] = 3;
   auto ok = validate_lines({good.dump()});
   EXPECT_EQ(ok.exit_code, 0) << ok.describe();
@@ -841,6 +861,12 @@ TEST_F(Schema, IsValidAndCatchesDrift) {
   b["called_ae_check"]["reject"]["codes"] = {1, 1};
   must_fail("reject codes of 2 items", b);
   b = good;
+  b["honeypot"]["confidence"] = "certain";
+  must_fail("honeypot confidence 'certain'", b);
+  b = good;
+  b["honeypot"].erase("evidence");
+  must_fail("a honeypot without evidence", b);
+  b = good;
   b["findings"][0]["severity"] = "severe";
   must_fail("severity 'severe'", b);
   b = good;
@@ -866,6 +892,7 @@ TEST_F(Storescp, AcceptsAnyAeAndIsFingerprinted) {
   expected["echo"] = {{"status", 0}};
   expected["called_ae_check"] = {{"called_ae", "*"}, {"result", "accepted"}, {"reject", nullptr}};
   EXPECT_EQ(n.record.dump(), expected.dump()) << "full record: " << rec.dump();
+  expect_no_honeypot_signal(n, rec);
 
   EXPECT_TRUE(has_context(n, kVerification)) << rec.dump();
   EXPECT_FALSE(has_context(n, kStudyRootFind)) << "storescp rejects Q/R contexts: " << rec.dump();
@@ -895,6 +922,7 @@ TEST_F(Qrscp, UnknownCallingAeIsRejectedWithReason7) {
   expected["association"] = empty_association("rejected", "DICOMSEC", "QRSCP");
   expected["association"]["reject"] = reject_7();
   EXPECT_EQ(n.record.dump(), expected.dump()) << "full record: " << rec.dump();
+  expect_no_honeypot_signal(n, rec);
   EXPECT_TRUE(n.contexts.empty()) << rec.dump();
   EXPECT_EQ(n.findings, with_severities({"DICOM-EXPOSED"})) << rec.dump();
 }
@@ -907,6 +935,7 @@ TEST_F(Qrscp, DefaultCalledAeIsRejectedWithReason7) {
   expected["association"] = empty_association("rejected", "DICOMSEC", "ANY-SCP");
   expected["association"]["reject"] = reject_7();
   EXPECT_EQ(n.record.dump(), expected.dump()) << "full record: " << rec.dump();
+  expect_no_honeypot_signal(n, rec);
   EXPECT_EQ(n.findings, with_severities({"DICOM-EXPOSED"})) << rec.dump();
 }
 
@@ -924,6 +953,7 @@ TEST_F(Qrscp, TrustedCallingAeIsAcceptedWithQueryRetrieve) {
   expected["called_ae_check"] = {
       {"called_ae", "*"}, {"result", "rejected"}, {"reject", reject_7()}};
   EXPECT_EQ(n.record.dump(), expected.dump()) << "full record: " << rec.dump();
+  expect_no_honeypot_signal(n, rec);
 
   EXPECT_TRUE(has_context(n, kVerification)) << rec.dump();
   for (const auto& qr : kQueryRetrieve) EXPECT_TRUE(has_context(n, qr)) << qr << ": " << rec.dump();
@@ -944,6 +974,7 @@ TEST_F(OrthancChecked, WrongCalledAeIsRejectedWithReason7) {
   expected["association"] = empty_association("rejected", "DICOMSEC", "ANY-SCP");
   expected["association"]["reject"] = reject_7();
   EXPECT_EQ(n.record.dump(), expected.dump()) << "full record: " << rec.dump();
+  expect_no_honeypot_signal(n, rec);
   EXPECT_EQ(n.findings, with_severities({"DICOM-EXPOSED"})) << rec.dump();
 }
 
@@ -958,6 +989,7 @@ TEST_F(OrthancChecked, RightCalledAeIsAcceptedAndRandomOneRejected) {
       {"called_ae", "*"}, {"result", "rejected"}, {"reject", reject_7()}};
   expected["product"] = orthanc_product();
   EXPECT_EQ(n.record.dump(), expected.dump()) << "full record: " << rec.dump();
+  expect_no_honeypot_signal(n, rec);
   EXPECT_TRUE(has_context(n, kVerification)) << rec.dump();
   expect_sane_contexts(n);
   // Unknown calling AE DICOMSEC accepted (DicomAlwaysAllowEcho), called AE checked.
@@ -975,6 +1007,7 @@ TEST_F(OrthancOpen, AcceptsAnyAe) {
   expected["called_ae_check"] = {{"called_ae", "*"}, {"result", "accepted"}, {"reject", nullptr}};
   expected["product"] = orthanc_product();
   EXPECT_EQ(n.record.dump(), expected.dump()) << "full record: " << rec.dump();
+  expect_no_honeypot_signal(n, rec);
   EXPECT_TRUE(has_context(n, kVerification)) << rec.dump();
   for (const auto& qr : kQueryRetrieve) EXPECT_TRUE(has_context(n, qr)) << qr << ": " << rec.dump();
   expect_sane_contexts(n);
@@ -1200,6 +1233,86 @@ TEST_F(Fault, DripSlowerThanTheDeadlineIsCut) {
   const auto rec = only_record(r);
   EXPECT_EQ(rec.value("status", ""), "io-timeout") << rec.dump();
   expect_no_dicom_answer(rec);
+}
+
+// ---------------------------------------------------------------------------------------
+// Honeypots (issue 12 §3): the doubles of fault_server are flagged, every lab peer is not.
+
+TEST_F(Honeypot, NoLabPeerIsFlaggedWhateverItAnswers) {
+  // Every lab peer, accepted and rejected, with the default and with the right AE titles.
+  const auto& l = lab();
+  std::vector<RunResult> runs;
+  runs.push_back(scan_port(l.port("STORESCP_PORT") + "," + l.port("QRSCP_PORT") + "," +
+                           l.port("ORTHANC_CHECKED_PORT") + "," + l.port("ORTHANC_OPEN_PORT")));
+  runs.push_back(
+      scan_port(l.port("QRSCP_PORT"), {"--calling-ae", "TRUSTED1", "--called-ae", "QRSCP"}));
+  runs.push_back(scan_port(l.port("ORTHANC_CHECKED_PORT"), {"--called-ae", "ORTHANC"}));
+  std::size_t judged = 0;
+  for (const auto& r : runs) {
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    EXPECT_EQ(r.err.find("likely honeypots among them"), std::string::npos) << r.describe();
+    for (const auto& rec : r.records) {
+      expect_no_honeypot_signal(normalize(rec), rec);
+      ++judged;
+    }
+  }
+  EXPECT_EQ(judged, 6U);
+}
+
+json honeypot_of(const json& rec) {
+  EXPECT_TRUE(rec["honeypot"].is_object()) << rec.dump();
+  return rec["honeypot"].is_object() ? rec["honeypot"] : json::object();
+}
+
+std::set<std::string> signal_ids(const json& honeypot) {
+  std::set<std::string> out;
+  for (const auto& e : honeypot.value("evidence", json::array()))
+    out.insert(e.get<std::string>().substr(0, e.get<std::string>().find(':')));
+  return out;
+}
+
+TEST_F(Honeypot, DicompotIsFlaggedAndStaysExposed) {
+  START_FAULT(fs, "dicompot");
+  const auto r = scan_port(fs.port());
+  const auto rec = only_record(r);
+  const auto n = normalize(rec);
+  const auto h = honeypot_of(rec);
+  EXPECT_TRUE(h.value("likely", false)) << rec.dump();
+  EXPECT_EQ(h.value("confidence", ""), "high") << rec.dump();
+  EXPECT_EQ(signal_ids(h),
+            (std::set<std::string>{"no-implementation-class-uid",
+                                   "unknown-abstract-syntax-accepted", "go-netdicom-max-pdu"}))
+      << rec.dump();
+  // A honeypot is still an exposed service: every exposure finding stays.
+  EXPECT_EQ(n.findings, with_severities({"DICOM-EXPOSED", "DICOM-HONEYPOT-LIKELY", "DICOM-NO-TLS",
+                                         "DICOM-ANY-CALLING-AE", "DICOM-ANY-CALLED-AE"}))
+      << rec.dump();
+  EXPECT_NE(r.err.find("likely honeypots among them: 1 "), std::string::npos)
+      << r.describe();
+}
+
+TEST_F(Honeypot, DicompotWithEnforcedAeIsFlaggedByItsReject) {
+  START_FAULT(fs, "dicompot-enforce");
+  const auto rec = only_record(scan_port(fs.port()));
+  const auto n = normalize(rec);
+  const auto h = honeypot_of(rec);
+  EXPECT_TRUE(h.value("likely", false)) << rec.dump();
+  EXPECT_EQ(signal_ids(h), std::set<std::string>{"called-ae-reject-protocol-version"})
+      << rec.dump();
+  EXPECT_EQ(n.findings, with_severities({"DICOM-EXPOSED", "DICOM-HONEYPOT-LIKELY"})) << rec.dump();
+}
+
+TEST_F(Honeypot, DicomHawkIsFlaggedDespiteItsDcmtkIdentity) {
+  START_FAULT(fs, "dicomhawk");
+  const auto rec = only_record(scan_port(fs.port()));
+  const auto n = normalize(rec);
+  const auto h = honeypot_of(rec);
+  EXPECT_TRUE(h.value("likely", false)) << rec.dump();
+  EXPECT_EQ(signal_ids(h), std::set<std::string>{"pynetdicom-max-pdu-with-borrowed-identity"})
+      << rec.dump();
+  EXPECT_EQ(n.findings.count("DICOM-HONEYPOT-LIKELY"), 1U) << rec.dump();
+  EXPECT_EQ(n.findings.count("DICOM-EXPOSED"), 1U) << rec.dump();
+  EXPECT_EQ(n.findings.count("DICOM-NO-TLS"), 1U) << rec.dump();
 }
 
 // ---------------------------------------------------------------------------------------

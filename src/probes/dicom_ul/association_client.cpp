@@ -52,6 +52,11 @@ std::vector<dul::PresentationContextRq> default_contexts() {
                     std::string(dicom::uid::kExplicitVrLittleEndian)}});
     id = static_cast<std::uint8_t>(id + 2);  // PS3.8 9.3.2.2: odd identifiers
   }
+  // Issue 12 §3: one context no SCP can support; accepting it is a honeypot signal
+  // (findings::assess_honeypot). It comes last so the contexts a peer really uses keep their ids.
+  out.push_back({id,
+                 std::string(kUnknownAbstractSyntaxUid),
+                 {std::string(dicom::uid::kImplicitVrLittleEndian)}});
   return out;
 }
 

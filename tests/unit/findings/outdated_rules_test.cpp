@@ -21,6 +21,9 @@ record::ScanRecord dicom_record(std::string product, std::optional<std::string> 
   a.result = record::AssociationResult::Accepted;
   a.calling_ae = "DICOMSEC";
   a.called_ae = "ANY-SCP";
+  // An accepted AC always names its implementation (PS3.7 D.3.3.2); without it the record
+  // would also be a likely honeypot (issue 12 §3).
+  a.implementation_class_uid = "1.2.276.0.7230010.3.0.3.6.7";
   r.association = a;
   record::ProductRecord p;
   p.name = std::move(product);

@@ -38,6 +38,7 @@ ScanRecord dcmtk_cleartext() {
   r.product = ProductRecord{"DCMTK", "3.6.2", "DCMTK", "high", "implementation-uid", "OFFIS", "storescp"};
   r.echo = EchoRecord{0};
   r.called_ae_check = CalledAeCheckRecord{"QZX81JD0", AssociationResult::Accepted, std::nullopt};
+  r.honeypot = HoneypotRecord{false, "none", {}};
   r.findings = {finding("DICOM-EXPOSED", "info", "DCMTK 3.6.2 answered A-ASSOCIATE-AC"),
                 finding("DICOM-NO-TLS", "high", "association accepted without TLS"),
                 finding("DICOM-ANY-CALLED-AE", "medium", "accepted random called AE QZX81JD0"),
@@ -59,6 +60,8 @@ ScanRecord tls_service() {
                             std::nullopt, std::nullopt};
   r.echo = EchoRecord{0};
   r.called_ae_check = CalledAeCheckRecord{"R4ND0MAE", AssociationResult::Rejected, RejectRecord{1, 1, 7}};
+  r.honeypot = HoneypotRecord{
+      false, "low", {"go-netdicom-max-pdu: maximum PDU length 4194304, go-netdicom's default"}};
   TlsAuditRecord t;
   t.versions = {"TLSv1.0", "TLSv1.2"};
   t.ciphers = {{"TLSv1.0", {"TLS_RSA_WITH_AES_128_CBC_SHA"}},

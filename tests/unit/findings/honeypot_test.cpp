@@ -1,0 +1,207 @@
+// Issue 12 §3: one test per honeypot signal on synthetic records, and the real lab peers'
+// association answers (DCMTK storescp 3.6.7, Orthanc 1.10.1 as captured) stay unflagged.
+#include "findings/honeypot.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+
+#include "core/version.hpp"
+#include "findings/rules.hpp"
+
+namespace dicomsec::findings {
+namespace {
+
+using record::AssociationResult;
+
+// What DCMTK 3.6.7's storescp answers our safe probe with (captured_peers_test): its own UID,
+// name and 16384, Verification and the Q/R contexts accepted, our unknown one refused.
+record::ScanRecord dcmtk() {
+  record::ScanRecord r;
+  r.ip = "127.0.0.1";
+  r.port = 11112;
+  r.dicom = true;
+  r.association = record::AssociationRecord{};
+  auto& a = *r.association;
+  a.result = AssociationResult::Accepted;
+  a.calling_ae = "DICOMSEC";
+  a.called_ae = "ANY-SCP";
+  a.max_pdu = 16384;
+  a.implementation_class_uid = "1.2.276.0.7230010.3.0.3.6.7";
+  a.implementation_version_name = "OFFIS_DCMTK_367";
+  a.accepted_contexts = {{"1.2.840.10008.1.1", "1.2.840.10008.1.2"}};
+  return r;
+}
+
+// dicompot (go-netdicom fork): user information with the maximum length only, 4 MiB, every
+// context accepted with the first transfer syntax.
+record::ScanRecord dicompot() {
+  auto r = dcmtk();
+  auto& a = *r.association;
+  a.max_pdu = 4u << 20;
+  a.implementation_class_uid.reset();
+  a.implementation_version_name.reset();
+  a.accepted_contexts.push_back({kUnknownAbstractSyntaxUid, "1.2.840.10008.1.2"});
+  return r;
+}
+
+// DICOMHawk's default: pynetdicom announcing DCMTK 3.6.2's UID and name.
+record::ScanRecord dicomhawk() {
+  auto r = dcmtk();
+  auto& a = *r.association;
+  a.max_pdu = 16382;
+  a.implementation_class_uid = "1.2.276.0.7230010.3.0.3.6.2";
+  a.implementation_version_name = "OFFIS_DCMTK_362";
+  return r;
+}
+
+std::set<std::string> fired(const record::HoneypotRecord& h) {
+  std::set<std::string> out;
+  for (const auto& e : h.evidence) out.insert(e.substr(0, e.find(':')));
+  return out;
+}
+
+bool has_finding(const record::ScanRecord& r, std::string_view id) {
+  const auto f = evaluate(r);
+  return std::any_of(f.begin(), f.end(), [&](const auto& x) { return x.id == id; });
+}
+
+TEST(Honeypot, RealDcmtkAnswerIsNotFlagged) {
+  const auto h = assess_honeypot(dcmtk());
+  ASSERT_TRUE(h);
+  EXPECT_FALSE(h->likely);
+  EXPECT_EQ(h->confidence, "none");
+  EXPECT_TRUE(h->evidence.empty());
+  EXPECT_FALSE(has_finding(dcmtk(), "DICOM-HONEYPOT-LIKELY"));
+}
+
+TEST(Honeypot, RealDcmtk362IdentityAloneIsNotFlagged) {
+  // DICOMHawk borrows DCMTK 3.6.2's identity; a real DCMTK 3.6.2 (16384) must stay clean.
+  auto r = dicomhawk();
+  r.association->max_pdu = 16384;
+  EXPECT_TRUE(assess_honeypot(r)->evidence.empty());
+}
+
+TEST(Honeypot, NothingToJudgeWithoutAnAssociationAnswer) {
+  record::ScanRecord r;
+  EXPECT_FALSE(assess_honeypot(r));
+  r.association = record::AssociationRecord{};  // result none: a TCP port that said nothing
+  EXPECT_FALSE(assess_honeypot(r));
+}
+
+TEST(Honeypot, MissingImplementationClassUid) {
+  auto r = dcmtk();
+  r.association->implementation_class_uid.reset();
+  const auto h = assess_honeypot(r);
+  EXPECT_EQ(fired(*h), std::set<std::string>{"no-implementation-class-uid"});
+  EXPECT_TRUE(h->likely);
+  EXPECT_EQ(h->confidence, "medium");
+}
+
+TEST(Honeypot, UnknownAbstractSyntaxAccepted) {
+  auto r = dcmtk();
+  r.association->accepted_contexts.push_back({kUnknownAbstractSyntaxUid, "1.2.840.10008.1.2"});
+  const auto h = assess_honeypot(r);
+  EXPECT_EQ(fired(*h), std::set<std::string>{"unknown-abstract-syntax-accepted"});
+  EXPECT_TRUE(h->likely);
+}
+
+TEST(Honeypot, GoNetdicomMaxPduAloneIsWeak) {
+  auto r = dcmtk();
+  r.association->max_pdu = 4u << 20;
+  const auto h = assess_honeypot(r);
+  EXPECT_EQ(fired(*h), std::set<std::string>{"go-netdicom-max-pdu"});
+  EXPECT_FALSE(h->likely);
+  EXPECT_EQ(h->confidence, "low");
+  EXPECT_FALSE(has_finding(r, "DICOM-HONEYPOT-LIKELY"));
+}
+
+TEST(Honeypot, PynetdicomMaxPduUnderBorrowedIdentity) {
+  const auto h = assess_honeypot(dicomhawk());
+  EXPECT_EQ(fired(*h), std::set<std::string>{"pynetdicom-max-pdu-with-borrowed-identity"});
+  EXPECT_TRUE(h->likely);
+}
+
+TEST(Honeypot, PynetdicomWithItsOwnIdentityIsNotFlagged) {
+  auto r = dicomhawk();
+  r.association->implementation_class_uid = "1.2.826.0.1.3680043.9.3811.2.0.2";
+  r.association->implementation_version_name = "PYNETDICOM_202";
+  EXPECT_TRUE(assess_honeypot(r)->evidence.empty());
+}
+
+TEST(Honeypot, PynetdicomUnderItsOwnOrganisationUidIsNotFlagged) {
+  // pynetdicom's documentation asks products to set their own UID; keeping 16382 is normal.
+  auto r = dicomhawk();
+  r.association->implementation_class_uid = "1.2.826.0.1.999999.1";
+  r.association->implementation_version_name = "ACME_PACS_2";
+  EXPECT_TRUE(assess_honeypot(r)->evidence.empty());
+  // ...unless the fingerprint says it is a product of another toolkit.
+  r.product = record::ProductRecord{};
+  r.product->name = "dcm4chee-arc";
+  r.product->toolkit = "dcm4che";
+  EXPECT_EQ(fired(*assess_honeypot(r)),
+            std::set<std::string>{"pynetdicom-max-pdu-with-borrowed-identity"});
+}
+
+TEST(Honeypot, DicomHawkVendorPersonaPair) {
+  auto r = dcmtk();
+  r.association->implementation_class_uid = "1.3.12.2.1107.5.2";
+  r.association->implementation_version_name = "syngo CT VA48A";
+  auto h = assess_honeypot(r);
+  EXPECT_EQ(fired(*h), std::set<std::string>{"dicomhawk-persona"});
+  EXPECT_FALSE(h->likely) << "a persona pair alone could be a real device";
+  r.association->max_pdu = 16382;
+  h = assess_honeypot(r);
+  EXPECT_TRUE(h->likely);
+  EXPECT_EQ(h->confidence, "high");
+}
+
+TEST(Honeypot, ProtocolVersionRejectForAWrongCalledAe) {
+  auto r = dcmtk();
+  r.called_ae_check = record::CalledAeCheckRecord{"DSXYZ", AssociationResult::Rejected,
+                                                  record::RejectRecord{1, 2, 2}};
+  auto h = assess_honeypot(r);
+  EXPECT_EQ(fired(*h), std::set<std::string>{"called-ae-reject-protocol-version"});
+  EXPECT_TRUE(h->likely);
+  // DCMTK's dcmqrscp refuses an unknown called AE with source 1 reason 7: no signal.
+  r.called_ae_check->reject = record::RejectRecord{1, 1, 7};
+  EXPECT_TRUE(assess_honeypot(r)->evidence.empty());
+}
+
+TEST(Honeypot, ProtocolVersionRejectOfTheFirstAssociation) {
+  auto r = dcmtk();
+  r.association->result = AssociationResult::Rejected;
+  r.association->reject = record::RejectRecord{1, 2, 2};
+  const auto h = assess_honeypot(r);
+  EXPECT_EQ(fired(*h), std::set<std::string>{"called-ae-reject-protocol-version"});
+  EXPECT_TRUE(has_finding(r, "DICOM-HONEYPOT-LIKELY"));
+  EXPECT_TRUE(has_finding(r, "DICOM-EXPOSED"));
+}
+
+TEST(Honeypot, DicompotIsHighConfidenceAndKeepsTheExposureFindings) {
+  const auto r = dicompot();
+  const auto h = assess_honeypot(r);
+  EXPECT_EQ(fired(*h),
+            (std::set<std::string>{"no-implementation-class-uid",
+                                   "unknown-abstract-syntax-accepted", "go-netdicom-max-pdu"}));
+  EXPECT_TRUE(h->likely);
+  EXPECT_EQ(h->confidence, "high");
+  for (auto id : {"DICOM-HONEYPOT-LIKELY", "DICOM-EXPOSED", "DICOM-NO-TLS", "DICOM-ANY-CALLING-AE"})
+    EXPECT_TRUE(has_finding(r, id)) << id;
+}
+
+TEST(Honeypot, EverySignalIsListedWithASource) {
+  std::set<std::string_view> ids;
+  for (const auto& s : honeypot_signals()) {
+    EXPECT_TRUE(ids.insert(s.id).second) << s.id;
+    EXPECT_GE(s.weight, 1);
+    EXPECT_LE(s.weight, 3);
+    EXPECT_FALSE(s.source.empty()) << s.id;
+  }
+  EXPECT_EQ(ids.size(), 6u);
+}
+
+}  // namespace
+}  // namespace dicomsec::findings
