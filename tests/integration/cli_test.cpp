@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -378,6 +379,84 @@ TEST_F(Cli, ReadOnlyStoreServesAnUnprivilegedUser) {
   r = nobody({bin, "scan", "-q", "--all", "-p", p, "127.0.0.1", "--db", db}, "scan");
   EXPECT_EQ(r.rc, 3) << r.err;
   EXPECT_TRUE(contains(r.err, "dicomsec: database: " + db)) << r.err;
+}
+
+// A connection waits in the backlog of a listener that never accepts.
+bool connection_pending(int listen_fd) {
+  pollfd p{listen_fd, POLLIN, 0};
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
+}
+
+// §9: the first Ctrl-C stops new probes and says what it waits for and for how long at most;
+// the second aborts the probes in flight at once, and their records say `aborted`.
+TEST_F(Cli, SecondCtrlCAbortsProbesInFlight) {
+  LocalPort silent(true);
+  ASSERT_GT(silent.port, 0);
+  const auto p = std::to_string(silent.port);
+  const auto out = path("int.jsonl"), err = path("int.err");
+  const auto c = spawn({kDicomsec, "scan", "-p", p, "127.0.0.1", "--timeout", "30000", "--all",
+                        "--no-progress", "-o", out},
+                       "/dev/null", path("int.out"), err);
+  ASSERT_GT(c.pid, 0);
+  const bool ready = test_support::wait_until(
+      [&] { return test_support::process_catches(c.pid, SIGINT) && connection_pending(silent.fd); },
+      30s);
+  if (!ready) {
+    kill(-c.pid, SIGKILL);
+    wait_for(c, 5s);
+    FAIL() << "no SIGINT handler or no connection within 30 s\n" << slurp(err);
+  }
+  const auto started = Clock::now();
+  kill(c.pid, SIGINT);
+  EXPECT_TRUE(test_support::wait_until(
+      [&] { return contains(slurp(err), "(Ctrl-C again aborts them now)"); }, 10s))
+      << slurp(err);
+  kill(c.pid, SIGINT);
+  const int rc = wait_for(c, 10s);
+  const auto text = slurp(err);
+  EXPECT_EQ(rc, 3) << text;
+  EXPECT_LT(Clock::now() - started, 10s) << "the second Ctrl-C did not abort at once";
+  EXPECT_TRUE(contains(text, "dicomsec: Ctrl-C: no new probes; waiting for 1 probe in flight, "
+                             "at most "))
+      << text;
+  EXPECT_TRUE(contains(text, "dicomsec: Ctrl-C again: aborting 1 probe in flight")) << text;
+  EXPECT_TRUE(contains(text, "interrupted")) << text;
+  const auto records = slurp(out);
+  EXPECT_TRUE(contains(records, "\"port\":" + p)) << records;
+  EXPECT_TRUE(contains(records, "\"status\":\"aborted\"")) << records;
+}
+
+// §9: a Ctrl-C that comes when every pair has been handed out, and the probes in flight then
+// finish, leaves a finished scan: exit 0, not "interrupted", stored as finished.
+TEST_F(Cli, CtrlCAfterTheLastPairIsNotAnInterruption) {
+  LocalPort silent(true);
+  ASSERT_GT(silent.port, 0);
+  const auto p = std::to_string(silent.port);
+  const auto db = path("h.db"), err = path("fin.err");
+  const auto c = spawn({kDicomsec, "scan", "-p", p, "127.0.0.1", "--timeout", "1500", "--all",
+                        "--no-progress", "--db", db, "-o", path("fin.jsonl")},
+                       "/dev/null", path("fin.out"), err);
+  ASSERT_GT(c.pid, 0);
+  const bool ready = test_support::wait_until(
+      [&] { return test_support::process_catches(c.pid, SIGINT) && connection_pending(silent.fd); },
+      30s);
+  if (!ready) {
+    kill(-c.pid, SIGKILL);
+    wait_for(c, 5s);
+    FAIL() << "no SIGINT handler or no connection within 30 s\n" << slurp(err);
+  }
+  kill(c.pid, SIGINT);
+  const int rc = wait_for(c, 20s);
+  const auto text = slurp(err);
+  EXPECT_EQ(rc, 0) << text;
+  EXPECT_TRUE(contains(text, "waiting for 1 probe in flight")) << text;
+  EXPECT_FALSE(contains(text, "interrupted")) << text;
+  EXPECT_TRUE(contains(slurp(path("fin.jsonl")), "\"status\":\"io-timeout\""))
+      << slurp(path("fin.jsonl"));
+  const auto r = run({"scans", "--db", db});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "finished")) << r.out;
+  EXPECT_FALSE(contains(r.out, "interrupted")) << r.out;
 }
 
 }  // namespace
