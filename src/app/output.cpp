@@ -2,6 +2,7 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -96,6 +97,14 @@ void RecordSink::close(const report::ScanMeta& meta) {
     check("close");
   }
   if (error_) throw OutputError(*error_);
+}
+
+std::function<void(const std::string&)> ctrl_c_notice() {
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  return [tty](const std::string& message) {
+    std::fprintf(stderr, "%s%s\n", tty ? "\r\033[K" : "", message.c_str());
+    std::fflush(stderr);
+  };
 }
 
 std::unique_ptr<RecordSink> open_sink(const std::string& path, report::Format format) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -90,6 +91,9 @@ class Summary {
   std::map<std::string, std::size_t> by_severity_;
   std::optional<findings::Severity> worst_;
 };
+
+// What the engine says about Ctrl-C, on stderr (over the progress line on a terminal).
+std::function<void(const std::string&)> ctrl_c_notice();
 
 scan::ProgressFn progress_printer(std::uint64_t total,
                                   std::chrono::steady_clock::time_point started);

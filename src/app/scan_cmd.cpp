@@ -310,6 +310,10 @@ int run_scan(ScanOptions o) {
   eopt.per_host = o.per_host;
   eopt.adaptive = !o.no_adaptive;
   eopt.include_closed = o.all;
+  // After the first Ctrl-C: a DICOM probe's connect and two of its exchanges, then abort.
+  eopt.drain_limit =
+      std::chrono::milliseconds(std::uint64_t{o.connect_timeout_ms} + 2ULL * o.timeout_ms);
+  eopt.notice = ctrl_c_notice();
   eopt.threads =
       o.threads != 0 ? o.threads : std::clamp(std::thread::hardware_concurrency(), 1U, 4U);
 

@@ -185,6 +185,8 @@ int run_tls(const TlsOptions& o) {
   eopt.per_host = o.per_host;
   eopt.adaptive = false;  // the audit's own handshakes are paced by --in-flight
   eopt.include_closed = true;
+  eopt.drain_limit = std::chrono::seconds(o.total_timeout_s);  // one target's audit at most
+  eopt.notice = ctrl_c_notice();
   eopt.threads = 1;
   scan::Engine engine(eopt);
   scan::Pipeline pipeline(pipeline_config(o, seed, std::move(names)));
