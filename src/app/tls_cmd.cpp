@@ -257,7 +257,8 @@ Runner setup_tls(CLI::App& app) {
       "and a verdict per profile (B.9-B.13 and the retired ones). One JSON record per target.\n\n"
       "Targets are audited as 'dicomsec scan' probes pairs: --rate new targets per second,\n"
       "--concurrency at once, --per-host at once on one address. Ctrl-C stops handing out\n"
-      "targets; the audits in flight finish and are written, and the exit status is 3.");
+      "targets and waits --total-timeout at most for the audits in flight; a second Ctrl-C\n"
+      "aborts them (records 'aborted'); the exit status is then 3.");
   app.add_option("targets", o->targets, "HOST:PORT or [IPv6]:PORT");
   app.add_option("-o,--output", o->output, "Write records to FILE instead of stdout");
   app.add_option("--format", o->format, "Record format")
