@@ -6,9 +6,9 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -251,6 +251,12 @@ TEST_F(Cli, NotImplementedCommandsNameTheManualWay) {
   EXPECT_TRUE(contains(r.err, "tshark -r CAPTURE.pcap")) << r.err;
 }
 
+// A connection waits in the backlog of a listener that never accepts.
+bool connection_pending(int listen_fd) {
+  pollfd p{listen_fd, POLLIN, 0};
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
+}
+
 constexpr const char* kFull =
     "dicomsec: cannot write the report to /dev/full: No space left on device";
 
@@ -375,16 +381,37 @@ TEST_F(Cli, ReadOnlyStoreServesAnUnprivilegedUser) {
   for (const auto& e : fs::directory_iterator(store_dir)) names.push_back(e.path().filename());
   EXPECT_EQ(names, std::vector<std::string>{"history.db"});
 
+  // While a scan writes (its -wal and -shm beside the file, root's, read-only to nobody),
+  // nobody reads what it has committed so far.
+  {
+    LocalPort silent(true);
+    const auto live = store_dir + "/live.db";
+    const auto c = spawn({kDicomsec, "scan", "-q", "--all", "-p", std::to_string(silent.port),
+                          "127.0.0.1", "--timeout", "3000", "--db", live, "-o", "/dev/null"},
+                         "/dev/null", path("live.out"), path("live.err"));
+    ASSERT_GT(c.pid, 0);
+    const bool writing = test_support::wait_until(
+        [&] {
+          std::error_code ec;
+          return fs::file_size(live + "-wal", ec) > 0 && !ec && fs::exists(live + "-shm") &&
+                 connection_pending(silent.fd);
+        },
+        30s);
+    if (writing) {
+      r = nobody({bin, "scans", "--db", live}, "live-scans");
+      EXPECT_EQ(r.rc, 0) << r.err;
+      EXPECT_TRUE(contains(r.out, "running")) << r.out;
+    }
+    EXPECT_EQ(wait_for(c, 30s), 0) << slurp(path("live.err"));
+    EXPECT_TRUE(writing) << "the scan never had its -wal and a connection within 30 s";
+    std::error_code ec;
+    fs::remove(live, ec);
+  }
+
   // A scan, which must write, says so as nobody: a store error (exit 3), not a crash.
   r = nobody({bin, "scan", "-q", "--all", "-p", p, "127.0.0.1", "--db", db}, "scan");
   EXPECT_EQ(r.rc, 3) << r.err;
   EXPECT_TRUE(contains(r.err, "dicomsec: database: " + db)) << r.err;
-}
-
-// A connection waits in the backlog of a listener that never accepts.
-bool connection_pending(int listen_fd) {
-  pollfd p{listen_fd, POLLIN, 0};
-  return poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
 }
 
 // §9: the first Ctrl-C stops new probes and says what it waits for and for how long at most;
@@ -416,8 +443,9 @@ TEST_F(Cli, SecondCtrlCAbortsProbesInFlight) {
   const auto text = slurp(err);
   EXPECT_EQ(rc, 3) << text;
   EXPECT_LT(Clock::now() - started, 10s) << "the second Ctrl-C did not abort at once";
-  EXPECT_TRUE(contains(text, "dicomsec: Ctrl-C: no new probes; waiting for 1 probe in flight, "
-                             "at most "))
+  EXPECT_TRUE(contains(text,
+                       "dicomsec: Ctrl-C: no new probes; waiting for 1 probe in flight, "
+                       "at most "))
       << text;
   EXPECT_TRUE(contains(text, "dicomsec: Ctrl-C again: aborting 1 probe in flight")) << text;
   EXPECT_TRUE(contains(text, "interrupted")) << text;
