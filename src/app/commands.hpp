@@ -18,6 +18,12 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Checks of numeric options whose message is in the user's words ("--rate: '-1' is not
+// allowed: give a number from 0 to 10000000 (0 = no limit)"), not CLI11's "Value -1 not in
+// range 0.000000 to 10000000.000000". `note` explains a special value.
+CLI::Validator whole_number(unsigned long long lo, unsigned long long hi, std::string note = {});
+CLI::Validator decimal_number(double lo, double hi, std::string note = {});
+
 // Registers the subcommand; the returned callable runs it after parsing.
 using Runner = std::function<int()>;
 Runner setup_scan(CLI::App& app);

@@ -45,7 +45,7 @@ void print_text(const store::Diff& d, const store::ScanInfo& a, const store::Sca
 
 int run_diff(const DiffOptions& o) {
   const auto fail_on = parse_fail_on(o.fail_on);
-  auto db = store::open_store(o.db, /*create=*/false);
+  auto db = store::open_store_read_only(o.db);
   const auto a = *db->scan(store::resolve_scan(*db, o.a));
   const auto b = *db->scan(store::resolve_scan(*db, o.b));
   const auto d = store::diff(db->services(a.id), db->services(b.id));

@@ -1,13 +1,71 @@
 // dicomsec: tells whether a medical-imaging network can be reached, read or written by
 // people who should not, and helps close the holes.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <map>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "app/commands.hpp"
+#include "app/output.hpp"
 #include "core/version.hpp"
 #include "store/store.hpp"
+
+namespace {
+
+// The commands of the design that are not built yet, and what to do meanwhile.
+constexpr std::pair<const char*, const char*> kNotBuilt[] = {
+    {"pcap",
+     "Meanwhile, list the cleartext DICOM conversations of a capture with Wireshark's DICOM\n"
+     "dissector: tshark -r CAPTURE.pcap -d tcp.port==11112,dicom -Y dicom -T fields "
+     "-e ip.src -e ip.dst -e tcp.dstport | sort -u"},
+    {"gateway",
+     "Meanwhile, put stunnel (Debian: stunnel4) in front of the server, as in\n"
+     "docs/guides/encryption.md, \"A TLS gateway for legacy devices (stunnel)\": a [dicom-tls]\n"
+     "section with accept = 2762, connect = 127.0.0.1:104, cert, key, CAfile, verifyChain = yes."},
+    {"import",
+     "Meanwhile, follow docs/guides/shodan.md, steps 2 to 4: shodan download shodan-NET\n"
+     "\"net:YOUR-CIDR port:104,11112,4242,2761,2762\", then scan your own netblocks on the\n"
+     "ports it reported: dicomsec scan -iL my-netblocks.txt -p PORTS -o internet-view.jsonl"},
+};
+
+// Edit distance (insert, delete, substitute, swap of neighbours) between two short words.
+std::size_t distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+std::string unknown_command_message(const std::string& word,
+                                    const std::vector<std::string>& names) {
+  std::string best;
+  std::size_t best_distance = 3;  // suggest only a near miss (two edits at most)
+  for (const auto& name : names) {
+    const auto dist = name.rfind(word, 0) == 0 ? 1 : distance(word, name);
+    if (dist < best_distance) {
+      best = name;
+      best_distance = dist;
+    }
+  }
+  if (!best.empty()) return fmt::format("unknown command '{}'; did you mean '{}'?", word, best);
+  return fmt::format("unknown command '{}'; the commands are {}", word, fmt::join(names, ", "));
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace dicomsec::app;
@@ -33,21 +91,32 @@ int main(int argc, char** argv) {
     }
   };
   add(setup_scan, "scan", "Scan address ranges for DICOM services (level safe by default)");
-  add(setup_tls, "tls", "Audit DICOM TLS services (versions, suites, certificate, PS3.15 profiles)");
+  add(setup_tls, "tls",
+      "Audit DICOM TLS services (versions, suites, certificate, PS3.15 profiles)");
   add(setup_findings, "findings", "List the finding catalogue and the one-page checklist");
   add(setup_report, "report", "Render a scan stored with --db (jsonl, csv, sarif, html)");
   add(setup_scans, "scans", "List the scans stored in a --db file");
   add(setup_diff, "diff", "Compare two stored scans: services and findings new, gone, fixed");
-  // In the design but not built in this version: a plain message, not a parse error.
-  for (const char* name : {"pcap", "gateway", "import"}) {
+  // In the design but not built in this version: a plain message that names the manual way
+  // (the guide and its one-line recipe), not a parse error.
+  for (const auto& [name, meanwhile] : kNotBuilt) {
     auto* sub = app.add_subcommand(name, "(not implemented in this version)");
     sub->prefix_command();  // take any arguments: the answer is the same
-    runners[sub] = [name] {
-      std::fprintf(stderr,
-                   "dicomsec %s: not implemented in this version (README: 'Not implemented yet')\n",
-                   name);
+    runners[sub] = [name = name, meanwhile = meanwhile] {
+      std::fprintf(stderr, "dicomsec %s: not implemented in this version.\n%s\n", name, meanwhile);
       return kExitUsage;
     };
+  }
+
+  // "dicomsec scna": say which word was not understood, and the command meant, before
+  // CLI11 calls it an unexpected argument.
+  std::vector<std::string> names;
+  for (const auto* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+  if (argc > 1 && argv[1][0] != '-' &&
+      std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+    std::fprintf(stderr, "dicomsec: %s\nRun 'dicomsec --help' for the commands.\n",
+                 unknown_command_message(argv[1], names).c_str());
+    return kExitUsage;
   }
 
   // nmap's "-iL FILE" is what administrators type; CLI11 short options are one letter.
@@ -73,6 +142,9 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     std::fprintf(stderr, "dicomsec: %s\n", e.what());
     return kExitUsage;
+  } catch (const OutputError& e) {
+    std::fprintf(stderr, "dicomsec: %s\n", e.what());
+    return kExitRuntime;
   } catch (const dicomsec::store::StoreError& e) {
     std::fprintf(stderr, "dicomsec: database: %s\n", e.what());
     return kExitRuntime;

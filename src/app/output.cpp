@@ -2,6 +2,7 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -37,11 +38,14 @@ std::string shell_quote(const std::string& arg) {
 
 }  // namespace
 
-RecordSink::RecordSink(const std::string& path, report::Format format) : out_(&std::cout) {
+RecordSink::RecordSink(const std::string& path, report::Format format)
+    : path_(path.empty() || path == "-" ? "stdout" : path), out_(&std::cout) {
   if (!path.empty() && path != "-") {
+    errno = 0;
     file_.open(path, std::ios::binary | std::ios::trunc);
     if (!file_)
-      throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+      throw OutputError(fmt::format("cannot write the report to {}: {}", path,
+                                    errno != 0 ? std::strerror(errno) : "cannot open it"));
     out_ = &file_;
   }
   sink_ = report::make_sink(format, *out_);
@@ -54,19 +58,57 @@ RecordSink::~RecordSink() {
   }
 }
 
-void RecordSink::begin(const report::ScanMeta& meta) {
-  meta_ = meta;
-  sink_->begin(meta);
+void RecordSink::check(const char* what) {
+  const int err = errno;
+  const bool std_failed = out_ == &std::cout && (std::ferror(stdout) != 0);
+  if (error_ || (*out_ && !std_failed)) return;
+  error_ = fmt::format("cannot write the report to {}: {} ({})", path_,
+                       err != 0 ? std::strerror(err) : "I/O error", what);
 }
 
-void RecordSink::write(const record::ScanRecord& record) { sink_->write(report::to_json(record)); }
+void RecordSink::begin(const report::ScanMeta& meta) {
+  meta_ = meta;
+  errno = 0;
+  sink_->begin(meta);
+  check("write");
+}
+
+void RecordSink::write(const record::ScanRecord& record) { write(report::to_json(record)); }
+
+void RecordSink::write(const nlohmann::json& record) {
+  if (error_) return;  // the report is lost already; do not fill the disk further
+  errno = 0;
+  sink_->write(record);
+  check("write");
+}
 
 void RecordSink::close(const report::ScanMeta& meta) {
   if (closed_) return;
   closed_ = true;
-  sink_->end(meta);
-  out_->flush();
-  if (file_.is_open()) file_.close();
+  if (!error_) {
+    errno = 0;
+    sink_->end(meta);
+    out_->flush();
+    check("flush");
+  }
+  if (out_ == &std::cout) {
+    errno = 0;
+    if (std::fflush(stdout) != 0 && !error_)
+      error_ = fmt::format("cannot write the report to stdout: {} (flush)", std::strerror(errno));
+  } else if (file_.is_open()) {
+    errno = 0;
+    file_.close();
+    check("close");
+  }
+  if (error_) throw OutputError(*error_);
+}
+
+std::function<void(const std::string&)> ctrl_c_notice() {
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  return [tty](const std::string& message) {
+    std::fprintf(stderr, "%s%s\n", tty ? "\r\033[K" : "", message.c_str());
+    std::fflush(stderr);
+  };
 }
 
 std::unique_ptr<RecordSink> open_sink(const std::string& path, report::Format format) {
@@ -74,8 +116,9 @@ std::unique_ptr<RecordSink> open_sink(const std::string& path, report::Format fo
 }
 
 std::string utc_now() {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
-                     fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+  return fmt::format(
+      "{:%Y-%m-%dT%H:%M:%SZ}",
+      fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
 }
 
 report::ScanMeta start_meta(std::string command) {
@@ -128,7 +171,8 @@ void Summary::add(const record::ScanRecord& r) {
   row.tls = r.tls || r.tls_audit ? "yes" : "no";
   std::optional<findings::Severity> worst;
   for (const auto& f : r.findings)
-    if (auto sev = findings::parse_severity(f.severity); sev && (!worst || *sev > *worst)) worst = sev;
+    if (auto sev = findings::parse_severity(f.severity); sev && (!worst || *sev > *worst))
+      worst = sev;
   row.worst = worst ? std::string(findings::severity_name(*worst)) : "-";
   row.rank = worst ? static_cast<int>(*worst) : -1;
   row.key = report::address_key(r.ip, r.port);
@@ -169,8 +213,11 @@ void Summary::print(std::FILE* out, const scan::EngineStats& stats, std::uint64_
   // On a terminal the worst severity is coloured (ANSI SGR), padded before colouring.
   auto paint = [tty](const std::string& severity, std::string cell) {
     if (!tty) return cell;
-    const char* sgr = severity == "critical" ? "1;31" : severity == "high" ? "31"
-                    : severity == "medium"   ? "33"   : severity == "low"  ? "34" : "2";
+    const char* sgr = severity == "critical" ? "1;31"
+                      : severity == "high"   ? "31"
+                      : severity == "medium" ? "33"
+                      : severity == "low"    ? "34"
+                                             : "2";
     return fmt::format("\033[{}m{}\033[0m", sgr, cell);
   };
   // Worst first, then by address, as in the HTML report.
@@ -219,14 +266,17 @@ void Summary::print(std::FILE* out, const scan::EngineStats& stats, std::uint64_
   }
 }
 
-scan::ProgressFn progress_printer(std::uint64_t total, std::chrono::steady_clock::time_point started) {
+scan::ProgressFn progress_printer(std::uint64_t total,
+                                  std::chrono::steady_clock::time_point started) {
   return [total, started](const scan::EngineStats& s, bool final) {
     if (final) return;
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const double rate = secs > 0 ? static_cast<double>(s.done) / secs : 0;
     const double eta = rate > 0 ? static_cast<double>(total - s.done) / rate : 0;
     fmt::print(stderr, "\r\033[K{}/{} pairs ({:.0f}%)  open {}  DICOM {}  {:.0f}/s  ETA {:.0f} s",
-               s.done, total, total ? 100.0 * static_cast<double>(s.done) / static_cast<double>(total) : 100.0,
+               s.done, total,
+               total ? 100.0 * static_cast<double>(s.done) / static_cast<double>(total) : 100.0,
                s.open, s.dicom, rate, eta);
     std::fflush(stderr);
   };

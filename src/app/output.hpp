@@ -5,21 +5,32 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "findings/catalogue.hpp"
 #include "report/coverage.hpp"
+#include "record/record.hpp"
 #include "report/sink.hpp"
 #include "scan/engine.hpp"
-#include "record/record.hpp"
 
 namespace dicomsec::app {
 
-// Records to stdout or a file through report::make_sink. jsonl and csv are flushed per
+// The report could not be written (a full disk, /dev/full, a closed pipe): main prints the
+// message, which names the path and the reason, and exits 3.
+struct OutputError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Records to stdout or a file through report::make_sink. Every write, flush and close is
+// checked: the first failure is kept (error()), later writes are dropped, and close() throws
+// it as OutputError, so a lost report is never a silent exit 0. jsonl and csv are flushed per
 // record, so a killed scan keeps every record it finished; sarif and html are written whole by
 // close(). Records go through report::to_json, as `dicomsec report` re-renders stored ones.
 class RecordSink {
@@ -29,13 +40,23 @@ class RecordSink {
   RecordSink(const RecordSink&) = delete;
   RecordSink& operator=(const RecordSink&) = delete;
   void begin(const report::ScanMeta& meta);
+  // Never throws: a failed write is kept in error(); the caller may stop the scan early.
   void write(const record::ScanRecord& record);
+  void write(const nlohmann::json& record);
+  // Throws OutputError when this or an earlier write, flush or close failed.
   void close(const report::ScanMeta& meta);
   void close() { close(meta_); }
+  // "cannot write the report to PATH: REASON", once something failed.
+  [[nodiscard]] const std::optional<std::string>& error() const { return error_; }
 
  private:
+  // Keeps the first failure, with errno's reason when it is still there.
+  void check(const char* what);
+
+  std::string path_;  // as the user gave it; "stdout" for stdout
   std::ofstream file_;
   std::ostream* out_;
+  std::optional<std::string> error_;
   std::unique_ptr<report::Sink> sink_;
   report::ScanMeta meta_;
   bool closed_ = false;
@@ -85,6 +106,10 @@ class Summary {
   std::size_t honeypots_ = 0;  // records with honeypot.likely (issue 12 §3)
 };
 
-scan::ProgressFn progress_printer(std::uint64_t total, std::chrono::steady_clock::time_point started);
+// What the engine says about Ctrl-C, on stderr (over the progress line on a terminal).
+std::function<void(const std::string&)> ctrl_c_notice();
+
+scan::ProgressFn progress_printer(std::uint64_t total,
+                                  std::chrono::steady_clock::time_point started);
 
 }  // namespace dicomsec::app

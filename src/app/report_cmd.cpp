@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "app/commands.hpp"
+#include "app/output.hpp"
 #include "store/store.hpp"
 
 namespace dicomsec::app {
@@ -41,7 +42,7 @@ int run_report(const ReportOptions& o) {
   const auto format = report::parse_format(o.format);
   if (!format)
     throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", o.format));
-  auto db = store::open_store(o.db, /*create=*/false);
+  auto db = store::open_store_read_only(o.db);
   if (o.list) {
     print_scans(*db, stdout);
     return kExitOk;
@@ -55,20 +56,11 @@ int run_report(const ReportOptions& o) {
     info.meta.ports = info.options["ports"].get<std::string>();
   const auto records = db->records(id);
 
-  std::ofstream file;
-  if (!o.output.empty() && o.output != "-") {
-    file.open(o.output, std::ios::trunc);
-    if (!file) throw std::runtime_error(fmt::format("cannot write {}", o.output));
-  }
-  std::ostream& out = file.is_open() ? static_cast<std::ostream&>(file) : std::cout;
-  auto sink = report::make_sink(*format, out);
+  // Every write, flush and close is checked: OutputError (exit 3) names the path and why.
+  auto sink = open_sink(o.output, *format);
   sink->begin(info.meta);
   for (const auto& r : records) sink->write(r);
-  sink->end(info.meta);
-  out.flush();
-  if (!out)
-    throw std::runtime_error(
-        fmt::format("writing {} failed", o.output.empty() ? "stdout" : o.output));
+  sink->close(info.meta);
   if (info.state != store::ScanState::Finished)
     std::fprintf(stderr,
                  "dicomsec: scan %lld is %s: the report holds the %zu records stored so far\n",
@@ -100,7 +92,7 @@ Runner setup_scans(CLI::App& app) {
   app.description("List the scans stored in a --db file: id, state, times, progress, command.");
   app.add_option("--db", *db_path, "The SQLite file the scans were stored in")->required();
   return [db_path] {
-    auto db = store::open_store(*db_path, /*create=*/false);
+    auto db = store::open_store_read_only(*db_path);
     print_scans(*db, stdout);
     return kExitOk;
   };

@@ -1,5 +1,6 @@
 // `dicomsec scan`: options, target expansion, the engine run, output and exit code.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <asio/io_context.hpp>
@@ -64,6 +65,7 @@ struct ScanOptions {
   bool ports_given = false;
   std::string web_ports{scan::kDefaultWebPorts};  // level >= auth: web probe first here
   unsigned web_threads = 4;
+  bool allow_empty = false;  // --allow-empty: zero targets is a finished scan, not an error
 };
 
 // What --resume needs to walk the same permutation again (the seed is stored beside it).
@@ -73,7 +75,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ScanOptions, targets, ports, inp
                                                 retries, shard, all, calling_ae_given, no_adaptive,
                                                 ports_given, web_ports, web_threads, ca_file,
                                                 cert_file, key_file, no_tls_audit, find_cap,
-                                                confirm_intrusive)
+                                                confirm_intrusive, allow_empty)
 
 // PS3.5 6.2: AE is at most 16 characters of the default repertoire, no backslash or control
 // characters, and not only spaces.
@@ -92,6 +94,7 @@ void check_ae(const std::string& ae, const char* flag) {
 
 struct Targets {
   std::vector<scan::AddressRange> include;
+  std::vector<std::string> empty_sources;      // "-iL FILE" or "stdin" that held no target
   std::map<scan::Address, std::string> names;  // address -> hostname it came from
 };
 
@@ -119,6 +122,7 @@ Targets expand_targets(const ScanOptions& o) {
   auto take_list = [&](std::istream& in, const std::string& source) {
     auto list = scan::parse_target_list(in, source);
     if (!list) throw UsageError(list.error().message);
+    if (list->empty()) out.empty_sources.push_back(source == "stdin" ? source : "-iL " + source);
     for (const auto& t : *list) add_target(t, out, resolver);
   };
   for (const auto& token : o.targets) {
@@ -154,6 +158,23 @@ std::vector<scan::AddressRange> expand_excludes(const ScanOptions& o) {
     out.insert(out.end(), list->begin(), list->end());
   }
   return out;
+}
+
+// Why a target list came out empty, in the words of the options that made it so.
+std::string no_targets_message(const ScanOptions& o, const Targets& targets) {
+  std::string why;
+  if (targets.include.empty()) {
+    why = targets.empty_sources.empty()
+              ? std::string("no target was given")
+              : fmt::format("{} held no target", fmt::join(targets.empty_sources, " and "));
+  } else {
+    const auto given = scan::TargetSet::make(targets.include, {}, {1});
+    const auto n = given ? given->addresses() : 0;
+    why = fmt::format(
+        "--exclude {} removes {}", fmt::join(o.excludes, " --exclude "),
+        n == 1 ? std::string("the only address given") : fmt::format("all {} addresses given", n));
+  }
+  return fmt::format("no targets after exclusions: {} (--allow-empty runs an empty scan)", why);
 }
 
 // Everything the pipeline needs from the scan options.
@@ -271,6 +292,7 @@ int run_scan(ScanOptions o) {
   auto targets = expand_targets(o);
   auto set = scan::TargetSet::make(targets.include, expand_excludes(o), *ports);
   if (!set) throw UsageError(set.error().message);
+  if (set->addresses() == 0 && !o.allow_empty) throw UsageError(no_targets_message(o, targets));
 
   const std::uint64_t seed = o.seed ? *o.seed : std::random_device{}();
   scan::PairIterator pairs(*set, seed, *shard);
@@ -288,6 +310,10 @@ int run_scan(ScanOptions o) {
   eopt.per_host = o.per_host;
   eopt.adaptive = !o.no_adaptive;
   eopt.include_closed = o.all;
+  // After the first Ctrl-C: a DICOM probe's connect and two of its exchanges, then abort.
+  eopt.drain_limit =
+      std::chrono::milliseconds(std::uint64_t{o.connect_timeout_ms} + 2ULL * o.timeout_ms);
+  eopt.notice = ctrl_c_notice();
   eopt.threads =
       o.threads != 0 ? o.threads : std::clamp(std::thread::hardware_concurrency(), 1U, 4U);
 
@@ -321,8 +347,10 @@ int run_scan(ScanOptions o) {
   sink->begin(meta);
 
   Summary summary;
+  std::atomic<bool> output_failed{false};
   pipeline.add_sink([&](const record::ScanRecord& rec) {
     sink->write(rec);
+    if (sink->error() && !output_failed.exchange(true)) engine.stop();  // the report is lost
     summary.add(rec);
   });
   const auto started = std::chrono::steady_clock::now();
@@ -330,8 +358,14 @@ int run_scan(ScanOptions o) {
       engine, pairs, show_progress ? progress_printer(pairs.size(), started) : scan::ProgressFn{});
   meta.finished = utc_now();
   meta.pairs_done = stats.done;
-  meta.interrupted = engine.interrupted();
-  sink->close(meta);
+  meta.interrupted = engine.interrupted() || output_failed;
+  // A report that could not be written is exit 3, after the store has its state.
+  std::optional<std::string> output_error;
+  try {
+    sink->close(meta);
+  } catch (const OutputError& e) {
+    output_error = e.what();
+  }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -339,7 +373,7 @@ int run_scan(ScanOptions o) {
   if (!o.quiet) summary.print(stderr, stats, pairs.size(), secs, isatty(STDERR_FILENO) != 0);
   if (auto* history = pipeline.history()) {
     meta.finished = utc_now();
-    meta.interrupted = engine.interrupted() || history->error().has_value();
+    meta.interrupted = engine.interrupted() || output_failed || history->error().has_value();
     history->finish(meta);  // throws the batch's StoreError, if any -> exit 3
     if (!o.quiet || meta.interrupted)
       std::fprintf(
@@ -348,6 +382,10 @@ int run_scan(ScanOptions o) {
               ? fmt::format(" (resume: dicomsec scan --db {} --resume {})", o.db, meta.scan_id)
                     .c_str()
               : "");
+  }
+  if (output_error) {
+    fmt::print(stderr, "dicomsec: {}\n", *output_error);
+    return kExitRuntime;
   }
   if (engine.interrupted()) {
     if (auto why = engine.failure()) std::fprintf(stderr, "dicomsec: %s\n", why->c_str());
@@ -400,7 +438,11 @@ Runner setup_scan(CLI::App& app) {
       ->check(CLI::ExistingFile);
   app.add_option("--exclude", o->excludes,
                  "Skip these: a CIDR, range, address or a FILE of them (repeatable)");
-  app.add_option("--level", o->level, "Check level: safe, auth or intrusive (see above)")
+  app.add_flag("--allow-empty", o->allow_empty,
+               "Run even when the targets (after --exclude) are none: an empty\n"
+               "report and exit 0 instead of exit 2");
+  app.add_option("--level", o->level,
+                 "Check level: safe, auth or intrusive (each is described below)")
       ->check(CLI::IsMember({"safe", "auth", "intrusive"}))
       ->capture_default_str();
   app.add_option("--calling-ae", o->calling_ae,
@@ -410,25 +452,25 @@ Runner setup_scan(CLI::App& app) {
   app.add_option("--called-ae", o->called_ae, "Called AE title proposed to each peer")
       ->capture_default_str();
   app.add_option("--rate", o->rate, "New targets per second (0 = unlimited)")
-      ->check(CLI::Range(0.0, 10'000'000.0))
+      ->check(decimal_number(0, 10'000'000, "0 = no limit"))
       ->capture_default_str();
   app.add_option("--concurrency", o->concurrency, "Probes in flight at most")
-      ->check(CLI::Range(1U, 65536U))
+      ->check(whole_number(1, 65536))
       ->capture_default_str();
   app.add_option("--threads", o->threads, "Event-loop threads (0 = one per core, at most 4)")
-      ->check(CLI::Range(0U, 64U))
+      ->check(whole_number(0, 64, "0 = one per core, at most 4"))
       ->capture_default_str();
   app.add_option("--per-host", o->per_host, "Probes in flight to one address at most")
-      ->check(CLI::Range(1U, 1024U))
+      ->check(whole_number(1, 1024))
       ->capture_default_str();
   app.add_option("--timeout", o->timeout_ms, "Read/write timeout in milliseconds")
-      ->check(CLI::Range(1U, 600'000U))
+      ->check(whole_number(1, 600'000))
       ->capture_default_str();
   app.add_option("--connect-timeout", o->connect_timeout_ms, "TCP connect timeout in milliseconds")
-      ->check(CLI::Range(1U, 600'000U))
+      ->check(whole_number(1, 600'000))
       ->capture_default_str();
   app.add_option("--retries", o->retries, "Extra connect attempts after a timeout")
-      ->check(CLI::Range(0U, 10U))
+      ->check(whole_number(0, 10))
       ->capture_default_str();
   app.add_option("--shard", o->shard, "Scan only shard K of N (K/N); needs --seed")
       ->capture_default_str();
@@ -442,7 +484,7 @@ Runner setup_scan(CLI::App& app) {
   app.add_option("--fail-on", o->fail_on,
                  "Exit 1 when a finding is at or above: info|low|medium|high|critical");
   app.add_option("--find-cap", o->find_cap, "C-FIND responses counted before C-CANCEL (auth)")
-      ->check(CLI::Range(1U, 100'000U))
+      ->check(whole_number(1, 100'000))
       ->capture_default_str();
   app.add_flag("--confirm-intrusive", o->confirm_intrusive,
                "Confirm --level intrusive (stores a test object)");
@@ -460,7 +502,7 @@ Runner setup_scan(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--web-threads", o->web_threads,
                  "Level auth+: worker threads of the blocking HTTP client")
-      ->check(CLI::Range(1U, 64U))
+      ->check(whole_number(1, 64))
       ->capture_default_str();
   app.add_option("--ca", o->ca_file,
                  "PEM CA bundle to verify TLS servers against (default: system store)")

@@ -8,11 +8,13 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 
 #include "app/commands.hpp"
@@ -183,6 +185,8 @@ int run_tls(const TlsOptions& o) {
   eopt.per_host = o.per_host;
   eopt.adaptive = false;  // the audit's own handshakes are paced by --in-flight
   eopt.include_closed = true;
+  eopt.drain_limit = std::chrono::seconds(o.total_timeout_s);  // one target's audit at most
+  eopt.notice = ctrl_c_notice();
   eopt.threads = 1;
   scan::Engine engine(eopt);
   scan::Pipeline pipeline(pipeline_config(o, seed, std::move(names)));
@@ -196,8 +200,10 @@ int run_tls(const TlsOptions& o) {
   auto sink = open_sink(o.output, *format);  // throws std::runtime_error -> exit 3
   sink->begin(meta);
   Summary summary;
+  std::atomic<bool> output_failed{false};
   pipeline.add_sink([&](const record::ScanRecord& rec) {
     sink->write(rec);
+    if (sink->error() && !output_failed.exchange(true)) engine.stop();  // the report is lost
     summary.add(rec);
     if (!o.quiet) print_target_line(rec);
   });
@@ -205,19 +211,29 @@ int run_tls(const TlsOptions& o) {
   const auto stats = pipeline.run(engine, pairs);
   meta.finished = utc_now();
   meta.pairs_done = stats.done;
-  meta.interrupted = engine.interrupted();
-  sink->close(meta);
+  meta.interrupted = engine.interrupted() || output_failed;
+  // A report that could not be written is exit 3, after the store has its state.
+  std::optional<std::string> output_error;
+  try {
+    sink->close(meta);
+  } catch (const OutputError& e) {
+    output_error = e.what();
+  }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   summary.set_run(meta, false);
   if (!o.quiet) summary.print(stderr, stats, pairs.size(), secs, false);
   if (auto* history = pipeline.history()) {
     meta.finished = utc_now();
-    meta.interrupted = engine.interrupted() || history->error().has_value();
+    meta.interrupted = engine.interrupted() || output_failed || history->error().has_value();
     history->finish(meta);  // throws the batch's StoreError, if any -> exit 3
     if (!o.quiet || meta.interrupted)
       fmt::print(stderr, "dicomsec: stored as scan {} in {}{}\n", meta.scan_id, o.db,
                  meta.interrupted ? " (interrupted)" : "");
+  }
+  if (output_error) {
+    fmt::print(stderr, "dicomsec: {}\n", *output_error);
+    return kExitRuntime;
   }
   if (engine.interrupted()) {
     if (auto why = engine.failure()) fmt::print(stderr, "dicomsec: {}\n", *why);
@@ -242,7 +258,8 @@ Runner setup_tls(CLI::App& app) {
       "and a verdict per profile (B.9-B.13 and the retired ones). One JSON record per target.\n\n"
       "Targets are audited as 'dicomsec scan' probes pairs: --rate new targets per second,\n"
       "--concurrency at once, --per-host at once on one address. Ctrl-C stops handing out\n"
-      "targets; the audits in flight finish and are written, and the exit status is 3.");
+      "targets and waits --total-timeout at most for the audits in flight; a second Ctrl-C\n"
+      "aborts them (records 'aborted'); the exit status is then 3.");
   app.add_option("targets", o->targets, "HOST:PORT or [IPv6]:PORT");
   app.add_option("-o,--output", o->output, "Write records to FILE instead of stdout");
   app.add_option("--format", o->format, "Record format")
@@ -251,31 +268,31 @@ Runner setup_tls(CLI::App& app) {
   app.add_option("--fail-on", o->fail_on,
                  "Exit 1 when a finding is at or above: info|low|medium|high|critical");
   app.add_option("--timeout", o->timeout_ms, "Per-handshake timeout in milliseconds")
-      ->check(CLI::Range(1U, 600'000U))
+      ->check(whole_number(1, 600'000))
       ->capture_default_str();
   app.add_option("--connect-timeout", o->connect_timeout_ms, "TCP connect timeout in milliseconds")
-      ->check(CLI::Range(1U, 600'000U))
+      ->check(whole_number(1, 600'000))
       ->capture_default_str();
   app.add_option("--total-timeout", o->total_timeout_s,
                  "Seconds at most for one target's enumeration")
-      ->check(CLI::Range(1U, 3600U))
+      ->check(whole_number(1, 3600))
       ->capture_default_str();
   app.add_option("--concurrency", o->concurrency, "Targets audited at once")
-      ->check(CLI::Range(1U, 1024U))
+      ->check(whole_number(1, 1024))
       ->capture_default_str();
   app.add_option("--rate", o->rate, "New targets per second (0 = unlimited)")
-      ->check(CLI::Range(0.0, 10'000'000.0))
+      ->check(decimal_number(0, 10'000'000, "0 = no limit"))
       ->capture_default_str();
   app.add_option("--per-host", o->per_host, "Targets audited at once on one address at most")
-      ->check(CLI::Range(1U, 1024U))
+      ->check(whole_number(1, 1024))
       ->capture_default_str();
   app.add_option("--db", o->db,
                  "Also store the audit in this SQLite file (see report, diff, scans)");
   app.add_option("--in-flight", o->in_flight, "Handshakes in flight to one target at most")
-      ->check(CLI::Range(1U, 16U))
+      ->check(whole_number(1, 16))
       ->capture_default_str();
   app.add_option("--max-handshakes", o->max_handshakes, "Handshakes per target at most")
-      ->check(CLI::Range(10U, 5000U))
+      ->check(whole_number(10, 5000))
       ->capture_default_str();
   app.add_option("--ca", o->ca_file,
                  "PEM CA bundle to verify servers against (default: system store)")

@@ -11,6 +11,7 @@
 #include <asio/ssl/context.hpp>
 #include <asio/ssl/error.hpp>
 #include <asio/ssl/stream.hpp>
+#include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <cerrno>
@@ -25,6 +26,26 @@ constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
 auto token(asio::cancellation_signal& s) {
   return asio::bind_cancellation_slot(s.slot(), kNoThrow);
 }
+
+// While one operation runs, a cancellation of the calling coroutine (the engine aborting
+// probes at a second Ctrl-C) is passed on to the operation's own signal: the operation's
+// token binds that signal's slot, so the coroutine's would never reach it otherwise.
+class ForwardCancel {
+ public:
+  ForwardCancel(const asio::cancellation_state& state, asio::cancellation_signal& own)
+      : slot_(state.slot()) {
+    if (slot_.is_connected())
+      slot_.assign([&own](asio::cancellation_type type) { own.emit(type); });
+  }
+  ~ForwardCancel() {
+    if (slot_.is_connected()) slot_.clear();
+  }
+  ForwardCancel(const ForwardCancel&) = delete;
+  ForwardCancel& operator=(const ForwardCancel&) = delete;
+
+ private:
+  asio::cancellation_slot slot_;
+};
 
 IoResult classify(const std::error_code& ec, std::size_t n, bool timed_out) {
   IoResult r{IoError::None, n, ec};
@@ -125,6 +146,8 @@ asio::awaitable<IoResult> Connection::connect(asio::ip::tcp::endpoint ep, Millis
   socket_.open(ep.protocol(), ec);
   if (ec) co_return IoResult{is_local_error(ec) ? IoError::Local : IoError::Other, 0, ec};
   arm(kRead, timeout);
+  const ForwardCancel forward(co_await asio::this_coro::cancellation_state,
+                              channels_[kRead].cancel);
   auto [cec] = co_await socket_.async_connect(ep, token(channels_[kRead].cancel));
   auto r = finish(kRead, cec, 0);
   // Our PDUs are small request/response turns: send each at once (after the connect, so a
@@ -142,6 +165,8 @@ asio::awaitable<IoResult> Connection::read_some(std::span<std::uint8_t> buf, Mil
   ::setsockopt(socket().native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
 #endif
   arm(kRead, timeout);
+  const ForwardCancel forward(co_await asio::this_coro::cancellation_state,
+                              channels_[kRead].cancel);
   auto& cancel = channels_[kRead].cancel;
   if (tls_) {
     auto [ec, n] =
@@ -156,6 +181,8 @@ asio::awaitable<IoResult> Connection::read_some(std::span<std::uint8_t> buf, Mil
 asio::awaitable<IoResult> Connection::write_all(std::span<const std::uint8_t> data,
                                                 Millis timeout) {
   arm(kWrite, timeout);
+  const ForwardCancel forward(co_await asio::this_coro::cancellation_state,
+                              channels_[kWrite].cancel);
   auto& cancel = channels_[kWrite].cancel;
   if (tls_) {
     auto [ec, n] = co_await asio::async_write(tls_->stream, asio::buffer(data.data(), data.size()),
@@ -175,6 +202,8 @@ asio::awaitable<IoResult> Connection::handshake(bool server,
   tls_ = std::make_unique<TlsLayer>(std::move(socket_), std::move(context));
   if (configure) configure(tls_->stream.native_handle());
   arm(kRead, timeout);
+  const ForwardCancel forward(co_await asio::this_coro::cancellation_state,
+                              channels_[kRead].cancel);
   auto [ec] = co_await tls_->stream.async_handshake(
       server ? asio::ssl::stream_base::server : asio::ssl::stream_base::client,
       token(channels_[kRead].cancel));
@@ -196,6 +225,8 @@ asio::awaitable<IoResult> Connection::accept_tls(std::shared_ptr<asio::ssl::cont
 asio::awaitable<IoResult> Connection::shutdown_tls(Millis timeout) {
   if (!tls_) co_return invalid();
   arm(kRead, timeout);
+  const ForwardCancel forward(co_await asio::this_coro::cancellation_state,
+                              channels_[kRead].cancel);
   auto [ec] = co_await tls_->stream.async_shutdown(token(channels_[kRead].cancel));
   co_return finish(kRead, ec, 0);
 }

@@ -1,6 +1,8 @@
 #include "scan/engine.hpp"
 
 #include <algorithm>
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -62,12 +64,23 @@ struct Engine::Lane {
   asio::io_context io{1};
   std::unique_ptr<asio::steady_timer> tick;   // used on lane 0
   std::unique_ptr<asio::signal_set> signals;  // lane 0 only
+  std::unique_ptr<asio::steady_timer> drain;  // lane 0: drain_limit after the first Ctrl-C
 };
 
 // A coroutine waiting for a place (window, host slot). It sleeps on a timer that never
 // expires; whoever frees the place pops it from its queue and cancels the timer, on the
 // waiter's own event loop. The waiter is queued under mu_ and starts its wait before its
 // loop runs anything else, so the posted cancel always finds the wait pending.
+// A probe running as its own coroutine, so that it can be cancelled: the signal is emitted
+// on the probe's event loop (posted there), and the probe's pending socket or timer
+// operation ends with operation_aborted.
+struct Engine::Flight {
+  explicit Flight(asio::any_io_executor e) : ex(std::move(e)) {}
+  asio::any_io_executor ex;
+  asio::cancellation_signal signal;
+  bool cancelled = false;  // under mu_
+};
+
 struct Engine::Waiter {
   explicit Waiter(const asio::any_io_executor& ex) : timer(ex, Clock::time_point::max()) {}
   asio::steady_timer timer;
@@ -98,6 +111,65 @@ void Engine::stop_locked() {
 void Engine::stop() {
   std::lock_guard lock(mu_);
   stop_locked();
+}
+
+std::size_t Engine::abort_in_flight() {
+  aborting_ = true;
+  for (const auto& f : flights_) {
+    if (f->cancelled) continue;
+    f->cancelled = true;
+    asio::post(f->ex, [f] { f->signal.emit(asio::cancellation_type::terminal); });
+  }
+  return flights_.size();
+}
+
+namespace {
+std::string probes(std::size_t n) { return std::to_string(n) + (n == 1 ? " probe" : " probes"); }
+}  // namespace
+
+void Engine::on_signal() {
+  auto& first = *first_lane_;
+  std::string message;
+  bool wait_again = false;
+  {
+    std::lock_guard lock(mu_);
+    if (workers_ == 0) return;  // the scan ended meanwhile: nothing to stop
+    if (!signalled_) {
+      signalled_ = true;
+      stop_locked();
+      if (flights_.empty()) {
+        message = "dicomsec: Ctrl-C: no new probes; none in flight";
+      } else {
+        const auto secs = (options_.drain_limit.count() + 999) / 1000;
+        message = "dicomsec: Ctrl-C: no new probes; waiting for " + probes(flights_.size()) +
+                  " in flight, at most " + std::to_string(secs) +
+                  " s (Ctrl-C again aborts them now)";
+        first.drain->expires_after(options_.drain_limit);
+        first.drain->async_wait([this](const std::error_code& ec) {
+          if (ec) return;
+          std::string late;
+          {
+            std::lock_guard lock(mu_);
+            if (aborting_ || flights_.empty()) return;
+            late = "dicomsec: " + probes(flights_.size()) + " still in flight after " +
+                   std::to_string(options_.drain_limit.count()) +
+                   " ms: aborting them; their records say aborted";
+            abort_in_flight();
+          }
+          if (options_.notice) options_.notice(late);
+        });
+        wait_again = true;
+      }
+    } else if (!aborting_) {
+      message = "dicomsec: Ctrl-C again: aborting " + probes(abort_in_flight()) +
+                " in flight; their records say aborted";
+    }
+  }
+  if (!message.empty() && options_.notice) options_.notice(message);
+  if (wait_again)
+    first.signals->async_wait([this](const std::error_code& ec, int) {
+      if (!ec) on_signal();
+    });
 }
 
 std::optional<std::string> Engine::failure() const {
@@ -266,21 +338,43 @@ asio::awaitable<void> Engine::worker() {
       if (!token) {  // stopping: an unprobed pair goes back untouched (a resume probes it)
         if (slot) release_host();
         release_window();
+        ++untouched_;
       }
       at_floor = local_floor_ && window_ <= 1.0;
     }
     if (!token) break;
 
     // An exception from a probe costs its pair, not the scan.
+    // It runs as a child coroutine bound to a cancellation signal (Ctrl-C twice).
     record::ScanRecord rec;
     std::exception_ptr thrown;
+    auto flight = std::make_shared<Flight>(ex);
+    {
+      std::lock_guard lock(mu_);
+      flights_.push_back(flight);
+    }
     try {
-      rec = co_await (*probe_)(ex, addr, port);
+      rec = co_await asio::co_spawn(
+          ex, (*probe_)(ex, addr, port),
+          asio::bind_cancellation_slot(flight->signal.slot(), asio::use_awaitable));
     } catch (...) {
       thrown = std::current_exception();
     }
-    if (thrown)
+    bool cancelled = false;
+    {
+      std::lock_guard lock(mu_);
+      std::erase(flights_, flight);
+      cancelled = flight->cancelled;
+      if (cancelled) ++cancelled_;
+    }
+    if (cancelled) {
+      // Whatever the probe had learnt before it was cut off is not a verdict.
+      rec = aborted_record(addr.to_string(), port,
+                           "aborted by Ctrl-C before the probe finished; probe it again");
+      thrown = nullptr;
+    } else if (thrown) {
       rec = aborted_record(addr.to_string(), port, "the probe failed: " + what_of(thrown));
+    }
 
     bool again = false;
     {
@@ -303,7 +397,7 @@ asio::awaitable<void> Engine::worker() {
       co_await pause(kLocalRetryPause * attempts);
       continue;
     }
-    complete(rec, thrown != nullptr);
+    complete(rec, thrown != nullptr || cancelled);
     pair.reset();
     held.reset();
     attempts = 0;
@@ -355,10 +449,9 @@ EngineStats Engine::run(PairIterator& pairs, const ProbeFn& probe, const SinkFn&
     asio::co_spawn(lane.io, worker(), asio::detached);
   }
 
+  first.drain = std::make_unique<asio::steady_timer>(first.io);
   first.signals->async_wait([this](const std::error_code& ec, int) {
-    if (ec) return;
-    interrupted_ = true;
-    stop();
+    if (!ec) on_signal();
   });
   auto report = [&progress](const EngineStats& s, bool final) {
     if (!progress) return;
@@ -383,6 +476,7 @@ EngineStats Engine::run(PairIterator& pairs, const ProbeFn& probe, const SinkFn&
           if (!stopping_) report(stats_, false);
         }
         first.signals->cancel();
+        first.drain->cancel();
       },
       asio::detached);
 
@@ -391,6 +485,13 @@ EngineStats Engine::run(PairIterator& pairs, const ProbeFn& probe, const SinkFn&
     threads.emplace_back([&lane = *lanes[i]] { lane.io.run(); });
   first.io.run();
   for (auto& t : threads) t.join();
+  {
+    // A Ctrl-C interrupted the scan only if it cost something: a pair not probed, a probe
+    // aborted. After the last pair was handed out and its probe finished, the scan is whole.
+    std::lock_guard lock(mu_);
+    const bool all_handed_out = exhausted_ || pairs_->done() >= pairs_->size();
+    if (signalled_ && (!all_handed_out || untouched_ > 0 || cancelled_ > 0)) interrupted_ = true;
+  }
   report(stats_, true);
   return stats_;
 }

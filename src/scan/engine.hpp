@@ -37,6 +37,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "record/record.hpp"
 #include "scan/targets.hpp"
@@ -61,6 +62,13 @@ struct EngineOptions {
   bool adaptive = true;         // AIMD back-off on SYN retransmits
   bool include_closed = false;  // report refused / timed-out / unreachable pairs too
   unsigned threads = 1;         // event loops
+  // Ctrl-C (docs/design.md "Ctrl-C"): the first stops new probes and gives the probes in
+  // flight this long at most; then, or at a second Ctrl-C, they are cancelled and their
+  // pairs recorded as `aborted`.
+  std::chrono::milliseconds drain_limit{10'000};
+  // What Ctrl-C does, in a sentence for the user (the command prints it on stderr). Called
+  // on an engine thread; may be empty.
+  std::function<void(const std::string&)> notice;
 };
 
 struct EngineStats {
@@ -89,7 +97,8 @@ class Engine {
                   const ProgressFn& progress = {});
   // Stops handing out new pairs; probes in flight finish and reach the sink. Any thread.
   void stop();
-  // Ctrl-C, or the engine gave up (see failure()).
+  // Ctrl-C left pairs unprobed or probes aborted, or the engine gave up (see failure()). A
+  // Ctrl-C after the last pair was handed out, whose probes then finished, is no interruption.
   [[nodiscard]] bool interrupted() const { return interrupted_; }
   // Why the engine stopped the scan itself (local errors that would not go away), if it did.
   [[nodiscard]] std::optional<std::string> failure() const;
@@ -102,6 +111,7 @@ class Engine {
  private:
   struct Lane;
   struct Waiter;
+  struct Flight;  // a probe running, and how to cancel it
   using WaitQueue = std::deque<std::shared_ptr<Waiter>>;
   struct Host {
     unsigned in_flight = 0;
@@ -120,6 +130,8 @@ class Engine {
   void stop_locked();                           // under mu_
   void on_connect_latency(std::uint64_t ms);    // under mu_
   void on_local_error(bool admitted_at_floor);  // under mu_
+  std::size_t abort_in_flight();                // under mu_: cancels every probe running
+  void on_signal();                             // lane 0
 
   EngineOptions options_;
   PairIterator* pairs_ = nullptr;
@@ -141,6 +153,12 @@ class Engine {
   std::chrono::steady_clock::time_point last_backoff_{};
   RateLimiter* limiter_ = nullptr;
   Lane* first_lane_ = nullptr;
+  // Ctrl-C: seen once (stop), a second time or drain_limit later (abort).
+  bool signalled_ = false;
+  bool aborting_ = false;
+  std::uint64_t untouched_ = 0;  // pairs given back unprobed when the scan stopped
+  std::uint64_t cancelled_ = 0;  // probes aborted
+  std::vector<std::shared_ptr<Flight>> flights_;
 
   std::mutex sink_mu_;
   std::atomic<bool> stopping_{false};

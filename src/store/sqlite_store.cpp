@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <string_view>
@@ -184,7 +185,12 @@ std::string text_or_empty(const json& j, const char* key) {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::string path, int schema_version, bool create) : path_(std::move(path)) {
+  SqliteStore(std::string path, int schema_version, bool create, bool read_only)
+      : path_(std::move(path)) {
+    if (read_only) {
+      open_read_only(schema_version);
+      return;
+    }
     const int rc = sqlite3_open_v2(
         path_.c_str(), &db_,
         SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_FULLMUTEX, nullptr);
@@ -388,6 +394,73 @@ class SqliteStore final : public Store {
     }
   }
 
+  // report, scans, diff: never write, so that an auditor who may only read the file (and
+  // not its directory) can report. A WAL database needs its -shm index: SQLite reads
+  // through an existing one, or creates it beside the file. When neither is possible (the
+  // directory is not writable and the writer closed cleanly, removing -wal and -shm), the
+  // file alone is the whole database, and it is opened as immutable.
+  void open_read_only(int schema_version) {
+    open_with(path_, SQLITE_OPEN_READONLY);
+    if (const int rc =
+            sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+        rc != SQLITE_OK) {
+      const int primary = rc & 0xff;
+      std::error_code ec;
+      const auto wal_size = std::filesystem::file_size(path_ + "-wal", ec);
+      const bool wal_has_data = !ec && wal_size > 0;
+      if ((primary != SQLITE_CANTOPEN && primary != SQLITE_READONLY) || wal_has_data) {
+        const std::string msg = sqlite3_errmsg(db_);
+        close_db();
+        throw StoreError(fmt::format(
+            "{}: {}{}", path_, explain(rc, msg.c_str()),
+            wal_has_data ? "; its -wal file holds recent writes and the directory is not "
+                           "writable: ask for write access to the directory, or copy the file "
+                           "with its -wal and -shm files"
+                         : ""));
+      }
+      close_db();
+      open_with(immutable_uri(path_), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+    }
+    try {
+      sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+      check_identity(schema_version);
+      if (const auto v = pragma("PRAGMA user_version"); v < schema_version)
+        throw StoreError(fmt::format(
+            "{}: written by an older dicomsec (schema version {}); it is upgraded on the "
+            "next 'dicomsec scan --db' with write access, and cannot be read before that",
+            path_, v));
+    } catch (...) {
+      close_db();
+      throw;
+    }
+  }
+
+  void open_with(const std::string& name, int flags) {
+    const int rc = sqlite3_open_v2(name.c_str(), &db_, flags | SQLITE_OPEN_FULLMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+      const std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+      close_db();
+      throw StoreError(fmt::format("{}: {}", path_, explain(rc, msg.c_str())));
+    }
+  }
+
+  void close_db() {
+    sqlite3_close(db_);
+    db_ = nullptr;
+  }
+
+  // file:PATH?immutable=1, the path percent-encoded where a URI needs it.
+  static std::string immutable_uri(const std::string& path) {
+    std::string out = "file:";
+    for (const unsigned char c : path) {
+      if (std::isalnum(c) != 0 || c == '/' || c == '.' || c == '-' || c == '_' || c == '~')
+        out += static_cast<char>(c);
+      else
+        out += fmt::format("%{:02X}", c);
+    }
+    return out + "?immutable=1";
+  }
+
   std::int64_t pragma(const char* sql) {
     Statement s(db_, sql, path_);
     return s.step() ? s.integer(0) : 0;
@@ -470,14 +543,15 @@ class SqliteStore final : public Store {
 
 }  // namespace
 
-std::unique_ptr<Store> open_sqlite(const std::string& path, int schema_version, bool create) {
+std::unique_ptr<Store> open_sqlite(const std::string& path, int schema_version, bool create,
+                                   bool read_only) {
   if (schema_version < 1 || schema_version > kSqliteSchemaVersion)
     throw StoreError(
         fmt::format("schema version {} is not one this build can write", schema_version));
   if (!create && !std::filesystem::exists(path))
     throw StoreError(
         fmt::format("{}: no such file (scans are stored with 'dicomsec scan --db')", path));
-  return std::make_unique<SqliteStore>(path, schema_version, create);
+  return std::make_unique<SqliteStore>(path, schema_version, create && !read_only, read_only);
 }
 
 }  // namespace dicomsec::store

@@ -14,7 +14,10 @@ inline constexpr int kSqliteSchemaVersion = 2;
 
 // Opens (creating if missing) and migrates the file up to `schema_version` (tests pass a
 // lower one to make an old-format file). Throws StoreError with the path and the reason.
+// `read_only`: SQLITE_OPEN_READONLY, nothing created or migrated (report, scans, diff); a
+// WAL file in a directory the user cannot write is read as immutable when it has no -wal.
 std::unique_ptr<Store> open_sqlite(const std::string& path,
-                                   int schema_version = kSqliteSchemaVersion, bool create = true);
+                                   int schema_version = kSqliteSchemaVersion, bool create = true,
+                                   bool read_only = false);
 
 }  // namespace dicomsec::store

@@ -53,6 +53,13 @@ bool is_postgres_url(const std::string& location) {
   return location.starts_with("postgresql://") || location.starts_with("postgres://");
 }
 
+std::unique_ptr<Store> open_store_read_only(const std::string& location) {
+  if (is_postgres_url(location))
+    throw StoreError("PostgreSQL store: not built in this version (use a SQLite file path)");
+  if (location.empty()) throw StoreError("--db: empty path");
+  return open_sqlite(location, kSqliteSchemaVersion, /*create=*/false, /*read_only=*/true);
+}
+
 std::unique_ptr<Store> open_store(const std::string& location, bool create) {
   if (is_postgres_url(location))
     throw StoreError("PostgreSQL store: not built in this version (use a SQLite file path)");

@@ -105,6 +105,9 @@ class Store {
 // file path, created if missing when `create` (scan), an error otherwise (report, diff).
 bool is_postgres_url(const std::string& location);
 std::unique_ptr<Store> open_store(const std::string& location, bool create = true);
+// An existing file, opened read-only (report, scans, diff): works for a user who may read
+// the file but not write it or its directory. Writing through it fails with StoreError.
+std::unique_ptr<Store> open_store_read_only(const std::string& location);
 
 // "12", or "latest" (newest scan). Throws StoreError when there is no such scan.
 ScanId resolve_scan(Store& store, const std::string& spec);
