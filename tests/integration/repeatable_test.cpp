@@ -9,12 +9,14 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -104,6 +106,87 @@ int free_port() {
   return -1;
 }
 
+// A loopback relay in front of the storescp that passes the FIRST connection through and
+// resets every later one at once (SO_LINGER 0): a server that never serves a second
+// association. Single thread, poll with a timeout, bounded by `lifetime`.
+class FirstOnlyRelay {
+ public:
+  FirstOnlyRelay(int upstream_port, std::chrono::seconds lifetime)
+      : upstream_(upstream_port), deadline_(Clock::now() + lifetime) {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a = loopback(0);
+    socklen_t len = sizeof a;
+    if (bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+        listen(listener_, 16) == 0 &&
+        getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+      port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~FirstOnlyRelay() {
+    stop_ = true;
+    thread_.join();
+    for (int fd : {listener_, client_, server_})
+      if (fd >= 0) close(fd);
+  }
+  [[nodiscard]] int port() const { return port_; }
+  [[nodiscard]] int refused() const { return refused_; }
+
+ private:
+  static sockaddr_in loopback(int port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    return a;
+  }
+  void run() {
+    bool first = true;
+    char buf[16384];
+    while (!stop_ && Clock::now() < deadline_) {
+      pollfd p[3] = {{listener_, POLLIN, 0}, {client_, POLLIN, 0}, {server_, POLLIN, 0}};
+      if (poll(p, 3, 50) <= 0) continue;
+      if (p[0].revents & POLLIN) {
+        const int fd = accept(listener_, nullptr, nullptr);
+        if (fd >= 0 && first) {
+          first = false;
+          client_ = fd;
+          server_ = socket(AF_INET, SOCK_STREAM, 0);
+          const auto up = loopback(upstream_);
+          if (connect(server_, reinterpret_cast<const sockaddr*>(&up), sizeof up) != 0) drop();
+        } else if (fd >= 0) {
+          const linger l{1, 0};
+          setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+          close(fd);
+          ++refused_;
+        }
+      }
+      for (int i : {1, 2}) {
+        if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        const auto n = read(p[i].fd, buf, sizeof buf);
+        const int to = i == 1 ? server_ : client_;
+        if (n <= 0 || to < 0 || write(to, buf, static_cast<std::size_t>(n)) != n) {
+          drop();
+          break;
+        }
+      }
+    }
+  }
+  void drop() {
+    for (int* fd : {&client_, &server_})
+      if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+      }
+  }
+
+  int upstream_;
+  Clock::time_point deadline_;
+  int listener_ = -1, client_ = -1, server_ = -1, port_ = -1;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> refused_{0};
+  std::thread thread_;
+};
+
 class Repeatable : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -130,13 +213,14 @@ class Repeatable : public ::testing::Test {
     if (!dir_.empty()) fs::remove_all(dir_);
   }
 
-  // One scan of the storescp; its single record.
-  json scan(const std::string& level, int run) {
+  // One scan of the storescp (or of `port`); its single record.
+  json scan(const std::string& level, int run, int port = -1) {
     const auto out = dir_ + "/run" + std::to_string(run) + ".jsonl";
     const auto err = dir_ + "/run" + std::to_string(run) + ".err";
-    const pid_t pid = spawn({kDicomsec, "scan", "127.0.0.1", "-p", std::to_string(port_), "--level",
-                             level, "--no-progress", "-q", "-o", out},
-                            dir_ + "/stdout", err);
+    const pid_t pid =
+        spawn({kDicomsec, "scan", "127.0.0.1", "-p", std::to_string(port > 0 ? port : port_),
+               "--level", level, "--no-progress", "-q", "-o", out},
+              dir_ + "/stdout", err);
     EXPECT_GT(pid, 0);
     const int rc = wait_for(pid, 60s);
     EXPECT_TRUE(rc == 0 || rc == 1) << "exit " << rc << ": " << slurp(err);
@@ -187,5 +271,29 @@ class Repeatable : public ::testing::Test {
 TEST_F(Repeatable, TenSafeScansOfASingleAssociationScpAgree) { same_findings_every_time("safe"); }
 
 TEST_F(Repeatable, TenAuthScansOfASingleAssociationScpAgree) { same_findings_every_time("auth"); }
+
+// A server that never answers a second association: the random called AE check is tried
+// a few times with back-off, then says inconclusive with the reason, and no finding claims
+// either way; every run agrees.
+TEST_F(Repeatable, NoSecondAssociationMakesTheCalledAeCheckInconclusive) {
+  FirstOnlyRelay relay(port_, 60s);
+  ASSERT_GT(relay.port(), 0);
+  const auto started = Clock::now();
+  const auto r = scan("safe", 0, relay.port());
+  const auto took = Clock::now() - started;
+  ASSERT_TRUE(r["called_ae_check"].is_object()) << r.dump();
+  const auto& c = r["called_ae_check"];
+  EXPECT_EQ(c["state"], "inconclusive") << c.dump();
+  EXPECT_EQ(c["result"], "none") << c.dump();
+  ASSERT_TRUE(c["reason"].is_string()) << c.dump();
+  EXPECT_NE(c["reason"].get<std::string>().find("no DICOM answer"), std::string::npos) << c.dump();
+  EXPECT_GE(c["attempts"].get<int>(), 3) << c.dump();
+  EXPECT_EQ(relay.refused(), c["attempts"].get<int>()) << "one connection per try";
+  EXPECT_LT(took, 10s) << "the back-off is bounded (about 2 s)";
+  const auto ids = finding_ids(r);
+  EXPECT_FALSE(ids.contains("DICOM-ANY-CALLED-AE")) << r.dump();
+  EXPECT_TRUE(ids.contains("DICOM-NO-TLS")) << r.dump();
+  EXPECT_EQ(r["association"]["result"], "accepted") << r.dump();
+}
 
 }  // namespace
