@@ -148,6 +148,17 @@ void Summary::print(std::FILE* out, const scan::EngineStats& stats, std::uint64_
   if (tty) std::fputs("\r\033[K", out);  // clear the progress line
   fmt::print(out, "dicomsec: {} of {} host:port pairs probed in {:.2f} s; {} open, {} speak DICOM\n",
              stats.done, total, seconds, stats.open, stats.dicom);
+  if (stats.local_errors > 0)
+    fmt::print(out,
+               "dicomsec: {} pairs not probed: this machine ran out of descriptors or ports "
+               "(status local-error; see ulimit -n and --concurrency)\n",
+               stats.local_errors);
+  if (stats.aborted > 0)
+    fmt::print(out, "dicomsec: {} probes failed inside dicomsec (status aborted; please report)\n",
+               stats.aborted);
+  if (stats.write_errors > 0)
+    fmt::print(out, "dicomsec: {} records could not be written and are missing from the output\n",
+               stats.write_errors);
   if (stats.backoffs > 0)
     fmt::print(out, "dicomsec: slowed down {} times (SYN retransmits; window went down to {})\n",
                stats.backoffs, stats.min_window);

@@ -19,6 +19,7 @@
 #include "core/version.hpp"
 #include "findings/catalogue.hpp"
 #include "scan/engine.hpp"
+#include "scan/fd_limit.hpp"
 #include "scan/pipeline.hpp"
 #include "scan/ports.hpp"
 #include "scan/target_set.hpp"
@@ -282,7 +283,7 @@ int run_scan(ScanOptions o) {
   if (!o.key_file.empty() && o.cert_file.empty()) throw UsageError("--key needs --cert");
 
   scan::EngineOptions eopt;
-  eopt.concurrency = o.concurrency;
+  eopt.concurrency = scan::fit_concurrency(o.concurrency, 1, o.quiet ? nullptr : stderr);
   eopt.rate = o.rate;
   eopt.per_host = o.per_host;
   eopt.adaptive = !o.no_adaptive;
@@ -346,6 +347,7 @@ int run_scan(ScanOptions o) {
               : "");
   }
   if (engine.interrupted()) {
+    if (auto why = engine.failure()) std::fprintf(stderr, "dicomsec: %s\n", why->c_str());
     std::fprintf(stderr, "dicomsec: interrupted; %llu of %llu pairs were probed and written\n",
                  static_cast<unsigned long long>(stats.done),
                  static_cast<unsigned long long>(pairs.size()));

@@ -18,6 +18,7 @@
 #include "app/commands.hpp"
 #include "app/output.hpp"
 #include "scan/engine.hpp"
+#include "scan/fd_limit.hpp"
 #include "scan/pipeline.hpp"
 #include "scan/ports.hpp"
 #include "store/store.hpp"
@@ -176,7 +177,8 @@ int run_tls(const TlsOptions& o) {
   const std::uint64_t seed = std::random_device{}();
   scan::PairIterator pairs(std::move(list));
   scan::EngineOptions eopt;
-  eopt.concurrency = o.concurrency;
+  // Each audit holds up to --in-flight handshakes, plus the cleartext DICOM check.
+  eopt.concurrency = scan::fit_concurrency(o.concurrency, o.in_flight + 1, o.quiet ? nullptr : stderr);
   eopt.rate = o.rate;
   eopt.per_host = o.per_host;
   eopt.adaptive = false;  // the audit's own handshakes are paced by --in-flight
@@ -217,6 +219,7 @@ int run_tls(const TlsOptions& o) {
                  meta.interrupted ? " (interrupted)" : "");
   }
   if (engine.interrupted()) {
+    if (auto why = engine.failure()) fmt::print(stderr, "dicomsec: {}\n", *why);
     fmt::print(stderr, "dicomsec: interrupted; {} of {} targets were audited and written\n",
                stats.done, pairs.size());
     return kExitRuntime;

@@ -13,6 +13,7 @@
 #include <asio/ssl/stream.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <cerrno>
 
 namespace dicomsec::net {
 
@@ -43,6 +44,8 @@ IoResult classify(const std::error_code& ec, std::size_t n, bool timed_out) {
     r.error = IoError::Unreachable;
   else if (ec == asio::error::timed_out)
     r.error = IoError::Timeout;
+  else if (is_local_error(ec))
+    r.error = IoError::Local;
   else
     r.error = IoError::Other;
   return r;
@@ -78,6 +81,24 @@ bool is_tls_error(const IoResult& r) {
                     r.code.category() == asio::ssl::error::get_stream_category());
 }
 
+bool is_local_error(const std::error_code& ec) {
+  // Asio reports socket errors in its own "asio.system" category, with errno values.
+  if (ec.category() != asio::error::get_system_category() &&
+      ec.category() != std::system_category() && ec.category() != std::generic_category())
+    return false;
+  const int e = ec.value();
+  return e == EMFILE || e == ENFILE || e == EADDRNOTAVAIL || e == ENOBUFS;
+}
+
+std::string error_text(const IoResult& r) {
+  if (r.error != IoError::Local) return r.code.message();
+  const char* name = r.code.value() == EMFILE          ? "EMFILE"
+                     : r.code.value() == ENFILE        ? "ENFILE"
+                     : r.code.value() == EADDRNOTAVAIL ? "EADDRNOTAVAIL"
+                                                       : "ENOBUFS";
+  return std::string(name) + ": " + r.code.message();
+}
+
 void Connection::arm(Direction d, Millis timeout) {
   auto& ch = channels_[d];
   const auto gen = ++ch.generation;
@@ -102,7 +123,7 @@ IoResult Connection::finish(Direction d, const std::error_code& ec, std::size_t 
 asio::awaitable<IoResult> Connection::connect(const asio::ip::tcp::endpoint& ep, Millis timeout) {
   std::error_code ec;
   socket_.open(ep.protocol(), ec);
-  if (ec) co_return IoResult{IoError::Other, 0, ec};
+  if (ec) co_return IoResult{is_local_error(ec) ? IoError::Local : IoError::Other, 0, ec};
   arm(kRead, timeout);
   auto [cec] = co_await socket_.async_connect(ep, token(channels_[kRead].cancel));
   auto r = finish(kRead, cec, 0);

@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <string>
 #include <system_error>
 #include <utility>
 
@@ -42,6 +43,7 @@ enum class IoError {
   Unreachable,  // ICMP unreachable, no route
   Closed,       // orderly FIN from the peer
   Reset,        // RST mid-stream
+  Local,        // this machine ran out of something (see is_local_error): nothing was sent
   Other,        // anything else; TLS failures too (see is_tls_error)
 };
 
@@ -51,6 +53,12 @@ struct IoResult {
   std::error_code code;  // the system's own code, for the record's detail
   [[nodiscard]] bool ok() const { return error == IoError::None; }
 };
+
+// EMFILE, ENFILE, EADDRNOTAVAIL, ENOBUFS: socket() or connect() failed for want of a local
+// resource (descriptors, ephemeral ports, buffers). Says nothing about the peer.
+bool is_local_error(const std::error_code& ec);
+// "EMFILE: Too many open files" for a local error, the system's message otherwise.
+std::string error_text(const IoResult& r);
 
 // The error came from OpenSSL (an alert, a malformed record, a failed verification), not
 // from the socket; code.message() names OpenSSL's reason.

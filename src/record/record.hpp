@@ -20,6 +20,10 @@ enum class Status {
   TlsError,
   Unreachable,
   Aborted,
+  // This machine ran out of something (descriptors, ephemeral ports, socket buffers) before
+  // the pair could be probed: says nothing about the port (docs/design.md, "Engine:
+  // failures and local errors").
+  LocalError,
 };
 
 inline std::string_view status_name(Status s) {
@@ -32,6 +36,7 @@ inline std::string_view status_name(Status s) {
     case Status::TlsError: return "tls-error";
     case Status::Unreachable: return "unreachable";
     case Status::Aborted: return "aborted";
+    case Status::LocalError: return "local-error";
   }
   return "unknown";
 }
@@ -39,7 +44,7 @@ inline std::string_view status_name(Status s) {
 // True when the TCP handshake completed, i.e. something listens there.
 inline bool port_open(Status s) {
   return s != Status::ConnectionRefused && s != Status::ConnectionTimeout &&
-         s != Status::Unreachable;
+         s != Status::Unreachable && s != Status::LocalError;
 }
 
 struct RejectRecord {

@@ -67,7 +67,7 @@ namespace {
 
 bool port_open(std::string_view status) {
   return status != "connection-refused" && status != "connection-timeout" &&
-         status != "unreachable";
+         status != "unreachable" && status != "local-error";
 }
 
 // IPv4 in numeric order first, then IPv6 by text; then port.

@@ -9,6 +9,7 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -21,25 +22,55 @@ namespace dicomsec::scan {
 
 namespace {
 using Clock = std::chrono::steady_clock;
-constexpr auto kPoll = std::chrono::milliseconds(2);
+constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr auto kTick = std::chrono::milliseconds(500);
 // A connect this slow on a path whose fastest connect took under kFastPathMs needed a SYN
 // retransmit (Linux's initial RTO is 1 s): the peer's listen queue overflowed.
 constexpr std::uint64_t kRetransmitMs = 900;
 constexpr std::uint64_t kFastPathMs = 100;
 constexpr auto kBackoffHoldoff = std::chrono::milliseconds(500);
+// Before a local-error retry: lets sockets closing elsewhere free their descriptors.
+constexpr auto kLocalRetryPause = std::chrono::milliseconds(50);
 
 asio::awaitable<void> pause(std::chrono::nanoseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor);
   t.expires_after(d);
-  co_await t.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+  co_await t.async_wait(kNoThrow);
+}
+
+std::string what_of(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "an exception that is not a std::exception";
+  }
+}
+
+record::ScanRecord aborted_record(std::string ip, std::uint16_t port, std::string detail) {
+  record::ScanRecord rec;
+  rec.ip = std::move(ip);
+  rec.port = port;
+  rec.status = record::Status::Aborted;
+  rec.detail = std::move(detail);
+  return rec;
 }
 }  // namespace
 
 struct Engine::Lane {
   asio::io_context io{1};
-  std::unique_ptr<asio::steady_timer> tick;         // used on lane 0
-  std::unique_ptr<asio::signal_set> signals;        // lane 0 only
+  std::unique_ptr<asio::steady_timer> tick;   // used on lane 0
+  std::unique_ptr<asio::signal_set> signals;  // lane 0 only
+};
+
+// A coroutine waiting for a place (window, host slot). It sleeps on a timer that never
+// expires; whoever frees the place pops it from its queue and cancels the timer, on the
+// waiter's own event loop. The waiter is queued under mu_ and starts its wait before its
+// loop runs anything else, so the posted cancel always finds the wait pending.
+struct Engine::Waiter {
+  explicit Waiter(const asio::any_io_executor& ex) : timer(ex, Clock::time_point::max()) {}
+  asio::steady_timer timer;
 };
 
 Engine::Engine(EngineOptions options) : options_(options) {
@@ -48,6 +79,30 @@ Engine::Engine(EngineOptions options) : options_(options) {
   options_.threads = std::clamp(options_.threads, 1U, options_.concurrency);
   window_ = options_.concurrency;
   stats_.min_window = options_.concurrency;
+}
+
+void Engine::wake(WaitQueue& queue, std::size_t n) {
+  for (; n > 0 && !queue.empty(); --n) {
+    auto w = std::move(queue.front());
+    queue.pop_front();
+    asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+  }
+}
+
+void Engine::stop_locked() {
+  stopping_ = true;
+  wake(window_waiters_, window_waiters_.size());
+  for (auto& [addr, host] : hosts_) wake(host.waiters, host.waiters.size());
+}
+
+void Engine::stop() {
+  std::lock_guard lock(mu_);
+  stop_locked();
+}
+
+std::optional<std::string> Engine::failure() const {
+  std::lock_guard lock(mu_);
+  return failure_;
 }
 
 void Engine::on_connect_latency(std::uint64_t ms) {
@@ -63,64 +118,198 @@ void Engine::on_connect_latency(std::uint64_t ms) {
   }
 }
 
-asio::awaitable<void> Engine::worker() {
+void Engine::on_local_error(bool admitted_at_floor) {
+  // Out of descriptors (or ports, or buffers): fewer probes at once, whatever --no-adaptive
+  // says, since more of them cannot work. Every local error halves: the descriptors are gone
+  // now, not in a round trip's time.
+  window_ = std::max(1.0, window_ / 2);
+  stats_.min_window = std::min(stats_.min_window, static_cast<unsigned>(window_));
+  if (window_ <= 1.0) local_floor_ = true;
+  if (!admitted_at_floor) return;
+  if (++consecutive_local_ < kLocalErrorStop || failure_) return;
+  failure_ = "stopped: " + std::to_string(consecutive_local_) +
+             " probes in a row failed for want of local resources (descriptors, ports or "
+             "buffers) with only one probe in flight; see the local-error records";
+  interrupted_ = true;
+  stop_locked();
+}
+
+template <class TryTake>
+asio::awaitable<bool> Engine::admit(TryTake try_take) {
   const auto ex = co_await asio::this_coro::executor;
-  while (!stopping_) {
-    // Admission: a place in the window, a pair, then a token for its connection. The pair
-    // comes before the token so that workers finding no work left spend no tokens (that
-    // cost a whole second's worth of tokens at the end of every scan).
-    std::optional<Pair> pair;
-    {
-      std::unique_lock lock(mu_);
-      if (in_flight_ >= static_cast<unsigned>(window_)) {
-        lock.unlock();
-        co_await pause(kPoll);
-        continue;
-      }
-      pair = pairs_->next();
-      if (!pair) break;
-      ++in_flight_;
-    }
-    while (true) {
-      std::unique_lock lock(mu_);
-      if (limiter_->try_acquire(Clock::now())) break;
-      const auto wait = limiter_->wait_time(Clock::now());
-      lock.unlock();
-      co_await pause(std::max<std::chrono::nanoseconds>(wait, std::chrono::microseconds(50)));
-    }
-    const auto& [addr, port] = *pair;
-    // Per-host politeness: wait while this address has its share in flight. The wait is
-    // bounded by the probes in flight, which are bounded by their timeouts.
-    while (true) {
-      {
-        std::lock_guard lock(mu_);
-        auto& n = per_host_[addr];
-        if (n < options_.per_host) {
-          ++n;
-          break;
-        }
-      }
-      co_await pause(kPoll);
-    }
-
-    auto rec = co_await (*probe_)(ex, addr, port);
-
+  std::shared_ptr<Waiter> w;
+  while (true) {
+    Admit a = Admit::Quit;
     {
       std::lock_guard lock(mu_);
-      if (auto it = per_host_.find(addr); it != per_host_.end() && --it->second == 0)
-        per_host_.erase(it);
-      --in_flight_;
-      if (rec.connect_ms) on_connect_latency(*rec.connect_ms);
-      if (options_.adaptive && window_ < options_.concurrency) window_ += 1.0 / window_;
+      if (!stopping_) {
+        if (!w) w = std::make_shared<Waiter>(ex);
+        a = try_take(w);
+      }
+    }
+    if (a != Admit::Queued) co_return a == Admit::Taken;
+    co_await w->timer.async_wait(kNoThrow);
+  }
+}
+
+asio::awaitable<bool> Engine::take_token() {
+  while (true) {
+    std::chrono::nanoseconds wait{};
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) co_return false;
+      if (limiter_->try_acquire(Clock::now())) co_return true;
+      wait = limiter_->wait_time(Clock::now());
+    }
+    // The bucket refills on a schedule: sleep until it has a token (re-checking stop at
+    // least every tick, for very low rates).
+    co_await pause(
+        std::clamp<std::chrono::nanoseconds>(wait, std::chrono::microseconds(50), kTick));
+  }
+}
+
+void Engine::deliver(const record::ScanRecord& rec) {
+  std::lock_guard lock(sink_mu_);
+  std::exception_ptr error;
+  try {
+    (*sink_)(rec);
+    return;
+  } catch (...) {
+    error = std::current_exception();
+  }
+  // The record could not be written (a field the encoder refuses, a full disk): its pair
+  // still gets a line, with the reason, so the output says what was lost.
+  try {
+    (*sink_)(
+        aborted_record(rec.ip, rec.port, "the record could not be written: " + what_of(error)));
+    return;
+  } catch (...) {  // NOLINT(bugprone-empty-catch): counted below; the scan goes on
+  }
+  std::lock_guard stats_lock(mu_);
+  ++stats_.write_errors;
+}
+
+asio::awaitable<void> Engine::worker() {
+  const auto ex = co_await asio::this_coro::executor;
+  std::optional<Pair> pair;                // kept across a local-error retry
+  std::optional<record::ScanRecord> held;  // its last (local-error) record meanwhile
+  unsigned attempts = 0;
+  // Counts a pair's final record and hands it to the sink.
+  auto complete = [this](const record::ScanRecord& rec, bool thrown) {
+    {
+      std::lock_guard lock(mu_);
       ++stats_.done;
       if (record::port_open(rec.status)) ++stats_.open;
       if (rec.dicom) ++stats_.dicom;
+      if (rec.status == record::Status::LocalError) ++stats_.local_errors;
+      if (thrown) ++stats_.aborted;
     }
-    if (options_.include_closed || record::port_open(rec.status)) {
-      std::lock_guard lock(sink_mu_);
-      (*sink_)(rec);
+    // Local errors are written even without --all: the pair was not probed, and the output
+    // must not let it pass for a closed port.
+    if (options_.include_closed || record::port_open(rec.status) ||
+        rec.status == record::Status::LocalError)
+      deliver(rec);
+  };
+  while (true) {
+    // A place in the window, and (unless retrying) a pair. The pair comes before the token
+    // so that workers finding no work left spend no tokens.
+    const bool retry = pair.has_value();
+    const bool placed = co_await admit([&](const std::shared_ptr<Waiter>& w) {
+      if (exhausted_ && !retry) return Admit::Quit;
+      if (in_flight_ >= static_cast<unsigned>(window_)) {
+        window_waiters_.push_back(w);
+        return Admit::Queued;
+      }
+      if (!retry) {
+        pair = pairs_->next();
+        if (!pair) {
+          exhausted_ = true;  // the others waiting for a place have nothing to take either
+          wake(window_waiters_, window_waiters_.size());
+          return Admit::Quit;
+        }
+      }
+      ++in_flight_;
+      return Admit::Taken;
+    });
+    if (!placed) break;
+    const auto addr = pair->first;
+    const auto port = pair->second;
+    auto release_window = [this] {  // under mu_
+      --in_flight_;
+      const auto room = static_cast<unsigned>(window_);
+      if (in_flight_ < room) wake(window_waiters_, room - in_flight_);
+    };
+    auto release_host = [this, &addr] {  // under mu_
+      auto it = hosts_.find(addr);
+      if (it == hosts_.end()) return;
+      --it->second.in_flight;
+      if (!it->second.waiters.empty())
+        wake(it->second.waiters, 1);
+      else if (it->second.in_flight == 0)
+        hosts_.erase(it);
+    };
+    // Per-host politeness: wait while this address has its share in flight. The wait is
+    // bounded by the probes in flight, which are bounded by their timeouts.
+    const bool slot = co_await admit([&](const std::shared_ptr<Waiter>& w) {
+      auto& host = hosts_[addr];
+      if (host.in_flight < options_.per_host) {
+        ++host.in_flight;
+        return Admit::Taken;
+      }
+      host.waiters.push_back(w);
+      return Admit::Queued;
+    });
+    const bool token = slot && co_await take_token();
+    bool at_floor = false;
+    {
+      std::lock_guard lock(mu_);
+      if (!token) {  // stopping: an unprobed pair goes back untouched (a resume probes it)
+        if (slot) release_host();
+        release_window();
+      }
+      at_floor = local_floor_ && window_ <= 1.0;
     }
+    if (!token) break;
+
+    // An exception from a probe costs its pair, not the scan.
+    record::ScanRecord rec;
+    std::exception_ptr thrown;
+    try {
+      rec = co_await (*probe_)(ex, addr, port);
+    } catch (...) {
+      thrown = std::current_exception();
+    }
+    if (thrown)
+      rec = aborted_record(addr.to_string(), port, "the probe failed: " + what_of(thrown));
+
+    bool again = false;
+    {
+      std::lock_guard lock(mu_);
+      release_host();
+      release_window();
+      if (rec.status == record::Status::LocalError) {
+        on_local_error(at_floor);
+        again = attempts < kLocalRetries && !stopping_;
+      } else {
+        consecutive_local_ = 0;
+        local_floor_ = false;
+        if (rec.connect_ms) on_connect_latency(*rec.connect_ms);
+        if (window_ < options_.concurrency) window_ += 1.0 / window_;
+      }
+    }
+    if (again) {
+      ++attempts;
+      held = std::move(rec);
+      co_await pause(kLocalRetryPause * attempts);
+      continue;
+    }
+    complete(rec, thrown != nullptr);
+    pair.reset();
+    held.reset();
+    attempts = 0;
   }
+  // Stopped while a pair waited for its retry: its local error is its record.
+  if (held) complete(*held, false);
   std::lock_guard lock(mu_);
   if (--workers_ == 0) {
     // The last worker wakes lane 0's ticker, which then ends the signal wait: run() returns
@@ -140,39 +329,58 @@ EngineStats Engine::run(PairIterator& pairs, const ProbeFn& probe, const SinkFn&
                       std::max(1.0, std::min<double>(options_.concurrency, options_.rate)));
   limiter_ = &limiter;
 
+  // The event loops and the signal pipe need descriptors (epoll, eventfd, timerfd, pipe):
+  // they are all opened before any work starts, and if they cannot be, the scan ends as an
+  // engine failure (nothing probed) rather than an exception, so the caller still closes the
+  // output and marks a stored scan interrupted.
   std::vector<std::unique_ptr<Lane>> lanes;
-  for (unsigned i = 0; i < options_.threads; ++i) {
-    lanes.push_back(std::make_unique<Lane>());
-    lanes.back()->tick = std::make_unique<asio::steady_timer>(lanes.back()->io);
+  try {
+    for (unsigned i = 0; i < options_.threads; ++i) {
+      lanes.push_back(std::make_unique<Lane>());
+      lanes.back()->tick = std::make_unique<asio::steady_timer>(lanes.back()->io);
+    }
+    // Lane 0 also watches for SIGINT/SIGTERM and ticks progress until the workers are gone.
+    lanes.front()->signals = std::make_unique<asio::signal_set>(lanes.front()->io, SIGINT, SIGTERM);
+  } catch (const std::exception& e) {
+    std::lock_guard lock(mu_);
+    failure_ = std::string("could not start the event loops: ") + e.what();
+    interrupted_ = true;
+    return stats_;
   }
+  auto& first = *lanes.front();
+  first_lane_ = &first;
   workers_ = options_.concurrency;
   for (unsigned i = 0; i < options_.concurrency; ++i) {
     auto& lane = *lanes[i % lanes.size()];
     asio::co_spawn(lane.io, worker(), asio::detached);
   }
 
-  // Lane 0 also watches for SIGINT/SIGTERM and ticks progress until the workers are gone.
-  auto& first = *lanes.front();
-  first_lane_ = &first;
-  first.signals = std::make_unique<asio::signal_set>(first.io, SIGINT, SIGTERM);
   first.signals->async_wait([this](const std::error_code& ec, int) {
     if (ec) return;
     interrupted_ = true;
     stop();
   });
+  auto report = [&progress](const EngineStats& s, bool final) {
+    if (!progress) return;
+    try {
+      progress(s, final);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): progress is cosmetic; the scan goes on
+    }
+  };
   asio::co_spawn(
       first.io,
-      [this, &first, &progress]() -> asio::awaitable<void> {
+      [this, &first, &report]() -> asio::awaitable<void> {
         while (true) {
           {
             std::lock_guard lock(mu_);
             if (workers_ == 0) break;
           }
-          first.tick->expires_after(stopping_ ? kPoll : kTick);
-          co_await first.tick->async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+          // The last worker cancels this wait; otherwise it ticks progress.
+          first.tick->expires_after(kTick);
+          co_await first.tick->async_wait(kNoThrow);
           std::lock_guard lock(mu_);
           if (workers_ == 0) break;
-          if (progress && !stopping_) progress(stats_, false);
+          if (!stopping_) report(stats_, false);
         }
         first.signals->cancel();
       },
@@ -183,7 +391,7 @@ EngineStats Engine::run(PairIterator& pairs, const ProbeFn& probe, const SinkFn&
     threads.emplace_back([&lane = *lanes[i]] { lane.io.run(); });
   first.io.run();
   for (auto& t : threads) t.join();
-  if (progress) progress(stats_, true);
+  report(stats_, true);
   return stats_;
 }
 

@@ -13,6 +13,16 @@
 // - the window halves when a connect needs a SYN retransmit (takes ~1 s while the fastest
 //   connects took a few ms: the peer's listen queue overflowed) and grows back by about
 //   one per window of completed probes (AIMD, as TCP does for the same reason).
+// Admission order: a place in the window, a pair, a slot on its host, then a rate token, so
+// no token is spent while a busy host makes the pair wait. Waiters sleep on a timer that the
+// releasing probe cancels (no polling).
+//
+// Failures (docs/design.md "Engine: failures and local errors"):
+// - a probe or sink that throws gives an `aborted` record for its pair; the scan goes on;
+// - a `local-error` result (this machine ran out of descriptors or ports) halves the window
+//   and retries the pair (kLocalRetries times) before recording it; when the window is
+//   already down to one and kLocalErrorStop probes admitted since then failed locally in a
+//   row, the scan stops: failure() says why and interrupted() is true.
 #pragma once
 
 #include <asio/any_io_executor.hpp>
@@ -20,8 +30,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <unordered_map>
 
 #include "record/record.hpp"
@@ -50,15 +64,18 @@ struct EngineOptions {
 };
 
 struct EngineStats {
-  std::uint64_t done = 0;      // pairs probed
-  std::uint64_t open = 0;      // pairs where something listened
-  std::uint64_t dicom = 0;     // pairs that spoke DICOM
-  std::uint64_t backoffs = 0;  // times the window was halved
-  unsigned min_window = 0;     // smallest window reached
+  std::uint64_t done = 0;          // pairs probed
+  std::uint64_t open = 0;          // pairs where something listened
+  std::uint64_t dicom = 0;         // pairs that spoke DICOM
+  std::uint64_t backoffs = 0;      // times the window was halved
+  unsigned min_window = 0;         // smallest window reached
+  std::uint64_t local_errors = 0;  // pairs recorded as local-error (after their retries)
+  std::uint64_t aborted = 0;       // probes that threw (recorded as aborted)
+  std::uint64_t write_errors = 0;  // records the sink refused twice (lost)
 };
 
-using ProbeFn = std::function<asio::awaitable<record::ScanRecord>(asio::any_io_executor, const Address&,
-                                                          std::uint16_t)>;
+using ProbeFn = std::function<asio::awaitable<record::ScanRecord>(asio::any_io_executor,
+                                                                  const Address&, std::uint16_t)>;
 using SinkFn = std::function<void(const record::ScanRecord&)>;
 // Called about twice a second while the scan runs, and once at the end with final = true.
 using ProgressFn = std::function<void(const EngineStats&, bool final)>;
@@ -70,26 +87,56 @@ class Engine {
   // Runs to completion, or until stop() or SIGINT/SIGTERM; blocks the calling thread.
   EngineStats run(PairIterator& pairs, const ProbeFn& probe, const SinkFn& sink,
                   const ProgressFn& progress = {});
-  // Stops handing out new pairs; probes in flight finish and reach the sink.
-  void stop() { stopping_ = true; }
+  // Stops handing out new pairs; probes in flight finish and reach the sink. Any thread.
+  void stop();
+  // Ctrl-C, or the engine gave up (see failure()).
   [[nodiscard]] bool interrupted() const { return interrupted_; }
+  // Why the engine stopped the scan itself (local errors that would not go away), if it did.
+  [[nodiscard]] std::optional<std::string> failure() const;
+
+  // Retries of a pair whose probe ended in local-error, and the run of local errors (at
+  // window 1) that stops the scan.
+  static constexpr unsigned kLocalRetries = 2;
+  static constexpr unsigned kLocalErrorStop = 8;
 
  private:
   struct Lane;
+  struct Waiter;
+  using WaitQueue = std::deque<std::shared_ptr<Waiter>>;
+  struct Host {
+    unsigned in_flight = 0;
+    WaitQueue waiters;
+  };
+  enum class Admit { Taken, Queued, Quit };
+
   asio::awaitable<void> worker();
-  void on_connect_latency(std::uint64_t ms);  // under mu_
+  // Waits until try_take (called under mu_) takes what it wants; try_take queues the waiter
+  // it is given when it cannot. False when the scan stops first.
+  template <class TryTake>
+  asio::awaitable<bool> admit(TryTake try_take);
+  asio::awaitable<bool> take_token();
+  void deliver(const record::ScanRecord& rec);
+  void wake(WaitQueue& queue, std::size_t n);   // under mu_
+  void stop_locked();                           // under mu_
+  void on_connect_latency(std::uint64_t ms);    // under mu_
+  void on_local_error(bool admitted_at_floor);  // under mu_
 
   EngineOptions options_;
   PairIterator* pairs_ = nullptr;
   const ProbeFn* probe_ = nullptr;
   const SinkFn* sink_ = nullptr;
 
-  std::mutex mu_;  // guards everything below up to sink_mu_
+  mutable std::mutex mu_;  // guards everything below up to sink_mu_
   EngineStats stats_;
   double window_;
   unsigned in_flight_ = 0;
   unsigned workers_ = 0;
-  std::unordered_map<Address, unsigned, AddressHash> per_host_;
+  bool exhausted_ = false;  // the iterator returned its last pair
+  WaitQueue window_waiters_;
+  std::unordered_map<Address, Host, AddressHash> hosts_;
+  bool local_floor_ = false;        // local errors drove the window down to 1
+  unsigned consecutive_local_ = 0;  // local errors in a row of probes admitted at that floor
+  std::optional<std::string> failure_;
   std::uint64_t fastest_connect_ms_ = UINT64_MAX;
   std::chrono::steady_clock::time_point last_backoff_{};
   RateLimiter* limiter_ = nullptr;

@@ -144,7 +144,8 @@ asio::awaitable<record::ScanRecord> Pipeline::probe_pair(asio::any_io_executor e
   if (config_.level != Level::Safe)
     co_await probes::access_probe(ex, ep, access_options(config_, rec), config_.seed ^ n, rec);
   rec.findings = findings::evaluate(rec, config_.findings);
-  if (history_ && !config_.include_closed && !record::port_open(rec.status))
+  if (history_ && !config_.include_closed && !record::port_open(rec.status) &&
+      rec.status != record::Status::LocalError)  // the engine writes local errors
     history_->done_without_record(address, port);
   co_return rec;
 }

@@ -32,6 +32,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/skip.hpp"
+
 extern char** environ;
 
 namespace {
@@ -253,10 +255,8 @@ class TlsAccess : public ::testing::Test {
 
   void SetUp() override {
     if (g_lab.empty() || g_tls.empty()) {
-      const char* allow = std::getenv("DICOMSEC_ALLOW_SKIP");
-      if (allow && std::string(allow) == "1") GTEST_SKIP() << "no labs (DICOMSEC_ALLOW_SKIP=1)";
-      FAIL() << "needs the DICOM and TLS lab fixtures: run through ctest "
-                "(integration.lab.start, integration.tls_lab.start)";
+      DICOMSEC_SKIP_OR_FAIL("needs the DICOM and TLS lab fixtures: run through ctest "
+                            "(integration.lab.start, integration.tls_lab.start)");
     }
     ASSERT_FALSE(g_orthanc_tls.empty()) << "stunnel4 did not start:\n" << g_stunnel.log();
     for (const auto* env : {&g_lab, &g_tls})

@@ -36,7 +36,7 @@ struct Exchange {
   [[nodiscard]] bool dicom() const { return client && client->dicom(); }
 };
 
-std::string describe(const net::IoResult& r) { return r.code.message(); }
+std::string describe(const net::IoResult& r) { return net::error_text(r); }
 
 // How the pump's end reads in the record when the peer had not (or had) answered.
 void map_end(const net::PumpResult& p, const AssociationClient& client, bool tls, Exchange& x) {

@@ -128,6 +128,8 @@ record::Status connect_status(net::IoError e) {
       return record::Status::ConnectionTimeout;
     case net::IoError::Unreachable:
       return record::Status::Unreachable;
+    case net::IoError::Local:
+      return record::Status::LocalError;
     default:
       return record::Status::ConnectionRefused;
   }
@@ -182,7 +184,7 @@ asio::awaitable<EnumerateResult> enumerate_tls(asio::any_io_executor ex,
     res.detail = "not TLS: " + p.trouble_detail;
   } else if (shared->connect_failure && p.trouble == Outcome::ConnectFailed) {
     res.status = connect_status(shared->connect_failure->error);
-    res.detail = shared->connect_failure->code.message();
+    res.detail = net::error_text(*shared->connect_failure);
   } else if (p.trouble == Outcome::Timeout || res.timed_out) {
     res.status = record::Status::IoTimeout;
     res.detail = p.trouble_detail.empty() ? "no answer to ClientHello" : p.trouble_detail;

@@ -81,6 +81,7 @@ Status connect_status(net::IoError e) {
   switch (e) {
     case net::IoError::Timeout: return Status::ConnectionTimeout;
     case net::IoError::Unreachable: return Status::Unreachable;
+    case net::IoError::Local: return Status::LocalError;
     default: return Status::ConnectionRefused;
   }
 }
@@ -144,7 +145,7 @@ asio::awaitable<HandshakeResult> openssl_handshake(asio::any_io_executor ex,
   co_await run_attempt(ex, target, o, std::move(ctx), first);
   if (!first.connect.ok()) {
     r.status = connect_status(first.connect.error);
-    r.detail = first.connect.code.message();
+    r.detail = net::error_text(first.connect);
     co_return r;
   }
   r.handshakes = 1;

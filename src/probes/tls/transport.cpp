@@ -20,6 +20,8 @@ Status connect_status(net::IoError e) {
       return Status::ConnectionTimeout;
     case net::IoError::Unreachable:
       return Status::Unreachable;
+    case net::IoError::Local:
+      return Status::LocalError;
     default:
       return Status::ConnectionRefused;
   }
@@ -52,7 +54,7 @@ asio::awaitable<Transport> open_transport(asio::any_io_executor ex, asio::ip::tc
   t.connect_ms = ms_since(t0);
   if (!c.ok()) {
     t.status = connect_status(c.error);
-    t.detail = c.code.message();
+    t.detail = net::error_text(c);
     co_return t;
   }
   if (!tls) {

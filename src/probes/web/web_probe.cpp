@@ -348,8 +348,9 @@ asio::awaitable<WebOutcome> web_check(asio::any_io_executor ex, asio::ip::tcp::e
   if (!c.ok()) {
     out.status = c.error == net::IoError::Timeout       ? record::Status::ConnectionTimeout
                  : c.error == net::IoError::Unreachable ? record::Status::Unreachable
+                 : c.error == net::IoError::Local       ? record::Status::LocalError
                                                         : record::Status::ConnectionRefused;
-    out.detail = c.code.message();
+    out.detail = net::error_text(c);
     co_return out;
   }
   auto connect_ms = out.connect_ms;
