@@ -70,11 +70,11 @@ struct ScanOptions {
 // What --resume needs to walk the same permutation again (the seed is stored beside it).
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ScanOptions, targets, ports, input_lists, excludes,
                                                 level, calling_ae, called_ae, rate, concurrency,
-                                                threads, per_host, per_port, timeout_ms, connect_timeout_ms,
-                                                retries, shard, all, calling_ae_given, no_adaptive,
-                                                ports_given, web_ports, web_threads, ca_file,
-                                                cert_file, key_file, no_tls_audit, find_cap,
-                                                confirm_intrusive)
+                                                threads, per_host, per_port, timeout_ms,
+                                                connect_timeout_ms, retries, shard, all,
+                                                calling_ae_given, no_adaptive, ports_given,
+                                                web_ports, web_threads, ca_file, cert_file,
+                                                key_file, no_tls_audit, find_cap, confirm_intrusive)
 
 // PS3.5 6.2: AE is at most 16 characters of the default repertoire, no backslash or control
 // characters, and not only spaces.

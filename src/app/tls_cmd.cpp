@@ -52,8 +52,7 @@ struct TlsOptions {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TlsOptions, targets, timeout_ms, connect_timeout_ms,
                                                 total_timeout_s, concurrency, in_flight,
                                                 max_handshakes, ca_file, cert_file, key_file,
-                                                plaintext_ports, no_dicom, rate, per_host,
-                                                per_port)
+                                                plaintext_ports, no_dicom, rate, per_host, per_port)
 
 struct Target {
   asio::ip::tcp::endpoint endpoint;
