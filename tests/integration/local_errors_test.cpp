@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "support/skip.hpp"
+
 namespace {
 
 // Under ASan/UBSan (the asan preset) the cases that exhaust descriptors are compiled disabled:
@@ -74,13 +76,8 @@ class LocalErrors : public ::testing::Test {
  protected:
   void SetUp() override {
     port_ = storescp_port();
-    if (port_.empty()) {
-      if (const char* allow = std::getenv("DICOMSEC_ALLOW_SKIP");
-          allow && std::string(allow) == "1")
-        GTEST_SKIP() << "no lab (DICOMSEC_LAB_DIR)";
-      FAIL() << "no lab: run through ctest (fixture integration.lab.start) or set "
-                "DICOMSEC_ALLOW_SKIP=1";
-    }
+    if (port_.empty())
+      DICOMSEC_SKIP_OR_FAIL("no lab: run through ctest (fixture integration.lab.start)");
   }
   std::string port_;
 };
