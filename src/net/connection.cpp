@@ -120,7 +120,7 @@ IoResult Connection::finish(Direction d, const std::error_code& ec, std::size_t 
   return classify(ec, n, ch.timed_out);
 }
 
-asio::awaitable<IoResult> Connection::connect(const asio::ip::tcp::endpoint& ep, Millis timeout) {
+asio::awaitable<IoResult> Connection::connect(asio::ip::tcp::endpoint ep, Millis timeout) {
   std::error_code ec;
   socket_.open(ep.protocol(), ec);
   if (ec) co_return IoResult{is_local_error(ec) ? IoError::Local : IoError::Other, 0, ec};

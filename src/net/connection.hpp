@@ -74,7 +74,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  asio::awaitable<IoResult> connect(const asio::ip::tcp::endpoint& ep, Millis timeout);
+  // The endpoint is taken by value: a coroutine keeps its parameters in its frame, and a
+  // reference to a caller's temporary would dangle at the first suspension.
+  asio::awaitable<IoResult> connect(asio::ip::tcp::endpoint ep, Millis timeout);
   // Reads whatever arrives (at least one byte) into buf. At most one read at a time.
   asio::awaitable<IoResult> read_some(std::span<std::uint8_t> buf, Millis timeout);
   // Writes all of data. At most one write at a time; it may overlap a read.
