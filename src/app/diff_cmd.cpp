@@ -25,22 +25,28 @@ void print_text(const store::Diff& d, const store::ScanInfo& a, const store::Sca
   fmt::print("scan {} ({}) -> scan {} ({})\n", a.id, a.meta.started, b.id, b.meta.started);
   std::map<std::string_view, int> n;
   for (const auto& s : d.services) ++n[store::kind_name(s.kind)];
-  fmt::print("services: {} new, {} gone, {} changed\n", n["new"], n["gone"], n["changed"]);
+  fmt::print("services: {} new, {} gone, {} changed, {} not checked\n", n["new"], n["gone"],
+             n["changed"], n["not-checked"]);
   for (const auto& s : d.services) {
     std::string fields;
     for (const auto& f : s.fields)
       fields += fmt::format("  {}: '{}' -> '{}'", f.name, f.before, f.after);
+    if (!s.reason.empty()) fields += "  (" + s.reason + ")";
     fmt::print("  {:<8} {}:{}{}\n", store::kind_name(s.kind), s.ip, s.port, fields);
   }
   std::map<std::string_view, int> m;
   for (const auto& f : d.findings) ++m[store::kind_name(f.kind)];
-  fmt::print("findings: {} new, {} fixed, {} still open\n", m["new"], m["fixed"], m["open"]);
+  fmt::print("findings: {} new, {} fixed, {} still open, {} not checked\n", m["new"], m["fixed"],
+             m["open"], m["not-checked"]);
   for (auto kind : {store::FindingChange::Kind::New, store::FindingChange::Kind::Fixed,
-                    store::FindingChange::Kind::Open})
+                    store::FindingChange::Kind::NotChecked, store::FindingChange::Kind::Open})
     for (const auto& f : d.findings)
       if (f.kind == kind)
-        fmt::print("  {:<8} {}:{}  {} ({}){}\n", store::kind_name(f.kind), f.ip, f.port, f.id,
-                   f.severity, f.service_gone ? "  [service gone]" : "");
+        fmt::print("  {:<11} {}:{}  {} ({}){}{}\n",
+                   kind == store::FindingChange::Kind::NotChecked ? "not checked"
+                                                                  : store::kind_name(f.kind),
+                   f.ip, f.port, f.id, f.severity, f.service_gone ? "  [service gone]" : "",
+                   f.reason.empty() ? "" : "  (" + f.reason + ")");
 }
 
 int run_diff(const DiffOptions& o) {
@@ -48,16 +54,18 @@ int run_diff(const DiffOptions& o) {
   auto db = store::open_store_read_only(o.db);
   const auto a = *db->scan(store::resolve_scan(*db, o.a));
   const auto b = *db->scan(store::resolve_scan(*db, o.b));
-  const auto d = store::diff(db->services(a.id), db->services(b.id));
-  // A finding "fixed" or a service "gone" means something only when the later scan looked
-  // as hard, at the same places: say so when the level or the ports differ.
+  // Issues 12 §5 / 13 §5: "fixed", "new" and "gone" only where both scans looked; the rest
+  // is "not checked", with the reason (store/diff.hpp).
+  const auto ca = store::coverage(a, db->records(a.id));
+  const auto cb = store::coverage(b, db->records(b.id));
+  const auto d = store::diff(db->services(a.id), db->services(b.id), &ca, &cb);
   for (const char* key : {"level", "ports", "targets", "input_lists", "excludes", "web_ports"}) {
     const auto va = a.options.value(key, nlohmann::json());
     const auto vb = b.options.value(key, nlohmann::json());
     if (va != vb)
       fmt::print(stderr,
-                 "dicomsec: warning: scans {} and {} differ in {} ({} vs {}): 'fixed' and 'gone' may "
-                 "only mean 'not checked'\n",
+                 "dicomsec: note: scans {} and {} differ in {} ({} vs {}): what only one of them "
+                 "looked at is listed as 'not checked'\n",
                  a.id, b.id, key, va.dump(), vb.dump());
   }
   if (o.format == "jsonl") {
@@ -81,15 +89,19 @@ Runner setup_diff(CLI::App& app) {
   app.description(
       "Compare two stored scans: services new, gone or changed (status, DICOM, TLS,\n"
       "association result, product), keyed by ip:port; findings new, fixed or still open,\n"
-      "keyed by ip, port and finding id.");
+      "keyed by ip, port and finding id. Where one scan did not look (another level, other\n"
+      "ports or addresses, an unfinished scan, an inconclusive check), the change is 'not\n"
+      "checked', with the reason, never 'fixed' or 'new'.");
   app.add_option("--db", o->db, "The SQLite file the scans were stored in")->required();
   app.add_option("scan_a", o->a, "The earlier scan: id or 'latest'")->required();
   app.add_option("scan_b", o->b, "The later scan: id or 'latest'")->required();
   app.add_option("--format", o->format, "text, or jsonl (one change per line)")
       ->check(CLI::IsMember({"text", "jsonl"}))
       ->capture_default_str();
-  app.add_option("--fail-on", o->fail_on,
-                 "Exit 1 when a NEW finding is at or above: info|low|medium|high|critical");
+  app.add_option(
+      "--fail-on", o->fail_on,
+      "Exit 1 when a NEW finding (not one the earlier scan did not check) is at or above: "
+      "info|low|medium|high|critical");
   return [o] { return run_diff(*o); };
 }
 

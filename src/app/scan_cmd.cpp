@@ -41,6 +41,7 @@ struct ScanOptions {
   unsigned concurrency = 64;
   unsigned threads = 0;  // 0: one per core, at most 4
   unsigned per_host = 2;
+  unsigned per_port = 32;  // issue 12 §6: in flight to one port across addresses
   unsigned timeout_ms = 5000;
   unsigned connect_timeout_ms = 3000;
   unsigned retries = 1;
@@ -71,7 +72,7 @@ struct ScanOptions {
 // What --resume needs to walk the same permutation again (the seed is stored beside it).
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ScanOptions, targets, ports, input_lists, excludes,
                                                 level, calling_ae, called_ae, rate, concurrency,
-                                                threads, per_host, timeout_ms, connect_timeout_ms,
+                                                threads, per_host, per_port, timeout_ms, connect_timeout_ms,
                                                 retries, shard, all, calling_ae_given, no_adaptive,
                                                 ports_given, web_ports, web_threads, ca_file,
                                                 cert_file, key_file, no_tls_audit, find_cap,
@@ -308,6 +309,7 @@ int run_scan(ScanOptions o) {
   eopt.concurrency = scan::fit_concurrency(o.concurrency, 1, o.quiet ? nullptr : stderr);
   eopt.rate = o.rate;
   eopt.per_host = o.per_host;
+  eopt.per_port = o.per_port;
   eopt.adaptive = !o.no_adaptive;
   eopt.include_closed = o.all;
   // After the first Ctrl-C: a DICOM probe's connect and two of its exchanges, then abort.
@@ -428,7 +430,8 @@ Runner setup_scan(CLI::App& app) {
       "--no-tls-audit turns it off. 'dicomsec tls' audits given HOST:PORTs directly.\n\n"
       "TARGET: 10.0.0.5, 10.0.0.0/24, 10.0.0.1-10.0.0.50, 10.0.0.1-50, ::1, [fe80::1], a\n"
       "hostname, or '-' to read targets from stdin.\n\n"
-      "Politeness defaults: 500 new targets/s, 64 in flight, 2 per host, and the window halves\n"
+      "Politeness defaults: 500 new targets/s, 64 in flight, 2 per host, 32 per port across\n"
+      "addresses (one server behind NAT has one backlog of 50), and the window halves\n"
       "when connects need SYN retransmits (a full listen backlog), then grows back slowly.");
   app.add_option("targets", o->targets, "Addresses, CIDRs, ranges, hostnames or '-'");
   app.add_option("-p,--ports", o->ports, "Ports: list and ranges, e.g. 104,11112,2760-2762")
@@ -462,6 +465,10 @@ Runner setup_scan(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--per-host", o->per_host, "Probes in flight to one address at most")
       ->check(whole_number(1, 1024))
+      ->capture_default_str();
+  app.add_option("--per-port", o->per_port,
+                 "Probes in flight to one destination port across all addresses at most")
+      ->check(whole_number(1, 65536))
       ->capture_default_str();
   app.add_option("--timeout", o->timeout_ms, "Read/write timeout in milliseconds")
       ->check(whole_number(1, 600'000))

@@ -46,6 +46,7 @@ struct TlsOptions {
   bool quiet = false;
   double rate = 500;      // new targets per second (0 = unlimited)
   unsigned per_host = 2;  // audits in flight to one address at most
+  unsigned per_port = 8;  // audits in flight to one port across addresses (x --in-flight 4)
   std::string db;         // --db: SQLite file (store/history.hpp)
 };
 
@@ -53,7 +54,7 @@ struct TlsOptions {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TlsOptions, targets, timeout_ms, connect_timeout_ms,
                                                 total_timeout_s, concurrency, in_flight,
                                                 max_handshakes, ca_file, cert_file, key_file,
-                                                plaintext_ports, no_dicom, rate, per_host)
+                                                plaintext_ports, no_dicom, rate, per_host, per_port)
 
 struct Target {
   asio::ip::tcp::endpoint endpoint;
@@ -183,6 +184,7 @@ int run_tls(const TlsOptions& o) {
   eopt.concurrency = scan::fit_concurrency(o.concurrency, o.in_flight + 1, o.quiet ? nullptr : stderr);
   eopt.rate = o.rate;
   eopt.per_host = o.per_host;
+  eopt.per_port = o.per_port;
   eopt.adaptive = false;  // the audit's own handshakes are paced by --in-flight
   eopt.include_closed = true;
   eopt.drain_limit = std::chrono::seconds(o.total_timeout_s);  // one target's audit at most
@@ -257,7 +259,9 @@ Runner setup_tls(CLI::App& app) {
       "certificate is requested or required; whether the host also accepts cleartext DICOM;\n"
       "and a verdict per profile (B.9-B.13 and the retired ones). One JSON record per target.\n\n"
       "Targets are audited as 'dicomsec scan' probes pairs: --rate new targets per second,\n"
-      "--concurrency at once, --per-host at once on one address. Ctrl-C stops handing out\n"
+      "--concurrency at once, --per-host at once on one address, --per-port at once on one\n"
+      "port across addresses (with --in-flight, at most 32 handshakes to a port by default,\n"
+      "within DCMTK's backlog of 50). Ctrl-C stops handing out\n"
       "targets and waits --total-timeout at most for the audits in flight; a second Ctrl-C\n"
       "aborts them (records 'aborted'); the exit status is then 3.");
   app.add_option("targets", o->targets, "HOST:PORT or [IPv6]:PORT");
@@ -284,6 +288,10 @@ Runner setup_tls(CLI::App& app) {
       ->check(decimal_number(0, 10'000'000, "0 = no limit"))
       ->capture_default_str();
   app.add_option("--per-host", o->per_host, "Targets audited at once on one address at most")
+      ->check(whole_number(1, 1024))
+      ->capture_default_str();
+  app.add_option("--per-port", o->per_port,
+                 "Targets audited at once on one port across all addresses at most")
       ->check(whole_number(1, 1024))
       ->capture_default_str();
   app.add_option("--db", o->db,

@@ -105,12 +105,23 @@ struct EchoRecord {
   std::uint16_t status = 0;
 };
 
+// Whether a follow-up check got a clear DICOM answer (issue 12 §5). Inconclusive: every try
+// (with back-off) was refused, reset, closed, timed out or rejected-transient, so the check
+// says nothing either way; findings and `diff` treat it as "not checked".
+enum class CheckState { Checked, Inconclusive };
+inline std::string_view check_state_name(CheckState s) {
+  return s == CheckState::Inconclusive ? "inconclusive" : "checked";
+}
+
 // Result of the second association, proposed with a random called AE title: tells whether
 // the peer checks the called AE title at all (PS3.8 7.1.1.8).
 struct CalledAeCheckRecord {
   std::string called_ae;
   AssociationResult result = AssociationResult::None;
   std::optional<RejectRecord> reject;
+  CheckState state = CheckState::Checked;
+  std::string reason;          // Inconclusive: what the last try got, one line
+  std::uint32_t attempts = 1;  // associations tried (retries after no DICOM answer)
 };
 
 // ---- tls_audit (issue 5; docs/design.md §3). Filled by the TLS audit (src/tlsinspect for

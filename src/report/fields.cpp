@@ -57,6 +57,12 @@ constexpr std::array kFields{
           "Result of the second association (accepted: called AE not checked)"},
     Field{"called_ae_check_reject_reason", "/called_ae_check/reject/reason", K::Value,
           "Why the second association was rejected"},
+    Field{"called_ae_check_state", "/called_ae_check/state", K::Value,
+          "checked, or inconclusive when no try got a DICOM answer"},
+    Field{"called_ae_check_reason", "/called_ae_check/reason", K::Value,
+          "Why the random called AE check is inconclusive"},
+    Field{"called_ae_check_attempts", "/called_ae_check/attempts", K::Value,
+          "Associations the random called AE check tried"},
     // tls_audit
     Field{"tls_versions", "/tls_audit/versions", K::Join, "TLS versions accepted"},
     Field{"tls_ciphers", "/tls_audit/ciphers", K::MapJoin, "Cipher suites accepted per version"},

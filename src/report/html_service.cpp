@@ -81,6 +81,9 @@ void association_part(std::string& out, const json& r) {
     auto check = text(r, "/called_ae_check/result");
     if (const auto reason = text(r, "/called_ae_check/reject/reason"); !reason.empty())
       check += " (" + reason + ")";
+    // Issue 12 §5: no try got a DICOM answer; the called AE title was not checked.
+    if (text(r, "/called_ae_check/state") == "inconclusive")
+      check = "inconclusive: " + text(r, "/called_ae_check/reason");
     item(out, "Random called AE " + esc(text(r, "/called_ae_check/called_ae")), check,
          text(r, "/called_ae_check/result") == "accepted" ? "bad" : "");
   }

@@ -91,9 +91,13 @@ nlohmann::json to_json(const record::ScanRecord& r) {
   j["echo"] = r.echo ? json{{"status", r.echo->status}} : json(nullptr);
   if (r.called_ae_check) {
     const auto& c = *r.called_ae_check;
-    j["called_ae_check"] = {{"called_ae", c.called_ae},
-                            {"result", record::association_result_name(c.result)},
-                            {"reject", reject_json(c.reject)}};
+    j["called_ae_check"] = {
+        {"called_ae", c.called_ae},
+        {"result", record::association_result_name(c.result)},
+        {"reject", reject_json(c.reject)},
+        {"state", record::check_state_name(c.state)},
+        {"reason", c.reason.empty() ? json(nullptr) : json(printable(c.reason))},
+        {"attempts", c.attempts}};
   } else {
     j["called_ae_check"] = nullptr;
   }

@@ -89,6 +89,7 @@ struct Engine::Waiter {
 Engine::Engine(EngineOptions options) : options_(options) {
   options_.concurrency = std::max(1U, options_.concurrency);
   options_.per_host = std::max(1U, options_.per_host);
+  options_.per_port = std::max(1U, options_.per_port);
   options_.threads = std::clamp(options_.threads, 1U, options_.concurrency);
   window_ = options_.concurrency;
   stats_.min_window = options_.concurrency;
@@ -106,6 +107,7 @@ void Engine::stop_locked() {
   stopping_ = true;
   wake(window_waiters_, window_waiters_.size());
   for (auto& [addr, host] : hosts_) wake(host.waiters, host.waiters.size());
+  for (auto& [port, slots] : ports_) wake(slots.waiters, slots.waiters.size());
 }
 
 void Engine::stop() {
@@ -320,6 +322,15 @@ asio::awaitable<void> Engine::worker() {
       else if (it->second.in_flight == 0)
         hosts_.erase(it);
     };
+    auto release_port = [this, port] {  // under mu_
+      auto it = ports_.find(port);
+      if (it == ports_.end()) return;
+      --it->second.in_flight;
+      if (!it->second.waiters.empty())
+        wake(it->second.waiters, 1);
+      else if (it->second.in_flight == 0)
+        ports_.erase(it);
+    };
     // Per-host politeness: wait while this address has its share in flight. The wait is
     // bounded by the probes in flight, which are bounded by their timeouts.
     const bool slot = co_await admit([&](const std::shared_ptr<Waiter>& w) {
@@ -331,11 +342,22 @@ asio::awaitable<void> Engine::worker() {
       host.waiters.push_back(w);
       return Admit::Queued;
     });
-    const bool token = slot && co_await take_token();
+    // Per-port politeness (issue 12 §6), after the host slot: the same bound on the wait.
+    const bool port_slot = slot && co_await admit([&](const std::shared_ptr<Waiter>& w) {
+                             auto& slots = ports_[port];
+                             if (slots.in_flight < options_.per_port) {
+                               ++slots.in_flight;
+                               return Admit::Taken;
+                             }
+                             slots.waiters.push_back(w);
+                             return Admit::Queued;
+                           });
+    const bool token = port_slot && co_await take_token();
     bool at_floor = false;
     {
       std::lock_guard lock(mu_);
       if (!token) {  // stopping: an unprobed pair goes back untouched (a resume probes it)
+        if (port_slot) release_port();
         if (slot) release_host();
         release_window();
         ++untouched_;
@@ -379,6 +401,7 @@ asio::awaitable<void> Engine::worker() {
     bool again = false;
     {
       std::lock_guard lock(mu_);
+      release_port();
       release_host();
       release_window();
       if (rec.status == record::Status::LocalError) {

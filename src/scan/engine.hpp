@@ -10,12 +10,15 @@
 //
 // Politeness (the defaults protect fragile modalities, whose listen backlog can be tiny):
 // - at most `per_host` probes in flight to one address;
+// - at most `per_port` probes in flight to one destination port across all addresses (one
+//   server behind NAT or a load balancer has one listen queue however many addresses);
 // - the window halves when a connect needs a SYN retransmit (takes ~1 s while the fastest
 //   connects took a few ms: the peer's listen queue overflowed) and grows back by about
 //   one per window of completed probes (AIMD, as TCP does for the same reason).
-// Admission order: a place in the window, a pair, a slot on its host, then a rate token, so
-// no token is spent while a busy host makes the pair wait. Waiters sleep on a timer that the
-// releasing probe cancels (no polling).
+// Admission order: a place in the window, a pair, a slot on its host, a slot on its port
+// (host before port: a probe holding a port slot never waits for a host slot), then a rate
+// token, so no token is spent while a busy host or port makes the pair wait. Waiters sleep
+// on a timer that the releasing probe cancels (no polling).
 //
 // Failures (docs/design.md "Engine: failures and local errors"):
 // - a probe or sink that throws gives an `aborted` record for its pair; the scan goes on;
@@ -59,6 +62,7 @@ struct EngineOptions {
   unsigned concurrency = 64;    // probes in flight at most
   double rate = 500;            // new targets per second (0 = unlimited)
   unsigned per_host = 2;        // probes in flight to one address at most
+  unsigned per_port = 32;       // ... to one port across addresses (issue 12 §6; backlog 50)
   bool adaptive = true;         // AIMD back-off on SYN retransmits
   bool include_closed = false;  // report refused / timed-out / unreachable pairs too
   unsigned threads = 1;         // event loops
@@ -146,7 +150,8 @@ class Engine {
   bool exhausted_ = false;  // the iterator returned its last pair
   WaitQueue window_waiters_;
   std::unordered_map<Address, Host, AddressHash> hosts_;
-  bool local_floor_ = false;        // local errors drove the window down to 1
+  std::unordered_map<std::uint16_t, Host> ports_;  // the same, per destination port
+  bool local_floor_ = false;                       // local errors drove the window down to 1
   unsigned consecutive_local_ = 0;  // local errors in a row of probes admitted at that floor
   std::optional<std::string> failure_;
   std::uint64_t fastest_connect_ms_ = UINT64_MAX;

@@ -18,6 +18,7 @@
 #include "probes/dicom_ul/association_client.hpp"
 #include "probes/dicom_ul/called_ae_titles.hpp"
 #include "probes/dicom_ul/dicom_probe.hpp"
+#include "probes/dicom_ul/follow_up.hpp"
 #include "probes/tls/transport.hpp"
 
 namespace dicomsec::probes {
@@ -39,8 +40,6 @@ bool called_ae_rejected(const record::AssociationRecord& a) {
 bool transient(const record::AssociationRecord& a) {
   return a.result == record::AssociationResult::Rejected && a.reject && a.reject->result == 2;
 }
-constexpr unsigned kTransientTries = 3;
-constexpr net::Millis kTransientPause{400};
 
 // One connection (inside TLS when the service is TLS) carrying one association of
 // `client`, driven by net::pump to its end or a deadline of budget_ios I/O timeouts. Returns
@@ -139,15 +138,18 @@ asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endp
   }
   const tls::ClientTls* tls = tls_setup ? &*tls_setup : nullptr;
 
-  // 1. The called AE title. A transient rejection (PS3.8 9.3.4 result 2, e.g. dcmqrscp's
-  // MaxAssociations reached) is retried after a pause, at most kTransientTries times.
+  // 1. The called AE title. Each association is retried with back-off (follow_up.hpp) while
+  // it gets no DICOM answer or a transient rejection (PS3.8 9.3.4 result 2, e.g. dcmqrscp's
+  // MaxAssociations reached, or a one-association-at-a-time server still busy).
   std::optional<record::AssociationRecord> last;  // the last answer, for the evidence
+  std::string no_answer;                          // why the last try got no DICOM answer
   auto try_called =
       [&](std::string title) -> asio::awaitable<std::optional<record::AssociationRecord>> {
-    for (unsigned attempt = 1;; ++attempt) {
+    follow_up::Backoff backoff;
+    for (;;) {
       AssociationClient probe(
           AssociationPlan{o.calling_ae,
-                          std::move(title),
+                          title,
                           {{1,
                             std::string(dicom::uid::kVerification),
                             {std::string(dicom::uid::kImplicitVrLittleEndian)}}},
@@ -155,12 +157,20 @@ asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endp
                           false},
           limits);
       ++a.associations;
-      if (co_await drive(ex, target, o, tls, probe, 3) || probe.protocol_error() ||
-          !probe.spoke_dicom())
-        co_return std::nullopt;
-      if (!transient(probe.record()) || attempt >= kTransientTries) co_return probe.record();
-      title = probe.record().called_ae;
-      co_await pause(ex, attempt * kTransientPause);
+      const auto failed = co_await drive(ex, target, o, tls, probe, 3);
+      std::optional<record::AssociationRecord> answer;
+      if (!failed && probe.dicom()) {
+        answer = probe.record();
+        if (!transient(*answer)) co_return answer;
+      } else {
+        no_answer = failed                   ? *failed
+                    : probe.protocol_error() ? *probe.protocol_error()
+                                             : std::string("no DICOM answer");
+      }
+      if (!co_await backoff.again(ex)) {
+        if (!answer) no_answer = fmt::format("{} ({} tries)", no_answer, backoff.attempts());
+        co_return answer;
+      }
     }
   };
   std::optional<std::string> called;
@@ -169,7 +179,6 @@ asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endp
   if (first.result == record::AssociationResult::Accepted) {
     called = first.called_ae;
   } else if (transient(first)) {
-    co_await pause(ex, kTransientPause);
     last = co_await try_called(first.called_ae);
     if (last && last->result == record::AssociationResult::Accepted) called = first.called_ae;
   }
@@ -196,12 +205,12 @@ asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endp
                            : fmt::format(", also for {} vendor default called AE titles",
                                          a.called_ae_tried.size());
     const auto why =
-        !last ? std::string("not tested: no DICOM answer to a further association")
+        !last ? "not tested: no DICOM answer to a further association: " + no_answer
         : last->reject
             ? fmt::format("{}: association rejected ({}{}){}",
                           busy ? "not tested" : "no DIMSE request possible",
                           dul::reject_reason_name(last->reject->source, last->reject->reason),
-                          busy ? fmt::format(", {} attempts", kTransientTries) : "", tried)
+                          busy ? std::string(", retried with back-off") : "", tried)
             : std::string("no DIMSE request possible: the association was not accepted");
     deny_all(a, why);
     if (busy) a.find.state = a.move.state = a.get.state = Permission::Untested;
@@ -227,21 +236,25 @@ asio::awaitable<void> access_probe(asio::any_io_executor ex, asio::ip::tcp::endp
     plan.store = dicom::make_test_object(rng, today());
     plan.ops.push_back(AccessOp::Store);
   }
-  // One association per operation at most: a peer that aborts each refused request.
-  unsigned busy = 0;
+  // One association per operation at most: a peer that aborts each refused request. An
+  // association that got no DICOM answer or a transient rejection is tried again with
+  // back-off (follow_up.hpp); it sent no request, so a retry repeats nothing.
+  follow_up::Backoff backoff;
   AccessResult checks;  // the clients' results, carried from one association to the next
-  for (std::size_t round = 0; round < 5 + kTransientTries && !plan.ops.empty(); ++round) {
+  for (std::size_t round = 0; round < 5 + follow_up::kTries && !plan.ops.empty(); ++round) {
     AccessClient client(plan, checks, limits);
     const auto opened = ++a.associations;
     const auto failed = co_await drive(ex, target, o, tls, client, 4 + 2 * plan.ops.size());
-    if (failed) {
-      a.error = "could not connect for the access checks: " + *failed;
-      break;
+    const bool unanswered = failed || (!client.dicom() && !client.protocol_error());
+    if (unanswered || transient(client.association())) {
+      if (co_await backoff.again(ex)) continue;
+      if (failed) {
+        a.error = fmt::format("could not connect for the access checks ({} tries): {}",
+                              backoff.attempts(), *failed);
+        break;
+      }
     }
-    if (transient(client.association()) && ++busy < kTransientTries) {
-      co_await pause(ex, busy * kTransientPause);
-      continue;
-    }
+    backoff = follow_up::Backoff{};  // the next association gets its own tries
     checks = client.access();
     to_record(checks, a);
     a.associations = opened;

@@ -5,8 +5,10 @@
 #include <vector>
 
 #include "dicom/uids.hpp"
+#include "dul/pdu.hpp"
 #include "net/pump.hpp"
 #include "probes/dicom_ul/association_client.hpp"
+#include "probes/dicom_ul/follow_up.hpp"
 #include "probes/dicom_ul/identify.hpp"
 #include "probes/tls/transport.hpp"
 
@@ -152,21 +154,45 @@ asio::awaitable<record::ScanRecord> probe(asio::any_io_executor ex, asio::ip::tc
   const bool accepted = rec.dicom && rec.association->result == record::AssociationResult::Accepted;
   if (accepted && o.check_called_ae) {
     std::mt19937_64 rng(seed);
-    const auto called = random_ae_title(rng);
-    auto second = co_await exchange(ex, target, o, tls, [&] {
-      return AssociationPlan{o.calling_ae,
-                             called,
-                             {{1,
-                               std::string(dicom::uid::kVerification),
-                               {std::string(dicom::uid::kImplicitVrLittleEndian)}}},
-                             o.max_pdu_receive,
-                             false};
-    });
     record::CalledAeCheckRecord check;
-    check.called_ae = called;
-    if (second.dicom()) {
-      check.result = second.client->record().result;
-      check.reject = second.client->record().reject;
+    check.called_ae = random_ae_title(rng);
+    // Issue 12 §5: retried with back-off while it gets no DICOM answer or a transient
+    // rejection (follow_up.hpp); inconclusive, with the last reason, when no try answered.
+    follow_up::Backoff backoff;
+    for (;;) {
+      auto second = co_await exchange(ex, target, o, tls, [&] {
+        return AssociationPlan{o.calling_ae,
+                               check.called_ae,
+                               {{1,
+                                 std::string(dicom::uid::kVerification),
+                                 {std::string(dicom::uid::kImplicitVrLittleEndian)}}},
+                               o.max_pdu_receive,
+                               false};
+      });
+      check.attempts = backoff.attempts();
+      const bool answered = second.dicom();
+      const auto& a = answered ? second.client->record() : record::AssociationRecord{};
+      const bool busy = answered && a.result == record::AssociationResult::Rejected && a.reject &&
+                        a.reject->result == 2;
+      if (answered && !busy) {
+        check.result = a.result;
+        check.reject = a.reject;
+        check.state = record::CheckState::Checked;
+        check.reason.clear();
+        break;
+      }
+      check.state = record::CheckState::Inconclusive;
+      check.result = answered ? a.result : record::AssociationResult::None;
+      check.reject = answered ? a.reject : std::nullopt;
+      check.reason =
+          busy ? "rejected-transient (" +
+                     std::string(dul::reject_reason_name(a.reject->source, a.reject->reason)) + ")"
+               : (second.detail.empty() ? std::string("no DICOM answer") : second.detail);
+      if (!co_await backoff.again(ex)) {
+        check.reason = "no DICOM answer to the follow-up association after " +
+                       std::to_string(check.attempts) + " tries: " + check.reason;
+        break;
+      }
     }
     rec.called_ae_check = check;
   }

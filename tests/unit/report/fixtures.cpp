@@ -37,7 +37,7 @@ ScanRecord dcmtk_cleartext() {
   r.association = accepted("1.2.276.0.7230010.3.0.3.6.2", "OFFIS_DCMTK_362");
   r.product = ProductRecord{"DCMTK", "3.6.2", "DCMTK", "high", "implementation-uid", "OFFIS", "storescp"};
   r.echo = EchoRecord{0};
-  r.called_ae_check = CalledAeCheckRecord{"QZX81JD0", AssociationResult::Accepted, std::nullopt};
+  r.called_ae_check = CalledAeCheckRecord{"QZX81JD0", AssociationResult::Accepted, std::nullopt, CheckState::Checked, "", 1};
   r.honeypot = HoneypotRecord{false, "none", {}};
   r.findings = {finding("DICOM-EXPOSED", "info", "DCMTK 3.6.2 answered A-ASSOCIATE-AC"),
                 finding("DICOM-NO-TLS", "high", "association accepted without TLS"),
@@ -59,7 +59,7 @@ ScanRecord tls_service() {
   r.product = ProductRecord{"dcm4chee-arc", "5.31.0", "dcm4che", "medium", "implementation-version",
                             std::nullopt, std::nullopt};
   r.echo = EchoRecord{0};
-  r.called_ae_check = CalledAeCheckRecord{"R4ND0MAE", AssociationResult::Rejected, RejectRecord{1, 1, 7}};
+  r.called_ae_check = CalledAeCheckRecord{"R4ND0MAE", AssociationResult::Rejected, RejectRecord{1, 1, 7}, CheckState::Checked, "", 1};
   r.honeypot = HoneypotRecord{
       false, "low", {"go-netdicom-max-pdu: maximum PDU length 4194304, go-netdicom's default"}};
   TlsAuditRecord t;
@@ -115,7 +115,7 @@ ScanRecord open_archive() {
   r.association->conformance = {"A-ASSOCIATE-AC: 1 trailing byte in user-information sub-item 0x55"};
   r.product = ProductRecord{"Orthanc", "1.9.7", "DCMTK", "high", "behaviour", "Orthanc project", "Orthanc"};
   r.echo = EchoRecord{0};
-  r.called_ae_check = CalledAeCheckRecord{"XK2P0Q", AssociationResult::Accepted, std::nullopt};
+  r.called_ae_check = CalledAeCheckRecord{"XK2P0Q", AssociationResult::Accepted, std::nullopt, CheckState::Checked, "", 1};
   AccessRecord a;
   a.find = {Permission::Allowed, 12, 30, false, 0, "C-FIND PATIENT level: 12 pending responses"};
   a.move = {Permission::Denied, 0xA801, "C-MOVE to DICOMSEC: move destination unknown"};

@@ -217,5 +217,47 @@ TEST(Engine, StopWakesWaitersAtOnce) {
   EXPECT_EQ(out.records.size(), 1U);
 }
 
+// Issue 12 §6: many addresses can be one server with one listen queue; per_port caps the
+// probes in flight to one destination port across all addresses.
+TEST(Engine, PerPortLimitHoldsAcrossAddresses) {
+  auto set = targets("10.0.0.1", "10.0.0.40", {104, 11112});
+  PairIterator pairs(set, 3, {});
+  EngineOptions o;
+  o.concurrency = 64;
+  o.per_host = 2;
+  o.per_port = 5;
+  o.rate = 0;
+  o.threads = 3;
+  Engine engine(o);
+  Collected out;
+  std::mutex mu;
+  std::map<std::uint16_t, unsigned> now;
+  std::map<std::uint16_t, unsigned> worst;
+  ProbeFn probe = [&](asio::any_io_executor ex, const Address& a,
+                      std::uint16_t port) -> asio::awaitable<ScanRecord> {
+    {
+      std::lock_guard lock(mu);
+      worst[port] = std::max(worst[port], ++now[port]);
+    }
+    co_await sleep_ms(ex, 3);
+    {
+      std::lock_guard lock(mu);
+      --now[port];
+    }
+    co_return record_for(a, port, Status::Success);
+  };
+  auto stats = engine.run(pairs, probe, [&](const ScanRecord& r) { out.add(r); });
+  EXPECT_EQ(stats.done, 80U);
+  EXPECT_EQ(out.records.size(), 80U);
+  EXPECT_EQ(out.duplicates, 0U);
+  EXPECT_EQ(worst[104], 5U) << "reached, never passed";
+  EXPECT_EQ(worst[11112], 5U);
+}
+
+TEST(Engine, PerPortDefaultKeepsDcmtkBacklogSafe) {
+  EXPECT_LE(EngineOptions{}.per_port, 32U) << "well under DCMTK's backlog of 50";
+  EXPECT_GE(EngineOptions{}.per_port, 8U);
+}
+
 }  // namespace
 }  // namespace dicomsec::scan
