@@ -161,7 +161,8 @@ TEST(Honeypot, DicomHawkVendorPersonaPair) {
 TEST(Honeypot, ProtocolVersionRejectForAWrongCalledAe) {
   auto r = dcmtk();
   r.called_ae_check = record::CalledAeCheckRecord{"DSXYZ", AssociationResult::Rejected,
-                                                  record::RejectRecord{1, 2, 2}};
+                                                  record::RejectRecord{1, 2, 2},
+                                                  record::CheckState::Checked, "", 1};
   auto h = assess_honeypot(r);
   EXPECT_EQ(fired(*h), std::set<std::string>{"called-ae-reject-protocol-version"});
   EXPECT_TRUE(h->likely);
