@@ -197,7 +197,7 @@ asio::awaitable<IoResult> Connection::write_all(std::span<const std::uint8_t> da
 asio::awaitable<IoResult> Connection::handshake(bool server,
                                                 std::shared_ptr<asio::ssl::context> context,
                                                 Millis timeout,
-                                                const std::function<void(ssl_st*)>& configure) {
+                                                std::function<void(ssl_st*)> configure) {
   if (tls_ || !context || !socket_.is_open()) co_return invalid();
   tls_ = std::make_unique<TlsLayer>(std::move(socket_), std::move(context));
   if (configure) configure(tls_->stream.native_handle());
@@ -212,14 +212,14 @@ asio::awaitable<IoResult> Connection::handshake(bool server,
 
 asio::awaitable<IoResult> Connection::start_tls(std::shared_ptr<asio::ssl::context> context,
                                                 Millis timeout,
-                                                const std::function<void(ssl_st*)>& configure) {
-  co_return co_await handshake(false, std::move(context), timeout, configure);
+                                                std::function<void(ssl_st*)> configure) {
+  co_return co_await handshake(false, std::move(context), timeout, std::move(configure));
 }
 
 asio::awaitable<IoResult> Connection::accept_tls(std::shared_ptr<asio::ssl::context> context,
                                                  Millis timeout,
-                                                 const std::function<void(ssl_st*)>& configure) {
-  co_return co_await handshake(true, std::move(context), timeout, configure);
+                                                 std::function<void(ssl_st*)> configure) {
+  co_return co_await handshake(true, std::move(context), timeout, std::move(configure));
 }
 
 asio::awaitable<IoResult> Connection::shutdown_tls(Millis timeout) {

@@ -89,11 +89,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // `configure` set it up (SNI, callbacks, verification) and runs the handshake. The
   // context is kept alive as long as the connection.
   asio::awaitable<IoResult> start_tls(std::shared_ptr<asio::ssl::context> context, Millis timeout,
-                                      const std::function<void(ssl_st*)>& configure = {});
+                                      std::function<void(ssl_st*)> configure = {});
   // TLS server on an accepted socket (a server context: certificate, key, and the client
   // verification mode the caller chose); otherwise as start_tls.
   asio::awaitable<IoResult> accept_tls(std::shared_ptr<asio::ssl::context> context, Millis timeout,
-                                       const std::function<void(ssl_st*)>& configure = {});
+                                       std::function<void(ssl_st*)> configure = {});
   // Sends close_notify and waits (bounded) for the peer's; alerts the peer sends meanwhile
   // are read and reported like any TLS error.
   asio::awaitable<IoResult> shutdown_tls(Millis timeout);
@@ -123,7 +123,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   IoResult finish(Direction d, const std::error_code& ec, std::size_t n);
   asio::awaitable<IoResult> handshake(bool server, std::shared_ptr<asio::ssl::context> context,
                                       Millis timeout,
-                                      const std::function<void(ssl_st*)>& configure);
+                                      std::function<void(ssl_st*)> configure);
 
   asio::ip::tcp::socket socket_;
   Channel channels_[2];

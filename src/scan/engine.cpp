@@ -67,10 +67,6 @@ struct Engine::Lane {
   std::unique_ptr<asio::steady_timer> drain;  // lane 0: drain_limit after the first Ctrl-C
 };
 
-// A coroutine waiting for a place (window, host slot). It sleeps on a timer that never
-// expires; whoever frees the place pops it from its queue and cancels the timer, on the
-// waiter's own event loop. The waiter is queued under mu_ and starts its wait before its
-// loop runs anything else, so the posted cancel always finds the wait pending.
 // A probe running as its own coroutine, so that it can be cancelled: the signal is emitted
 // on the probe's event loop (posted there), and the probe's pending socket or timer
 // operation ends with operation_aborted.
@@ -81,6 +77,10 @@ struct Engine::Flight {
   bool cancelled = false;  // under mu_
 };
 
+// A coroutine waiting for a place (window, host slot). It sleeps on a timer that never
+// expires; whoever frees the place pops it from its queue and cancels the timer, on the
+// waiter's own event loop. The waiter is queued under mu_ and starts its wait before its
+// loop runs anything else, so the posted cancel always finds the wait pending.
 struct Engine::Waiter {
   explicit Waiter(const asio::any_io_executor& ex) : timer(ex, Clock::time_point::max()) {}
   asio::steady_timer timer;
@@ -469,7 +469,18 @@ EngineStats Engine::run(PairIterator& pairs, const ProbeFn& probe, const SinkFn&
   workers_ = options_.concurrency;
   for (unsigned i = 0; i < options_.concurrency; ++i) {
     auto& lane = *lanes[i % lanes.size()];
-    asio::co_spawn(lane.io, worker(), asio::detached);
+    // Only the probe call is guarded inside worker(); anything else that throws there
+    // (the pair iterator's history hook, an allocation) would leave the worker's count and
+    // places held and run() waiting forever, so it ends the scan as an engine failure.
+    asio::co_spawn(lane.io, worker(), [this](const std::exception_ptr& e) {
+      if (!e) return;
+      std::lock_guard lock(mu_);
+      if (!failure_) failure_ = "a scan worker failed: " + what_of(e);
+      interrupted_ = true;
+      stop_locked();
+      if (--workers_ == 0)
+        asio::post(first_lane_->io, [lane = first_lane_] { lane->tick->cancel(); });
+    });
   }
 
   first.drain = std::make_unique<asio::steady_timer>(first.io);
@@ -494,9 +505,15 @@ EngineStats Engine::run(PairIterator& pairs, const ProbeFn& probe, const SinkFn&
           // The last worker cancels this wait; otherwise it ticks progress.
           first.tick->expires_after(kTick);
           co_await first.tick->async_wait(kNoThrow);
-          std::lock_guard lock(mu_);
-          if (workers_ == 0) break;
-          if (!stopping_) report(stats_, false);
+          EngineStats now;
+          {
+            std::lock_guard lock(mu_);
+            if (workers_ == 0) break;
+            if (stopping_) continue;
+            now = stats_;
+          }
+          // Printed outside mu_: a blocked stderr must not stall every lane's admissions.
+          report(now, false);
         }
         first.signals->cancel();
         first.drain->cancel();

@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/process.hpp"
 #include "support/ready.hpp"
 #include "support/skip.hpp"
 
@@ -39,70 +40,17 @@ using namespace std::chrono_literals;
 
 constexpr const char* kDicomsec = DICOMSEC_BIN;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test_support::slurp;
+using test_support::wait_for;
 
-struct Child {
-  pid_t pid = -1;
-};
-
-// `argv` in its own process group; stdin from `in`, stdout/stderr to files.
-Child spawn(const std::vector<std::string>& args, const std::string& in, const std::string& out,
+// dicomsec's stdin from `in`, stdout/stderr to files, in its own process group. A sanitizer
+// report exits 99, so it can never pass for one of dicomsec's own exit codes.
+pid_t spawn(const std::vector<std::string>& args, const std::string& in, const std::string& out,
             const std::string& err) {
-  std::vector<std::string> argv = args;
-  std::vector<char*> ptrs;
-  for (auto& a : argv) ptrs.push_back(a.data());
-  ptrs.push_back(nullptr);
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
-  env.push_back("ASAN_OPTIONS=exitcode=99");
-  env.push_back("UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=99");
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t at;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawnattr_init(&at);
-  posix_spawn_file_actions_addopen(&fa, 0, in.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int s : {SIGPIPE, SIGINT, SIGTERM, SIGCHLD}) sigaddset(&defaults, s);
-  posix_spawnattr_setflags(&at,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&at, 0);
-  posix_spawnattr_setsigmask(&at, &none);
-  posix_spawnattr_setsigdefault(&at, &defaults);
-  Child c;
-  if (posix_spawn(&c.pid, argv[0].c_str(), &fa, &at, ptrs.data(), envp.data()) != 0) c.pid = -1;
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&at);
-  return c;
-}
-
-// Waits at most `limit`, then SIGKILLs the group. Exit code, 128+signal, or -1.
-int wait_for(const Child& c, std::chrono::milliseconds limit) {
-  if (c.pid < 0) return -1;
-  const auto deadline = Clock::now() + limit;
-  for (;;) {
-    int st = 0;
-    const pid_t w = waitpid(c.pid, &st, WNOHANG);
-    if (w == c.pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    if (w < 0) return -1;
-    if (Clock::now() >= deadline) {
-      kill(-c.pid, SIGKILL);
-      waitpid(c.pid, &st, 0);
-      return -1;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
+  return test_support::spawn(
+      args, out, err,
+      {"ASAN_OPTIONS=exitcode=99", "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=99"},
+      in);
 }
 
 // A loopback TCP socket bound to a port of the kernel's choosing; listening or not.

@@ -49,11 +49,13 @@ inline std::map<std::string, std::string> read_env(const std::filesystem::path& 
 }
 
 // Starts argv (argv[0] is looked up in PATH when it has no '/') in a new process group,
-// stdout and stderr to the given files, the environment plus `extra_env` (KEY=VALUE).
+// stdin from `in`, stdout and stderr to the given files, the environment plus `extra_env`
+// (KEY=VALUE).
 // Returns the pid, or -1.
 inline pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& out,
                    const std::filesystem::path& err,
-                   const std::vector<std::string>& extra_env = {}) {
+                   const std::vector<std::string>& extra_env = {},
+                   const std::filesystem::path& in = "/dev/null") {
   if (argv.empty()) return -1;
   std::vector<std::string> args = argv;
   std::vector<char*> arg_ptrs;
@@ -70,7 +72,7 @@ inline pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::
   posix_spawnattr_t at;
   posix_spawn_file_actions_init(&fa);
   posix_spawnattr_init(&at);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 0, in.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   sigset_t none, defaults;
