@@ -337,7 +337,7 @@ TEST_F(Cli, ReadOnlyStoreServesAnUnprivilegedUser) {
     const auto c = spawn({kDicomsec, "scan", "-q", "--all", "-p", std::to_string(silent.port),
                           "127.0.0.1", "--timeout", "3000", "--db", live, "-o", "/dev/null"},
                          "/dev/null", path("live.out"), path("live.err"));
-    ASSERT_GT(c.pid, 0);
+    ASSERT_GT(c, 0);
     const bool writing = test_support::wait_until(
         [&] {
           std::error_code ec;
@@ -372,21 +372,21 @@ TEST_F(Cli, SecondCtrlCAbortsProbesInFlight) {
   const auto c = spawn({kDicomsec, "scan", "-p", p, "127.0.0.1", "--timeout", "30000", "--all",
                         "--no-progress", "-o", out},
                        "/dev/null", path("int.out"), err);
-  ASSERT_GT(c.pid, 0);
+  ASSERT_GT(c, 0);
   const bool ready = test_support::wait_until(
-      [&] { return test_support::process_catches(c.pid, SIGINT) && connection_pending(silent.fd); },
+      [&] { return test_support::process_catches(c, SIGINT) && connection_pending(silent.fd); },
       30s);
   if (!ready) {
-    kill(-c.pid, SIGKILL);
+    kill(-c, SIGKILL);
     wait_for(c, 5s);
     FAIL() << "no SIGINT handler or no connection within 30 s\n" << slurp(err);
   }
   const auto started = Clock::now();
-  kill(c.pid, SIGINT);
+  kill(c, SIGINT);
   EXPECT_TRUE(test_support::wait_until(
       [&] { return contains(slurp(err), "(Ctrl-C again aborts them now)"); }, 10s))
       << slurp(err);
-  kill(c.pid, SIGINT);
+  kill(c, SIGINT);
   const int rc = wait_for(c, 10s);
   const auto text = slurp(err);
   EXPECT_EQ(rc, 3) << text;
@@ -412,16 +412,16 @@ TEST_F(Cli, CtrlCAfterTheLastPairIsNotAnInterruption) {
   const auto c = spawn({kDicomsec, "scan", "-p", p, "127.0.0.1", "--timeout", "1500", "--all",
                         "--no-progress", "--db", db, "-o", path("fin.jsonl")},
                        "/dev/null", path("fin.out"), err);
-  ASSERT_GT(c.pid, 0);
+  ASSERT_GT(c, 0);
   const bool ready = test_support::wait_until(
-      [&] { return test_support::process_catches(c.pid, SIGINT) && connection_pending(silent.fd); },
+      [&] { return test_support::process_catches(c, SIGINT) && connection_pending(silent.fd); },
       30s);
   if (!ready) {
-    kill(-c.pid, SIGKILL);
+    kill(-c, SIGKILL);
     wait_for(c, 5s);
     FAIL() << "no SIGINT handler or no connection within 30 s\n" << slurp(err);
   }
-  kill(c.pid, SIGINT);
+  kill(c, SIGINT);
   const int rc = wait_for(c, 20s);
   const auto text = slurp(err);
   EXPECT_EQ(rc, 0) << text;
