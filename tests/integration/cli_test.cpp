@@ -123,7 +123,7 @@ bool contains(const std::string& text, const std::string& part) {
 
 // §10: a typo names the word and the command meant.
 TEST_F(Cli, UnknownCommandSuggestsTheNearest) {
-  auto r = run({"scna", "10.0.0.1"});
+  auto r = run({"scna", "127.0.0.1"});
   EXPECT_EQ(r.rc, 2);
   EXPECT_TRUE(contains(r.err, "dicomsec: unknown command 'scna'; did you mean 'scan'?\n")) << r.err;
   r = run({"reprot"});
