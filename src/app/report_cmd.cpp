@@ -1,14 +1,17 @@
 // `dicomsec report`: renders a stored scan in any report format, through the same sinks as a
 // live scan (report/sink.hpp), so the two come out the same. `dicomsec scans` (and
-// `report --list`) lists the stored scans.
+// `report --list`) lists the stored scans. `report --mds2` answers the MDS2 questions a
+// measurement can answer, per device (report/mds2.hpp).
 #include <fmt/format.h>
 
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include "app/commands.hpp"
 #include "app/output.hpp"
+#include "report/mds2.hpp"
 #include "store/store.hpp"
 
 namespace dicomsec::app {
@@ -18,10 +21,72 @@ namespace {
 struct ReportOptions {
   std::string db;
   std::string scan = "latest";
-  std::string format = "jsonl";
+  std::string format;  // jsonl, or csv with --mds2
   std::string output;
   bool list = false;
+  bool mds2 = false;
+  std::vector<std::string> leads;  // import JSONL files (issue 16 §1) for CONN-4
 };
+
+// The sightings in `dicomsec import` output files: lines that are not import records (no
+// `source`) are ignored, unreadable lines counted and reported, never silently dropped.
+std::vector<report::mds2::Sighting> read_leads(const std::vector<std::string>& paths) {
+  std::vector<report::mds2::Sighting> out;
+  for (const auto& path : paths) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error(fmt::format("--leads {}: cannot open the file", path));
+    std::string line;
+    std::size_t number = 0, bad = 0, first_bad = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_discarded()) {
+        if (bad++ == 0) first_bad = number;
+        continue;
+      }
+      if (auto s = report::mds2::sighting(j)) out.push_back(std::move(*s));
+    }
+    if (bad)
+      std::fprintf(stderr, "dicomsec: --leads %s: %zu line(s) are not JSON (first: line %zu)\n",
+                   path.c_str(), bad, first_bad);
+  }
+  return out;
+}
+
+// CSV (default) or the HTML report with the MDS2 section added before its end.
+int write_mds2(const ReportOptions& o, report::Format format, const store::ScanInfo& info,
+               const std::vector<nlohmann::json>& records) {
+  if (format != report::Format::Csv && format != report::Format::Html)
+    throw UsageError("--mds2 writes csv (the default) or html");
+  const auto answers =
+      report::mds2::answer(records, read_leads(o.leads), {.scan_started = info.meta.started});
+  std::string doc;
+  if (format == report::Format::Csv) {
+    doc = report::mds2::to_csv(answers);
+  } else {
+    std::ostringstream page;
+    auto sink = report::make_sink(report::Format::Html, page);
+    sink->begin(info.meta);
+    for (const auto& r : records)
+      if (!report::mds2::sighting(r)) sink->write(r);
+    sink->end(info.meta);
+    doc = page.str();
+    const auto section = report::mds2::to_html_section(answers);
+    const auto body_end = doc.rfind("</body>");
+    doc.insert(body_end == std::string::npos ? doc.size() : body_end, section);
+  }
+  if (o.output.empty()) {
+    std::fwrite(doc.data(), 1, doc.size(), stdout);
+    if (std::fflush(stdout) != 0) throw OutputError("cannot write the MDS2 answers to stdout");
+    return kExitOk;
+  }
+  std::ofstream out(o.output, std::ios::binary | std::ios::trunc);
+  out << doc;
+  out.close();
+  if (!out) throw OutputError(fmt::format("cannot write the MDS2 answers to {}", o.output));
+  return kExitOk;
+}
 
 void print_scans(store::Store& db, std::FILE* out) {
   const auto scans = db.list();
@@ -39,9 +104,10 @@ void print_scans(store::Store& db, std::FILE* out) {
 }
 
 int run_report(const ReportOptions& o) {
-  const auto format = report::parse_format(o.format);
-  if (!format)
-    throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", o.format));
+  const std::string wanted = !o.format.empty() ? o.format : o.mds2 ? "csv" : "jsonl";
+  const auto format = report::parse_format(wanted);
+  if (!format) throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", wanted));
+  if (!o.leads.empty() && !o.mds2) throw UsageError("--leads is read by --mds2 only");
   auto db = store::open_store_read_only(o.db);
   if (o.list) {
     print_scans(*db, stdout);
@@ -50,11 +116,14 @@ int run_report(const ReportOptions& o) {
   const auto id = store::resolve_scan(*db, o.scan);
   auto info = *db->scan(id);
   // The checklist's states depend on the level the stored run used (issue 13 §1).
-  if (info.options.is_object() && info.options.contains("level") && info.options["level"].is_string())
+  if (info.options.is_object() && info.options.contains("level") &&
+      info.options["level"].is_string())
     info.meta.level = info.options["level"].get<std::string>();
-  if (info.options.is_object() && info.options.contains("ports") && info.options["ports"].is_string())
+  if (info.options.is_object() && info.options.contains("ports") &&
+      info.options["ports"].is_string())
     info.meta.ports = info.options["ports"].get<std::string>();
   const auto records = db->records(id);
+  if (o.mds2) return write_mds2(o, *format, info, records);
 
   // Every write, flush and close is checked: OutputError (exit 3) names the path and why.
   auto sink = open_sink(o.output, *format);
@@ -79,11 +148,18 @@ Runner setup_report(CLI::App& app) {
   app.add_option("--db", o->db, "The SQLite file the scans were stored in")->required();
   app.add_option("--scan", o->scan, "Scan id (see 'dicomsec scans') or 'latest'")
       ->capture_default_str();
-  app.add_option("--format", o->format, "Report format")
-      ->check(CLI::IsMember({"jsonl", "csv", "sarif", "html"}))
-      ->capture_default_str();
+  app.add_option("--format", o->format, "Report format (jsonl; csv with --mds2)")
+      ->check(CLI::IsMember({"jsonl", "csv", "sarif", "html"}));
   app.add_option("-o,--output", o->output, "Write the report to FILE instead of stdout");
   app.add_flag("--list", o->list, "List the stored scans instead (as 'dicomsec scans')");
+  app.add_flag("--mds2", o->mds2,
+               "Answer the MDS2 (HN 1-2019) questions a measurement can answer, per device:\n"
+               "CSV rows device,mds2_id,question,answer,evidence,confidence, or with\n"
+               "--format html the report with an MDS2 section");
+  app.add_option("--leads", o->leads,
+                 "JSONL from 'dicomsec import' (records with source shodan|censys|csv):\n"
+                 "fresh sightings answer CONN-4")
+      ->check(CLI::ExistingFile);
   return [o] { return run_report(*o); };
 }
 
