@@ -118,7 +118,9 @@ TEST(Mds2, Conn7AndTxcf5YesOnlyWhenDicomRanInsideTls) {
   a = run({cleartext_open()});
   EXPECT_EQ(find(a, "192.0.2.10", "CONN-7").answer, kNotObserved);
   for (const auto& x : a) {  // only TXCF-4 may ever say No
-    if (x.mds2_id != "TXCF-4") EXPECT_NE(x.answer, "No") << x.mds2_id;
+    if (x.mds2_id != "TXCF-4") {
+      EXPECT_NE(x.answer, "No") << x.mds2_id;
+    }
   }
 }
 
