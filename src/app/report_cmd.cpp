@@ -4,6 +4,8 @@
 // measurement can answer, per device (report/mds2.hpp).
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -76,15 +78,19 @@ int write_mds2(const ReportOptions& o, report::Format format, const store::ScanI
     const auto body_end = doc.rfind("</body>");
     doc.insert(body_end == std::string::npos ? doc.size() : body_end, section);
   }
-  if (o.output.empty()) {
-    std::fwrite(doc.data(), 1, doc.size(), stdout);
-    if (std::fflush(stdout) != 0) throw OutputError("cannot write the MDS2 answers to stdout");
+  if (o.output.empty() || o.output == "-") {
+    if (std::fwrite(doc.data(), 1, doc.size(), stdout) != doc.size() || std::fflush(stdout) != 0)
+      throw OutputError(
+          fmt::format("cannot write the MDS2 answers to stdout: {}", std::strerror(errno)));
     return kExitOk;
   }
+  errno = 0;
   std::ofstream out(o.output, std::ios::binary | std::ios::trunc);
-  out << doc;
-  out.close();
-  if (!out) throw OutputError(fmt::format("cannot write the MDS2 answers to {}", o.output));
+  if (out) out << doc;
+  if (out) out.close();
+  if (!out)
+    throw OutputError(fmt::format("cannot write the MDS2 answers to {}: {}", o.output,
+                                  errno ? std::strerror(errno) : "write failed"));
   return kExitOk;
 }
 

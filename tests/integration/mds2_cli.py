@@ -109,6 +109,12 @@ def main():
         check(run([binary, "report", "--mds2", "--db", db, "--format", "sarif"], expect=(2,)).returncode == 2,
               "--mds2 --format sarif is a usage error")
 
+        full = run([binary, "report", "--mds2", "--db", db, "-o", "/dev/full"], expect=(3,))
+        check("/dev/full" in full.stderr, "a full disk is exit 3 naming the path")
+        check(run([binary, "report", "--mds2", "--db", db, "-o", "-"]).stdout == out, "-o - is stdout")
+        check(run([binary, "report", "--db", db, "--leads", str(leads)], expect=(2,)).returncode == 2,
+              "--leads without --mds2 is a usage error")
+
         canary = [v for k, v in lab.items() if k.startswith("CANARY_PATIENT")]
         for name, text in (("csv", out), ("html", html), ("scan", scan.stdout + scan.stderr)):
             check(not any(c and c in text for c in canary), f"no canary in the {name} output")
