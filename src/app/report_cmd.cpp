@@ -150,7 +150,8 @@ Runner setup_report(CLI::App& app) {
   auto o = std::make_shared<ReportOptions>();
   app.description(
       "Render a scan stored with 'scan --db' in any report format, exactly as the live scan\n"
-      "would have written it.");
+      "would have written it. With --mds2, answer instead the MDS2 questions a network\n"
+      "measurement can answer, per device (docs/dicomsec.1.md, 'report').");
   app.add_option("--db", o->db, "The SQLite file the scans were stored in")->required();
   app.add_option("--scan", o->scan, "Scan id (see 'dicomsec scans') or 'latest'")
       ->capture_default_str();

@@ -123,6 +123,11 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
+// "port 104" or "ports 104, 11112".
+std::string ports_phrase(const std::vector<std::string>& ports) {
+  return (ports.size() == 1 ? "port " : "ports ") + join(ports, ", ");
+}
+
 // Everything measured about one host.
 struct Device {
   std::string ip, hostname;
@@ -181,7 +186,7 @@ Verdict conn4(const Device& d, const Options& o) {
 
 Verdict tls_dicom(const Device& d) {
   if (auto ports = ports_where(d, dicom_in_tls); !ports.empty())
-    return {"Yes", fmt::format("DICOM answered inside TLS on port {}", join(ports, ", ")), "high"};
+    return {"Yes", fmt::format("DICOM answered inside TLS on {}", ports_phrase(ports)), "high"};
   if (auto ports = ports_where(d, [](const json& r) { return at(r, "/tls_audit") != nullptr; });
       !ports.empty())
     return not_observed(
@@ -210,8 +215,8 @@ Verdict txig1(const Device& d) {
 Verdict naut(const Device& d) {
   if (auto ports = ports_where(d, cert_required); !ports.empty())
     return {"Yes",
-            fmt::format("port {}: the TLS handshake fails without a client certificate",
-                        join(ports, ", ")),
+            fmt::format("{}: the TLS handshake fails without a client certificate",
+                        ports_phrase(ports)),
             "high"};
   return not_observed("no port required a client certificate");
 }
@@ -233,10 +238,10 @@ Verdict txcf2(const Device& d) {
   auto ports = ports_where(d, [](const json& r) { return accepted(r) && !flag(r, "/tls"); });
   if (ports.empty()) return not_observed("no cleartext association was accepted");
   return {"evidence only",
-          fmt::format("port {}: associations accepted in cleartext, so what is sent there "
+          fmt::format("{}: associations accepted in cleartext, so what is sent there "
                       "crosses the network unencrypted; whether the product can encrypt is the "
                       "vendor's answer",
-                      join(ports, ", ")),
+                      ports_phrase(ports)),
           "high"};
 }
 
