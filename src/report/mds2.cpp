@@ -357,8 +357,13 @@ std::string to_csv(const std::vector<Answer>& answers) {
 
 std::string to_html_section(const std::vector<Answer>& answers) {
   using html::esc;
+  // A few rules of its own, scoped to the section: the shared page style stays untouched.
   std::string out =
-      "<section id=\"mds2\" class=\"mds2\">\n<h2>MDS2 answers from measurements</h2>\n";
+      "<section id=\"mds2\" class=\"mds2\">\n<style>.mds2-table{border-collapse:collapse;"
+      "width:100%}.mds2-table th{text-align:left}.mds2-table td{vertical-align:top;"
+      "border-top:1px solid #d8dde6;padding:3px 6px}.mds2-table td:first-child,"
+      ".mds2-table td:nth-child(3){white-space:nowrap}</style>\n"
+      "<h2>MDS2 answers from measurements</h2>\n";
   out += fmt::format("<p>{}</p>\n<p>{}</p>\n", esc(kScope), esc(kOmitted));
   std::string current;
   for (const auto& a : answers) {
