@@ -4,11 +4,10 @@
 // text, one record per line; the first line's "started" string, if any, is the scan start.
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "report/mds2.hpp"
 
