@@ -1,0 +1,1 @@
+// IPv4 fragment reassembly (filled in next).
