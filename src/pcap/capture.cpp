@@ -1,6 +1,7 @@
 #include "pcap/capture.hpp"
 
 #include <pcap/pcap.h>
+#include <poll.h>
 
 #include <cerrno>
 #include <chrono>
@@ -40,6 +41,7 @@ struct CaptureSource::Impl {
   Failure failure = Failure::None;
   // Offset just after the last record read whole (files): where a truncation starts.
   std::int64_t good_offset = 0;
+  int selectable_fd = -1;  // live: polled when a non-blocking read found nothing
 };
 
 namespace {
@@ -130,6 +132,13 @@ Result<CaptureSource> CaptureSource::open_live(const std::string& iface,
             "cannot capture on " + iface + ": " + pcap_statustostr(rc) + " (" + detail + ")");
     }
   }
+  // With TPACKET_V3 a blocking read on a quiet interface never returns (the read timeout
+  // only runs once a packet arrived; pcap_set_timeout(3PCAP)). Non-blocking reads plus our
+  // own poll() bound every next() to 100 ms, so stop and --duration are always noticed.
+  if (pcap_setnonblock(p, 1, errbuf) != 0) {
+    return fail(why, Failure::LiveOpen, "cannot capture on " + iface + ": " + errbuf);
+  }
+  impl->selectable_fd = pcap_get_selectable_fd(p);
   impl->link_type = pcap_datalink(p);
   if (!link_type_supported(impl->link_type)) {
     return fail(why, Failure::UnsupportedLinkType,
@@ -172,7 +181,13 @@ CaptureSource::Next CaptureSource::next(Packet& out) {
     if (!impl_->live) impl_->good_offset = ftello(pcap_file(impl_->handle));
     return Next::Packet;
   }
-  if (rc == 0) return Next::Timeout;
+  if (rc == 0) {
+    if (impl_->selectable_fd >= 0) {
+      pollfd pfd{impl_->selectable_fd, POLLIN, 0};
+      poll(&pfd, 1, 100);
+    }
+    return Next::Timeout;
+  }
   if (rc == PCAP_ERROR_BREAK) return Next::End;  // end of file, or break_loop()
   impl_->error = pcap_geterr(impl_->handle);
   if (!impl_->live) {

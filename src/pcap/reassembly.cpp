@@ -248,8 +248,12 @@ struct Reassembler::Impl {
                             .subspan(static_cast<std::size_t>(pos - held->first),
                                      static_cast<std::size_t>(upto - pos)));
       }
-      drain(f, side, ts);  // delivers `held` (and anything contiguous after it)
-      pos = std::max(upto, std::min(end, d.next));
+      // Deliver `held` alone (it starts at d.next now), so the next buffered segment is
+      // compared with the packet too.
+      auto node = d.ooo.extract(held);
+      release(d, node.mapped().size());
+      deliver(f, side, node.mapped(), ts);
+      pos = std::min(end, d.next);
     }
     drain(f, side, ts);
   }
