@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "pcap/bad_record.hpp"
+
 namespace dicomsec::pcap {
 
 int exit_code(Failure f) noexcept {
@@ -40,7 +42,7 @@ struct CaptureSource::Impl {
   std::string error;
   Failure failure = Failure::None;
   // Offset just after the last record read whole (files): where a truncation starts.
-  std::int64_t good_offset = 0;
+  std::string path;        // files: read again only to locate a bad record
   int selectable_fd = -1;  // live: polled when a non-blocking read found nothing
 };
 
@@ -92,7 +94,7 @@ Result<CaptureSource> CaptureSource::open_file(const std::string& path, Failure*
                     "; supported: Ethernet (with 802.1Q/QinQ), Linux SLL/SLL2, BSD "
                     "loopback/null, raw IPv4/IPv6");
   }
-  impl->good_offset = ftello(pcap_file(p));
+  impl->path = path;
   return CaptureSource(std::move(impl));
 }
 
@@ -177,8 +179,6 @@ CaptureSource::Next CaptureSource::next(Packet& out) {
     out.data = std::span<const std::uint8_t>(data, header->caplen);
     out.wire_len = header->len;
     out.ts_us = static_cast<std::int64_t>(header->ts.tv_sec) * 1'000'000 + header->ts.tv_usec;
-    // ftello on a read stream is arithmetic on the stdio buffer, not a system call.
-    if (!impl_->live) impl_->good_offset = ftello(pcap_file(impl_->handle));
     return Next::Packet;
   }
   if (rc == 0) {
@@ -194,7 +194,7 @@ CaptureSource::Next CaptureSource::next(Packet& out) {
     // A record cut short or with an impossible length: keep everything before it.
     Stats& s = impl_->stats;
     s.truncated = true;
-    s.truncated_at_offset = static_cast<std::uint64_t>(impl_->good_offset);
+    s.truncated_at_offset = detail::locate_bad_record(impl_->path, s.packets);
     s.truncation_message = impl_->error;
     impl_->failure = Failure::Truncated;
     return Next::End;
