@@ -77,6 +77,9 @@ Result<CaptureSource> CaptureSource::open_file(const std::string& path, Failure*
     return fail(why, e == ENOENT ? Failure::NoSuchFile : Failure::Permission,
                 "cannot open capture file " + path + ": " + std::strerror(e));
   }
+  // libpcap reads each record with fread: with stdio's default 4 KiB buffer that is one
+  // read(2) per few packets. 1 MiB cuts the system calls ~250-fold.
+  std::setvbuf(fp, nullptr, _IOFBF, 1 << 20);
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   // pcap_fopen_offline takes ownership of fp (pcap_close closes it).
   pcap_t* p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
