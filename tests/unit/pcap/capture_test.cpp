@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "frames.hpp"
@@ -211,6 +212,90 @@ TEST(PcapCapture, TruncatedPcapng) {
   EXPECT_EQ(o->stats.capture.truncated_at_offset, offsets[8]);
   EXPECT_EQ(o->stats.capture.packets, 8U);
   EXPECT_EQ(o->sink.initiator(1), "requestsecond");
+}
+
+// A big-endian pcap (written on a SPARC or by a tool that keeps the writer's order) and a
+// pcapng with a name-resolution block between packets: the offset walk follows both.
+TEST(PcapCapture, TruncatedBigEndianPcapAndPcapngWithOtherBlocks) {
+  const auto frames = conversation(linktype::Ethernet);
+  ByteWriter be;
+  be.u32be(0xA1B2C3D4);
+  be.u16be(2);
+  be.u16be(4);
+  be.u32be(0);
+  be.u32be(0);
+  be.u32be(65535);
+  be.u32be(linktype::Ethernet);
+  std::vector<std::uint64_t> offsets;
+  for (const auto& fr : frames) {
+    offsets.push_back(be.size());
+    be.u32be(static_cast<std::uint32_t>(fr.ts_us / 1'000'000));
+    be.u32be(static_cast<std::uint32_t>(fr.ts_us % 1'000'000));
+    be.u32be(static_cast<std::uint32_t>(fr.bytes.size()));
+    be.u32be(static_cast<std::uint32_t>(fr.bytes.size()));
+    be.bytes(fr.bytes);
+  }
+  const auto path = temp_path("be.pcap");
+  const Bytes cut_bytes(be.data().begin(),
+                        be.data().begin() + static_cast<std::ptrdiff_t>(offsets[6] + 20));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(cut_bytes.data()),
+             static_cast<std::streamsize>(cut_bytes.size()));
+  auto o = read_all(path);
+  EXPECT_EQ(o->stats.failure, Failure::Truncated);
+  EXPECT_EQ(o->stats.capture.packets, 6U);
+  EXPECT_EQ(o->stats.capture.truncated_at_offset, offsets[6]);
+  EXPECT_EQ(o->sink.initiator(1), "request");
+
+  // pcapng: insert an NRB (type 4, empty: just the end-of-records entry) after packet 3.
+  const auto ng = temp_path("nrb.pcapng");
+  const auto ng_offsets = write_pcapng(ng, linktype::Ethernet, frames);
+  std::ifstream in(ng, std::ios::binary);
+  Bytes file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ByteWriter nrb;
+  nrb.u32le(4);
+  nrb.u32le(16);
+  nrb.u32le(0);  // nrb_record_end
+  nrb.u32le(16);
+  file.insert(file.begin() + static_cast<std::ptrdiff_t>(ng_offsets[3]), nrb.data().begin(),
+              nrb.data().end());
+  const std::uint64_t bad = ng_offsets[5] + 16;  // packet 5, shifted by the NRB
+  file.resize(bad + 10);
+  std::ofstream(ng, std::ios::binary)
+      .write(reinterpret_cast<const char*>(file.data()), static_cast<std::streamsize>(file.size()));
+  auto n = read_all(ng);
+  EXPECT_EQ(n->stats.failure, Failure::Truncated);
+  EXPECT_EQ(n->stats.capture.packets, 5U);
+  EXPECT_EQ(n->stats.capture.truncated_at_offset, bad);
+}
+
+// A snap length shorter than the segments: the captured part is delivered, the rest is a
+// gap, and the stream goes on.
+TEST(PcapCapture, SnappedFramesBecomeGaps) {
+  std::vector<Frame> frames;
+  std::int64_t ts = 1'000'000;
+  const std::string big(200, 'B');
+  frames.push_back({ethernet(0x0800, ip_tcp(kC, kS, 100, tcpflag::Syn, {})), ts += 1});
+  frames.push_back({ethernet(0x0800, ip_tcp(kC, kS, 101, tcpflag::Ack, text("small"))), ts += 1});
+  frames.push_back({ethernet(0x0800, ip_tcp(kC, kS, 106, tcpflag::Ack, text(big))), ts += 1});
+  frames.push_back({ethernet(0x0800, ip_tcp(kC, kS, 306, tcpflag::Ack, text("tail"))), ts += 1});
+  const auto path = temp_path("snapped.pcap");
+  pcap_t* dead = pcap_open_dead(linktype::Ethernet, 100);
+  pcap_dumper_t* d = pcap_dump_open(dead, path.c_str());
+  for (const auto& fr : frames) {
+    pcap_pkthdr h{};
+    h.ts.tv_sec = fr.ts_us / 1'000'000;
+    h.ts.tv_usec = fr.ts_us % 1'000'000;
+    h.len = static_cast<bpf_u_int32>(fr.bytes.size());
+    h.caplen = std::min<bpf_u_int32>(h.len, 100);
+    pcap_dump(reinterpret_cast<u_char*>(d), &h, fr.bytes.data());
+  }
+  pcap_dump_close(d);
+  pcap_close(dead);
+  auto o = read_all(path);
+  EXPECT_EQ(o->stats.capture.snapped, 1U);
+  // 100 captured bytes = 14 Ethernet + 20 IP + 20 TCP + 46 payload.
+  EXPECT_EQ(o->sink.initiator(1), "small" + std::string(46, 'B') + "[gap 154]tail");
 }
 
 TEST(PcapCapture, CorruptRecordLength) {
