@@ -193,6 +193,20 @@ TEST(PcapCapture, TruncatedPcapKeepsWhatWasReadAndNamesTheOffset) {
   EXPECT_EQ(o->sink.initiator(1), "request");
   EXPECT_EQ(o->sink.responder(1), "response");
   EXPECT_TRUE(o->sink.flows.at(1).closed);  // finished as EndOfCapture, records kept
+  // With a filter the offset still counts every record.
+  {
+    auto src = CaptureSource::open_file(cut_path.string());
+    ASSERT_TRUE(src.ok());
+    ASSERT_TRUE(src->set_filter("tcp").ok());
+    RecordingSink filtered_sink;
+    Reassembler r(filtered_sink);
+    std::atomic<bool> stop{false};
+    auto rs = run(*src, r, stop);
+    ASSERT_TRUE(rs.ok());
+    EXPECT_EQ(rs->capture.truncated_at_offset, at);
+    EXPECT_EQ(rs->capture.packets, 5U);  // the ARP and UDP frames were filtered out
+    EXPECT_EQ(filtered_sink.initiator(1), "request");
+  }
   // Cut inside a record header too.
   cut(path, cut_path, offsets[5] + 7);
   auto h = read_all(cut_path);
@@ -359,6 +373,7 @@ TEST(PcapCapture, FilterAndPacketLimit) {
   auto rs = run(*src, r, stop);
   ASSERT_TRUE(rs.ok());
   EXPECT_EQ(rs->capture.packets, 1U);
+  EXPECT_EQ(rs->capture.filtered_out, 9U);
   EXPECT_TRUE(sink.flows.empty());
   EXPECT_FALSE(src->set_filter("this is not bpf").ok());
 
