@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -51,11 +52,24 @@ std::vector<Frame> conversation(int link_type) {
   return f;
 }
 
-fs::path temp_path(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("dicomsec_pcap_test_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  return dir / name;
+// One directory per test process, removed when the process exits.
+fs::path temp_dir_name() {
+  return fs::temp_directory_path() / ("dicomsec_pcap_test_" + std::to_string(getpid()));
 }
+
+const fs::path& temp_dir() {
+  static const fs::path dir = [] {
+    fs::create_directories(temp_dir_name());
+    std::atexit([] {
+      std::error_code ec;
+      fs::remove_all(temp_dir_name(), ec);
+    });
+    return temp_dir_name();
+  }();
+  return dir;
+}
+
+fs::path temp_path(const std::string& name) { return temp_dir() / name; }
 
 // Writes a classic pcap file with libpcap itself; returns each record's start offset.
 std::vector<std::uint64_t> write_pcap(const fs::path& path, int link_type,
