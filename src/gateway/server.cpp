@@ -305,14 +305,26 @@ asio::awaitable<void> relay(std::shared_ptr<Link> k, bool client_side) {
         }
         continue;
       }
-      co_await apply(k, client_side ? k->session->client_closed() : k->session->upstream_closed());
+      // (No conditional operator around these calls: GCC 12 evaluates both arms of a ?:
+      // inside a co_await argument.)
+      SessionOutput out;
+      if (client_side)
+        out = k->session->client_closed();
+      else
+        out = k->session->upstream_closed();
+      co_await apply(k, std::move(out));
       co_return;
     }
     k->last_activity = Clock::now();
     auto& m = *k->shared->metrics;
     (client_side ? m.bytes_from_client : m.bytes_from_upstream) += r.bytes;
     const ByteView got(buf.data(), r.bytes);
-    co_await apply(k, client_side ? k->session->from_client(got) : k->session->from_upstream(got));
+    SessionOutput out;
+    if (client_side)
+      out = k->session->from_client(got);
+    else
+      out = k->session->from_upstream(got);
+    co_await apply(k, std::move(out));
     // Grow the buffer for bulk transfers; idle associations keep 4 KiB per side.
     if (r.bytes == buf.size() && buf.size() < (64U << 10)) buf.resize(buf.size() * 2);
   }
@@ -384,8 +396,12 @@ asio::awaitable<void> serve(std::shared_ptr<Link> k) {
     }
     auto r = co_await k->client->read_some(buf, left);
     if (!r.ok()) {
-      co_await apply(k, r.error == net::IoError::Timeout ? k->session->artim_expired()
-                                                         : k->session->client_closed());
+      SessionOutput out;
+      if (r.error == net::IoError::Timeout)
+        out = k->session->artim_expired();
+      else
+        out = k->session->client_closed();
+      co_await apply(k, std::move(out));
       break;
     }
     m.bytes_from_client += r.bytes;
