@@ -178,8 +178,9 @@ struct Logger::Impl : std::enable_shared_from_this<Logger::Impl> {
       auto r = co_await c->connect(entry.endpoint(), kConnectTimeout);
       if (!r.ok()) continue;
       if (target.transport == Transport::Tls) {
-        const std::string host = target.host;
-        auto h = co_await c->start_tls(tls_ctx, kConnectTimeout, [host](ssl_st* ssl) {
+        // A named std::function, not a lambda temporary inside the co_await expression:
+        // GCC 12 destroys such temporaries twice across the suspension.
+        std::function<void(ssl_st*)> verify_host = [host = target.host](ssl_st* ssl) {
           // The collector must prove it is the host named in the URL: an IP address is
           // checked against the certificate's IP SANs, a name against its DNS names (and
           // sent as SNI).
@@ -188,7 +189,8 @@ struct Logger::Impl : std::enable_shared_from_this<Logger::Impl> {
             X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
             SSL_set_tlsext_host_name(ssl, host.c_str());
           }
-        });
+        };
+        auto h = co_await c->start_tls(tls_ctx, kConnectTimeout, verify_host);
         if (!h.ok()) {
           c->close();
           continue;
