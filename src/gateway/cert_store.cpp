@@ -119,7 +119,13 @@ Result<void> CertStore::reload() {
   ctx->use_certificate_chain_file(f.cert, ec);
   if (ec) return fail(fmt::format("certificate {}: {}", f.cert, openssl_reason(ec)));
   ctx->use_private_key_file(f.key, asio::ssl::context::pem, ec);
-  if (ec) return fail(fmt::format("key {}: {}", f.key, openssl_reason(ec)));
+  if (ec) {
+    const std::string why = openssl_reason(ec);
+    // OpenSSL checks the key against the certificate already loaded: name the pair.
+    if (why.find("key values mismatch") != std::string::npos)
+      return fail(fmt::format("key {} does not match certificate {}", f.key, f.cert));
+    return fail(fmt::format("key {}: {}", f.key, why));
+  }
   if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
     ERR_clear_error();
     return fail(fmt::format("key {} does not match certificate {}", f.key, f.cert));
