@@ -8,6 +8,7 @@
 // "withheld"; the per-SOP-class counts stay, because counts are not identifiers.
 #include <fmt/format.h>
 #include <libxml/xmlwriter.h>
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <array>
@@ -119,6 +120,15 @@ const char* alert_name(AlertKind kind) {
   return "unknown";
 }
 
+std::string base64(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return out;
+}
+
 std::string node_address(const Node& n) {
   if (n.ip.empty()) return {};
   return n.ip.find(':') != std::string::npos ? fmt::format("[{}]:{}", n.ip, n.port)
@@ -147,6 +157,13 @@ class Writer {
   }
   void text_element(const char* name, const std::string& value) {
     check(xmlTextWriterWriteElement(w_, x(name), x(value.c_str())));
+  }
+  // An element whose content is the base64 of bytes (empty bytes: an empty element).
+  void base64_element(const char* name, const std::string& bytes) {
+    start(name);
+    if (!bytes.empty())
+      check(xmlTextWriterWriteBase64(w_, bytes.data(), 0, static_cast<int>(bytes.size())));
+    end();
   }
   void coded(const char* name, const Code& c) {
     start(name);
@@ -221,13 +238,17 @@ void write_studies(Writer& w, const Event& e, const Options& o) {
     w.attr("ParticipantObjectTypeCode", std::to_string(kTypeSystemObject));
     w.attr("ParticipantObjectTypeCodeRole", std::to_string(kRoleReport));
     w.coded("ParticipantObjectIDTypeCode", kStudyInstanceUid);
-    if (first) {
+    if (first && !e.sop_classes.empty()) {
+      // A.5.1: the SOP classes of a study, with their instance counts, are part of the
+      // object's DICOM description.
+      w.start("ParticipantObjectDescription");
       for (const auto& [uid, count] : e.sop_classes) {
         w.start("SOPClass");
         w.attr("UID", uid);
         w.attr("NumberOfInstances", std::to_string(count));
         w.end();
       }
+      w.end();
     }
     first = false;
     w.end();
@@ -308,7 +329,8 @@ std::string to_rfc3881_xml(const Event& e, const Options& o) {
       break;
     case EventType::Query: {
       // A.5.3.10: the querying and the queried process; the SOP class queried. The query
-      // data set itself (ParticipantObjectQuery) holds patient matching keys: never written.
+      // data set (ParticipantObjectQuery) holds patient matching keys: the element is there,
+      // as the table asks, but empty.
       write_node(w, e.source, kRoleSource);
       write_node(w, e.destination, kRoleDestination);
       write_application(w, o, false);
@@ -319,6 +341,7 @@ std::string to_rfc3881_xml(const Event& e, const Options& o) {
       w.attr("ParticipantObjectTypeCode", std::to_string(kTypeSystemObject));
       w.attr("ParticipantObjectTypeCodeRole", std::to_string(kRoleReport));
       w.coded("ParticipantObjectIDTypeCode", kSopClassUid);
+      w.base64_element("ParticipantObjectQuery", "");
       w.end();
       break;
     }
@@ -335,7 +358,14 @@ std::string to_rfc3881_xml(const Event& e, const Options& o) {
       w.attr("ParticipantObjectTypeCode", std::to_string(kTypeSystemObject));
       w.attr("ParticipantObjectTypeCodeRole", std::to_string(kRoleSecurityResource));
       w.coded("ParticipantObjectIDTypeCode", kNodeId);
-      if (!e.outcome_text.empty()) w.text_element("ParticipantObjectDescription", e.outcome_text);
+      // A.5.3.11: what the alert is about, as an "Alert Description" detail (a ValuePair:
+      // the value is base64, so no text of a peer's can become markup).
+      if (!e.outcome_text.empty()) {
+        w.start("ParticipantObjectDetail");
+        w.attr("type", "Alert Description");
+        w.attr("value", base64(e.outcome_text));
+        w.end();
+      }
       w.end();
       break;
     }

@@ -155,7 +155,10 @@ TEST(AuditXml, CodesOfPs315A53) {
   EXPECT_TRUE(has(moved, R"(<EventID csd-code="110104")"));
   EXPECT_TRUE(has(moved, R"(EventActionCode="C")"));
   EXPECT_TRUE(has(moved, R"(<ParticipantObjectIDTypeCode csd-code="110180")"));
-  EXPECT_TRUE(has(moved, fmt::format(R"(<SOPClass UID="{}" NumberOfInstances="12"/>)", kCtImage)));
+  EXPECT_TRUE(has(
+      moved,
+      fmt::format(R"(<ParticipantObjectDescription><SOPClass UID="{}" NumberOfInstances="12"/>)",
+                  kCtImage)));
   EXPECT_TRUE(has(moved, fmt::format(R"(<SOPClass UID="{}" NumberOfInstances="3"/>)", kMrImage)));
   EXPECT_TRUE(has(moved, R"(ParticipantObjectTypeCode="1" ParticipantObjectTypeCodeRole="1")"));
   EXPECT_TRUE(
@@ -165,6 +168,8 @@ TEST(AuditXml, CodesOfPs315A53) {
   EXPECT_TRUE(has(query, R"(<EventID csd-code="110112")"));
   EXPECT_TRUE(has(query, fmt::format(R"(ParticipantObjectID="{}")", kStudyRootFind)));
   EXPECT_TRUE(has(query, R"(<ParticipantObjectIDTypeCode csd-code="110181")"));
+  EXPECT_TRUE(has(query, "<ParticipantObjectQuery/>"))
+      << "present, and empty";
 
   const auto alert = to_rfc3881_xml(make(EventType::SecurityAlert), o);
   EXPECT_TRUE(has(alert, R"(<EventID csd-code="110113")"));
@@ -174,6 +179,11 @@ TEST(AuditXml, CodesOfPs315A53) {
   // The writer escapes; nothing is pasted into markup.
   EXPECT_TRUE(has(alert, "&lt;&amp;&gt; &quot;quoted&quot;") ||
               has(alert, "&lt;&amp;&gt; \"quoted\""));
+  // The reason is also the alert subject's "Alert Description" detail, in base64.
+  EXPECT_TRUE(has(
+      alert,
+      R"(<ParticipantObjectDetail type="Alert Description" value="Y2FsbGluZyBBRSB0aXRsZSBub3QgYWxsb3dlZCA8Jj4gInF1b3RlZCI="/>)"))
+      << alert;
   Event cert = make(EventType::SecurityAlert);
   cert.alert = AlertKind::NodeAuthentication;
   EXPECT_TRUE(has(to_rfc3881_xml(cert, o), R"(<EventTypeCode csd-code="110126")"));
