@@ -48,8 +48,8 @@ constexpr Code kStudyInstanceUid{"110180", "DCM", "Study Instance UID"};
 constexpr Code kSopClassUid{"110181", "DCM", "SOP Class UID"};
 constexpr Code kNodeId{"110182", "DCM", "Node ID"};
 constexpr Code kPatientNumber{"2", "RFC-3881", "Patient Number"};
-// RFC 3881 5.4: audit source type 4, an application server process.
-constexpr Code kSourceApplicationServer{"4", "DCM", "Application Server"};
+// PS3.15 A.5.1.2.1 (after RFC 3881): audit source type 4, an application server process.
+constexpr const char* kSourceApplicationServer = "4";
 
 // RFC 3881 participant object type codes and roles.
 constexpr int kTypePerson = 1, kTypeSystemObject = 2;
@@ -218,7 +218,10 @@ void write_application(Writer& w, const Options& o, bool requestor) {
 void write_source(Writer& w, const Options& o) {
   w.start("AuditSourceIdentification");
   w.attr("AuditSourceID", o.app_name);
-  w.coded("AuditSourceTypeCode", kSourceApplicationServer);
+  // A.5.1.2.1's bare form: the code alone means the value of its own table.
+  w.start("AuditSourceTypeCode");
+  w.attr("csd-code", kSourceApplicationServer);
+  w.end();
   w.end();
 }
 
