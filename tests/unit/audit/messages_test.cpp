@@ -168,8 +168,7 @@ TEST(AuditXml, CodesOfPs315A53) {
   EXPECT_TRUE(has(query, R"(<EventID csd-code="110112")"));
   EXPECT_TRUE(has(query, fmt::format(R"(ParticipantObjectID="{}")", kStudyRootFind)));
   EXPECT_TRUE(has(query, R"(<ParticipantObjectIDTypeCode csd-code="110181")"));
-  EXPECT_TRUE(has(query, "<ParticipantObjectQuery/>"))
-      << "present, and empty";
+  EXPECT_TRUE(has(query, "<ParticipantObjectQuery/>")) << "present, and empty";
 
   const auto alert = to_rfc3881_xml(make(EventType::SecurityAlert), o);
   EXPECT_TRUE(has(alert, R"(<EventID csd-code="110113")"));
