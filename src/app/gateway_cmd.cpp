@@ -205,8 +205,8 @@ Runner setup_gateway(CLI::App& app) {
   app.add_option("--profile", c.profile,
                  "PS3.15 profile: bcp195, bcp195-nd (default), bcp195-ext, bcp195-rfc8996, "
                  "bcp195-rfc8996-mod")
-      ->check(CLI::IsMember({"bcp195", "bcp195-nd", "bcp195-ext", "bcp195-rfc8996",
-                             "bcp195-rfc8996-mod"}));
+      ->check(CLI::IsMember(
+          {"bcp195", "bcp195-nd", "bcp195-ext", "bcp195-rfc8996", "bcp195-rfc8996-mod"}));
   app.add_option("--allow", c.allow,
                  "CALLING[:CALLED][@CIDR], repeatable; '*' matches any AE title. None: any AE "
                  "(warned at start)");

@@ -25,13 +25,12 @@ std::string Metrics::exposition() const {
   o += "# HELP dicomsec_gateway_associations_rejected_total Associations refused, by reason.\n"
        "# TYPE dicomsec_gateway_associations_rejected_total counter\n";
   for (const auto& [reason, n] : rejected)
-    o += fmt::format("dicomsec_gateway_associations_rejected_total{{reason=\"{}\"}} {}\n",
-                     reason, n);
+    o += fmt::format("dicomsec_gateway_associations_rejected_total{{reason=\"{}\"}} {}\n", reason,
+                     n);
   o += "# HELP dicomsec_gateway_associations_ended_total Connections ended, by how.\n"
        "# TYPE dicomsec_gateway_associations_ended_total counter\n";
   for (const auto& [reason, n] : ended)
-    o += fmt::format("dicomsec_gateway_associations_ended_total{{reason=\"{}\"}} {}\n", reason,
-                     n);
+    o += fmt::format("dicomsec_gateway_associations_ended_total{{reason=\"{}\"}} {}\n", reason, n);
   o += "# HELP dicomsec_gateway_bytes_total Bytes received, by side.\n"
        "# TYPE dicomsec_gateway_bytes_total counter\n";
   o += fmt::format("dicomsec_gateway_bytes_total{{from=\"client\"}} {}\n", bytes_from_client);
@@ -86,8 +85,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<net::Listener> l,
 
 asio::ip::tcp::endpoint serve_metrics(const asio::any_io_executor& ex,
                                       const asio::ip::tcp::endpoint& at,
-                                      std::shared_ptr<const Metrics> metrics,
-                                      std::error_code& ec) {
+                                      std::shared_ptr<const Metrics> metrics, std::error_code& ec) {
   auto l = net::Listener::open(ex, at, ec);
   if (!l) return {};
   const auto ep = l->local_endpoint();

@@ -2,19 +2,18 @@
 // serves them on --metrics ADDR:PORT (GET any path: the exposition text, version 0.0.4).
 #pragma once
 
+#include <asio/any_io_executor.hpp>
+#include <asio/ip/tcp.hpp>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 
-#include <asio/any_io_executor.hpp>
-#include <asio/ip/tcp.hpp>
-
 namespace dicomsec::gateway {
 
 struct Metrics {
-  std::uint64_t connections = 0;  // TCP connections accepted
-  std::uint64_t accepted = 0;     // associations the upstream accepted
+  std::uint64_t connections = 0;                  // TCP connections accepted
+  std::uint64_t accepted = 0;                     // associations the upstream accepted
   std::map<std::string, std::uint64_t> rejected;  // by reason (refusal or upstream-rejected)
   std::map<std::string, std::uint64_t> ended;     // by end reason
   std::uint64_t bytes_from_client = 0, bytes_from_upstream = 0;

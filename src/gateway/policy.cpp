@@ -106,26 +106,38 @@ Result<Rewrite> parse_rewrite(std::string_view text) {
 
 std::string_view refusal_name(Refusal r) {
   switch (r) {
-    case Refusal::None: return "none";
-    case Refusal::SourceAddress: return "source-address";
-    case Refusal::CertBinding: return "cert-binding";
-    case Refusal::CallingAe: return "calling-ae";
-    case Refusal::CalledAe: return "called-ae";
-    case Refusal::Capacity: return "capacity";
-    case Refusal::Upstream: return "upstream-unavailable";
+    case Refusal::None:
+      return "none";
+    case Refusal::SourceAddress:
+      return "source-address";
+    case Refusal::CertBinding:
+      return "cert-binding";
+    case Refusal::CallingAe:
+      return "calling-ae";
+    case Refusal::CalledAe:
+      return "called-ae";
+    case Refusal::Capacity:
+      return "capacity";
+    case Refusal::Upstream:
+      return "upstream-unavailable";
   }
   return "none";
 }
 
 dul::AssociateRj reject_for(Refusal r) {
   switch (r) {
-    case Refusal::SourceAddress: return {1, 1, 1};
+    case Refusal::SourceAddress:
+      return {1, 1, 1};
     case Refusal::CertBinding:
-    case Refusal::CallingAe: return {1, 1, 3};
-    case Refusal::CalledAe: return {1, 1, 7};
-    case Refusal::Capacity: return {2, 3, 2};
+    case Refusal::CallingAe:
+      return {1, 1, 3};
+    case Refusal::CalledAe:
+      return {1, 1, 7};
+    case Refusal::Capacity:
+      return {2, 3, 2};
     case Refusal::Upstream:
-    case Refusal::None: return {2, 2, 1};
+    case Refusal::None:
+      return {2, 2, 1};
   }
   return {2, 2, 1};
 }

@@ -198,10 +198,10 @@ void on_event(Link& k, const SessionEvent& ev) {
     ++m.rejected[std::string(refusal_name(d->refusal))];
     if (d->refusal != Refusal::Upstream) {
       const auto rj = reject_for(d->refusal);
-      k.shared->emit(k.event(audit::EventType::SecurityAlert, audit::MinorFailure,
-                             fmt::format("association refused: {} ({}/{}/{})",
-                                         refusal_name(d->refusal), rj.result, rj.source,
-                                         rj.reason)));
+      k.shared->emit(
+          k.event(audit::EventType::SecurityAlert, audit::MinorFailure,
+                  fmt::format("association refused: {} ({}/{}/{})", refusal_name(d->refusal),
+                              rj.result, rj.source, rj.reason)));
     }
   } else if (const auto* a = std::get_if<sev::UpstreamAnswered>(&ev)) {
     if (a->accepted) {
@@ -242,7 +242,8 @@ void on_event(Link& k, const SessionEvent& ev) {
         k.shared->emit(k.event(audit::EventType::SecurityAlert, audit::MinorFailure,
                                fmt::format("{}: {}", name, end->detail)));
         break;
-      default: break;
+      default:
+        break;
     }
     auto e = k.event(audit::EventType::AssociationEnd,
                      end->reason == EndReason::Released ? audit::Success : audit::MinorFailure,
@@ -295,8 +296,7 @@ asio::awaitable<void> relay(std::shared_ptr<Link> k, bool client_side) {
     if (!r.ok()) {
       if (r.error == net::IoError::Timeout) {
         if (!client_side && k->session->awaiting_upstream()) {
-          if (Clock::now() >= k->upstream_deadline)
-            co_await apply(k, k->session->artim_expired());
+          if (Clock::now() >= k->upstream_deadline) co_await apply(k, k->session->artim_expired());
           continue;
         }
         if (c.idle_timeout_s > 0 && Clock::now() - k->last_activity >= idle) {
@@ -373,8 +373,8 @@ asio::awaitable<void> serve(std::shared_ptr<Link> k) {
     auto r = co_await k->client->accept_tls(k->L->server_tls->current(), artim);
     if (!r.ok()) {
       ++m.tls_handshake_failures_in;
-      const auto why = r.error == net::IoError::Timeout ? std::string("timed out")
-                                                        : net::error_text(r);
+      const auto why =
+          r.error == net::IoError::Timeout ? std::string("timed out") : net::error_text(r);
       k->shared->emit(k->event(audit::EventType::SecurityAlert, audit::MinorFailure,
                                "TLS handshake failed: " + why));
       log_line(*k, "TLS handshake failed: " + why);
@@ -384,8 +384,8 @@ asio::awaitable<void> serve(std::shared_ptr<Link> k) {
     peer.cert_names = peer_certificate_names(k->client->tls_handle(), &k->cert_subject);
     peer.has_certificate = !k->cert_subject.empty();
   }
-  k->session = std::make_unique<Session>(k->L->policy, std::move(peer), k->L->session,
-                                         &k->L->capacity);
+  k->session =
+      std::make_unique<Session>(k->L->policy, std::move(peer), k->L->session, &k->L->capacity);
   co_await apply(k, k->session->client_connected());
   Bytes buf(4096);
   while (k->session->awaiting_request() && !k->session->done()) {
@@ -416,14 +416,18 @@ asio::awaitable<void> serve(std::shared_ptr<Link> k) {
   auto up = net::Connection::make(k->client->socket().get_executor());
   auto r = co_await up->connect(k->L->upstream, artim);
   if (r.ok() && k->L->upstream_tls) {
-    const std::string name = c.upstream_name;
-    r = co_await up->start_tls(k->L->upstream_tls, artim,
-                               [name](ssl_st* s) { configure_upstream(s, name); });
+    // A named callback: GCC 12 destroys a lambda temporary inside co_await twice.
+    const std::function<void(ssl_st*)> configure = [name = c.upstream_name](ssl_st* s) {
+      configure_upstream(s, name);
+    };
+    auto t = co_await up->start_tls(k->L->upstream_tls, artim, configure);
+    r = t;
     if (!r.ok()) ++m.tls_handshake_failures_out;
   }
   if (!r.ok()) {
     up->close();
-    const auto why = r.error == net::IoError::Timeout ? std::string("timed out") : net::error_text(r);
+    const auto why =
+        r.error == net::IoError::Timeout ? std::string("timed out") : net::error_text(r);
     co_await apply(k, k->session->upstream_failed("upstream " + k->L->upstream_host + ": " + why));
     k->client->close();
     co_return;
@@ -503,12 +507,12 @@ Result<asio::ip::tcp::endpoint> resolve(asio::io_context& io, const HostPort& hp
   if (!ec) return asio::ip::tcp::endpoint(addr, hp.port);
   asio::ip::tcp::resolver res(io);
   auto results = res.resolve(hp.host, std::to_string(hp.port), ec);
-  if (ec || results.empty())
-    return make_error("cannot resolve '" + hp.host + "': " + ec.message());
+  if (ec || results.empty()) return make_error("cannot resolve '" + hp.host + "': " + ec.message());
   return results.begin()->endpoint();
 }
 
-Result<std::shared_ptr<ListenerState>> make_listener(asio::io_context& io, const ListenerConfig& c) {
+Result<std::shared_ptr<ListenerState>> make_listener(asio::io_context& io,
+                                                     const ListenerConfig& c) {
   auto L = std::make_shared<ListenerState>();
   L->config = c;
   const std::string where = "listener " + c.listen + ": ";
@@ -532,11 +536,12 @@ Result<std::shared_ptr<ListenerState>> make_listener(asio::io_context& io, const
   if (c.max_pdu < 4096) return make_error(where + "--max-pdu must be at least 4096");
   L->session.max_pdu = c.max_pdu;
   if (c.artim_s == 0) return make_error(where + "--artim must be at least 1 second");
-  if (!known_profile(c.profile))
-    return make_error(where + "unknown --profile '" + c.profile + "'");
+  if (!known_profile(c.profile)) return make_error(where + "unknown --profile '" + c.profile + "'");
   if (c.tls_in) {
-    if (c.cert.empty() || c.key.empty()) return make_error(where + "--tls-in needs --cert and --key");
-    auto t = ServerTls::open(TlsFiles{c.cert, c.key, c.client_ca, c.require_client_cert}, c.profile);
+    if (c.cert.empty() || c.key.empty())
+      return make_error(where + "--tls-in needs --cert and --key");
+    auto t =
+        ServerTls::open(TlsFiles{c.cert, c.key, c.client_ca, c.require_client_cert}, c.profile);
     if (!t) return make_error(where + t.error().message);
     L->server_tls = *t;
   } else if (!c.cert.empty() || !c.key.empty() || !c.client_ca.empty() || c.require_client_cert) {
@@ -631,7 +636,8 @@ void Gateway::drain(std::function<void()> done) {
     std::fprintf(sh->log, "gateway: draining %zu connection(s), at most %u s\n", sh->live.size(),
                  im.config.drain_s);
   sh->drained = std::move(done);
-  sh->drain_timer = std::make_unique<asio::steady_timer>(im.io, std::chrono::seconds(im.config.drain_s));
+  sh->drain_timer =
+      std::make_unique<asio::steady_timer>(im.io, std::chrono::seconds(im.config.drain_s));
   sh->drain_timer->async_wait([sh](const std::error_code&) {
     std::vector<std::shared_ptr<Link>> links;
     for (auto* l : sh->live) links.push_back(l->shared_from_this());
@@ -640,8 +646,8 @@ void Gateway::drain(std::function<void()> done) {
         l->client->close();
         continue;
       }
-      asio::co_spawn(l->client->socket().get_executor(),
-                     apply(l, l->session->shutdown()), asio::detached);
+      asio::co_spawn(l->client->socket().get_executor(), apply(l, l->session->shutdown()),
+                     asio::detached);
     }
   });
   sh->check_drained();
@@ -664,7 +670,8 @@ void Gateway::reload_certificates() {
     if (!L->server_tls || !L->server_tls->store()) continue;
     auto r = L->server_tls->store()->reload();
     if (!r && impl_->shared->log != nullptr)
-      std::fprintf(impl_->shared->log, "gateway: certificate reload failed, keeping the old one: %s\n",
+      std::fprintf(impl_->shared->log,
+                   "gateway: certificate reload failed, keeping the old one: %s\n",
                    r.error().message.c_str());
   }
 }

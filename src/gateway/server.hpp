@@ -42,9 +42,9 @@ struct ListenerConfig {
 struct GatewayConfig {
   std::vector<ListenerConfig> listeners;
   audit::Options audit;
-  std::string metrics;         // ADDR:PORT, empty: none
-  unsigned drain_s = 30;       // SIGTERM: how long live associations may finish
-  unsigned cert_poll_ms = 2000;  // file watch of the --cert/--key/--client-ca files
+  std::string metrics;                // ADDR:PORT, empty: none
+  unsigned drain_s = 30;              // SIGTERM: how long live associations may finish
+  unsigned cert_poll_ms = 2000;       // file watch of the --cert/--key/--client-ca files
   std::uint64_t max_connections = 0;  // open client connections (0: 4 x the sum of limits)
 };
 

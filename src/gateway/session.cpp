@@ -41,20 +41,34 @@ void patch_called(Bytes& rq, std::string_view ae) {
 
 std::string_view end_reason_name(EndReason r) {
   switch (r) {
-    case EndReason::Released: return "released";
-    case EndReason::Refused: return "refused";
-    case EndReason::UpstreamRejected: return "upstream-rejected";
-    case EndReason::UpstreamUnavailable: return "upstream-unavailable";
-    case EndReason::ClientAborted: return "client-aborted";
-    case EndReason::UpstreamAborted: return "upstream-aborted";
-    case EndReason::ClientProtocolError: return "client-protocol-error";
-    case EndReason::UpstreamProtocolError: return "upstream-protocol-error";
-    case EndReason::ClientClosed: return "client-closed";
-    case EndReason::UpstreamClosed: return "upstream-closed";
-    case EndReason::ArtimExpired: return "artim-expired";
-    case EndReason::PduTooLarge: return "pdu-too-large";
-    case EndReason::IdleTimeout: return "idle-timeout";
-    case EndReason::Shutdown: return "shutdown";
+    case EndReason::Released:
+      return "released";
+    case EndReason::Refused:
+      return "refused";
+    case EndReason::UpstreamRejected:
+      return "upstream-rejected";
+    case EndReason::UpstreamUnavailable:
+      return "upstream-unavailable";
+    case EndReason::ClientAborted:
+      return "client-aborted";
+    case EndReason::UpstreamAborted:
+      return "upstream-aborted";
+    case EndReason::ClientProtocolError:
+      return "client-protocol-error";
+    case EndReason::UpstreamProtocolError:
+      return "upstream-protocol-error";
+    case EndReason::ClientClosed:
+      return "client-closed";
+    case EndReason::UpstreamClosed:
+      return "upstream-closed";
+    case EndReason::ArtimExpired:
+      return "artim-expired";
+    case EndReason::PduTooLarge:
+      return "pdu-too-large";
+    case EndReason::IdleTimeout:
+      return "idle-timeout";
+    case EndReason::Shutdown:
+      return "shutdown";
   }
   return "?";
 }
@@ -158,8 +172,14 @@ bool Session::on_client_pdu(SessionOutput& out, ByteView pdu) {
     if (auto* c = std::get_if<dul::ind::Command>(&i)) note_command(out, true, *c);
   }
   if (phase_ != Phase::Relaying) {
-    // Anything else before the association is up (the engine would have aborted on most).
-    if (o.close_transport) finish(out, EndReason::ClientProtocolError, "transport closed");
+    // Anything else before the association is up: the engine answered with an A-ABORT
+    // (AA-1, Sta13) or closed; either way this connection is over.
+    const auto st = client_.state();
+    if (o.close_transport || st == dul::State::Sta13 || st == dul::State::Sta1) {
+      abort_upstream(out);
+      finish(out, EndReason::ClientProtocolError,
+             std::string(dul::pdu_type_name(type)) + " before the association was established");
+    }
     return !done();
   }
   if (type == kPData) {
@@ -294,7 +314,11 @@ bool Session::on_upstream_pdu(SessionOutput& out, ByteView pdu) {
     if (auto* c = std::get_if<dul::ind::Command>(&i)) note_command(out, false, *c);
   }
   if (phase_ != Phase::Relaying) {
-    if (o.close_transport) finish(out, EndReason::UpstreamProtocolError, "transport closed");
+    const auto st = upstream_.state();
+    if (o.close_transport || st == dul::State::Sta13 || st == dul::State::Sta1) {
+      refuse(out, Refusal::Upstream, EndReason::UpstreamProtocolError,
+             std::string(dul::pdu_type_name(type)) + " instead of an A-ASSOCIATE answer");
+    }
     return !done();
   }
   if (type == kPData) {
@@ -335,7 +359,8 @@ void Session::note_command(SessionOutput& out, bool from_client, const dul::ind:
         pending_stores_[{from_client, cmd.message_id}] = cmd.affected_sop_class_uid;
       break;
     case F::CStoreRsp: {
-      const auto it = pending_stores_.find({!from_client, cmd.message_id_being_responded_to.value_or(0)});
+      const auto it =
+          pending_stores_.find({!from_client, cmd.message_id_being_responded_to.value_or(0)});
       if (it == pending_stores_.end()) break;
       const auto cat = dimse::status_category(cmd.status.value_or(0xFFFF));
       if (cat == dimse::StatusCategory::Success || cat == dimse::StatusCategory::Warning)
@@ -349,10 +374,17 @@ void Session::note_command(SessionOutput& out, bool from_client, const dul::ind:
       ++summary_.finds;
       out.events.emplace_back(sev::Query{cmd.affected_sop_class_uid});
       break;
-    case F::CMoveRq: ++summary_.moves; break;
-    case F::CGetRq: ++summary_.gets; break;
-    case F::CEchoRq: ++summary_.echoes; break;
-    default: break;
+    case F::CMoveRq:
+      ++summary_.moves;
+      break;
+    case F::CGetRq:
+      ++summary_.gets;
+      break;
+    case F::CEchoRq:
+      ++summary_.echoes;
+      break;
+    default:
+      break;
   }
 }
 

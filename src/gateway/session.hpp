@@ -49,20 +49,20 @@ struct Capacity {
 };
 
 enum class EndReason {
-  Released,            // A-RELEASE completed on both sides
-  Refused,             // we sent the A-ASSOCIATE-RJ (policy or capacity)
-  UpstreamRejected,    // the upstream's A-ASSOCIATE-RJ was relayed
-  UpstreamUnavailable, // connect/TLS/answer failed: we rejected 2/2/1
-  ClientAborted,       // the client's A-ABORT was relayed
-  UpstreamAborted,     // the upstream's A-ABORT was relayed
-  ClientProtocolError, // the client broke PS3.8 (we aborted both)
+  Released,             // A-RELEASE completed on both sides
+  Refused,              // we sent the A-ASSOCIATE-RJ (policy or capacity)
+  UpstreamRejected,     // the upstream's A-ASSOCIATE-RJ was relayed
+  UpstreamUnavailable,  // connect/TLS/answer failed: we rejected 2/2/1
+  ClientAborted,        // the client's A-ABORT was relayed
+  UpstreamAborted,      // the upstream's A-ABORT was relayed
+  ClientProtocolError,  // the client broke PS3.8 (we aborted both)
   UpstreamProtocolError,
-  ClientClosed,        // the client's transport went away mid-association
+  ClientClosed,  // the client's transport went away mid-association
   UpstreamClosed,
-  ArtimExpired,        // no (complete) A-ASSOCIATE-RQ in time
-  PduTooLarge,         // a PDU header over --max-pdu
+  ArtimExpired,  // no (complete) A-ASSOCIATE-RQ in time
+  PduTooLarge,   // a PDU header over --max-pdu
   IdleTimeout,
-  Shutdown,            // the drain limit passed on SIGTERM
+  Shutdown,  // the drain limit passed on SIGTERM
 };
 std::string_view end_reason_name(EndReason r);
 
@@ -124,9 +124,9 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  SessionOutput client_connected();                 // starts waiting for the RQ (ARTIM)
+  SessionOutput client_connected();  // starts waiting for the RQ (ARTIM)
   SessionOutput from_client(ByteView bytes);
-  SessionOutput upstream_connected();               // sends the (rewritten) RQ bytes
+  SessionOutput upstream_connected();                 // sends the (rewritten) RQ bytes
   SessionOutput upstream_failed(std::string detail);  // rejects the client 2/2/1
   SessionOutput from_upstream(ByteView bytes);
   SessionOutput client_closed();

@@ -12,8 +12,8 @@ namespace dicomsec::gateway {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> kProfiles = {
-    "bcp195", "bcp195-nd", "bcp195-ext", "bcp195-rfc8996", "bcp195-rfc8996-mod"};
+constexpr std::array<std::string_view, 5> kProfiles = {"bcp195", "bcp195-nd", "bcp195-ext",
+                                                       "bcp195-rfc8996", "bcp195-rfc8996-mod"};
 
 // TLS 1.2: (EC)DHE with RSA or ECDSA and AES-GCM only, the four BCP 195 suites included
 // (B.9 needs one, B.10 all four; B.11 allows only such AEAD suites; DH groups follow the
@@ -73,8 +73,8 @@ Result<void> apply_profile(asio::ssl::context& ctx, std::string_view profile) {
   if (SSL_CTX_set1_groups_list(c, kGroups) != 1)
     return make_error("cannot set groups: " + tls_errors());
   if (!mod) SSL_CTX_set_dh_auto(c, 1);
-  SSL_CTX_set_options(c, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                             SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_options(
+      c, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
   return {};
 }
@@ -107,8 +107,8 @@ void configure_upstream(ssl_st* ssl, const std::string& name) {
   if (name.empty()) return;
   in6_addr a6{};
   in_addr a4{};
-  const bool literal = inet_pton(AF_INET, name.c_str(), &a4) == 1 ||
-                       inet_pton(AF_INET6, name.c_str(), &a6) == 1;
+  const bool literal =
+      inet_pton(AF_INET, name.c_str(), &a4) == 1 || inet_pton(AF_INET6, name.c_str(), &a6) == 1;
   if (literal) {
     X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str());
   } else {
@@ -131,9 +131,9 @@ Result<void> load_server_files(asio::ssl::context& ctx, const TlsFiles& f) {
     if (SSL_CTX_load_verify_locations(c, f.ca.c_str(), nullptr) != 1)
       return make_error("--client-ca " + f.ca + ": " + tls_errors());
     SSL_CTX_set_client_CA_list(c, SSL_load_client_CA_file(f.ca.c_str()));
-    SSL_CTX_set_verify(c,
-                       SSL_VERIFY_PEER | (f.require_client_cert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
-                       nullptr);
+    SSL_CTX_set_verify(
+        c, SSL_VERIFY_PEER | (f.require_client_cert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+        nullptr);
   } else if (f.require_client_cert) {
     return make_error("--require-client-cert needs --client-ca");
   }
@@ -184,7 +184,8 @@ std::vector<std::string> peer_certificate_names(ssl_st* ssl, std::string* subjec
     if (n > 0) names.emplace_back(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(n));
     OPENSSL_free(utf8);
   }
-  auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* sans =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (sans != nullptr) {
     for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
       const GENERAL_NAME* g = sk_GENERAL_NAME_value(sans, i);

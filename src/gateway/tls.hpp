@@ -34,9 +34,9 @@ std::span<const std::string_view> profile_names();
 Result<void> apply_profile(asio::ssl::context& ctx, std::string_view profile);
 
 struct UpstreamTls {
-  std::string ca;          // verifies the upstream (empty: system store)
-  std::string cert, key;   // our client certificate (optional)
-  std::string name;        // expected name in the upstream certificate, and SNI
+  std::string ca;         // verifies the upstream (empty: system store)
+  std::string cert, key;  // our client certificate (optional)
+  std::string name;       // expected name in the upstream certificate, and SNI
   std::string profile = "bcp195-nd";
 };
 Result<std::shared_ptr<asio::ssl::context>> make_upstream_context(const UpstreamTls& options);
