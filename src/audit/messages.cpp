@@ -120,6 +120,13 @@ const char* alert_name(AlertKind kind) {
   return "unknown";
 }
 
+// The process id, asked once (a system call per message is not free under a sandboxing
+// kernel such as gVisor).
+long process_id() {
+  static const long pid = static_cast<long>(getpid());
+  return pid;
+}
+
 std::string base64(const std::string& bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
@@ -209,7 +216,7 @@ void write_node(Writer& w, const Node& n, const Code& role) {
 void write_application(Writer& w, const Options& o, bool requestor) {
   w.start("ActiveParticipant");
   w.attr("UserID", o.app_name);
-  w.attr("AlternativeUserID", std::to_string(static_cast<long>(getpid())));
+  w.attr("AlternativeUserID", std::to_string(process_id()));
   w.attr("UserIsRequestor", requestor ? "true" : "false");
   w.coded("RoleIDCode", kRoleApplication);
   w.end();
@@ -438,7 +445,7 @@ std::string to_syslog(const Event& e, const Options& o, const std::string& msg,
   // MSGID "IHE+RFC-3881" (IHE ITI TF-2 3.20.4.2), no structured data, MSG in UTF-8 with
   // its BOM (RFC 5424 6.4).
   return fmt::format("<{}>1 {} {} {} {} IHE+RFC-3881 - \xEF\xBB\xBF{}", pri, iso_time(e.time), host,
-                     o.app_name.substr(0, 48), static_cast<long>(getpid()), msg);
+                     o.app_name.substr(0, 48), process_id(), msg);
 }
 
 }  // namespace dicomsec::audit
