@@ -71,6 +71,9 @@ struct Options {
   bool phi_ids = false;    // --audit-phi ids
   std::string app_name = "dicomsec-gateway";
   std::string tls_ca;  // CA bundle that verifies a tls:// collector (empty: system store)
+  // This node's certificate and key for a tls:// collector that authenticates its senders
+  // (IHE ATNA's Secure Node authenticates both ends); both or neither.
+  std::string tls_cert, tls_key;
   std::size_t queue_limit = 4096;  // events waiting; beyond this they are dropped
 };
 

@@ -334,6 +334,19 @@ Result<std::unique_ptr<Logger>> Logger::open(const Options& options, asio::io_co
     } else {
       impl->tls_ctx->set_default_verify_paths(ec);
     }
+    if (options.tls_cert.empty() != options.tls_key.empty())
+      return make_error(
+          "audit: a client certificate for the collector needs both the certificate and the key");
+    if (!options.tls_cert.empty()) {
+      impl->tls_ctx->use_certificate_chain_file(options.tls_cert, ec);
+      if (ec)
+        return make_error(
+            fmt::format("audit: cannot load certificate {}: {}", options.tls_cert, ec.message()));
+      impl->tls_ctx->use_private_key_file(options.tls_key, asio::ssl::context::pem, ec);
+      if (ec)
+        return make_error(
+            fmt::format("audit: cannot load key {}: {}", options.tls_key, ec.message()));
+    }
   }
   impl->thread = std::thread([impl] {
     asio::co_spawn(impl->io, impl->run(), asio::detached);

@@ -56,6 +56,7 @@ class Rsyslog {
     udp = free_port();
     tcp = free_port();
     tls = free_port();
+    mtls = free_port();
   }
   ~Rsyslog() { stop(); }
 
@@ -70,15 +71,17 @@ input(type="imudp" address="127.0.0.1" port="{1}")
 input(type="imtcp" address="127.0.0.1" port="{2}")
 input(type="imtcp" address="127.0.0.1" port="{3}" streamDriver.name="gtls" streamDriver.mode="1"
       streamDriver.authMode="anon")
+input(type="imtcp" address="127.0.0.1" port="{4}" streamDriver.name="gtls" streamDriver.mode="1"
+      streamDriver.authMode="x509/certvalid")
 template(name="line" type="string" string="%app-name% %syslogfacility-text% %msgid% %msg%\n")
 action(type="omfile" file="{0}/received.log" template="line")
 )",
-        dir_.path().string(), udp, tcp, tls);
+        dir_.path().string(), udp, tcp, tls, mtls);
     pid_ = spawn({"rsyslogd", "-n", "-f", dir_ / "rsyslog.conf", "-i", dir_ / "rsyslog.pid"},
                  dir_ / "rsyslog.out", dir_ / "rsyslog.err");
     if (pid_ <= 0) return false;
     // Ready when both TCP inputs accept.
-    return eventually([&] { return listening(tcp) && listening(tls); }, 10s);
+    return eventually([&] { return listening(tcp) && listening(tls) && listening(mtls); }, 10s);
   }
   void stop() {
     stop_group(pid_);
@@ -96,7 +99,7 @@ action(type="omfile" file="{0}/received.log" template="line")
     return slurp(dir_ / "rsyslog.err") + slurp(dir_ / "rsyslog.out");
   }
 
-  int udp = -1, tcp = -1, tls = -1;
+  int udp = -1, tcp = -1, tls = -1, mtls = -1;  // mtls: senders need a certificate
 
  private:
   static bool listening(int port) {
@@ -127,11 +130,14 @@ class AuditSyslog : public ::testing::Test {
     ASSERT_EQ(make_server_cert(dir, "collector", "51"), 0) << shell_error(dir);
   }
   std::unique_ptr<Logger> open(const std::string& app, const std::string& url,
-                               const std::string& ca = "") {
+                               const std::string& ca = "", const std::string& cert = "",
+                               const std::string& key = "") {
     Options o;
     o.app_name = app;
     o.syslog_url = url;
     o.tls_ca = ca;
+    o.tls_cert = cert;
+    o.tls_key = key;
     auto r = Logger::open(o, io);
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
     return r.ok() ? std::move(r.value()) : nullptr;
@@ -193,6 +199,35 @@ TEST_F(AuditSyslog, ACollectorWhoseCertificateDoesNotVerifyGetsNothing) {
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(rs.count("gw-badca"), 0) << rs.received();
   EXPECT_EQ(rs.count("gw-badname"), 0) << rs.received();
+}
+
+TEST_F(AuditSyslog, ACollectorThatAuthenticatesSendersTakesOnlyOneWithACertificate) {
+  // IHE ATNA authenticates both ends of the syslog TLS connection: the gateway presents its
+  // node certificate, and a sender without one is refused by the collector.
+  ASSERT_EQ(make_server_cert(dir, "gateway", "52"), 0) << shell_error(dir);
+  Rsyslog rs(dir);
+  ASSERT_TRUE(rs.start()) << rs.log();
+  const std::string url = fmt::format("tls://127.0.0.1:{}", rs.mtls);
+  auto anonymous = open("gw-nocert", url, dir / "ca.pem");
+  ASSERT_TRUE(anonymous);
+  anonymous->emit(all_events().front());
+  anonymous->flush();
+  auto node = open("gw-node", url, dir / "ca.pem", dir / "gateway.pem", dir / "gateway.key");
+  ASSERT_TRUE(node);
+  for (const auto& e : all_events()) node->emit(e);
+  node->flush();
+  EXPECT_EQ(node->sent(), static_cast<std::uint64_t>(kXmlEvents));
+  EXPECT_TRUE(eventually([&] { return rs.count("gw-node") == kXmlEvents; }, 10s))
+      << rs.received() << rs.log();
+  EXPECT_EQ(rs.count("gw-nocert"), 0) << rs.received();
+
+  // Half a client identity is a configuration error, said at open.
+  Options half;
+  half.syslog_url = url;
+  half.tls_cert = dir / "gateway.pem";
+  auto r = Logger::open(half, io);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("both the certificate and the key"), std::string::npos);
 }
 
 TEST_F(AuditSyslog, ACollectorThatStartsLateStillGetsTheMessages) {
