@@ -33,6 +33,13 @@ enum class EventType {
   AssociationEnd,        // JSONL only: the association's summary line; no DICOM message
 };
 
+// What a Security Alert is about: its EventTypeCode (PS3.15 A.5.3.11, codes of PS3.16 CID 403).
+enum class AlertKind {
+  NodeAuthentication,       // DCM 110126: TLS or certificate failure, certificate-to-AE mismatch
+  UseOfRestrictedFunction,  // DCM 110132: an AE title, address or association limit refused
+  SecurityConfiguration,    // DCM 110129: certificates reloaded (or a reload refused)
+};
+
 // RFC 3881 EventOutcomeIndicator.
 enum Outcome : int { Success = 0, MinorFailure = 4, SeriousFailure = 8, MajorFailure = 12 };
 
@@ -53,6 +60,7 @@ struct Event {
   Node source, destination;
   std::map<std::string, std::uint64_t> sop_classes;  // SOP class UID -> instances
   std::string query_sop_class;
+  AlertKind alert = AlertKind::NodeAuthentication;  // SecurityAlert only
   // Written only with Options::phi_ids (`--audit-phi ids`); dropped otherwise.
   std::vector<std::string> patient_ids, study_uids;
 };
@@ -63,6 +71,9 @@ struct Options {
   bool phi_ids = false;    // --audit-phi ids
   std::string app_name = "dicomsec-gateway";
   std::string tls_ca;  // CA bundle that verifies a tls:// collector (empty: system store)
+  // This node's certificate and key for a tls:// collector that authenticates its senders
+  // (IHE ATNA's Secure Node authenticates both ends); both or neither.
+  std::string tls_cert, tls_key;
   std::size_t queue_limit = 4096;  // events waiting; beyond this they are dropped
 };
 

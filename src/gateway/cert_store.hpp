@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -40,6 +41,9 @@ class CertStore : public std::enable_shared_from_this<CertStore> {
   // Runs until stop() or until io stops.
   void watch(asio::io_context& io, std::chrono::milliseconds poll);
   void stop();
+  // Called after every reload that watch() triggers (file change or SIGHUP), with its
+  // outcome: the gateway audits it (Security Alert, Security Configuration) and logs it.
+  void on_reload(std::function<void(const Result<void>&)> callback);
   [[nodiscard]] std::uint64_t generation() const;  // successful loads so far (1 after open)
   [[nodiscard]] std::string last_error() const;    // why the last reload failed, or empty
 
