@@ -198,10 +198,12 @@ void on_event(Link& k, const SessionEvent& ev) {
     ++m.rejected[std::string(refusal_name(d->refusal))];
     if (d->refusal != Refusal::Upstream) {
       const auto rj = reject_for(d->refusal);
-      k.shared->emit(
-          k.event(audit::EventType::SecurityAlert, audit::MinorFailure,
-                  fmt::format("association refused: {} ({}/{}/{})", refusal_name(d->refusal),
-                              rj.result, rj.source, rj.reason)));
+      auto e = k.event(audit::EventType::SecurityAlert, audit::MinorFailure,
+                       fmt::format("association refused: {} ({}/{}/{})", refusal_name(d->refusal),
+                                   rj.result, rj.source, rj.reason));
+      e.alert = d->refusal == Refusal::CertBinding ? audit::AlertKind::NodeAuthentication
+                                                   : audit::AlertKind::UseOfRestrictedFunction;
+      k.shared->emit(std::move(e));
     }
   } else if (const auto* a = std::get_if<sev::UpstreamAnswered>(&ev)) {
     if (a->accepted) {
@@ -238,10 +240,13 @@ void on_event(Link& k, const SessionEvent& ev) {
     switch (end->reason) {
       case EndReason::ClientProtocolError:
       case EndReason::PduTooLarge:
-      case EndReason::ArtimExpired:
-        k.shared->emit(k.event(audit::EventType::SecurityAlert, audit::MinorFailure,
-                               fmt::format("{}: {}", name, end->detail)));
+      case EndReason::ArtimExpired: {
+        auto e = k.event(audit::EventType::SecurityAlert, audit::MinorFailure,
+                         fmt::format("{}: {}", name, end->detail));
+        e.alert = audit::AlertKind::UseOfRestrictedFunction;
+        k.shared->emit(std::move(e));
         break;
+      }
       default:
         break;
     }
@@ -363,6 +368,7 @@ asio::awaitable<void> serve(std::shared_ptr<Link> k) {
     ++m.rejected["source-address-closed"];
     auto e = k->event(audit::EventType::SecurityAlert, audit::MinorFailure,
                       "connection from an address outside every --allow @CIDR closed");
+    e.alert = audit::AlertKind::UseOfRestrictedFunction;
     k->shared->emit(std::move(e));
     log_line(*k, "closed: address outside every --allow @CIDR");
     k->client->close();

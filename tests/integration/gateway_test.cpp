@@ -286,8 +286,10 @@ std::string rj(int result, int source, int reason) {
 
 TEST_F(GatewayTest, RefusalsCarryTheirExactCodes) {
   auto scp = storescp(dir_ / "refusals");
-  auto gw = gateway(scp->port, {"--allow", "ECHOSCU:ANY-SCP@127.0.0.0/8", "--allow",
-                                "FARAWAY@::1/128", "--max-associations", "1", "--artim", "5"});
+  const auto audit_file = dir_ / "refusals-audit.jsonl";
+  auto gw = gateway(
+      scp->port, {"--allow", "ECHOSCU:ANY-SCP@127.0.0.0/8", "--allow", "FARAWAY@::1/128",
+                  "--max-associations", "1", "--artim", "5", "--audit-jsonl", audit_file.string()});
   std::string out;
   EXPECT_EQ(echo(gw->port, "ECHOSCU", "ANY-SCP"), 0) << slurp(gw->err);
   EXPECT_NE(echo(gw->port, "STRANGER", "ANY-SCP", {}, &out), 0);
@@ -317,6 +319,10 @@ TEST_F(GatewayTest, RefusalsCarryTheirExactCodes) {
   for (const char* line : {"refused calling-ae 1/1/3", "refused called-ae 1/1/7",
                            "refused source-address 1/1/1", "refused capacity 2/3/2"})
     EXPECT_NE(log.find(line), std::string::npos) << line << "\n" << log;
+  const auto audit = slurp(audit_file);
+  for (const char* what :
+       {"calling-ae (1/1/3)", "called-ae (1/1/7)", "source-address (1/1/1)", "capacity (2/3/2)"})
+    EXPECT_NE(audit.find(what), std::string::npos) << what << "\n" << audit.substr(0, 2000);
 }
 
 TEST_F(GatewayTest, AddressOutsideEveryCidrIsClosedWithoutAnAnswer) {
@@ -435,7 +441,9 @@ std::string send_and_drain(int fd, const std::string& bytes) {
 
 TEST_F(GatewayTest, BadInputLeavesTheGatewayServing) {
   auto scp = storescp(dir_ / "bad");
-  auto gw = gateway(scp->port, {"--artim", "2", "--max-associations", "50"});
+  const auto audit_file = dir_ / "bad-audit.jsonl";
+  auto gw = gateway(scp->port, {"--artim", "2", "--max-associations", "50", "--audit-jsonl",
+                                audit_file.string()});
   const auto tls_port = free_port();
   Proc tls_gw;
   tls_gw.err = dir_ / "bad-tls.log";
@@ -504,6 +512,12 @@ TEST_F(GatewayTest, BadInputLeavesTheGatewayServing) {
   EXPECT_NE(log.find("client-protocol-error"), std::string::npos) << log;
   EXPECT_NE(log.find("artim-expired"), std::string::npos) << log;
   EXPECT_NE(slurp(tls_gw.err).find("TLS handshake failed"), std::string::npos);
+  // Each is audited as a Security Alert (the JSONL trail of --audit-jsonl).
+  std::this_thread::sleep_for(500ms);
+  const auto audit = slurp(audit_file);
+  for (const char* what : {"pdu-too-large", "client-protocol-error", "artim-expired"})
+    EXPECT_NE(audit.find(what), std::string::npos) << what << "\n" << audit.substr(0, 2000);
+  EXPECT_NE(audit.find("security-alert"), std::string::npos);
   // Nothing malformed went upstream: the bad connections never reached storescp.
   EXPECT_EQ(log.find("0 bytes out, 0 stored\n") != std::string::npos, true);
 }
