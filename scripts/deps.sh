@@ -14,6 +14,7 @@ packages=(
   openssl stunnel4  # TLS lab (scripts/tls_lab.sh): s_server, certificates, stunnel
   sslscan testssl.sh bc  # bench/tls_vs_sslscan
   libpcap-dev  # src/pcap: capture files and live interfaces (issue 14)
+  libxml2-dev libxml2-utils rsyslog rsyslog-gnutls pebble uacme util-linux  # gateway audit (XML, xmllint, syslog collector) and ACME test
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -25,10 +25,6 @@ constexpr std::pair<const char*, const char*> kNotBuilt[] = {
      "Meanwhile, list the cleartext DICOM conversations of a capture with Wireshark's DICOM\n"
      "dissector: tshark -r CAPTURE.pcap -d tcp.port==11112,dicom -Y dicom -T fields "
      "-e ip.src -e ip.dst -e tcp.dstport | sort -u"},
-    {"gateway",
-     "Meanwhile, put stunnel (Debian: stunnel4) in front of the server, as in\n"
-     "docs/guides/encryption.md, \"A TLS gateway for legacy devices (stunnel)\": a [dicom-tls]\n"
-     "section with accept = 2762, connect = 127.0.0.1:104, cert, key, CAfile, verifyChain = yes."},
     {"import",
      "Meanwhile, follow docs/guides/shodan.md, steps 2 to 4: shodan download shodan-NET\n"
      "\"net:YOUR-CIDR port:104,11112,4242,2761,2762\", then scan your own netblocks on the\n"
@@ -97,6 +93,8 @@ int main(int argc, char** argv) {
   add(setup_report, "report", "Render a scan stored with --db (jsonl, csv, sarif, html)");
   add(setup_scans, "scans", "List the scans stored in a --db file");
   add(setup_diff, "diff", "Compare two stored scans: services and findings new, gone, fixed");
+  add(setup_gateway, "gateway",
+      "DICOM-aware TLS gateway: AE policy, certificate-to-AE binding, audit trail");
   // In the design but not built in this version: a plain message that names the manual way
   // (the guide and its one-line recipe), not a parse error.
   for (const auto& [name, meanwhile] : kNotBuilt) {

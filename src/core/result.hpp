@@ -41,3 +41,25 @@ inline Error make_error(std::string message) { return Error{std::move(message)};
 enum class DecodeStatus { NeedMore, Ready, Error };
 
 }  // namespace dicomsec
+
+namespace dicomsec {
+
+// Result<void>: success carries nothing, failure says why (the gateway's reload and
+// configure callbacks, issue 15).
+template <>
+class Result<void> {
+ public:
+  Result() = default;
+  Result(Error error)
+      : error_(std::move(error)), failed_(true) {}  // NOLINT(google-explicit-constructor)
+
+  [[nodiscard]] bool ok() const noexcept { return !failed_; }
+  explicit operator bool() const noexcept { return ok(); }
+  [[nodiscard]] const Error& error() const { return error_; }
+
+ private:
+  Error error_;
+  bool failed_ = false;
+};
+
+}  // namespace dicomsec

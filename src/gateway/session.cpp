@@ -1,0 +1,463 @@
+#include "gateway/session.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "dul/dimse.hpp"
+
+namespace dicomsec::gateway {
+
+namespace {
+
+dul::AssociationOptions engine_options(dul::Role role, std::uint32_t max_pdu) {
+  dul::AssociationOptions o;
+  o.role = role;
+  o.limits.max_pdu_length = max_pdu;
+  o.limits.max_buffered = std::size_t{max_pdu} + (64U << 10);
+  return o;
+}
+
+void append(Bytes& to, ByteView bytes) { to.insert(to.end(), bytes.begin(), bytes.end()); }
+
+constexpr std::uint8_t kPData = 0x04;
+constexpr std::uint8_t kReleaseRq = 0x05;
+constexpr std::uint8_t kReleaseRp = 0x06;
+
+const dul::ind::Aborted* find_abort(const dul::Output& o) {
+  for (const auto& i : o.indications)
+    if (const auto* a = std::get_if<dul::ind::Aborted>(&i)) return a;
+  return nullptr;
+}
+
+// PS3.8 9.3.2: the called AE title is bytes 11-26 of the A-ASSOCIATE-RQ PDU.
+void patch_called(Bytes& rq, std::string_view ae) {
+  constexpr std::size_t kCalledOffset = 10;
+  if (rq.size() < kCalledOffset + 16) return;
+  for (std::size_t i = 0; i < 16; ++i)
+    rq[kCalledOffset + i] = i < ae.size() ? static_cast<std::uint8_t>(ae[i]) : ' ';
+}
+
+}  // namespace
+
+std::string_view end_reason_name(EndReason r) {
+  switch (r) {
+    case EndReason::Released:
+      return "released";
+    case EndReason::Refused:
+      return "refused";
+    case EndReason::UpstreamRejected:
+      return "upstream-rejected";
+    case EndReason::UpstreamUnavailable:
+      return "upstream-unavailable";
+    case EndReason::ClientAborted:
+      return "client-aborted";
+    case EndReason::UpstreamAborted:
+      return "upstream-aborted";
+    case EndReason::ClientProtocolError:
+      return "client-protocol-error";
+    case EndReason::UpstreamProtocolError:
+      return "upstream-protocol-error";
+    case EndReason::ClientClosed:
+      return "client-closed";
+    case EndReason::UpstreamClosed:
+      return "upstream-closed";
+    case EndReason::ArtimExpired:
+      return "artim-expired";
+    case EndReason::PduTooLarge:
+      return "pdu-too-large";
+    case EndReason::IdleTimeout:
+      return "idle-timeout";
+    case EndReason::Shutdown:
+      return "shutdown";
+  }
+  return "?";
+}
+
+Session::Session(const Policy& policy, PeerIdentity peer, SessionOptions options,
+                 Capacity* capacity)
+    : policy_(policy),
+      peer_(std::move(peer)),
+      options_(options),
+      capacity_(capacity),
+      client_(engine_options(dul::Role::Acceptor, options.max_pdu)),
+      upstream_(engine_options(dul::Role::Requestor, options.max_pdu)),
+      client_framer_(options.max_pdu),
+      upstream_framer_(options.max_pdu) {}
+
+Session::~Session() {
+  if (slot_held_ && capacity_ != nullptr) capacity_->release();
+}
+
+std::size_t Session::buffered_bytes() const noexcept {
+  return client_framer_.buffered() + upstream_framer_.buffered() + client_.buffered_bytes() +
+         upstream_.buffered_bytes() + request_raw_.size();
+}
+
+void Session::finish(SessionOutput& out, EndReason reason, std::string detail) {
+  if (summary_.end) return;
+  summary_.end = reason;
+  summary_.end_detail = detail;
+  phase_ = Phase::Done;
+  out.close_client = true;
+  out.close_upstream = true;
+  if (slot_held_ && capacity_ != nullptr) capacity_->release();
+  slot_held_ = false;
+  for (const auto& [key, sop] : pending_stores_) {
+    (void)key;
+    (void)sop;
+    ++summary_.store_failures;  // no response reached us: not transferred
+  }
+  pending_stores_.clear();
+  out.events.emplace_back(sev::Ended{reason, std::move(detail)});
+}
+
+SessionOutput Session::client_connected() {
+  SessionOutput out;
+  if (phase_ != Phase::Idle) return out;
+  phase_ = Phase::AwaitRq;
+  append(out.to_client, client_.transport_connected().send);
+  return out;
+}
+
+SessionOutput Session::from_client(ByteView bytes) {
+  SessionOutput out;
+  if (done() || phase_ == Phase::Idle) return out;
+  summary_.bytes_from_client += bytes.size();
+  const bool ok = client_framer_.feed(bytes, [&](ByteView pdu) { return on_client_pdu(out, pdu); });
+  if (!ok && !done()) {
+    // The header arrived, its body will never be read: both sides are aborted.
+    if (auto a = client_.abort(0); a) append(out.to_client, a->send);
+    abort_upstream(out);
+    finish(out, EndReason::PduTooLarge, "client: " + client_framer_.error());
+  }
+  return out;
+}
+
+SessionOutput Session::from_upstream(ByteView bytes) {
+  SessionOutput out;
+  if (done() || (phase_ != Phase::AwaitAnswer && phase_ != Phase::Relaying)) return out;
+  summary_.bytes_from_upstream += bytes.size();
+  const bool ok =
+      upstream_framer_.feed(bytes, [&](ByteView pdu) { return on_upstream_pdu(out, pdu); });
+  if (!ok && !done()) {
+    if (auto a = upstream_.abort(0); a) append(out.to_upstream, a->send);
+    abort_client(out);
+    finish(out, EndReason::PduTooLarge, "upstream: " + upstream_framer_.error());
+  }
+  return out;
+}
+
+bool Session::on_client_pdu(SessionOutput& out, ByteView pdu) {
+  ++summary_.pdus_from_client;
+  const std::uint8_t type = pdu[0];
+  auto o = client_.receive(pdu);
+  append(out.to_client, o.send);  // the engine's own answer: an A-ABORT after a violation
+  if (const auto* ab = find_abort(o)) {
+    if (ab->by_peer) {
+      if (upstream_.state() != dul::State::Sta1 && upstream_.state() != dul::State::Sta13) {
+        if (auto a = upstream_.abort(ab->reason); a) append(out.to_upstream, pdu);
+      }
+      finish(out, EndReason::ClientAborted, "");
+    } else {
+      abort_upstream(out);
+      finish(out, EndReason::ClientProtocolError, ab->detail);
+    }
+    return false;
+  }
+  for (auto& i : o.indications) {
+    if (auto* rq = std::get_if<dul::ind::AssociateRequested>(&i)) {
+      on_request(out, *rq);
+      return !done();
+    }
+    if (auto* c = std::get_if<dul::ind::Command>(&i)) note_command(out, true, *c);
+  }
+  if (phase_ != Phase::Relaying) {
+    // Anything else before the association is up: the engine answered with an A-ABORT
+    // (AA-1, Sta13) or closed; either way this connection is over.
+    const auto st = client_.state();
+    if (o.close_transport || st == dul::State::Sta13 || st == dul::State::Sta1) {
+      abort_upstream(out);
+      finish(out, EndReason::ClientProtocolError,
+             std::string(dul::pdu_type_name(type)) + " before the association was established");
+    }
+    return !done();
+  }
+  if (type == kPData) {
+    append(out.to_upstream, pdu);
+  } else if (type == kReleaseRq) {
+    auto r = upstream_.release();
+    if (!r) {
+      abort_both(out, EndReason::ClientProtocolError, "A-RELEASE-RQ: " + r.error().message);
+      return false;
+    }
+    append(out.to_upstream, pdu);
+  } else if (type == kReleaseRp) {
+    auto r = upstream_.release_response();
+    if (!r) {
+      abort_both(out, EndReason::ClientProtocolError, "A-RELEASE-RP: " + r.error().message);
+      return false;
+    }
+    append(out.to_upstream, pdu);
+    if (r->close_transport || upstream_.state() == dul::State::Sta13) {
+      // Upstream-initiated release completed: the client closes, we close the upstream.
+      finish(out, EndReason::Released, "");
+      return false;
+    }
+  }
+  return true;
+}
+
+void Session::on_request(SessionOutput& out, const dul::ind::AssociateRequested& rq) {
+  summary_.calling_ae = std::string(trim_ae(rq.rq.calling_ae));
+  summary_.called_ae = std::string(trim_ae(rq.rq.called_ae));
+  const Refusal why = policy_.decide(rq.rq.calling_ae, rq.rq.called_ae, peer_);
+  if (why != Refusal::None) {
+    refuse(out, why, EndReason::Refused, std::string(refusal_name(why)));
+    return;
+  }
+  if (capacity_ != nullptr) {
+    if (!capacity_->acquire()) {
+      refuse(out, Refusal::Capacity, EndReason::Refused, "--max-associations reached");
+      return;
+    }
+    slot_held_ = true;
+  }
+  out.events.emplace_back(sev::Decided{Refusal::None});
+  request_raw_.assign(rq.raw.begin(), rq.raw.end());
+  summary_.upstream_called_ae = summary_.called_ae;
+  if (const auto to = policy_.rewrite(rq.rq.called_ae)) {
+    patch_called(request_raw_, *to);
+    summary_.upstream_called_ae = *to;
+  }
+  phase_ = Phase::Connecting;
+  out.connect_upstream = true;
+}
+
+void Session::refuse(SessionOutput& out, Refusal why, EndReason reason, std::string detail) {
+  summary_.refusal = why;
+  out.events.emplace_back(sev::Decided{why});
+  if (auto r = client_.reject(reject_for(why)); r) append(out.to_client, r->send);
+  finish(out, reason, std::move(detail));
+}
+
+SessionOutput Session::upstream_connected() {
+  SessionOutput out;
+  if (phase_ != Phase::Connecting || done()) return out;
+  auto rq = *client_.request();
+  if (!summary_.upstream_called_ae.empty()) rq.called_ae = summary_.upstream_called_ae;
+  auto a = upstream_.associate(std::move(rq));
+  if (!a) {
+    refuse(out, Refusal::Upstream, EndReason::UpstreamUnavailable,
+           "cannot forward the request: " + a.error().message);
+    return out;
+  }
+  (void)upstream_.transport_connected();  // AE-2: the engine's own RQ bytes are not used
+  append(out.to_upstream, request_raw_);
+  Bytes().swap(request_raw_);
+  phase_ = Phase::AwaitAnswer;
+  return out;
+}
+
+SessionOutput Session::upstream_failed(std::string detail) {
+  SessionOutput out;
+  if (done()) return out;
+  if (phase_ == Phase::Connecting || phase_ == Phase::AwaitAnswer) {
+    abort_upstream(out);
+    refuse(out, Refusal::Upstream, EndReason::UpstreamUnavailable, std::move(detail));
+  } else {
+    abort_both(out, EndReason::UpstreamClosed, std::move(detail));
+  }
+  return out;
+}
+
+bool Session::on_upstream_pdu(SessionOutput& out, ByteView pdu) {
+  ++summary_.pdus_from_upstream;
+  const std::uint8_t type = pdu[0];
+  auto o = upstream_.receive(pdu);
+  append(out.to_upstream, o.send);
+  if (const auto* ab = find_abort(o)) {
+    if (ab->by_peer) {
+      if (phase_ == Phase::AwaitAnswer) {
+        // PS3.8 allows an abort instead of an answer: the client hears it as an abort too.
+        if (auto a = client_.abort(ab->reason); a) append(out.to_client, pdu);
+      } else if (client_.state() != dul::State::Sta1 && client_.state() != dul::State::Sta13) {
+        if (auto a = client_.abort(ab->reason); a) append(out.to_client, pdu);
+      }
+      finish(out, EndReason::UpstreamAborted, "");
+    } else {
+      abort_client(out);
+      finish(out, EndReason::UpstreamProtocolError, ab->detail);
+    }
+    return false;
+  }
+  for (auto& i : o.indications) {
+    if (auto* ac = std::get_if<dul::ind::AssociateAccepted>(&i)) {
+      auto r = client_.accept(ac->ac);
+      if (!r) {
+        abort_both(out, EndReason::UpstreamProtocolError,
+                   "A-ASSOCIATE-AC not relayable: " + r.error().message);
+        return false;
+      }
+      append(out.to_client, pdu);
+      phase_ = Phase::Relaying;
+      summary_.established = true;
+      out.events.emplace_back(sev::UpstreamAnswered{true, {}});
+      return true;
+    }
+    if (auto* rj = std::get_if<dul::ind::AssociateRejected>(&i)) {
+      summary_.upstream_rj = rj->rj;
+      if (auto r = client_.reject(rj->rj); r) append(out.to_client, pdu);
+      out.events.emplace_back(sev::UpstreamAnswered{false, rj->rj});
+      finish(out, EndReason::UpstreamRejected, "");
+      return false;
+    }
+    if (auto* c = std::get_if<dul::ind::Command>(&i)) note_command(out, false, *c);
+  }
+  if (phase_ != Phase::Relaying) {
+    const auto st = upstream_.state();
+    if (o.close_transport || st == dul::State::Sta13 || st == dul::State::Sta1) {
+      refuse(out, Refusal::Upstream, EndReason::UpstreamProtocolError,
+             std::string(dul::pdu_type_name(type)) + " instead of an A-ASSOCIATE answer");
+    }
+    return !done();
+  }
+  if (type == kPData) {
+    append(out.to_client, pdu);
+  } else if (type == kReleaseRq) {
+    auto r = client_.release();
+    if (!r) {
+      abort_both(out, EndReason::UpstreamProtocolError, "A-RELEASE-RQ: " + r.error().message);
+      return false;
+    }
+    append(out.to_client, pdu);
+  } else if (type == kReleaseRp) {
+    auto r = client_.release_response();
+    if (!r) {
+      abort_both(out, EndReason::UpstreamProtocolError, "A-RELEASE-RP: " + r.error().message);
+      return false;
+    }
+    append(out.to_client, pdu);
+    if (o.close_transport || upstream_.state() == dul::State::Sta1) {
+      finish(out, EndReason::Released, "");
+      return false;
+    }
+  }
+  return true;
+}
+
+void Session::note_command(SessionOutput& out, bool from_client, const dul::ind::Command& c) {
+  using F = dimse::CommandField;
+  const auto& cmd = c.command;
+  ++summary_.commands;
+  switch (cmd.field) {
+    case F::CStoreRq:
+      if (!stores_begun_) {
+        stores_begun_ = true;
+        out.events.emplace_back(sev::StoresBegin{from_client});
+      }
+      if (pending_stores_.size() < 4096)
+        pending_stores_[{from_client, cmd.message_id}] = cmd.affected_sop_class_uid;
+      break;
+    case F::CStoreRsp: {
+      const auto it =
+          pending_stores_.find({!from_client, cmd.message_id_being_responded_to.value_or(0)});
+      if (it == pending_stores_.end()) break;
+      const auto cat = dimse::status_category(cmd.status.value_or(0xFFFF));
+      if (cat == dimse::StatusCategory::Success || cat == dimse::StatusCategory::Warning)
+        ++summary_.stored[it->second];
+      else
+        ++summary_.store_failures;
+      pending_stores_.erase(it);
+      break;
+    }
+    case F::CFindRq:
+      ++summary_.finds;
+      out.events.emplace_back(sev::Query{cmd.affected_sop_class_uid});
+      break;
+    case F::CMoveRq:
+      ++summary_.moves;
+      break;
+    case F::CGetRq:
+      ++summary_.gets;
+      break;
+    case F::CEchoRq:
+      ++summary_.echoes;
+      break;
+    default:
+      break;
+  }
+}
+
+void Session::abort_upstream(SessionOutput& out) {
+  const auto s = upstream_.state();
+  if (s == dul::State::Sta1 || s == dul::State::Sta13) return;
+  if (auto a = upstream_.abort(0); a) append(out.to_upstream, a->send);
+}
+
+void Session::abort_client(SessionOutput& out) {
+  const auto s = client_.state();
+  if (s == dul::State::Sta1 || s == dul::State::Sta13) return;
+  if (auto a = client_.abort(0); a) append(out.to_client, a->send);
+}
+
+void Session::abort_both(SessionOutput& out, EndReason reason, std::string detail) {
+  abort_client(out);
+  abort_upstream(out);
+  finish(out, reason, std::move(detail));
+}
+
+SessionOutput Session::client_closed() {
+  SessionOutput out;
+  if (done()) return out;
+  (void)client_.transport_closed();
+  abort_upstream(out);
+  finish(out, EndReason::ClientClosed,
+         phase_ == Phase::AwaitRq ? "closed before a complete A-ASSOCIATE-RQ" : "");
+  return out;
+}
+
+SessionOutput Session::upstream_closed() {
+  SessionOutput out;
+  if (done()) return out;
+  (void)upstream_.transport_closed();
+  if (phase_ == Phase::AwaitAnswer || phase_ == Phase::Connecting) {
+    refuse(out, Refusal::Upstream, EndReason::UpstreamUnavailable,
+           "upstream closed before answering");
+    return out;
+  }
+  abort_client(out);
+  finish(out, EndReason::UpstreamClosed, "");
+  return out;
+}
+
+SessionOutput Session::artim_expired() {
+  SessionOutput out;
+  if (done()) return out;
+  if (phase_ == Phase::AwaitRq || phase_ == Phase::Idle) {
+    append(out.to_client, client_.artim_expired().send);
+    finish(out, EndReason::ArtimExpired,
+           client_framer_.buffered() > 0 || client_.buffered_bytes() > 0
+               ? "A-ASSOCIATE-RQ incomplete"
+               : "no A-ASSOCIATE-RQ");
+    return out;
+  }
+  if (phase_ == Phase::Connecting || phase_ == Phase::AwaitAnswer) {
+    abort_upstream(out);
+    refuse(out, Refusal::Upstream, EndReason::UpstreamUnavailable, "upstream did not answer");
+  }
+  return out;
+}
+
+SessionOutput Session::idle_timeout() {
+  SessionOutput out;
+  if (!done()) abort_both(out, EndReason::IdleTimeout, "");
+  return out;
+}
+
+SessionOutput Session::shutdown() {
+  SessionOutput out;
+  if (!done()) abort_both(out, EndReason::Shutdown, "");
+  return out;
+}
+
+}  // namespace dicomsec::gateway

@@ -1,0 +1,1 @@
+dicomsec_fuzz_target(gateway_session DEPS dicomsec::gateway_session)

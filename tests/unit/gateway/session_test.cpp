@@ -1,0 +1,214 @@
+// gateway::Session against scripted peers: the decision before the upstream, the exact
+// reject codes, byte-for-byte relay of the RQ/AC/P-DATA, release, abort, bad input.
+#include "gateway/session.hpp"
+
+#include <gtest/gtest.h>
+
+#include "dul/association.hpp"
+#include "dul/dimse.hpp"
+
+namespace dicomsec::gateway {
+namespace {
+
+dul::AssociateRq echo_rq(std::string calling = "ECHOSCU", std::string called = "ANY-SCP") {
+  dul::AssociateRq rq;
+  rq.calling_ae = std::move(calling);
+  rq.called_ae = std::move(called);
+  dul::PresentationContextRq pc;
+  pc.id = 1;
+  pc.abstract_syntax = "1.2.840.10008.1.1";
+  pc.transfer_syntaxes = {"1.2.840.10008.1.2"};
+  rq.contexts.push_back(pc);
+  rq.user_info.max_length = 16384;
+  rq.user_info.implementation_class_uid = "1.2.3.4";
+  rq.user_info.unknown.push_back(dul::UnknownItem{0x77, Bytes{1, 2, 3}});
+  return rq;
+}
+
+dul::AssociateAc echo_ac(const dul::AssociateRq& rq) {
+  dul::AssociateAc ac;
+  ac.calling_ae = rq.calling_ae;
+  ac.called_ae = rq.called_ae;
+  ac.application_context = std::string(dul::kApplicationContext);
+  dul::PresentationContextAc pc;
+  pc.id = 1;
+  pc.result = dul::PcResult::Acceptance;
+  pc.transfer_syntax = "1.2.840.10008.1.2";
+  ac.contexts.push_back(pc);
+  ac.user_info.max_length = 16384;
+  ac.user_info.implementation_class_uid = "1.2.3.5";
+  return ac;
+}
+
+Bytes enc(const dul::Pdu& p) { return dul::encode(p).value(); }
+
+struct Fixture {
+  Policy policy;
+  Capacity capacity{2, 0};
+  PeerIdentity peer;
+  Fixture() { peer.address = parse_address("127.0.0.1").value(); }
+};
+
+TEST(GatewaySession, RelaysEchoByteForByte) {
+  Fixture f;
+  Session s(f.policy, f.peer, {}, &f.capacity);
+  s.client_connected();
+  const auto rq = echo_rq();
+  const Bytes rq_bytes = enc(rq);
+  auto o = s.from_client(rq_bytes);
+  ASSERT_TRUE(o.connect_upstream);
+  EXPECT_TRUE(o.to_client.empty());
+  o = s.upstream_connected();
+  EXPECT_EQ(o.to_upstream, rq_bytes);  // unknown user-info sub-item included
+  const Bytes ac_bytes = enc(echo_ac(rq));
+  o = s.from_upstream(ac_bytes);
+  EXPECT_EQ(o.to_client, ac_bytes);
+  EXPECT_EQ(f.capacity.active, 1U);
+  dimse::Command c;
+  c.field = dimse::CommandField::CEchoRq;
+  c.affected_sop_class_uid = "1.2.840.10008.1.1";
+  c.message_id = 7;
+  const Bytes pdata = dimse::encode_pdata(1, dimse::encode_command(c), nullptr, 16384);
+  o = s.from_client(pdata);
+  EXPECT_EQ(o.to_upstream, pdata);
+  const Bytes rel = enc(dul::ReleaseRq{});
+  o = s.from_client(rel);
+  EXPECT_EQ(o.to_upstream, rel);
+  const Bytes rp = enc(dul::ReleaseRp{});
+  o = s.from_upstream(rp);
+  EXPECT_EQ(o.to_client, rp);
+  EXPECT_TRUE(s.done());
+  EXPECT_EQ(*s.summary().end, EndReason::Released);
+  EXPECT_EQ(f.capacity.active, 0U);
+}
+
+TEST(GatewaySession, RefusesBeforeTheUpstreamWithExactCodes) {
+  Fixture f;
+  f.policy.rules = {parse_allow("ECHOSCU:ANY-SCP").value()};
+  Session s(f.policy, f.peer, {}, &f.capacity);
+  s.client_connected();
+  auto o = s.from_client(enc(echo_rq("STRANGER")));
+  EXPECT_FALSE(o.connect_upstream);
+  EXPECT_TRUE(o.to_upstream.empty());
+  EXPECT_EQ(o.to_client, enc(dul::AssociateRj{1, 1, 3}));
+  EXPECT_TRUE(o.close_client);
+  EXPECT_EQ(s.summary().refusal, Refusal::CallingAe);
+  Session t(f.policy, f.peer, {}, &f.capacity);
+  t.client_connected();
+  EXPECT_EQ(t.from_client(enc(echo_rq("ECHOSCU", "OTHER"))).to_client,
+            enc(dul::AssociateRj{1, 1, 7}));
+}
+
+TEST(GatewaySession, CapacityRefusesTransiently) {
+  Fixture f;
+  f.capacity.max = 1;
+  Session a(f.policy, f.peer, {}, &f.capacity);
+  a.client_connected();
+  EXPECT_TRUE(a.from_client(enc(echo_rq())).connect_upstream);
+  Session b(f.policy, f.peer, {}, &f.capacity);
+  b.client_connected();
+  EXPECT_EQ(b.from_client(enc(echo_rq())).to_client, enc(dul::AssociateRj{2, 3, 2}));
+  EXPECT_EQ(f.capacity.active, 1U);
+}
+
+TEST(GatewaySession, RewritesOnlyTheCalledAeBytes) {
+  Fixture f;
+  f.policy.rewrites = {parse_rewrite("ANY-SCP:UPSTREAM").value()};
+  Session s(f.policy, f.peer, {}, &f.capacity);
+  s.client_connected();
+  Bytes rq = enc(echo_rq());
+  ASSERT_TRUE(s.from_client(rq).connect_upstream);
+  auto o = s.upstream_connected();
+  ASSERT_EQ(o.to_upstream.size(), rq.size());
+  const std::string called(o.to_upstream.begin() + 10, o.to_upstream.begin() + 26);
+  EXPECT_EQ(called, "UPSTREAM        ");
+  std::copy(o.to_upstream.begin() + 10, o.to_upstream.begin() + 26, rq.begin() + 10);
+  EXPECT_EQ(o.to_upstream, rq);
+}
+
+TEST(GatewaySession, HugeHeaderAbortsWithoutBufferingOrForwarding) {
+  Fixture f;
+  Session s(f.policy, f.peer, {}, &f.capacity);
+  s.client_connected();
+  const Bytes header{0x01, 0x00, 0xFF, 0xFF, 0xFF, 0xFF};
+  auto o = s.from_client(header);
+  EXPECT_TRUE(o.to_upstream.empty());
+  EXPECT_FALSE(o.connect_upstream);
+  EXPECT_TRUE(s.done());
+  EXPECT_EQ(*s.summary().end, EndReason::PduTooLarge);
+  EXPECT_LT(s.buffered_bytes(), 64U);
+}
+
+TEST(GatewaySession, MalformedPDataIsNotForwarded) {
+  Fixture f;
+  Session s(f.policy, f.peer, {}, &f.capacity);
+  s.client_connected();
+  const auto rq = echo_rq();
+  s.from_client(enc(rq));
+  s.upstream_connected();
+  s.from_upstream(enc(echo_ac(rq)));
+  // A P-DATA-TF whose PDV claims more bytes than the PDU holds.
+  const Bytes bad{0x04, 0, 0, 0, 0, 8, 0, 0, 0, 0x20, 1, 3, 0, 0};
+  auto o = s.from_client(bad);
+  EXPECT_TRUE(s.done());
+  EXPECT_EQ(*s.summary().end, EndReason::ClientProtocolError);
+  // The upstream gets an A-ABORT, never the bad PDU.
+  ASSERT_EQ(o.to_upstream.size(), 10U);
+  EXPECT_EQ(o.to_upstream[0], 0x07);
+  EXPECT_EQ(f.capacity.active, 0U);
+}
+
+TEST(GatewaySession, UpstreamRejectAndAbortAreRelayedVerbatim) {
+  Fixture f;
+  {
+    Session s(f.policy, f.peer, {}, &f.capacity);
+    s.client_connected();
+    s.from_client(enc(echo_rq()));
+    s.upstream_connected();
+    const Bytes rj = enc(dul::AssociateRj{1, 2, 2});
+    auto o = s.from_upstream(rj);
+    EXPECT_EQ(o.to_client, rj);
+    EXPECT_EQ(*s.summary().end, EndReason::UpstreamRejected);
+  }
+  Session s(f.policy, f.peer, {}, &f.capacity);
+  s.client_connected();
+  const auto rq = echo_rq();
+  s.from_client(enc(rq));
+  s.upstream_connected();
+  s.from_upstream(enc(echo_ac(rq)));
+  const Bytes ab = enc(dul::Abort{2, 6});
+  auto o = s.from_upstream(ab);
+  EXPECT_EQ(o.to_client, ab);
+  EXPECT_EQ(*s.summary().end, EndReason::UpstreamAborted);
+  EXPECT_EQ(f.capacity.active, 0U);
+}
+
+TEST(GatewaySession, ArtimEndsAnIncompleteRequest) {
+  Fixture f;
+  Session s(f.policy, f.peer, {}, &f.capacity);
+  s.client_connected();
+  const Bytes rq = enc(echo_rq());
+  s.from_client(ByteView(rq).first(20));
+  auto o = s.artim_expired();
+  EXPECT_TRUE(o.close_client);
+  EXPECT_EQ(*s.summary().end, EndReason::ArtimExpired);
+  EXPECT_EQ(s.summary().end_detail, "A-ASSOCIATE-RQ incomplete");
+}
+
+TEST(GatewaySession, EveryChunkingGivesTheSameRelay) {
+  // masscan's habit: the same stream split at every offset.
+  const auto rq = echo_rq();
+  const Bytes rq_bytes = enc(rq);
+  for (std::size_t cut = 1; cut < rq_bytes.size(); cut += 7) {
+    Fixture f;
+    Session s(f.policy, f.peer, {}, &f.capacity);
+    s.client_connected();
+    auto a = s.from_client(ByteView(rq_bytes).first(cut));
+    auto b = s.from_client(ByteView(rq_bytes).subspan(cut));
+    ASSERT_TRUE(a.connect_upstream || b.connect_upstream) << cut;
+    EXPECT_EQ(s.upstream_connected().to_upstream, rq_bytes) << cut;
+  }
+}
+
+}  // namespace
+}  // namespace dicomsec::gateway
