@@ -29,10 +29,6 @@ constexpr std::pair<const char*, const char*> kNotBuilt[] = {
      "Meanwhile, put stunnel (Debian: stunnel4) in front of the server, as in\n"
      "docs/guides/encryption.md, \"A TLS gateway for legacy devices (stunnel)\": a [dicom-tls]\n"
      "section with accept = 2762, connect = 127.0.0.1:104, cert, key, CAfile, verifyChain = yes."},
-    {"import",
-     "Meanwhile, follow docs/guides/shodan.md, steps 2 to 4: shodan download shodan-NET\n"
-     "\"net:YOUR-CIDR port:104,11112,4242,2761,2762\", then scan your own netblocks on the\n"
-     "ports it reported: dicomsec scan -iL my-netblocks.txt -p PORTS -o internet-view.jsonl"},
 };
 
 // Edit distance (insert, delete, substitute, swap of neighbours) between two short words.
@@ -97,6 +93,8 @@ int main(int argc, char** argv) {
   add(setup_report, "report", "Render a scan stored with --db (jsonl, csv, sarif, html)");
   add(setup_scans, "scans", "List the scans stored in a --db file");
   add(setup_diff, "diff", "Compare two stored scans: services and findings new, gone, fixed");
+  add(setup_import, "import",
+      "Keep the Shodan/Censys/CSV export entries inside your netblocks, as leads to re-check");
   // In the design but not built in this version: a plain message that names the manual way
   // (the guide and its one-line recipe), not a parse error.
   for (const auto& [name, meanwhile] : kNotBuilt) {

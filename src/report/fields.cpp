@@ -158,6 +158,22 @@ constexpr std::array kFields{
     Field{"findings", "/findings", K::JoinKey, "Finding ids", "id"},
     Field{"finding_evidence", "/findings", K::JoinKey, "Evidence per finding", "evidence"},
     Field{"duration_ms", "/duration_ms", K::Value, "Probe time in milliseconds"},
+    // import leads (issue 16): empty for scan records
+    Field{"lead_source", "/lead/source", K::Value, "Import lead: shodan, censys or csv"},
+    Field{"lead_observed_at", "/lead/observed_at", K::Value, "When the internet scanner saw it"},
+    Field{"lead_transport", "/lead/transport", K::Value, "tcp or udp, as the scanner saw it"},
+    Field{"lead_service", "/lead/service", K::Value, "The scanner's service or module name"},
+    Field{"lead_product", "/lead/product", K::Value, "The scanner's product name"},
+    Field{"lead_org", "/lead/org", K::Value, "Organisation the scanner names"},
+    Field{"lead_asn", "/lead/asn", K::Value, "Autonomous system the scanner names"},
+    Field{"lead_hostnames", "/lead/hostnames", K::Join, "Hostnames the scanner names"},
+    Field{"lead_ae_title", "/lead/facts/ae_title", K::Value, "AE title read from the banner"},
+    Field{"lead_implementation_class_uid", "/lead/facts/implementation_class_uid", K::Value,
+          "Implementation class UID read from the banner"},
+    Field{"lead_implementation_version", "/lead/facts/implementation_version", K::Value,
+          "Implementation version name read from the banner"},
+    Field{"lead_matched_by", "/lead/matched_by", K::Value, "netblock, or hostname (moved)"},
+    Field{"lead_moved_note", "/lead/moved/note", K::Value, "Why a moved address was kept"},
 };
 
 constexpr std::array kExclusions{
@@ -174,6 +190,16 @@ constexpr std::array kExclusions{
     Exclusion{"/tls_audit/profiles/*/reasons/*", "a list per profile; JSONL has it"},
     Exclusion{"/web/endpoints/*/capped", "body cut at the size cap; JSONL has it"},
     Exclusion{"/findings/*/severity", "worst_severity; per finding in JSONL/SARIF"},
+    Exclusion{"/lead/domains/*", "lead_hostnames; domains in JSONL"},
+    Exclusion{"/lead/tags/*", "vendor tags; JSONL has them"},
+    Exclusion{"/lead/tls", "the scanner's view; tls is ours"},
+    Exclusion{"/lead/banner", "raw vendor text; lead_ae_title etc. are read from it"},
+    Exclusion{"/lead/banner_truncated", "about the raw banner; JSONL has it"},
+    Exclusion{"/lead/moved/name", "lead_moved_note names it"},
+    Exclusion{"/lead/moved/now/*", "lead_moved_note names them"},
+    Exclusion{"/lead/moved/reverse", "lead_moved_note; JSONL has it"},
+    Exclusion{"/lead/file", "where the lead came from; JSONL has it"},
+    Exclusion{"/lead/line", "where the lead came from; JSONL has it"},
 };
 
 // The value of `field` in `record`, or nullptr when absent or null. The table's pointers are

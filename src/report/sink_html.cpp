@@ -69,7 +69,7 @@ namespace {
 
 bool port_open(std::string_view status) {
   return status != "connection-refused" && status != "connection-timeout" &&
-         status != "unreachable" && status != "local-error";
+         status != "unreachable" && status != "local-error" && status != "not-probed";
 }
 
 // IPv4 in numeric order first, then IPv6 by text; then port.
