@@ -31,7 +31,7 @@ namespace {
     if (const error_code e_ = (expr); e_ != SUCCESS) return e_; \
   } while (0)
 
-constexpr int kMaxDepth = 4;  // envelope -> hits -> host_v1 -> resource
+constexpr int kMaxDepth = 8;  // result -> hits -> [] -> host_v1 -> resource, and room
 
 struct Ctx {
   const Prefilter& prefilter;
