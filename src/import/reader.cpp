@@ -115,9 +115,11 @@ FileReport read_export(const std::string& path, Parser& parser, Filter& filter, 
     // that one call, so at most 64 KiB before the cut is lost.
     const auto want = static_cast<unsigned>(std::min<std::size_t>(cap - have, 64 * 1024));
     const int n = gzread(gz.get(), buf.get() + have, want);
-    if (n < 0 || (n == 0 && !gzeof(gz.get()))) {
-      int code = 0;
-      const char* msg = gzerror(gz.get(), &code);
+    int code = Z_OK;
+    const char* msg = gzerror(gz.get(), &code);
+    // At the cut of a truncated stream zlib returns 0 with Z_BUF_ERROR ("unexpected end of
+    // file") set, and may report eof too: the error code decides, not gzeof.
+    if (n < 0 || (n == 0 && (code != Z_OK || !gzeof(gz.get())))) {
       r.truncated = code == Z_BUF_ERROR || code == Z_DATA_ERROR;
       r.error = r.truncated ? fmt::format("gzip stream is truncated or corrupt ({}): kept what was "
                                           "read before it",
@@ -127,9 +129,7 @@ FileReport read_export(const std::string& path, Parser& parser, Filter& filter, 
     }
     have += static_cast<std::size_t>(n);
     if (n == 0) return false;
-    // zlib reports a truncated stream at the end as a short read followed by gzeof with an
-    // error set; check it here so the last chunk is not mistaken for a clean end.
-    int code = Z_OK;
+    // An error set by this read (a cut inside the chunk): keep the chunk, then stop.
     gzerror(gz.get(), &code);
     if (code != Z_OK && code != Z_STREAM_END) {
       r.truncated = code == Z_BUF_ERROR || code == Z_DATA_ERROR;
