@@ -81,8 +81,8 @@ std::optional<std::string> reverse(const scan::Address& a) {
         addrinfo* res = nullptr;
         if (getaddrinfo(text.c_str(), nullptr, &hints, &res) != 0) return std::nullopt;
         char host[NI_MAXHOST];
-        const int rc = getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof host, nullptr, 0,
-                                   NI_NAMEREQD);
+        const int rc =
+            getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof host, nullptr, 0, NI_NAMEREQD);
         freeaddrinfo(res);
         if (rc != 0) return std::nullopt;
         return std::string(host);
@@ -90,39 +90,38 @@ std::optional<std::string> reverse(const scan::Address& a) {
       std::nullopt);
 }
 
-import::FilterOptions filter_options(const ImportOptions& o) {
-  import::FilterOptions f;
-  for (const auto& token : o.netblocks) {
-    if (auto ok = f.blocks.add(token); ok) continue;
-    std::ifstream in(token);
-    if (!in)
-      throw UsageError(fmt::format(
-          "--netblocks '{}': not a CIDR, range or address, and no file of that name", token));
-    if (auto ok = f.blocks.add_list(in, token); !ok)
-      throw UsageError("--netblocks " + ok.error().message);
-  }
-  f.blocks.finish();
-  if (f.blocks.empty()) throw UsageError("--netblocks: no block given");
-  if (!o.hostnames.empty()) {
-    std::ifstream in(o.hostnames);
-    if (!in) throw UsageError(fmt::format("--hostnames {}: cannot open the file", o.hostnames));
-    auto names = import::parse_owned_names(in, o.hostnames);
-    if (!names) throw UsageError("--hostnames " + names.error().message);
-    f.owned = std::move(*names);
-  }
-  if (o.resolve) {
-    if (f.owned.empty())
-      throw UsageError("--resolve needs --hostnames FILE: the names whose addresses to follow");
-    f.resolver = import::Resolver{forward, reverse};
-  }
-  if (!o.since.empty()) {
-    f.since = import::normalise_time(o.since);
-    if (!f.since)
-      throw UsageError(fmt::format(
-          "--since '{}': give a date, 2026-01-31 or 2026-01-31T12:00:00Z", o.since));
-  }
-  return f;
+import::FilterOptions filter_options(const ImportOptions& o){import::FilterOptions f;
+for (const auto& token : o.netblocks) {
+  if (auto ok = f.blocks.add(token); ok) continue;
+  std::ifstream in(token);
+  if (!in)
+    throw UsageError(fmt::format(
+        "--netblocks '{}': not a CIDR, range or address, and no file of that name", token));
+  if (auto ok = f.blocks.add_list(in, token); !ok)
+    throw UsageError("--netblocks " + ok.error().message);
 }
+f.blocks.finish();
+if (f.blocks.empty()) throw UsageError("--netblocks: no block given");
+if (!o.hostnames.empty()) {
+  std::ifstream in(o.hostnames);
+  if (!in) throw UsageError(fmt::format("--hostnames {}: cannot open the file", o.hostnames));
+  auto names = import::parse_owned_names(in, o.hostnames);
+  if (!names) throw UsageError("--hostnames " + names.error().message);
+  f.owned = std::move(*names);
+}
+if (o.resolve) {
+  if (f.owned.empty())
+    throw UsageError("--resolve needs --hostnames FILE: the names whose addresses to follow");
+  f.resolver = import::Resolver{forward, reverse};
+}
+if (!o.since.empty()) {
+  f.since = import::normalise_time(o.since);
+  if (!f.since)
+    throw UsageError(
+        fmt::format("--since '{}': give a date, 2026-01-31 or 2026-01-31T12:00:00Z", o.since));
+}
+return f;
+}  // namespace
 
 void print_report(const import::FileReport& r) {
   fmt::print(stderr,
@@ -134,16 +133,17 @@ void print_report(const import::FileReport& r) {
   for (const auto& [line, why] : r.first_malformed)
     fmt::print(stderr, "  {}:{}: {}\n", r.file, line, why);
   if (r.malformed > r.first_malformed.size())
-    fmt::print(stderr, "  ... and {} more malformed lines\n", r.malformed - r.first_malformed.size());
+    fmt::print(stderr, "  ... and {} more malformed lines\n",
+               r.malformed - r.first_malformed.size());
   if (!r.error.empty()) fmt::print(stderr, "dicomsec import: {}: {}\n", r.file, r.error);
 }
 
 int run_import(const ImportOptions& o) {
   const auto format = report::parse_format(o.format);
-  if (!format) throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", o.format));
+  if (!format)
+    throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", o.format));
   for (const auto& f : o.files)
-    if (f != "-" && !std::ifstream(f))
-      throw UsageError(fmt::format("{}: cannot open the file", f));
+    if (f != "-" && !std::ifstream(f)) throw UsageError(fmt::format("{}: cannot open the file", f));
   import::Filter filter(filter_options(o));
   import::Parser parser(filter.prefilter());
 
@@ -152,8 +152,10 @@ int run_import(const ImportOptions& o) {
   store::ScanId scan_id = 0;
   if (!o.db.empty()) {
     db = store::open_store(o.db, true);
-    const nlohmann::json options = {{"files", o.files},       {"netblocks", o.netblocks},
-                                    {"hostnames", o.hostnames}, {"resolve", o.resolve},
+    const nlohmann::json options = {{"files", o.files},
+                                    {"netblocks", o.netblocks},
+                                    {"hostnames", o.hostnames},
+                                    {"resolve", o.resolve},
                                     {"since", o.since}};
     scan_id = db->begin_scan(meta, options);
     meta.scan_id = std::to_string(scan_id);
@@ -208,7 +210,7 @@ int run_import(const ImportOptions& o) {
   return failed ? kExitRuntime : kExitOk;
 }
 
-}  // namespace
+}  // namespace dicomsec::app
 
 Runner setup_import(CLI::App& app) {
   auto o = std::make_shared<ImportOptions>();

@@ -20,9 +20,8 @@ std::string normal_name(std::string_view s) {
 }
 
 bool covers(const std::string& owned, const std::string& name) {
-  return name == owned ||
-         (name.size() > owned.size() && name.ends_with(owned) &&
-          name[name.size() - owned.size() - 1] == '.');
+  return name == owned || (name.size() > owned.size() && name.ends_with(owned) &&
+                           name[name.size() - owned.size() - 1] == '.');
 }
 
 }  // namespace
@@ -42,12 +41,14 @@ Result<std::vector<std::string>> parse_owned_names(std::istream& in, std::string
       const auto end = rest.find_first_of(" \t\r,");
       const auto token = normal_name(rest.substr(0, end));
       rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
-      const bool ok = !token.empty() && token.size() <= 253 &&
-                      std::all_of(token.begin(), token.end(), [](char c) {
-                        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
-                      });
+      const bool ok =
+          !token.empty() && token.size() <= 253 &&
+          std::all_of(token.begin(), token.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
+          });
       if (!ok)
-        return make_error(fmt::format("{}:{}: '{}' is not a host or domain name", source, n, token));
+        return make_error(
+            fmt::format("{}:{}: '{}' is not a host or domain name", source, n, token));
       out.push_back(token);
     }
   }
@@ -107,9 +108,10 @@ Filter::Verdict Filter::decide(Entry& e) {
         "{} is outside your netblocks but the domain {} is yours; no host name to resolve", e.ip,
         *name);
   } else if (cache_.size() >= kMaxResolvedNames && !cache_.contains(*name)) {
-    move.note = fmt::format("{} is outside your netblocks but {} is yours; not resolved (over "
-                            "{} names resolved in this run)",
-                            e.ip, *name, kMaxResolvedNames);
+    move.note = fmt::format(
+        "{} is outside your netblocks but {} is yours; not resolved (over "
+        "{} names resolved in this run)",
+        e.ip, *name, kMaxResolvedNames);
   } else {
     std::vector<std::string> inside, outside;
     for (const auto& a : resolve(*name))
@@ -117,7 +119,8 @@ Filter::Verdict Filter::decide(Entry& e) {
     move.now = inside;
     if (!inside.empty()) {
       if (o_.resolver->reverse)
-        if (const auto a = scan::Address::parse(inside.front())) move.reverse = o_.resolver->reverse(*a);
+        if (const auto a = scan::Address::parse(inside.front()))
+          move.reverse = o_.resolver->reverse(*a);
       move.note = fmt::format("address moved: {} is outside your netblocks; {} now resolves to {}",
                               e.ip, *name, fmt::join(inside, ", "));
     } else if (!outside.empty()) {

@@ -28,10 +28,10 @@ struct Resolver {
 inline constexpr std::size_t kMaxResolvedNames = 4096;
 
 struct FilterOptions {
-  Netblocks blocks;                    // finished
-  std::vector<std::string> owned;      // lower-case names; "example.org" covers its subdomains
-  std::optional<std::string> since;    // normalised ISO 8601 UTC
-  std::optional<Resolver> resolver;    // --resolve
+  Netblocks blocks;                  // finished
+  std::vector<std::string> owned;    // lower-case names; "example.org" covers its subdomains
+  std::optional<std::string> since;  // normalised ISO 8601 UTC
+  std::optional<Resolver> resolver;  // --resolve
 };
 
 // Owned names from a file: one per line, '#' comments, "*.example.org" = "example.org".

@@ -68,7 +68,9 @@ std::string_view strip_brackets(std::string_view ip) {
 Result<std::size_t> Parser::parse_csv(std::string_view line, std::uint64_t line_number,
                                       std::vector<Entry>& out) {
   if (line.front() == '#') return std::size_t{0};  // a comment
-  const char sep = line.find(',') == std::string_view::npos && line.find('\t') != std::string_view::npos ? '\t' : ',';
+  const char sep =
+      line.find(',') == std::string_view::npos && line.find('\t') != std::string_view::npos ? '\t'
+                                                                                            : ',';
   auto row = cells(line, sep);
   if (!row) return make_error("CSV line with an unclosed quote or over 256 cells");
   auto& r = *row;
@@ -117,7 +119,8 @@ Result<std::size_t> Parser::parse_csv(std::string_view line, std::uint64_t line_
     }
   }
   auto cell = [&](int col) -> std::optional<std::string_view> {
-    if (col < 0 || static_cast<std::size_t>(col) >= r.size() || r[static_cast<std::size_t>(col)].empty())
+    if (col < 0 || static_cast<std::size_t>(col) >= r.size() ||
+        r[static_cast<std::size_t>(col)].empty())
       return std::nullopt;
     return r[static_cast<std::size_t>(col)];
   };
@@ -128,9 +131,11 @@ Result<std::size_t> Parser::parse_csv(std::string_view line, std::uint64_t line_
   const auto port_text = cell(csv_.port);
   unsigned long port = 0;
   if (!port_text || port_text->size() > 5 ||
-      !std::all_of(port_text->begin(), port_text->end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      !std::all_of(port_text->begin(), port_text->end(),
+                   [](char c) { return c >= '0' && c <= '9'; }) ||
       (port = std::stoul(std::string(*port_text))) == 0 || port > 65535)
-    return make_error(fmt::format("port '{}' is not 1-65535", printable(port_text.value_or("").substr(0, 16))));
+    return make_error(
+        fmt::format("port '{}' is not 1-65535", printable(port_text.value_or("").substr(0, 16))));
   if (prefilter_ && !prefilter_(*a)) {
     ++stats_.skipped_early;
     return std::size_t{0};
@@ -146,7 +151,8 @@ Result<std::size_t> Parser::parse_csv(std::string_view line, std::uint64_t line_
   if (const auto t = cell(csv_.transport)) {
     const auto t_lower = lower(*t);
     if (t_lower != "tcp" && t_lower != "udp")
-      return make_error(fmt::format("transport '{}' is not tcp or udp", printable(t->substr(0, 16))));
+      return make_error(
+          fmt::format("transport '{}' is not tcp or udp", printable(t->substr(0, 16))));
     l.transport = t_lower;
   }
   if (const auto t = cell(csv_.timestamp)) {

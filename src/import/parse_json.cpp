@@ -26,8 +26,8 @@ std::size_t json_padding() { return simdjson::SIMDJSON_PADDING; }
 
 namespace {
 
-#define DS_TRY(expr)                                  \
-  do {                                                \
+#define DS_TRY(expr)                                            \
+  do {                                                          \
     if (const error_code e_ = (expr); e_ != SUCCESS) return e_; \
   } while (0)
 
@@ -398,7 +398,8 @@ error_code any_object(od::object obj, Ctx& c, int depth) {
   DS_TRY(err);
   for (const char* wrapper : {"matches", "hits", "result", "host_v1", "resource", "host"}) {
     od::value inner;
-    if (obj.find_field_unordered(wrapper).get(inner) == SUCCESS) return any_value(inner, c, depth + 1);
+    if (obj.find_field_unordered(wrapper).get(inner) == SUCCESS)
+      return any_value(inner, c, depth + 1);
     bool ignored = false;
     DS_TRY(obj.reset().get(ignored));
   }
@@ -407,7 +408,8 @@ error_code any_object(od::object obj, Ctx& c, int depth) {
     return shodan_banner(obj, c);
   }
   DS_TRY(err);
-  c.problem = "neither a Shodan banner nor a Censys host record (no ip_str, services, matches or hits)";
+  c.problem =
+      "neither a Shodan banner nor a Censys host record (no ip_str, services, matches or hits)";
   return SUCCESS;
 }
 
@@ -440,7 +442,8 @@ void set_banner(record::LeadRecord& lead, std::string_view raw) {
   lead.banner = std::string(raw.substr(0, kMaxBanner));
 }
 
-Parser::Parser(Prefilter prefilter) : json_(std::make_unique<Json>()), prefilter_(std::move(prefilter)) {}
+Parser::Parser(Prefilter prefilter)
+    : json_(std::make_unique<Json>()), prefilter_(std::move(prefilter)) {}
 Parser::~Parser() = default;
 
 void Parser::start_file(std::string file_name) {
@@ -457,7 +460,9 @@ Result<std::size_t> Parser::parse_document(std::string_view doc, std::size_t cap
   if (capacity < doc.size() + json_padding()) return make_error("internal: unpadded buffer");
   const auto before = out.size();
   od::document d;
-  if (const auto e = json_->parser.iterate(simdjson::padded_string_view(doc.data(), doc.size(), capacity)).get(d))
+  if (const auto e =
+          json_->parser.iterate(simdjson::padded_string_view(doc.data(), doc.size(), capacity))
+              .get(d))
     return make_error(fmt::format("malformed JSON: {}", simdjson::error_message(e)));
   Ctx c{prefilter_, file_, line_number, out, stats_, {}};
   od::value root;

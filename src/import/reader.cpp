@@ -1,13 +1,13 @@
 #include "import/reader.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
-#include <unistd.h>
 
 namespace dicomsec::import {
 
@@ -42,9 +42,15 @@ class Run {
           ++r_.kept;
           k_(std::move(e));
           break;
-        case Filter::Verdict::Outside: ++r_.outside; break;
-        case Filter::Verdict::TooOld: ++r_.too_old; break;
-        case Filter::Verdict::Undated: ++r_.undated; break;
+        case Filter::Verdict::Outside:
+          ++r_.outside;
+          break;
+        case Filter::Verdict::TooOld:
+          ++r_.too_old;
+          break;
+        case Filter::Verdict::Undated:
+          ++r_.undated;
+          break;
       }
     }
     entries_.clear();
@@ -98,10 +104,10 @@ FileReport read_export(const std::string& path, Parser& parser, Filter& filter, 
   const std::size_t cap = 2 * kMaxLine;
   std::unique_ptr<char[]> buf(new char[cap + pad]);
   std::memset(buf.get() + cap, 0, pad);
-  std::size_t have = 0;    // bytes in buf
-  std::size_t start = 0;   // first byte of the current (incomplete) line
+  std::size_t have = 0;   // bytes in buf
+  std::size_t start = 0;  // first byte of the current (incomplete) line
   std::uint64_t line_no = 0;
-  bool skipping = false;   // inside an over-long line, dropping bytes until its newline
+  bool skipping = false;  // inside an over-long line, dropping bytes until its newline
   bool first_chunk = true;
   bool eof = false;
 
@@ -121,9 +127,10 @@ FileReport read_export(const std::string& path, Parser& parser, Filter& filter, 
     // file") set, and may report eof too: the error code decides, not gzeof.
     if (n < 0 || (n == 0 && (code != Z_OK || !gzeof(gz.get())))) {
       r.truncated = code == Z_BUF_ERROR || code == Z_DATA_ERROR;
-      r.error = r.truncated ? fmt::format("gzip stream is truncated or corrupt ({}): kept what was "
-                                          "read before it",
-                                          msg)
+      r.error = r.truncated ? fmt::format(
+                                  "gzip stream is truncated or corrupt ({}): kept what was "
+                                  "read before it",
+                                  msg)
                             : fmt::format("read error: {}", msg);
       return false;
     }
@@ -133,8 +140,9 @@ FileReport read_export(const std::string& path, Parser& parser, Filter& filter, 
     gzerror(gz.get(), &code);
     if (code != Z_OK && code != Z_STREAM_END) {
       r.truncated = code == Z_BUF_ERROR || code == Z_DATA_ERROR;
-      r.error = fmt::format("gzip stream is truncated or corrupt ({}): kept what was read before it",
-                            gzerror(gz.get(), &code));
+      r.error =
+          fmt::format("gzip stream is truncated or corrupt ({}): kept what was read before it",
+                      gzerror(gz.get(), &code));
       eof = true;
     }
     return true;

@@ -53,8 +53,7 @@ bool digits(std::string_view s, std::size_t at, std::size_t n, unsigned& out) {
 
 std::optional<std::string> normalise_time(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '"')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '"' || s.back() == '\r'))
-    s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '"' || s.back() == '\r')) s.remove_suffix(1);
   if (s.empty() || s.size() > 40) return std::nullopt;
   if (s.find('-') == std::string_view::npos) {  // Unix seconds, maybe with a fraction
     std::int64_t t = 0;
@@ -66,8 +65,8 @@ std::optional<std::string> normalise_time(std::string_view s) {
     return from_epoch(t);
   }
   unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
-  if (!digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) || s.size() < 10 ||
-      s[7] != '-' || !digits(s, 8, 2, d))
+  if (!digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) || s.size() < 10 || s[7] != '-' ||
+      !digits(s, 8, 2, d))
     return std::nullopt;
   if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
   std::size_t i = 10;

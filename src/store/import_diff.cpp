@@ -23,10 +23,14 @@ bool open_status(const std::string& s) {
 
 std::string_view list_name(Exposure::List l) {
   switch (l) {
-    case Exposure::List::StillOpen: return "still-open";
-    case Exposure::List::Closed: return "closed";
-    case Exposure::List::InsideOnly: return "inside-only";
-    case Exposure::List::NotChecked: return "not-checked";
+    case Exposure::List::StillOpen:
+      return "still-open";
+    case Exposure::List::Closed:
+      return "closed";
+    case Exposure::List::InsideOnly:
+      return "inside-only";
+    case Exposure::List::NotChecked:
+      return "not-checked";
   }
   return "not-checked";
 }

@@ -62,7 +62,8 @@ TEST(Netblocks, MergesAndFindsBothFamilies) {
 TEST(Netblocks, ThousandsOfBlocks) {
   Netblocks b;
   for (int i = 0; i < 4096; ++i)
-    ASSERT_TRUE(b.add("10." + std::to_string(i / 16) + "." + std::to_string(i % 16 * 16) + ".0/28").ok());
+    ASSERT_TRUE(
+        b.add("10." + std::to_string(i / 16) + "." + std::to_string(i % 16 * 16) + ".0/28").ok());
   b.finish();
   EXPECT_EQ(b.ranges().size(), 4096U);
   EXPECT_TRUE(b.contains(addr("10.255.240.15")));
@@ -70,13 +71,15 @@ TEST(Netblocks, ThousandsOfBlocks) {
 }
 
 TEST(Banner, ReadsWhatIsThereAndNeverFails) {
-  auto f = read_banner("DICOM Server Response\nAE Title: EXAMPLE-PACS\n"
-                       "Implementation Class UID: 1.2.276.0.7230010.3.0.3.6.7\n"
-                       "Implementation Version: OFFIS_DCMTK_367\n");
+  auto f = read_banner(
+      "DICOM Server Response\nAE Title: EXAMPLE-PACS\n"
+      "Implementation Class UID: 1.2.276.0.7230010.3.0.3.6.7\n"
+      "Implementation Version: OFFIS_DCMTK_367\n");
   EXPECT_EQ(f.ae_title, "EXAMPLE-PACS");
   EXPECT_EQ(f.implementation_class_uid, "1.2.276.0.7230010.3.0.3.6.7");
   EXPECT_EQ(f.implementation_version, "OFFIS_DCMTK_367");
-  f = read_banner("AE title = RADIOLOGY\r\nuid: not.a.uid\r\nversion: far-too-long-for-a-version-name");
+  f = read_banner(
+      "AE title = RADIOLOGY\r\nuid: not.a.uid\r\nversion: far-too-long-for-a-version-name");
   EXPECT_EQ(f.ae_title, "RADIOLOGY");
   EXPECT_FALSE(f.implementation_class_uid);
   EXPECT_FALSE(f.implementation_version);
@@ -180,7 +183,7 @@ TEST(Import, MovedAddressKeptByOwnedNameAndSaysSo) {
   auto o = ours();
   o.owned = {"example.org"};
   auto r = import_file(kData + "shodan-download.jsonl", o);
-  ASSERT_EQ(r.kept.size(), 4U);  // + 203.0.113.99 (ct.example.org), not resolved
+  ASSERT_EQ(r.kept.size(), 4U);        // + 203.0.113.99 (ct.example.org), not resolved
   const auto& moved = r.kept[2].lead;  // file order: line 4
   EXPECT_EQ(moved.matched_by, "hostname");
   ASSERT_TRUE(moved.moved);
@@ -189,12 +192,12 @@ TEST(Import, MovedAddressKeptByOwnedNameAndSaysSo) {
 
   // With a resolver (a test double here: no DNS) the name leads back inside the blocks.
   o.blocks = blocks({"192.0.2.0/24", "2001:db8::/48", "127.0.0.0/8"});
-  o.resolver = Resolver{[](const std::string& name) {
-                          return name == "ct.example.org"
-                                     ? std::vector<scan::Address>{addr("127.0.0.1")}
-                                     : std::vector<scan::Address>{};
-                        },
-                        [](const scan::Address&) { return std::optional<std::string>("localhost"); }};
+  o.resolver =
+      Resolver{[](const std::string& name) {
+                 return name == "ct.example.org" ? std::vector<scan::Address>{addr("127.0.0.1")}
+                                                 : std::vector<scan::Address>{};
+               },
+               [](const scan::Address&) { return std::optional<std::string>("localhost"); }};
   r = import_file(kData + "shodan-download.jsonl", o);
   ASSERT_EQ(r.kept.size(), 4U);
   ASSERT_TRUE(r.kept[2].lead.moved);
