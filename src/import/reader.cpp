@@ -154,6 +154,10 @@ FileReport read_export(const std::string& path, Parser& parser, Filter& filter, 
     if (first_chunk) {
       first_chunk = false;
       r.gzip = gzdirect(gz.get()) == 0;
+      // Decide JSON lines or one document on a whole first line (Shodan lines with an HTML
+      // banner can be far longer than one read).
+      while (!std::memchr(buf.get(), '\n', have) && have < kMaxLine && !eof && read_more()) {
+      }
       if (opens_document({buf.get(), have})) {
         r.document = true;
         while (!eof && have < cap && read_more()) {

@@ -219,6 +219,22 @@ TEST(Import, TruncatedGzipKeepsWhatWasReadAndSaysSo) {
   std::filesystem::remove(tmp);
 }
 
+TEST(Import, LongFirstLineIsStillJsonLines) {
+  const auto tmp = std::filesystem::temp_directory_path() / "dicomsec-import-long.jsonl";
+  {
+    std::ofstream out(tmp);
+    for (int i = 0; i < 3; ++i)
+      out << R"({"ip_str":"192.0.2.)" << i + 1 << R"(","port":104,"data":")"
+          << std::string(300000, 'x') << "\"}\n";
+  }
+  auto r = import_file(tmp.string(), ours());
+  EXPECT_FALSE(r.report.document);
+  EXPECT_EQ(r.kept.size(), 3U);
+  EXPECT_TRUE(r.kept[0].lead.banner_truncated);
+  EXPECT_EQ(r.report.malformed, 0U);
+  std::filesystem::remove(tmp);
+}
+
 TEST(LeadList, ReadsImportRecordsAsTargets) {
   std::istringstream in(
       R"({"ip":"127.0.0.1","port":11112,"status":"not-probed","lead":{"source":"csv","transport":"tcp"}})"
