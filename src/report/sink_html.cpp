@@ -209,6 +209,7 @@ class HtmlSink final : public Sink {
     doc += html::style();
     doc += "</style>\n</head>\n<body>\n";
     html::write_summary(doc, o, meta);
+    html::write_leads(doc, records_);
     doc += "<section id=\"hosts\" class=\"hosts\">\n<h2>Services in detail</h2>\n";
     if (o.services.empty()) doc += "<p class=\"muted\">No open DICOM or web service was found.</p>\n";
     for (const auto& s : o.services) html::write_service(doc, s);

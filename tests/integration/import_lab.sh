@@ -53,6 +53,10 @@ grep -q "\"list\":\"inside-only\".*\"port\":$inside" "$work/diff.jsonl" || fail 
 "$bin" diff --db "$work/db.sqlite" 1 2 | grep -q 'seen from outside and still open (urgent): 1' \
   || fail "text diff lacks the urgent list"
 
+# The HTML report lists the leads apart from measured services.
+"$bin" report --db "$work/db.sqlite" --scan 1 --format html -o "$work/leads.html"
+grep -q 'Seen from the internet (2 leads, not probed)' "$work/leads.html" || fail "no lead table in HTML"
+
 # -iL without -p: the scan probes the leads' own ports.
 "$bin" scan -iL "$work/leads.jsonl" -o "$work/scan2.jsonl" --quiet --timeout 2000
 grep -q "\"port\":$open" "$work/scan2.jsonl" || fail "scan -iL without -p missed the lead's port"
