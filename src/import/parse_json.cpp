@@ -42,6 +42,15 @@ struct Ctx {
   std::string problem;  // a semantic error (no address, bad port); empty when fine
 };
 
+// Looks `key` up. A lookup that fails for another reason than a missing field (a structural
+// error) leaves the iterator unusable: that error is returned and the object never used again.
+error_code find(od::object& obj, std::string_view key, od::value& v, bool& found) {
+  const error_code e = obj.find_field_unordered(key).get(v);
+  if (e != SUCCESS && e != simdjson::NO_SUCH_FIELD) return e;
+  found = e == SUCCESS;
+  return SUCCESS;
+}
+
 std::optional<std::string> text(od::value& v) {
   std::string_view s;
   if (v.get_string().get(s) != SUCCESS) return std::nullopt;
@@ -246,8 +255,11 @@ error_code censys_service(od::object obj, CensysService& s) {
 
 error_code censys_host(od::object obj, Ctx& c) {
   if (c.prefilter) {
+    od::value v;
+    bool found = false;
+    DS_TRY(find(obj, "ip", v, found));
     std::string_view ip;
-    if (obj.find_field_unordered("ip").get_string().get(ip) == SUCCESS) {
+    if (found && v.get_string().get(ip) == SUCCESS) {
       if (const auto a = scan::Address::parse(ip); a && !c.prefilter(*a)) {
         ++c.stats.skipped_early;
         return SUCCESS;
@@ -353,7 +365,9 @@ error_code any_value(od::value v, Ctx& c, int depth);
 
 bool has(od::object& obj, std::string_view key, error_code& err) {
   od::value v;
-  const bool found = obj.find_field_unordered(key).get(v) == SUCCESS;
+  bool found = false;
+  err = find(obj, key, v, found);
+  if (err != SUCCESS) return false;
   bool ignored = false;
   err = obj.reset().get(ignored);
   return found;
@@ -378,8 +392,11 @@ error_code any_object(od::object obj, Ctx& c, int depth) {
   }
   // The hot path: a `shodan download` line. Its address decides before anything else.
   {
+    od::value v;
+    bool shodan = false;
+    DS_TRY(find(obj, "ip_str", v, shodan));
     std::string_view ip;
-    const bool shodan = obj.find_field_unordered("ip_str").get_string().get(ip) == SUCCESS;
+    if (shodan && v.get_string().get(ip) != SUCCESS) shodan = false;
     if (shodan && c.prefilter) {
       if (const auto a = scan::Address::parse(ip); a && !c.prefilter(*a)) {
         ++c.stats.skipped_early;
@@ -398,8 +415,9 @@ error_code any_object(od::object obj, Ctx& c, int depth) {
   DS_TRY(err);
   for (const char* wrapper : {"matches", "hits", "result", "host_v1", "resource", "host"}) {
     od::value inner;
-    if (obj.find_field_unordered(wrapper).get(inner) == SUCCESS)
-      return any_value(inner, c, depth + 1);
+    bool found = false;
+    DS_TRY(find(obj, wrapper, inner, found));
+    if (found) return any_value(inner, c, depth + 1);
     bool ignored = false;
     DS_TRY(obj.reset().get(ignored));
   }
