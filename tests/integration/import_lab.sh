@@ -61,6 +61,29 @@ grep -q 'Seen from the internet (2 leads, not probed)' "$work/leads.html" || fai
 "$bin" scan -iL "$work/leads.jsonl" -o "$work/scan2.jsonl" --quiet --timeout 2000
 grep -q "\"port\":$open" "$work/scan2.jsonl" || fail "scan -iL without -p missed the lead's port"
 
+# A moved address: the export saw "localhost" at a documentation address outside the blocks;
+# with --hostnames and --resolve (real getaddrinfo, answered by /etc/hosts) the lead is kept,
+# says where the name lives now, and scan -iL scans that address, never the old one.
+printf 'localhost\n' > "$work/names.txt"
+printf '{"ip_str":"203.0.113.7","port":%s,"transport":"tcp","timestamp":"2026-10-03T00:00:00Z","hostnames":["localhost"],"data":""}\n' \
+  "$open" > "$work/moved.jsonl"
+"$bin" import "$work/moved.jsonl" --netblocks 127.0.0.0/8 --hostnames "$work/names.txt" \
+  --resolve -o "$work/moved-leads.jsonl" -q
+grep -q '"matched_by":"hostname"' "$work/moved-leads.jsonl" || fail "moved lead not kept: $(cat "$work/moved-leads.jsonl")"
+grep -q '"now":\["127.0.0.1"\]' "$work/moved-leads.jsonl" || fail "moved lead lacks its new address: $(cat "$work/moved-leads.jsonl")"
+grep -q 'address moved: 203.0.113.7 is outside your netblocks' "$work/moved-leads.jsonl" || fail "no move note"
+"$bin" scan -iL "$work/moved-leads.jsonl" -o "$work/moved-scan.jsonl" --quiet --timeout 2000
+grep -q "\"ip\":\"127.0.0.1\",\"port\":$open" "$work/moved-scan.jsonl" || \
+  grep -q "\"port\":$open" "$work/moved-scan.jsonl" || fail "the moved lead was not scanned at 127.0.0.1"
+if grep -q '203.0.113.7' "$work/moved-scan.jsonl"; then fail "the old address was scanned"; fi
+# Without --resolve the lead is kept and says how to follow it.
+"$bin" import "$work/moved.jsonl" --netblocks 127.0.0.0/8 --hostnames "$work/names.txt" -q | \
+  grep -q 'add --resolve' || fail "unresolved moved lead lacks the --resolve hint"
+set +e
+"$bin" import "$work/moved.jsonl" --netblocks 127.0.0.0/8 --resolve > /dev/null 2>&1; rc=$?
+set -e
+[[ $rc -eq 2 ]] || fail "--resolve without --hostnames exited $rc"
+
 # Truncated gzip: clear error, keeps what was read, exit 3. Bad arguments: exit 2.
 head -c 60 "$work/export.jsonl.gz" > "$work/cut.gz"
 set +e
