@@ -77,7 +77,8 @@ int run_exposure_diff(store::Store& db, const store::ScanInfo& import, const sto
       if (e.list != kind) continue;
       std::string seen;
       if (!e.source.empty())
-        seen = fmt::format("  seen by {}{}", e.source, e.observed_at.empty() ? "" : " at " + e.observed_at);
+        seen = fmt::format("  seen by {}{}", e.source,
+                           e.observed_at.empty() ? "" : " at " + e.observed_at);
       fmt::print("  {}:{}  {}{}{}{}\n", e.ip, e.port, e.status.empty() ? "-" : e.status,
                  e.dicom ? " (DICOM)" : "", seen, e.reason.empty() ? "" : "  (" + e.reason + ")");
     }

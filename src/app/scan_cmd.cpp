@@ -20,10 +20,10 @@
 #include "app/output.hpp"
 #include "core/version.hpp"
 #include "findings/catalogue.hpp"
+#include "import/lead_list.hpp"
 #include "scan/engine.hpp"
 #include "scan/fd_limit.hpp"
 #include "scan/pipeline.hpp"
-#include "import/lead_list.hpp"
 #include "scan/ports.hpp"
 #include "scan/target_set.hpp"
 

@@ -261,10 +261,10 @@ struct LeadBannerFacts {
 };
 
 struct LeadMove {
-  std::string name;                // the owned hostname the entry carried
-  std::vector<std::string> now;    // where the name resolves today, inside the netblocks
+  std::string name;                    // the owned hostname the entry carried
+  std::vector<std::string> now;        // where the name resolves today, inside the netblocks
   std::optional<std::string> reverse;  // PTR name of the first of `now`
-  std::string note;                // one line: what happened, in the user's words
+  std::string note;                    // one line: what happened, in the user's words
 };
 
 struct LeadRecord {
@@ -278,7 +278,7 @@ struct LeadRecord {
   std::vector<std::string> hostnames;
   std::vector<std::string> domains;
   std::vector<std::string> tags;
-  bool tls = false;                  // the scanner saw TLS (Shodan `ssl`, Censys tls)
+  bool tls = false;                   // the scanner saw TLS (Shodan `ssl`, Censys tls)
   std::optional<std::string> banner;  // raw vendor banner, capped
   bool banner_truncated = false;
   LeadBannerFacts facts;

@@ -62,8 +62,7 @@ TEST(Netblocks, MergesAndFindsBothFamilies) {
 
 TEST(Netblocks, ThousandsOfBlocks) {
   Netblocks b;  // every other /48 of the documentation prefix: 4096 blocks that do not merge
-  for (int i = 0; i < 8192; i += 2)
-    ASSERT_TRUE(b.add(fmt::format("2001:db8:{:x}::/48", i)).ok());
+  for (int i = 0; i < 8192; i += 2) ASSERT_TRUE(b.add(fmt::format("2001:db8:{:x}::/48", i)).ok());
   b.finish();
   EXPECT_EQ(b.ranges().size(), 4096U);
   EXPECT_TRUE(b.contains(addr("2001:db8:1ffe::1")));
