@@ -8,6 +8,7 @@ packages=(
   build-essential cmake ninja-build clang libclang-rt-14-dev
   libasio-dev libssl-dev libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libsimdjson-dev zlib1g-dev jq  # import (issue 16): parser, gzip exports, bench/import_vs_jq
   libcpp-httplib-dev pkg-config
   dcmtk orthanc orthanc-dicomweb nmap iproute2 curl time python3 python3-jsonschema
   chromium

@@ -33,5 +33,6 @@ Runner setup_report(CLI::App& app);
 Runner setup_scans(CLI::App& app);
 Runner setup_diff(CLI::App& app);
 Runner setup_gateway(CLI::App& app);
+Runner setup_import(CLI::App& app);
 
 }  // namespace dicomsec::app

@@ -9,6 +9,7 @@
 #include "app/output.hpp"
 #include "findings/catalogue.hpp"
 #include "store/diff.hpp"
+#include "store/import_diff.hpp"
 
 namespace dicomsec::app {
 
@@ -49,11 +50,50 @@ void print_text(const store::Diff& d, const store::ScanInfo& a, const store::Sca
                    f.reason.empty() ? "" : "  (" + f.reason + ")");
 }
 
+// Issue 16: an import (leads) against a scan from inside: three lists, not a change log.
+int run_exposure_diff(store::Store& db, const store::ScanInfo& import, const store::ScanInfo& scan,
+                      const DiffOptions& o) {
+  const auto records = db.records(scan.id);
+  const auto cov = store::coverage(scan, records);
+  const auto list = store::exposure_diff(db.records(import.id), records, cov);
+  if (o.format == "jsonl") {
+    for (const auto& e : list) fmt::print("{}\n", store::to_json(e).dump());
+    std::fflush(stdout);
+    return kExitOk;
+  }
+  fmt::print("import {} ({}) vs scan {} ({})\n", import.id, import.meta.started, scan.id,
+             scan.meta.started);
+  using L = store::Exposure::List;
+  const std::pair<L, const char*> lists[] = {
+      {L::StillOpen, "seen from outside and still open (urgent)"},
+      {L::Closed, "seen from outside, closed now"},
+      {L::InsideOnly, "open inside, never seen from outside"},
+      {L::NotChecked, "seen from outside, not checked by this scan"}};
+  for (const auto& [kind, title] : lists) {
+    std::size_t n = 0;
+    for (const auto& e : list) n += e.list == kind;
+    fmt::print("{}: {}\n", title, n);
+    for (const auto& e : list) {
+      if (e.list != kind) continue;
+      std::string seen;
+      if (!e.source.empty())
+        seen = fmt::format("  seen by {}{}", e.source,
+                           e.observed_at.empty() ? "" : " at " + e.observed_at);
+      fmt::print("  {}:{}  {}{}{}{}\n", e.ip, e.port, e.status.empty() ? "-" : e.status,
+                 e.dicom ? " (DICOM)" : "", seen, e.reason.empty() ? "" : "  (" + e.reason + ")");
+    }
+  }
+  std::fflush(stdout);
+  return kExitOk;
+}
+
 int run_diff(const DiffOptions& o) {
   const auto fail_on = parse_fail_on(o.fail_on);
   auto db = store::open_store_read_only(o.db);
   const auto a = *db->scan(store::resolve_scan(*db, o.a));
   const auto b = *db->scan(store::resolve_scan(*db, o.b));
+  const bool a_import = a.meta.command == "import", b_import = b.meta.command == "import";
+  if (a_import != b_import) return run_exposure_diff(*db, a_import ? a : b, a_import ? b : a, o);
   // Issues 12 §5 / 13 §5: "fixed", "new" and "gone" only where both scans looked; the rest
   // is "not checked", with the reason (store/diff.hpp).
   const auto ca = store::coverage(a, db->records(a.id));
@@ -91,7 +131,10 @@ Runner setup_diff(CLI::App& app) {
       "association result, product), keyed by ip:port; findings new, fixed or still open,\n"
       "keyed by ip, port and finding id. Where one scan did not look (another level, other\n"
       "ports or addresses, an unfinished scan, an inconclusive check), the change is 'not\n"
-      "checked', with the reason, never 'fixed' or 'new'.");
+      "checked', with the reason, never 'fixed' or 'new'.\n"
+      "An import (dicomsec import --db) against a scan gives three lists instead: seen from\n"
+      "outside and still open (urgent), seen from outside but closed now, open inside and never\n"
+      "seen from outside; leads the scan did not probe are 'not checked'.");
   app.add_option("--db", o->db, "The SQLite file the scans were stored in")->required();
   app.add_option("scan_a", o->a, "The earlier scan: id or 'latest'")->required();
   app.add_option("scan_b", o->b, "The later scan: id or 'latest'")->required();

@@ -25,10 +25,6 @@ constexpr std::pair<const char*, const char*> kNotBuilt[] = {
      "Meanwhile, list the cleartext DICOM conversations of a capture with Wireshark's DICOM\n"
      "dissector: tshark -r CAPTURE.pcap -d tcp.port==11112,dicom -Y dicom -T fields "
      "-e ip.src -e ip.dst -e tcp.dstport | sort -u"},
-    {"import",
-     "Meanwhile, follow docs/guides/shodan.md, steps 2 to 4: shodan download shodan-NET\n"
-     "\"net:YOUR-CIDR port:104,11112,4242,2761,2762\", then scan your own netblocks on the\n"
-     "ports it reported: dicomsec scan -iL my-netblocks.txt -p PORTS -o internet-view.jsonl"},
 };
 
 // Edit distance (insert, delete, substitute, swap of neighbours) between two short words.
@@ -95,6 +91,8 @@ int main(int argc, char** argv) {
   add(setup_diff, "diff", "Compare two stored scans: services and findings new, gone, fixed");
   add(setup_gateway, "gateway",
       "DICOM-aware TLS gateway: AE policy, certificate-to-AE binding, audit trail");
+  add(setup_import, "import",
+      "Keep the Shodan/Censys/CSV export entries inside your netblocks, as leads to re-check");
   // In the design but not built in this version: a plain message that names the manual way
   // (the guide and its one-line recipe), not a parse error.
   for (const auto& [name, meanwhile] : kNotBuilt) {

@@ -13,12 +13,14 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "app/commands.hpp"
 #include "app/output.hpp"
 #include "core/version.hpp"
 #include "findings/catalogue.hpp"
+#include "import/lead_list.hpp"
 #include "scan/engine.hpp"
 #include "scan/fd_limit.hpp"
 #include "scan/pipeline.hpp"
@@ -138,9 +140,30 @@ Targets expand_targets(const ScanOptions& o) {
   for (const auto& file : o.input_lists) {
     std::ifstream in(file);
     if (!in) throw UsageError(fmt::format("-iL {}: cannot open the file", file));
+    if (import::is_record_list(in)) {  // `dicomsec import` leads (or scan records), issue 16
+      auto leads = import::read_lead_list(in, file);
+      if (!leads) throw UsageError("-iL " + leads.error().message);
+      if (leads->addresses.empty()) out.empty_sources.push_back("-iL " + file);
+      for (const auto& a : leads->addresses) out.include.push_back(scan::AddressRange::single(a));
+      continue;
+    }
     take_list(in, file);
   }
   return out;
+}
+
+// -iL files of import leads name their ports: without -p, the scan probes those (issue 16).
+std::optional<std::string> lead_ports(const ScanOptions& o) {
+  std::set<std::uint16_t> ports;
+  for (const auto& file : o.input_lists) {
+    std::ifstream in(file);
+    if (!in || !import::is_record_list(in)) continue;
+    auto leads = import::read_lead_list(in, file);
+    if (!leads) throw UsageError("-iL " + leads.error().message);
+    ports.insert(leads->ports.begin(), leads->ports.end());
+  }
+  if (ports.empty()) return std::nullopt;
+  return fmt::format("{}", fmt::join(ports, ","));
 }
 
 std::vector<scan::AddressRange> expand_excludes(const ScanOptions& o) {
@@ -280,6 +303,11 @@ int run_scan(ScanOptions o) {
   check_ae(o.calling_ae, "--calling-ae");
   check_ae(o.called_ae, "--called-ae");
   const auto fail_on = parse_fail_on(o.fail_on);
+  if (!o.resume && !o.ports_given)
+    if (auto from_leads = lead_ports(o)) {
+      o.ports = *from_leads;
+      o.ports_given = true;  // stored so: --resume and diff see the ports that were probed
+    }
   const bool web = o.level != "safe";
   auto ports = scan::parse_ports(web && !o.ports_given ? o.ports + "," + o.web_ports : o.ports);
   if (!ports) throw UsageError(ports.error().message);

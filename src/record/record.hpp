@@ -24,6 +24,9 @@ enum class Status {
   // the pair could be probed: says nothing about the port (docs/design.md, "Engine:
   // failures and local errors").
   LocalError,
+  // Not probed by dicomsec at all: an import lead (issue 16), what an internet scanner
+  // said it saw; see LeadRecord.
+  NotProbed,
 };
 
 inline std::string_view status_name(Status s) {
@@ -37,6 +40,7 @@ inline std::string_view status_name(Status s) {
     case Status::Unreachable: return "unreachable";
     case Status::Aborted: return "aborted";
     case Status::LocalError: return "local-error";
+    case Status::NotProbed: return "not-probed";
   }
   return "unknown";
 }
@@ -44,7 +48,7 @@ inline std::string_view status_name(Status s) {
 // True when the TCP handshake completed, i.e. something listens there.
 inline bool port_open(Status s) {
   return s != Status::ConnectionRefused && s != Status::ConnectionTimeout &&
-         s != Status::Unreachable && s != Status::LocalError;
+         s != Status::Unreachable && s != Status::LocalError && s != Status::NotProbed;
 }
 
 struct RejectRecord {
@@ -246,6 +250,44 @@ struct HoneypotRecord {
   std::vector<std::string> evidence;  // one line per signal that fired: "<signal-id>: why"
 };
 
+// ---- lead (issue 16): what an internet scanner's export (Shodan, Censys, a CSV) says it saw
+// at ip:port, kept by `dicomsec import` because the address is in the user's netblocks (or
+// the name is theirs). A lead, not a measurement: the record's status is NotProbed and
+// `dicomsec scan -iL` re-checks it. Banner text is the vendor's, printable and capped.
+struct LeadBannerFacts {
+  std::optional<std::string> ae_title;
+  std::optional<std::string> implementation_class_uid;
+  std::optional<std::string> implementation_version;
+};
+
+struct LeadMove {
+  std::string name;                    // the owned hostname the entry carried
+  std::vector<std::string> now;        // where the name resolves today, inside the netblocks
+  std::optional<std::string> reverse;  // PTR name of the first of `now`
+  std::string note;                    // one line: what happened, in the user's words
+};
+
+struct LeadRecord {
+  std::string source;                      // "shodan" | "censys" | "csv"
+  std::optional<std::string> observed_at;  // ISO 8601 UTC (YYYY-MM-DDTHH:MM:SSZ)
+  std::string transport = "tcp";           // "tcp" | "udp"
+  std::optional<std::string> service;      // _shodan.module, Censys service_name/protocol
+  std::optional<std::string> product;
+  std::optional<std::string> org;
+  std::optional<std::string> asn;  // "AS64500"
+  std::vector<std::string> hostnames;
+  std::vector<std::string> domains;
+  std::vector<std::string> tags;
+  bool tls = false;                   // the scanner saw TLS (Shodan `ssl`, Censys tls)
+  std::optional<std::string> banner;  // raw vendor banner, capped
+  bool banner_truncated = false;
+  LeadBannerFacts facts;
+  std::string matched_by = "netblock";  // "netblock" | "hostname"
+  std::optional<LeadMove> moved;        // matched_by hostname: the address left the netblocks
+  std::string file;                     // the export it came from, and its line
+  std::uint64_t line = 0;
+};
+
 struct FindingRef {
   std::string id;
   std::string severity;
@@ -268,6 +310,7 @@ struct ScanRecord {
   std::optional<AccessRecord> access;
   std::optional<WebRecord> web;
   std::optional<HoneypotRecord> honeypot;  // set when a DICOM association answer was seen
+  std::optional<LeadRecord> lead;          // import leads only (status NotProbed)
   std::vector<FindingRef> findings;
   std::uint64_t duration_ms = 0;
   // Not reported: how long the first TCP connect took, for the engine's adaptive back-off.

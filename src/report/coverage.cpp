@@ -24,7 +24,7 @@ std::string str(const json& j, const char* pointer) {
 
 bool port_open(std::string_view status) {
   return !status.empty() && status != "connection-refused" && status != "connection-timeout" &&
-         status != "unreachable";
+         status != "unreachable" && status != "not-probed";
 }
 
 }  // namespace

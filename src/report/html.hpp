@@ -73,5 +73,7 @@ Overview overview(const std::vector<json>& records);
 void write_summary(std::string& out, const Overview& o, const ScanMeta& meta);
 void write_service(std::string& out, const Service& s);
 std::string_view style();
+// Issue 16: the import leads among `records` as one table; nothing when there are none.
+void write_leads(std::string& out, const std::vector<json>& records);
 
 }  // namespace dicomsec::report::html

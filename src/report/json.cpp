@@ -57,6 +57,41 @@ json association_json(const record::AssociationRecord& a) {
           {"conformance", conformance}};
 }
 
+json lead_json(const record::LeadRecord& l) {
+  json moved = nullptr;
+  if (l.moved)
+    moved = {{"name", printable(l.moved->name)},
+             {"now", l.moved->now},
+             {"reverse", opt_text(l.moved->reverse)},
+             {"note", printable(l.moved->note)}};
+  auto texts = [](const std::vector<std::string>& v) {
+    json a = json::array();
+    for (const auto& s : v) a.push_back(printable(s));
+    return a;
+  };
+  return {{"source", l.source},
+          {"observed_at", opt(l.observed_at)},
+          {"transport", l.transport},
+          {"service", opt_text(l.service)},
+          {"product", opt_text(l.product)},
+          {"org", opt_text(l.org)},
+          {"asn", opt_text(l.asn)},
+          {"hostnames", texts(l.hostnames)},
+          {"domains", texts(l.domains)},
+          {"tags", texts(l.tags)},
+          {"tls", l.tls},
+          {"banner", opt_text(l.banner)},
+          {"banner_truncated", l.banner_truncated},
+          {"facts",
+           {{"ae_title", opt_text(l.facts.ae_title)},
+            {"implementation_class_uid", opt_text(l.facts.implementation_class_uid)},
+            {"implementation_version", opt_text(l.facts.implementation_version)}}},
+          {"matched_by", l.matched_by},
+          {"moved", moved},
+          {"file", printable(l.file)},
+          {"line", l.line}};
+}
+
 }  // namespace
 
 std::string product_label(const nlohmann::json& record) {
@@ -114,6 +149,8 @@ nlohmann::json to_json(const record::ScanRecord& r) {
     findings.push_back({{"id", f.id}, {"severity", f.severity}, {"evidence", f.evidence}});
   j["findings"] = findings;
   j["duration_ms"] = r.duration_ms;
+  // Issue 16: present only on import leads, so scan records keep their shape.
+  if (r.lead) j["lead"] = lead_json(*r.lead);
   return j;
 }
 

@@ -69,7 +69,7 @@ namespace {
 
 bool port_open(std::string_view status) {
   return status != "connection-refused" && status != "connection-timeout" &&
-         status != "unreachable" && status != "local-error";
+         status != "unreachable" && status != "local-error" && status != "not-probed";
 }
 
 // IPv4 in numeric order first, then IPv6 by text; then port.
@@ -209,6 +209,7 @@ class HtmlSink final : public Sink {
     doc += html::style();
     doc += "</style>\n</head>\n<body>\n";
     html::write_summary(doc, o, meta);
+    html::write_leads(doc, records_);
     doc += "<section id=\"hosts\" class=\"hosts\">\n<h2>Services in detail</h2>\n";
     if (o.services.empty()) doc += "<p class=\"muted\">No open DICOM or web service was found.</p>\n";
     for (const auto& s : o.services) html::write_service(doc, s);

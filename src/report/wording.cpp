@@ -107,6 +107,8 @@ std::string association_words(const json& r) {
     std::replace(words.begin(), words.end(), '-', ' ');
     return words;
   }
+  if (str(r, "/status") == "not-probed")  // an import lead (issue 16)
+    return "lead from " + str(r, "/lead/source") + ", not probed";
   if (at(r, "/tls_audit") && flag(r, "/tls_audit/client_cert_required") && !flag(r, "/dicom"))
     return "DICOM layer not tested: pass --cert/--key";  // the server wants a client certificate
   auto result = str(r, "/association/result");

@@ -1,0 +1,1 @@
+dicomsec_fuzz_target(import_line DEPS dicomsec::import)
