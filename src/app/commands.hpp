@@ -32,5 +32,6 @@ Runner setup_findings(CLI::App& app);
 Runner setup_report(CLI::App& app);
 Runner setup_scans(CLI::App& app);
 Runner setup_diff(CLI::App& app);
+Runner setup_pcap(CLI::App& app);
 
 }  // namespace dicomsec::app

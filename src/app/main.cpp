@@ -21,10 +21,6 @@ namespace {
 
 // The commands of the design that are not built yet, and what to do meanwhile.
 constexpr std::pair<const char*, const char*> kNotBuilt[] = {
-    {"pcap",
-     "Meanwhile, list the cleartext DICOM conversations of a capture with Wireshark's DICOM\n"
-     "dissector: tshark -r CAPTURE.pcap -d tcp.port==11112,dicom -Y dicom -T fields "
-     "-e ip.src -e ip.dst -e tcp.dstport | sort -u"},
     {"gateway",
      "Meanwhile, put stunnel (Debian: stunnel4) in front of the server, as in\n"
      "docs/guides/encryption.md, \"A TLS gateway for legacy devices (stunnel)\": a [dicom-tls]\n"
@@ -97,6 +93,8 @@ int main(int argc, char** argv) {
   add(setup_report, "report", "Render a scan stored with --db (jsonl, csv, sarif, html)");
   add(setup_scans, "scans", "List the scans stored in a --db file");
   add(setup_diff, "diff", "Compare two stored scans: services and findings new, gone, fixed");
+  add(setup_pcap, "pcap",
+      "Passive inventory from captures or a live interface (DICOM, TLS, cleartext PHI)");
   // In the design but not built in this version: a plain message that names the manual way
   // (the guide and its one-line recipe), not a parse error.
   for (const auto& [name, meanwhile] : kNotBuilt) {
