@@ -1,6 +1,14 @@
 #include "pcap/capture.hpp"
 
+#include <pcap/pcap.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
 namespace dicomsec::pcap {
+
 int exit_code(Failure f) noexcept {
   switch (f) {
     case Failure::None:
@@ -8,34 +16,260 @@ int exit_code(Failure f) noexcept {
     case Failure::Truncated:
     case Failure::Io:
       return 3;
-    default:
+    case Failure::NotCapture:
+    case Failure::UnsupportedLinkType:
+    case Failure::NoSuchFile:
+    case Failure::NoSuchInterface:
+    case Failure::Permission:
+    case Failure::BadFilter:
+    case Failure::LiveOpen:
       return 2;
   }
+  return 2;
 }
+
 struct CaptureSource::Impl {
+  ~Impl() {
+    if (handle != nullptr) pcap_close(handle);
+  }
+  pcap_t* handle = nullptr;
+  bool live = false;
+  int link_type = 0;
   Stats stats;
   std::string error;
   Failure failure = Failure::None;
+  // Offset just after the last record read whole (files): where a truncation starts.
+  std::int64_t good_offset = 0;
 };
+
+namespace {
+
+Error fail(Failure* why, Failure kind, std::string message) {
+  if (why != nullptr) *why = kind;
+  return make_error(std::move(message));
+}
+
+std::string describe_link_type(int lt) {
+  std::string s = link_type_name(lt);
+  if (const char* name = pcap_datalink_val_to_name(lt); name != nullptr) {
+    s += std::string(" (libpcap: ") + name + ")";
+  }
+  return s;
+}
+
+}  // namespace
+
 CaptureSource::CaptureSource(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CaptureSource::CaptureSource(CaptureSource&&) noexcept = default;
 CaptureSource& CaptureSource::operator=(CaptureSource&&) noexcept = default;
 CaptureSource::~CaptureSource() = default;
-Result<CaptureSource> CaptureSource::open_file(const std::string&, Failure*) {
-  return make_error("not implemented");
+
+Result<CaptureSource> CaptureSource::open_file(const std::string& path, Failure* why) {
+  // fopen first, so "no such file" and "permission denied" are told apart from "not a
+  // capture file" (libpcap reports all three through one error string).
+  std::FILE* fp = std::fopen(path.c_str(), "rb");
+  if (fp == nullptr) {
+    const int e = errno;
+    return fail(why, e == ENOENT ? Failure::NoSuchFile : Failure::Permission,
+                "cannot open capture file " + path + ": " + std::strerror(e));
+  }
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  // pcap_fopen_offline takes ownership of fp (pcap_close closes it).
+  pcap_t* p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+  if (p == nullptr) {
+    std::fclose(fp);
+    return fail(why, Failure::NotCapture,
+                path + " is not a pcap or pcapng capture file (" + errbuf + ")");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->handle = p;
+  impl->link_type = pcap_datalink(p);
+  if (!link_type_supported(impl->link_type)) {
+    return fail(why, Failure::UnsupportedLinkType,
+                path + ": unsupported " + describe_link_type(impl->link_type) +
+                    "; supported: Ethernet (with 802.1Q/QinQ), Linux SLL/SLL2, BSD "
+                    "loopback/null, raw IPv4/IPv6");
+  }
+  impl->good_offset = ftello(pcap_file(p));
+  return CaptureSource(std::move(impl));
 }
-Result<CaptureSource> CaptureSource::open_live(const std::string&, const std::string&, int,
-                                               Failure*) {
-  return make_error("not implemented");
+
+Result<CaptureSource> CaptureSource::open_live(const std::string& iface,
+                                               const std::string& bpf_filter, int snaplen,
+                                               Failure* why) {
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* p = pcap_create(iface.c_str(), errbuf);
+  if (p == nullptr) {
+    return fail(why, Failure::LiveOpen, "cannot capture on " + iface + ": " + errbuf);
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->handle = p;
+  impl->live = true;
+  pcap_set_snaplen(p, snaplen);
+  pcap_set_promisc(p, 0);
+  // 100 ms: a quiet interface still returns to the caller, who checks stop and --duration.
+  pcap_set_timeout(p, 100);
+  // A bursty 1 Gb/s mirror port fills a small ring in milliseconds; 16 MiB rides out bursts.
+  pcap_set_buffer_size(p, 16 * 1024 * 1024);
+  const int rc = pcap_activate(p);
+  if (rc < 0) {
+    const std::string detail = pcap_geterr(p);
+    switch (rc) {
+      case PCAP_ERROR_PERM_DENIED:
+        return fail(why, Failure::Permission,
+                    "no permission to capture on " + iface +
+                        ": live capture needs root or the CAP_NET_RAW capability (e.g. sudo "
+                        "setcap cap_net_raw,cap_net_admin=eip $(which dicomsec)) (" +
+                        detail + ")");
+      case PCAP_ERROR_NO_SUCH_DEVICE:
+        return fail(why, Failure::NoSuchInterface,
+                    "no such interface: " + iface + " (" + detail + ")");
+      default:
+        return fail(
+            why, Failure::LiveOpen,
+            "cannot capture on " + iface + ": " + pcap_statustostr(rc) + " (" + detail + ")");
+    }
+  }
+  impl->link_type = pcap_datalink(p);
+  if (!link_type_supported(impl->link_type)) {
+    return fail(why, Failure::UnsupportedLinkType,
+                iface + ": unsupported " + describe_link_type(impl->link_type));
+  }
+  CaptureSource source(std::move(impl));
+  if (!bpf_filter.empty()) {
+    auto f = source.set_filter(bpf_filter);
+    if (!f) return fail(why, Failure::BadFilter, f.error().message);
+  }
+  return source;
 }
-CaptureSource::Next CaptureSource::next(Packet&) { return Next::End; }
-int CaptureSource::link_type() const noexcept { return 0; }
-bool CaptureSource::live() const noexcept { return false; }
+
+Result<bool> CaptureSource::set_filter(const std::string& bpf_filter) {
+  bpf_program prog{};
+  if (pcap_compile(impl_->handle, &prog, bpf_filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    return make_error("bad capture filter '" + bpf_filter + "': " + pcap_geterr(impl_->handle));
+  }
+  const int rc = pcap_setfilter(impl_->handle, &prog);
+  pcap_freecode(&prog);
+  if (rc != 0) {
+    return make_error("cannot set capture filter: " + std::string(pcap_geterr(impl_->handle)));
+  }
+  return true;
+}
+
+CaptureSource::Next CaptureSource::next(Packet& out) {
+  pcap_pkthdr* header = nullptr;
+  const std::uint8_t* data = nullptr;
+  const int rc = pcap_next_ex(impl_->handle, &header, &data);
+  if (rc == 1) {
+    Stats& s = impl_->stats;
+    ++s.packets;
+    s.bytes += header->caplen;
+    if (header->caplen < header->len) ++s.snapped;
+    out.data = std::span<const std::uint8_t>(data, header->caplen);
+    out.wire_len = header->len;
+    out.ts_us = static_cast<std::int64_t>(header->ts.tv_sec) * 1'000'000 + header->ts.tv_usec;
+    // ftello on a read stream is arithmetic on the stdio buffer, not a system call.
+    if (!impl_->live) impl_->good_offset = ftello(pcap_file(impl_->handle));
+    return Next::Packet;
+  }
+  if (rc == 0) return Next::Timeout;
+  if (rc == PCAP_ERROR_BREAK) return Next::End;  // end of file, or break_loop()
+  impl_->error = pcap_geterr(impl_->handle);
+  if (!impl_->live) {
+    // A record cut short or with an impossible length: keep everything before it.
+    Stats& s = impl_->stats;
+    s.truncated = true;
+    s.truncated_at_offset = static_cast<std::uint64_t>(impl_->good_offset);
+    s.truncation_message = impl_->error;
+    impl_->failure = Failure::Truncated;
+    return Next::End;
+  }
+  impl_->failure = Failure::Io;
+  return Next::Error;
+}
+
+int CaptureSource::link_type() const noexcept { return impl_->link_type; }
+bool CaptureSource::live() const noexcept { return impl_->live; }
 const CaptureSource::Stats& CaptureSource::stats() const noexcept { return impl_->stats; }
 const std::string& CaptureSource::error() const noexcept { return impl_->error; }
 Failure CaptureSource::failure() const noexcept { return impl_->failure; }
-void CaptureSource::break_loop() noexcept {}
-Result<RunStats> run(CaptureSource&, Reassembler&, const std::atomic<bool>&, const RunLimits&) {
-  return make_error("not implemented");
+void CaptureSource::break_loop() noexcept { pcap_breakloop(impl_->handle); }
+
+void CaptureSource::refresh_kernel_stats() noexcept {
+  if (!impl_->live) return;
+  pcap_stat ps{};
+  if (pcap_stats(impl_->handle, &ps) == 0) {
+    impl_->stats.kernel_dropped = std::uint64_t{ps.ps_drop} + ps.ps_ifdrop;
+  }
 }
+
+Result<RunStats> run(CaptureSource& source, Reassembler& reassembler, const std::atomic<bool>& stop,
+                     const RunLimits& limits) {
+  if (!link_type_supported(source.link_type())) {
+    return make_error("unsupported " + link_type_name(source.link_type()));
+  }
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  const auto elapsed_us = [&] {
+    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
+  };
+  Decoder decoder(source.link_type(), limits.fragments);
+  RunStats rs;
+  Packet packet;
+  std::int64_t last_ts = 0;
+  std::uint64_t count = 0;
+  for (;;) {
+    if (stop.load(std::memory_order_relaxed)) {
+      rs.stopped = true;
+      break;
+    }
+    if (limits.max_packets != 0 && count >= limits.max_packets) {
+      rs.limit_reached = true;
+      break;
+    }
+    // The clock is read every 256 packets and on every read timeout.
+    if (limits.duration_us != 0 && (count & 255) == 0 && elapsed_us() >= limits.duration_us) {
+      rs.limit_reached = true;
+      break;
+    }
+    const auto next = source.next(packet);
+    if (next == CaptureSource::Next::Packet) {
+      ++count;
+      last_ts = std::max(last_ts, packet.ts_us);
+      auto decoded = decoder.decode(packet.data, packet.ts_us);
+      if (decoded && decoded->kind == FrameKind::Tcp) reassembler.feed(decoded->segment);
+      continue;
+    }
+    if (next == CaptureSource::Next::Timeout) {
+      if (limits.duration_us != 0 && elapsed_us() >= limits.duration_us) {
+        rs.limit_reached = true;
+        break;
+      }
+      // A quiet live interface: idle flows still age, by the wall clock the capture uses.
+      const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+      reassembler.expire(now_us);
+      continue;
+    }
+    if (next == CaptureSource::Next::Error) {
+      rs.failure = source.failure();
+      rs.message = source.error();
+    } else if (source.stats().truncated) {
+      rs.failure = Failure::Truncated;
+      rs.message = "capture truncated or corrupt at byte offset " +
+                   std::to_string(source.stats().truncated_at_offset) + ": " +
+                   source.stats().truncation_message;
+    }
+    break;
+  }
+  reassembler.finish(last_ts);
+  source.refresh_kernel_stats();
+  rs.capture = source.stats();
+  rs.decode = decoder.stats();
+  rs.reassembly = reassembler.stats();
+  rs.seconds = static_cast<double>(elapsed_us()) / 1e6;
+  return rs;
+}
+
 }  // namespace dicomsec::pcap

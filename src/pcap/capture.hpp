@@ -25,6 +25,7 @@ enum class Failure : std::uint8_t {
   NoSuchInterface,      // exit 2
   Permission,           // exit 2: the message says root or CAP_NET_RAW is needed
   BadFilter,            // exit 2: BPF filter did not compile
+  LiveOpen,             // exit 2: the interface could not be opened for another reason
   Truncated,            // exit 3: truncated/corrupt capture; what was read is kept
   Io,                   // exit 3
 };
@@ -63,6 +64,8 @@ class CaptureSource {
   CaptureSource& operator=(CaptureSource&&) noexcept;
   ~CaptureSource();
 
+  // Applies a BPF filter (tcpdump syntax) to a file or live source.
+  Result<bool> set_filter(const std::string& bpf_filter);
   // Packet: `out` filled. Timeout: live read timeout, nothing yet. End: end of file (or
   // truncation, then stats().truncated is set). Error: error() says what.
   Next next(Packet& out);
@@ -73,6 +76,8 @@ class CaptureSource {
   [[nodiscard]] Failure failure() const noexcept;
   // Wakes a blocked next() (signal-safe: pcap_breakloop).
   void break_loop() noexcept;
+  // Live: reads the kernel's drop counters into stats().kernel_dropped (run() does it at the end).
+  void refresh_kernel_stats() noexcept;
 
  private:
   struct Impl;
