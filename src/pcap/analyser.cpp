@@ -55,8 +55,15 @@ StartVerdict judge_start(ByteView held, const dul::Limits& limits) {
   if (!length) return StartVerdict::NeedMore;
   if (*length > limits.max_pdu_length) return StartVerdict::Other;
   if (held.size() < 6 + std::size_t{*length}) return StartVerdict::NeedMore;
-  auto pdu = dul::decode_pdu(held.first(6 + std::size_t{*length}), limits);
-  return pdu ? StartVerdict::Dicom : StartVerdict::Other;
+  if (dul::decode_pdu(held.first(6 + std::size_t{*length}), limits)) return StartVerdict::Dicom;
+  // Past our caps but plainly an A-ASSOCIATE-RQ/AC fixed part (PS3.8 9.3.2: protocol version
+  // 1, reserved 0): still DICOM; the observer notes what it could not decode.
+  ByteReader fixed(held.subspan(6));
+  const auto version = fixed.u16be();
+  const auto reserved = fixed.u16be();
+  const bool associate =
+      held[0] != kAssociateRj && version && (*version & 1U) != 0 && reserved && *reserved == 0;
+  return associate ? StartVerdict::Dicom : StartVerdict::Other;
 }
 
 }  // namespace

@@ -33,7 +33,9 @@ namespace dicomsec::pcap {
 struct AnalyserOptions {
   std::size_t decide_bytes = 256 * 1024;  // held per direction while undecided
   std::size_t midstream_pdus = 3;         // consecutive PDUs that commit a mid-stream flow
-  dul::Limits limits{};                   // PDU decoder caps of the observers
+  // PDU decoder caps of the observers. More items than the scanner allows: a passive observer
+  // must read what real peers send (dcmqrscp proposes ~1000 items in one A-ASSOCIATE-RQ).
+  dul::Limits limits{1U << 20, 8192, 2U << 20};
 };
 
 struct AnalyserStats {
