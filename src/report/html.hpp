@@ -74,4 +74,9 @@ void write_summary(std::string& out, const Overview& o, const ScanMeta& meta);
 void write_service(std::string& out, const Service& s);
 std::string_view style();
 
+// `dicomsec pcap` (html_flows.cpp): the records are flow records (kind "flow"); the page is
+// the wire inventory with its SVG map instead of the scan summary.
+bool is_flow_report(const std::vector<json>& records);
+void write_flows(std::string& out, const std::vector<json>& records, const ScanMeta& meta);
+
 }  // namespace dicomsec::report::html
