@@ -1,11 +1,14 @@
 #include "pcap/capture.hpp"
 
 #include <pcap/pcap.h>
+#include <poll.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+
+#include "pcap/bad_record.hpp"
 
 namespace dicomsec::pcap {
 
@@ -39,7 +42,8 @@ struct CaptureSource::Impl {
   std::string error;
   Failure failure = Failure::None;
   // Offset just after the last record read whole (files): where a truncation starts.
-  std::int64_t good_offset = 0;
+  std::string path;        // files: read again only to locate a bad record
+  int selectable_fd = -1;  // live: polled when a non-blocking read found nothing
 };
 
 namespace {
@@ -90,7 +94,7 @@ Result<CaptureSource> CaptureSource::open_file(const std::string& path, Failure*
                     "; supported: Ethernet (with 802.1Q/QinQ), Linux SLL/SLL2, BSD "
                     "loopback/null, raw IPv4/IPv6");
   }
-  impl->good_offset = ftello(pcap_file(p));
+  impl->path = path;
   return CaptureSource(std::move(impl));
 }
 
@@ -130,6 +134,13 @@ Result<CaptureSource> CaptureSource::open_live(const std::string& iface,
             "cannot capture on " + iface + ": " + pcap_statustostr(rc) + " (" + detail + ")");
     }
   }
+  // With TPACKET_V3 a blocking read on a quiet interface never returns (the read timeout
+  // only runs once a packet arrived; pcap_set_timeout(3PCAP)). Non-blocking reads plus our
+  // own poll() bound every next() to 100 ms, so stop and --duration are always noticed.
+  if (pcap_setnonblock(p, 1, errbuf) != 0) {
+    return fail(why, Failure::LiveOpen, "cannot capture on " + iface + ": " + errbuf);
+  }
+  impl->selectable_fd = pcap_get_selectable_fd(p);
   impl->link_type = pcap_datalink(p);
   if (!link_type_supported(impl->link_type)) {
     return fail(why, Failure::UnsupportedLinkType,
@@ -168,18 +179,22 @@ CaptureSource::Next CaptureSource::next(Packet& out) {
     out.data = std::span<const std::uint8_t>(data, header->caplen);
     out.wire_len = header->len;
     out.ts_us = static_cast<std::int64_t>(header->ts.tv_sec) * 1'000'000 + header->ts.tv_usec;
-    // ftello on a read stream is arithmetic on the stdio buffer, not a system call.
-    if (!impl_->live) impl_->good_offset = ftello(pcap_file(impl_->handle));
     return Next::Packet;
   }
-  if (rc == 0) return Next::Timeout;
+  if (rc == 0) {
+    if (impl_->selectable_fd >= 0) {
+      pollfd pfd{impl_->selectable_fd, POLLIN, 0};
+      poll(&pfd, 1, 100);
+    }
+    return Next::Timeout;
+  }
   if (rc == PCAP_ERROR_BREAK) return Next::End;  // end of file, or break_loop()
   impl_->error = pcap_geterr(impl_->handle);
   if (!impl_->live) {
     // A record cut short or with an impossible length: keep everything before it.
     Stats& s = impl_->stats;
     s.truncated = true;
-    s.truncated_at_offset = static_cast<std::uint64_t>(impl_->good_offset);
+    s.truncated_at_offset = detail::locate_bad_record(impl_->path, s.packets);
     s.truncation_message = impl_->error;
     impl_->failure = Failure::Truncated;
     return Next::End;

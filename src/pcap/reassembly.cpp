@@ -248,8 +248,12 @@ struct Reassembler::Impl {
                             .subspan(static_cast<std::size_t>(pos - held->first),
                                      static_cast<std::size_t>(upto - pos)));
       }
-      drain(f, side, ts);  // delivers `held` (and anything contiguous after it)
-      pos = std::max(upto, std::min(end, d.next));
+      // Deliver `held` alone (it starts at d.next now), so the next buffered segment is
+      // compared with the packet too.
+      auto node = d.ooo.extract(held);
+      release(d, node.mapped().size());
+      deliver(f, side, node.mapped(), ts);
+      pos = std::min(end, d.next);
     }
     drain(f, side, ts);
   }
@@ -419,7 +423,14 @@ void Reassembler::Impl::feed(const TcpSegment& s) {
       if (beyond_window || flow_full || !make_room(s.payload.size(), f, s.ts_us)) {
         // Treat the hole as lost: deliver what is buffered, skip to this segment.
         skip_to(*f, side, start, s.ts_us);
-        deliver_in_order(*f, side, start, s.payload, s.ts_us);
+        // Buffered data that reached past `start` was delivered first (first data wins).
+        if (end > d.next) {
+          const auto skip = static_cast<std::size_t>(d.next - start);
+          stats.retransmitted_bytes += skip;
+          deliver_in_order(*f, side, d.next, s.payload.subspan(skip), s.ts_us);
+        } else {
+          stats.retransmitted_bytes += s.payload.size();
+        }
       } else {
         buffer(*f, side, start, s.payload);
       }

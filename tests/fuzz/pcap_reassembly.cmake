@@ -1,0 +1,1 @@
+dicomsec_fuzz_target(pcap_reassembly DEPS dicomsec::pcap)
