@@ -510,6 +510,12 @@ TEST_F(PcapTraffic, NoPatientValueOrPasswordInAnyOutput) {
     EXPECT_NE(r.err.find("cleartext passwords/tokens: 1"), std::string::npos) << r.err;
     no_canary(ts::slurp(out) + r.out + r.err, format);
   }
+  // Every record validates against the flow schema.
+  const auto v = run({"/usr/bin/python3",
+                      std::string(DICOMSEC_SOURCE_DIR) + "/tests/integration/validate_records.py",
+                      std::string(DICOMSEC_SOURCE_DIR) + "/schemas/flow-record.schema.json",
+                      w + "/out.jsonl"});
+  EXPECT_EQ(v.code, 0) << v.out << v.err;
   EXPECT_NE(ts::slurp(w + "/out.sarif").find("PCAP-CLEARTEXT-CREDENTIALS"), std::string::npos);
   EXPECT_NE(ts::slurp(w + "/out.html").find("<svg"), std::string::npos);
   for (const auto* f : {"/flows.db", "/flows.db-wal"}) no_canary(ts::slurp(w + f), f);
