@@ -525,6 +525,31 @@ TEST_F(PcapTraffic, NoPatientValueOrPasswordInAnyOutput) {
   no_canary(rep.out + rep.err, "report");
 }
 
+// --db keeps the wire's services; `diff PCAP SCAN` lists what the wire saw that a scan did
+// not find ("gone": the bulk storescp, stopped before the scan) and what the scan found that
+// the wire never showed ("new": nothing here, the scan probes only captured ports).
+TEST_F(PcapTraffic, DiffComparesTheWireWithAScan) {
+  const auto w = work_.string();
+  const auto db = w + "/diff.db";
+  auto r = run({kDicomsec, "pcap", "-q", "--db", db, "-o", w + "/diff.jsonl", w + "/cap.pcap"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  ts::stop_group(servers_.back());  // the bulk storescp: on the wire, gone for the scan
+  servers_.pop_back();
+  r = run({kDicomsec, "scan", "-q", "127.0.0.1", "-p",
+           port("STORESCP_PORT") + "," + std::to_string(bulk_port_), "--db", db, "-o",
+           w + "/diff-scan.jsonl"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = run({kDicomsec, "diff", "--db", db, "1", "2", "--format", "jsonl"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::map<std::string, std::string> services;  // port -> change
+  for (const auto& c : jsonl(r.out))
+    if (c["kind"] == "service") services[std::to_string(c["port"].get<int>())] = c["change"];
+  EXPECT_EQ(services[std::to_string(bulk_port_)], "gone") << r.out;
+  EXPECT_NE(services[port("STORESCP_PORT")], "gone") << r.out;  // on the wire and found
+  EXPECT_EQ(services[port("QRSCP_PORT")], "not-checked") << r.out;
+  no_canary(ts::slurp(db) + r.out + r.err, "diff");
+}
+
 TEST_F(PcapTraffic, BadInputExitCodes) {
   const auto w = work_.string();
   std::ofstream(work_ / "not.pcap") << "this is not a capture\n";
