@@ -14,6 +14,7 @@ packages=(
   openssl stunnel4  # TLS lab (scripts/tls_lab.sh): s_server, certificates, stunnel
   sslscan testssl.sh bc  # bench/tls_vs_sslscan
   libpcap-dev  # src/pcap: capture files and live interfaces (issue 14)
+  tcpdump tshark wireshark-common jq  # pcap flow analysis tests and bench/pcap_vs_tshark (issue 14)
 )
 missing=()
 for p in "${packages[@]}"; do
