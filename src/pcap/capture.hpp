@@ -32,7 +32,8 @@ enum class Failure : std::uint8_t {
 [[nodiscard]] int exit_code(Failure) noexcept;
 
 struct CaptureStats {
-  std::uint64_t packets = 0;              // records read
+  std::uint64_t packets = 0;              // records returned (after the filter)
+  std::uint64_t filtered_out = 0;         // files with set_filter(): records the filter dropped
   std::uint64_t bytes = 0;                // captured bytes (caplen) read
   std::uint64_t snapped = 0;              // records shorter than on the wire (caplen < len)
   std::uint64_t kernel_dropped = 0;       // live only: pcap_stats ps_drop + ps_ifdrop

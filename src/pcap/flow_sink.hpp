@@ -44,6 +44,8 @@ enum class CloseReason : std::uint8_t {
   EndOfCapture,  // finish(): the capture ended with the flow still open
 };
 
+// Callbacks run inside Reassembler::feed/expire/finish; a sink must not call back into
+// the reassembler.
 class FlowSink {
  public:
   virtual ~FlowSink() = default;

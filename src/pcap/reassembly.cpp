@@ -377,6 +377,20 @@ void Reassembler::Impl::feed(const TcpSegment& s) {
     }
     last = f;
   }
+  // A SYN with a new initial sequence number from the initiator of an open flow: the
+  // 4-tuple was reused by a new connection (the old one's end was not captured). The old
+  // flow ends (Fin if it had begun closing, else Idle) and a new one starts here.
+  if ((s.flags & (tcpflag::Syn | tcpflag::Ack)) == tcpflag::Syn) {
+    const bool from_initiator = (s.src == f->lower) == f->lower_is_initiator;
+    const Direction& old = f->dir[from_initiator ? 0 : 1];
+    if (from_initiator && old.started && old.base != s.seq + 1U) {
+      const FlowKey key = *f->key;
+      const bool closing = f->dir[0].fin || f->dir[1].fin;
+      close(*f, closing ? CloseReason::Fin : CloseReason::Idle, s.ts_us);
+      f = create(key, s, lower);
+      last = f;
+    }
+  }
   touch(f, s.ts_us);
   const bool from_lower = s.src == f->lower;
   const Side side = from_lower == f->lower_is_initiator ? Side::Initiator : Side::Responder;

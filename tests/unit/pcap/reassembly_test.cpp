@@ -217,6 +217,25 @@ TEST(PcapReassembly, RstClosesAndFlushesBufferedData) {
   EXPECT_TRUE(sink.violations.empty());
 }
 
+TEST(PcapReassembly, ReusedFourTupleStartsANewFlow) {
+  RecordingSink sink;
+  Reassembler r(sink);
+  Script s = handshake(100, 5000);
+  s.add(kC, kS, 101, PA, "old");
+  s.add(kC, kS, 100, tcpflag::Syn);   // a retransmitted SYN is not a new connection
+  s.add(kC, kS, 9000, tcpflag::Syn);  // new ISN: the old connection's end was missed
+  s.add(kS, kC, 7000, tcpflag::Syn | tcpflag::Ack);
+  s.add(kC, kS, 9001, PA, "new");
+  s.feed(r);
+  r.finish(s.ts);
+  ASSERT_EQ(sink.flows.size(), 2U);
+  EXPECT_EQ(sink.initiator(1), "old");
+  EXPECT_EQ(sink.flows.at(1).reason, CloseReason::Idle);
+  EXPECT_EQ(sink.initiator(2), "new");
+  EXPECT_TRUE(sink.flows.at(2).info.saw_syn);
+  EXPECT_TRUE(sink.violations.empty());
+}
+
 TEST(PcapReassembly, FinBeforeMissingDataWaitsThenCloses) {
   RecordingSink sink;
   Reassembler r(sink);
