@@ -62,10 +62,14 @@ nlohmann::json association_json(const record::AssociationRecord& a) {
 nlohmann::json product_json(const std::optional<record::ProductRecord>& product) {
   if (!product) return nullptr;
   const auto& p = *product;
-  return {{"name", p.name},           {"version", opt(p.version)},
-          {"toolkit", p.toolkit},     {"confidence", p.confidence},
-          {"matched_by", p.matched_by}, {"vendor", opt(p.vendor)},
-          {"application", opt(p.application)}, {"version_name", opt(p.version_name)}};
+  return {{"name", p.name},
+          {"version", opt(p.version)},
+          {"toolkit", p.toolkit},
+          {"confidence", p.confidence},
+          {"matched_by", p.matched_by},
+          {"vendor", opt(p.vendor)},
+          {"application", opt(p.application)},
+          {"version_name", opt(p.version_name)}};
 }
 
 std::string product_label(const nlohmann::json& record) {

@@ -43,8 +43,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::size_t n = 1 + (seed >> 16) % 97;
     if (n > halves[side].size() - pos[side]) n = halves[side].size() - pos[side];
     const auto s = side == 0 ? pcap::Side::Initiator : pcap::Side::Responder;
-    if ((seed >> 24) % 17 == 0) analyser.on_gap(1, s, n, ++ts);
-    else analyser.on_data(1, s, halves[side].subspan(pos[side], n), ++ts);
+    if ((seed >> 24) % 17 == 0)
+      analyser.on_gap(1, s, n, ++ts);
+    else
+      analyser.on_data(1, s, halves[side].subspan(pos[side], n), ++ts);
     pos[side] += n;
     // Undecided bytes are capped by decide_bytes, decoders by their PDU limits.
     if (analyser.buffered_bytes() > 2 * options.decide_bytes + 4 * (2U << 20)) std::abort();
