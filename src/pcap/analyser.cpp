@@ -33,10 +33,12 @@ struct Pending {
 };
 
 // Frees what an undecided direction held once the flow is decided.
-void release(Pending& p) {
+std::size_t release(Pending& p) {
+  const auto n = p.held.size();
   Bytes().swap(p.held);
   p.probe.reset();
   p.hunting = false;
+  return n;
 }
 
 // How far a direction's first bytes tell the protocol when the stream start is known.
@@ -118,8 +120,14 @@ void FlowAnalyser::on_data(FlowId id, Side side, std::span<const std::uint8_t> b
     case Kind::Undecided:
       break;
   }
+  if (held_ + bytes.size() > options_.decide_budget) {
+    ++stats_.over_budget;
+    commit_other(f);
+    return;
+  }
   auto& p = f.side(side);
   p.held.insert(p.held.end(), bytes.begin(), bytes.end());
+  held_ += bytes.size();
   if (!p.start_seen) {
     if (!p.hunting) {
       p.probe.resync();
@@ -143,6 +151,7 @@ void FlowAnalyser::on_gap(FlowId id, Side side, std::uint64_t missing_bytes, std
   // Undecided: what was held before the hole can no longer be decoded in order; hunt for a
   // PDU boundary after it.
   auto& p = f.side(side);
+  held_ -= p.held.size();
   p.held.clear();
   p.start_seen = false;
   p.probe = dul::PduDecoder(options_.limits);
@@ -265,7 +274,7 @@ void FlowAnalyser::commit_dicom(Flow& f, bool midstream, Side requestor) {
   for (Side s : {requestor, other(requestor)}) {
     auto& p = f.side(s);
     if (!p.held.empty()) f.dicom->data(s, p.held);
-    release(p);
+    held_ -= release(p);
   }
 }
 
@@ -275,13 +284,13 @@ void FlowAnalyser::commit_tls(Flow& f) {
   f.tls = std::make_unique<TlsFlow>();
   f.tls->client_bytes(f.side(f.tls_client).held);
   f.tls->server_bytes(f.side(other(f.tls_client)).held);
-  for (auto& p : f.pending) release(p);
+  for (auto& p : f.pending) held_ -= release(p);
 }
 
 void FlowAnalyser::commit_other(Flow& f) {
   f.kind = Kind::Other;
   ++stats_.other;
-  for (auto& p : f.pending) release(p);
+  for (auto& p : f.pending) held_ -= release(p);
 }
 
 }  // namespace dicomsec::pcap

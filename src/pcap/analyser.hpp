@@ -32,7 +32,10 @@ namespace dicomsec::pcap {
 
 struct AnalyserOptions {
   std::size_t decide_bytes = 256 * 1024;  // held per direction while undecided
-  std::size_t midstream_pdus = 3;         // consecutive PDUs that commit a mid-stream flow
+  // Held over all undecided flows: a flow whose bytes would pass it is judged "other" at
+  // once (many idle-looking flows must not add up to gigabytes).
+  std::size_t decide_budget = 32U << 20;
+  std::size_t midstream_pdus = 3;  // consecutive PDUs that commit a mid-stream flow
   // PDU decoder caps of the observers. More items than the scanner allows: a passive observer
   // must read what real peers send (dcmqrscp proposes ~1000 items in one A-ASSOCIATE-RQ).
   dul::Limits limits{1U << 20, 8192, 2U << 20};
@@ -45,8 +48,9 @@ struct AnalyserStats {
   std::uint64_t tls = 0;
   std::uint64_t other = 0;
   std::uint64_t records = 0;
-  std::uint64_t c_stores = 0;  // C-STORE-RQ commands decoded
-  std::uint64_t bytes = 0;     // stream bytes received
+  std::uint64_t c_stores = 0;     // C-STORE-RQ commands decoded
+  std::uint64_t bytes = 0;        // stream bytes received
+  std::uint64_t over_budget = 0;  // flows judged "other" because decide_budget was reached
 };
 
 class FlowAnalyser final : public FlowSink {
@@ -78,6 +82,7 @@ class FlowAnalyser final : public FlowSink {
   AnalyserOptions options_;
   std::unordered_map<FlowId, std::unique_ptr<Flow>> flows_;
   AnalyserStats stats_;
+  std::size_t held_ = 0;  // undecided bytes over all flows
 };
 
 }  // namespace dicomsec::pcap

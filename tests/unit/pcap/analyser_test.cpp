@@ -220,6 +220,25 @@ TEST(FlowAnalyser, NotDicomIsNotRecorded) {
   EXPECT_TRUE(run(s, 10, false).empty());
 }
 
+TEST(FlowAnalyser, UndecidedBytesStayWithinTheGlobalBudget) {
+  pcap::AnalyserOptions options;
+  options.decide_budget = 10'000;
+  int records = 0;
+  pcap::FlowAnalyser a([&](record::FlowRecord&&) { ++records; }, options);
+  const Bytes noise(700, 0x42);
+  for (pcap::FlowId id = 1; id <= 50; ++id) {
+    auto i = info(false);
+    i.id = id;
+    a.on_open(i);
+    a.on_data(id, pcap::Side::Initiator, noise, 1);
+    EXPECT_LE(a.buffered_bytes(), options.decide_budget + 50 * 1024);
+  }
+  EXPECT_GT(a.stats().over_budget, 0U);
+  for (pcap::FlowId id = 1; id <= 50; ++id) a.on_close(id, pcap::CloseReason::Fin, 2);
+  EXPECT_EQ(a.buffered_bytes(), 0U);
+  EXPECT_EQ(records, 0);
+}
+
 TEST(FlowAnalyser, TlsFlowWithSni) {
   tlsinspect::ClientHelloSpec spec;
   spec.version = tlsinspect::Version::Tls12;
