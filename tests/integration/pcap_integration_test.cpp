@@ -4,6 +4,7 @@
 // openssl s_client TLS 1.2 handshake that shows the certificate), and a bulk association of
 // 2 MB images to a storescp of the test's own. The hard cases are derived from that capture
 // with tools: cut mid-association (editcap -r), duplicated (mergecap), dropped (editcap),
+// re-addressed (tcprewrite --pnat, for an AE title at two addresses),
 // reordered (a byte-level swap of adjacent records), VLAN-tagged (an 802.1Q tag inserted per
 // frame), pcapng (editcap -F). Records are asserted exactly; the canary patient and the password
 // must appear in no output format, stderr or the --db file. A live capture on lo runs while
@@ -129,8 +130,8 @@ class PcapTraffic : public ::testing::Test {
       return;
     }
     env_ = ts::read_env(fs::path(lab) / "lab.env");
-    for (const char* tool :
-         {"tcpdump", "editcap", "mergecap", "tshark", "capinfos", "openssl", "dump2dcm"})
+    for (const char* tool : {"tcpdump", "editcap", "mergecap", "tshark", "capinfos", "tcprewrite",
+                             "openssl", "dump2dcm"})
       if (std::system((std::string("command -v ") + tool + " >/dev/null").c_str()) != 0) {
         setup_error_ = std::string("needs ") + tool;
         return;
@@ -548,6 +549,37 @@ TEST_F(PcapTraffic, DiffComparesTheWireWithAScan) {
   EXPECT_NE(services[port("STORESCP_PORT")], "gone") << r.out;  // on the wire and found
   EXPECT_EQ(services[port("QRSCP_PORT")], "not-checked") << r.out;
   no_canary(ts::slurp(db) + r.out + r.err, "diff");
+}
+
+// The lab's storescp traffic again as if from 127.0.0.2 (tcprewrite --pnat), merged with the
+// original: ECHOSCU and STORESCU now call from two addresses.
+TEST_F(PcapTraffic, SameCallingTitleFromTwoAddressesIsAFinding) {
+  const auto w = work_.string();
+  ASSERT_EQ(run({"tshark", "-r", w + "/cap.pcap", "-Y", "tcp.port==" + port("STORESCP_PORT"), "-w",
+                 w + "/scp.pcap"})
+                .code,
+            0);
+  auto r = run({"tcprewrite", "--pnat=127.0.0.1/32:127.0.0.2/32", "--infile=" + w + "/scp.pcap",
+                "--outfile=" + w + "/scp2.pcap"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  // Classic pcap: one snapshot length for both inputs.
+  r = run({"mergecap", "-F", "pcap", "-w", w + "/two.pcap", w + "/scp.pcap", w + "/scp2.pcap"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = run({kDicomsec, "pcap", w + "/two.pcap"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("AE title \"ECHOSCU\" used from 2 addresses: 127.0.0.1, 127.0.0.2"),
+            std::string::npos)
+      << r.err;
+  int multi = 0;
+  std::set<std::string> echo_ips;
+  for (const auto& rec : jsonl(r.out)) {
+    if (rec["association"]["calling_ae"] == "ECHOSCU") echo_ips.insert(rec["client"]["ip"]);
+    multi += ids(rec).contains("PCAP-AE-MULTI-IP") ? 1 : 0;
+  }
+  EXPECT_EQ(echo_ips, (std::set<std::string>{"127.0.0.1", "127.0.0.2"}));
+  // The second address of ECHOSCU, of STORESCU and of QRSCP (the C-MOVE sub-association).
+  EXPECT_EQ(multi, 3);
+  no_canary(r.out + r.err, "two.pcap");
 }
 
 TEST_F(PcapTraffic, BadInputExitCodes) {
