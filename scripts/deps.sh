@@ -16,6 +16,7 @@ packages=(
   sslscan testssl.sh bc  # bench/tls_vs_sslscan
   libpcap-dev  # src/pcap: capture files and live interfaces (issue 14)
   libxml2-dev libxml2-utils rsyslog rsyslog-gnutls pebble uacme util-linux  # gateway audit (XML, xmllint, syslog collector) and ACME test
+  tcpdump tshark wireshark-common jq  # pcap flow analysis tests and bench/pcap_vs_tshark (issue 14)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -34,5 +34,6 @@ Runner setup_scans(CLI::App& app);
 Runner setup_diff(CLI::App& app);
 Runner setup_gateway(CLI::App& app);
 Runner setup_import(CLI::App& app);
+Runner setup_pcap(CLI::App& app);
 
 }  // namespace dicomsec::app

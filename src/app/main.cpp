@@ -19,14 +19,6 @@
 
 namespace {
 
-// The commands of the design that are not built yet, and what to do meanwhile.
-constexpr std::pair<const char*, const char*> kNotBuilt[] = {
-    {"pcap",
-     "Meanwhile, list the cleartext DICOM conversations of a capture with Wireshark's DICOM\n"
-     "dissector: tshark -r CAPTURE.pcap -d tcp.port==11112,dicom -Y dicom -T fields "
-     "-e ip.src -e ip.dst -e tcp.dstport | sort -u"},
-};
-
 // Edit distance (insert, delete, substitute, swap of neighbours) between two short words.
 std::size_t distance(std::string_view a, std::string_view b) {
   std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
@@ -93,17 +85,8 @@ int main(int argc, char** argv) {
       "DICOM-aware TLS gateway: AE policy, certificate-to-AE binding, audit trail");
   add(setup_import, "import",
       "Keep the Shodan/Censys/CSV export entries inside your netblocks, as leads to re-check");
-  // In the design but not built in this version: a plain message that names the manual way
-  // (the guide and its one-line recipe), not a parse error.
-  for (const auto& [name, meanwhile] : kNotBuilt) {
-    auto* sub = app.add_subcommand(name, "(not implemented in this version)");
-    sub->prefix_command();  // take any arguments: the answer is the same
-    runners[sub] = [name = name, meanwhile = meanwhile] {
-      std::fprintf(stderr, "dicomsec %s: not implemented in this version.\n%s\n", name, meanwhile);
-      return kExitUsage;
-    };
-  }
-
+  add(setup_pcap, "pcap",
+      "Passive inventory from captures or a live interface (DICOM, TLS, cleartext PHI)");
   // "dicomsec scna": say which word was not understood, and the command meant, before
   // CLI11 calls it an unexpected argument.
   std::vector<std::string> names;

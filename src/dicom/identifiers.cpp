@@ -78,4 +78,41 @@ Bytes test_object_data_set(const TestObject& o, VrEncoding encoding) {
   return std::move(w).take();
 }
 
+bool patient_identifying(Tag t) noexcept {
+  // PS3.15 E.1-1 rows that name or locate the patient, or tie a record to them.
+  static constexpr std::uint32_t kTags[] = {
+      0x00080050,  // Accession Number
+      0x00080090,  // Referring Physician's Name
+      0x00081048,  // Physician(s) of Record
+      0x00100010,  // Patient's Name
+      0x00100020,  // Patient ID
+      0x00100021,  // Issuer of Patient ID
+      0x00100030,  // Patient's Birth Date
+      0x00100032,  // Patient's Birth Time
+      0x00101000,  // Other Patient IDs
+      0x00101001,  // Other Patient Names
+      0x00101002,  // Other Patient IDs Sequence
+      0x00101005,  // Patient's Birth Name
+      0x00101040,  // Patient's Address
+      0x00101060,  // Patient's Mother's Birth Name
+      0x00102154,  // Patient's Telephone Numbers
+      0x00104000,  // Patient Comments
+      0x00380010,  // Admission ID
+      0x00400275,  // Request Attributes Sequence
+  };
+  for (auto v : kTags)
+    if (t.value() == v) return true;
+  return false;
+}
+
+std::string tag_text(Tag t) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = "(0000,0000)";
+  for (int i = 0; i < 4; ++i) {
+    out[static_cast<std::size_t>(4 - i)] = kHex[(t.group >> (4 * i)) & 0xF];
+    out[static_cast<std::size_t>(9 - i)] = kHex[(t.element >> (4 * i)) & 0xF];
+  }
+  return out;
+}
+
 }  // namespace dicomsec::dicom

@@ -47,4 +47,12 @@ TestObject make_test_object(std::mt19937_64& rng, std::string date);
 // a C-STORE carries.
 Bytes test_object_data_set(const TestObject& object, VrEncoding encoding);
 
+// Patient-identifying attributes (after PS3.15 Table E.1-1, the Basic Application Level
+// Confidentiality Profile: the direct identifiers of the patient and the visit). The passive
+// analyser reports a data set that carries one of them with a value in cleartext, by tag
+// only (issue 14 §6).
+bool patient_identifying(Tag t) noexcept;
+// "(0010,0010)"
+std::string tag_text(Tag t);
+
 }  // namespace dicomsec::dicom

@@ -42,7 +42,12 @@ Association::Association(AssociationOptions options)
       machine_(options_.role),
       decoder_(options_.limits),
       contexts_(options_.contexts ? options_.contexts : std::make_shared<ContextTable>()) {
-  if (options_.observer && options_.start_mid_stream) decoder_.resync();
+  // Mid-stream the first data PDVs belong to a message whose command was not seen: skip
+  // them quietly until the next command starts (not a conformance deviation of the peer).
+  if (options_.observer && options_.start_mid_stream) {
+    decoder_.resync();
+    in_phase_ = InPhase::Skipping;
+  }
 }
 
 void Association::note(std::string text) {

@@ -98,6 +98,10 @@ constexpr std::array kCatalogue{
     Definition{"PCAP-CLEARTEXT-CREDENTIALS", Severity::Critical, "Credentials sent in cleartext",
                "Use User Identity negotiation only inside TLS; change the exposed password.",
                "CL-3", "T1040,T1078,ICS:T0842,ICS:T0859"},
+    // Issue 14: seen on the wire by `dicomsec pcap`.
+    Definition{"PCAP-AE-MULTI-IP", Severity::Medium, "One AE title used from more than one address",
+               "Give every node its own AE title and bind each title to one address in the peers' configuration (C-MOVE destinations resolve by title); investigate an unexpected address as possible spoofing.",
+               "CL-4", "T1036,T1557,ICS:T0849,ICS:T0848"},
 };
 
 // Sources, named once so every row cites the same document.

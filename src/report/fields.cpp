@@ -1,7 +1,8 @@
 #include "report/fields.hpp"
-#include "report/wording.hpp"
 
 #include <array>
+
+#include "report/wording.hpp"
 
 namespace dicomsec::report {
 
@@ -247,20 +248,71 @@ void append(std::string& out, std::string_view sep, std::string_view item) {
 
 }  // namespace
 
+// The flat view of a flow record (`dicomsec pcap`, schemas/flow-record.schema.json).
+constexpr std::array kFlowFields{
+    Field{"conn", "/conn", K::Value, "Flow id (stable within a capture)"},
+    Field{"client_ip", "/client/ip", K::Value, "Client (association requestor) address"},
+    Field{"client_port", "/client/port", K::Value, "Client port"},
+    Field{"server_ip", "/server/ip", K::Value, "Server (acceptor) address"},
+    Field{"server_port", "/server/port", K::Value, "Server port"},
+    Field{"start", "/start", K::Value, "First packet (capture time, UTC)"},
+    Field{"end", "/end", K::Value, "Last packet (capture time, UTC)"},
+    Field{"close", "/close", K::Value, "fin, rst, idle, evicted, end-of-capture"},
+    Field{"protocol", "/protocol", K::Value, "dicom or tls"},
+    Field{"encrypted", "/encrypted", K::Value, "TLS flow"},
+    Field{"midstream", "/midstream", K::Value, "Decoded without its A-ASSOCIATE-RQ"},
+    Field{"association", "/association/result", K::Value, "accepted, rejected, aborted, none"},
+    Field{"calling_ae", "/association/calling_ae", K::Value, "Calling AE title"},
+    Field{"called_ae", "/association/called_ae", K::Value, "Called AE title"},
+    Field{"reject_reason", "/association/reject/reason", K::Value, "A-ASSOCIATE-RJ reason"},
+    Field{"product", "/product/name", K::Value, "Server product"},
+    Field{"product_version", "/product/version", K::Value, "Server product version"},
+    Field{"client_product", "/client_product/name", K::Value, "Client product"},
+    Field{"user_identity", "/user_identity/type", K::Value, "User identity type (never its value)"},
+    Field{"cleartext_secret", "/user_identity/cleartext_secret", K::Value,
+          "A password or token crossed in cleartext"},
+    Field{"dimse", "/dimse", K::MapJoin, "DIMSE commands and counts"},
+    Field{"move_destinations", "/move_destinations", K::Join, "C-MOVE destination AE titles"},
+    Field{"sop_classes_stored", "/sop_classes_stored", K::Join, "SOP classes of C-STORE-RQs"},
+    Field{"instances_to_server", "/to_server/instances", K::Value, "Data sets client to server"},
+    Field{"bytes_to_server", "/to_server/bytes", K::Value, "Data-set bytes client to server"},
+    Field{"instances_to_client", "/to_client/instances", K::Value, "Data sets server to client"},
+    Field{"bytes_to_client", "/to_client/bytes", K::Value, "Data-set bytes server to client"},
+    Field{"phi_elements", "/phi_elements", K::Join, "Tags of patient data seen in cleartext"},
+    Field{"tls_version", "/tls/version", K::Value, "TLS version"},
+    Field{"tls_suite", "/tls/suite", K::Value, "TLS cipher suite"},
+    Field{"tls_sni", "/tls/sni", K::Value, "TLS server name"},
+    Field{"tls_cert_subject", "/tls/cert_subject", K::Value, "Server certificate subject"},
+    Field{"tls_cert_not_after", "/tls/cert_not_after", K::Value, "Certificate expiry"},
+    Field{"gaps", "/gaps", K::Value, "Capture gaps in the flow"},
+    Field{"worst_severity", "/findings", K::Worst, "Highest finding severity"},
+    Field{"findings", "/findings", K::JoinKey, "Finding ids", "id"},
+    Field{"finding_evidence", "/findings", K::JoinKey, "Finding evidence", "evidence"},
+};
+
 std::span<const Field> fields() { return kFields; }
+std::span<const Field> flow_fields() { return kFlowFields; }
 std::span<const Exclusion> exclusions() { return kExclusions; }
 
 std::vector<std::string> covered_patterns(const Field& f) {
   const std::string p(f.pointer);
   switch (f.kind) {
-    case K::Value: return {p};
-    case K::Join: return {p + "/*"};
-    case K::JoinKey: return {p + "/*/" + std::string(f.key)};
-    case K::Count: return {};
-    case K::Worst: return {p + "/*/severity"};
-    case K::MapJoin: return {p + "/*/*"};
-    case K::MapFlag: return {p + "/*/" + std::string(f.key)};
-    case K::Words: return {};
+    case K::Value:
+      return {p};
+    case K::Join:
+      return {p + "/*"};
+    case K::JoinKey:
+      return {p + "/*/" + std::string(f.key)};
+    case K::Count:
+      return {};
+    case K::Worst:
+      return {p + "/*/severity"};
+    case K::MapJoin:
+      return {p + "/*/*"};
+    case K::MapFlag:
+      return {p + "/*/" + std::string(f.key)};
+    case K::Words:
+      return {};
   }
   return {};
 }
@@ -271,7 +323,8 @@ std::string cell(const Field& f, const json& record) {
   if (!v) return "";
   std::string out;
   switch (f.kind) {
-    case K::Value: return scalar_text(*v);
+    case K::Value:
+      return scalar_text(*v);
     case K::Join:
       if (v->is_array())
         for (const auto& item : *v) append(out, ";", scalar_text(item));
@@ -281,12 +334,14 @@ std::string cell(const Field& f, const json& record) {
       const std::string_view sep = f.key == "evidence" ? " | " : ";";
       if (v->is_array())
         for (const auto& item : *v)
-          append(out, sep, item.is_object() && item.contains(std::string(f.key))
-                               ? scalar_text(item.at(std::string(f.key)))
-                               : "");
+          append(out, sep,
+                 item.is_object() && item.contains(std::string(f.key))
+                     ? scalar_text(item.at(std::string(f.key)))
+                     : "");
       return out;
     }
-    case K::Count: return v->is_array() ? std::to_string(v->size()) : "";
+    case K::Count:
+      return v->is_array() ? std::to_string(v->size()) : "";
     case K::Worst: {
       int worst = -1;
       std::string name;
@@ -305,14 +360,18 @@ std::string cell(const Field& f, const json& record) {
           std::string items;
           if (list.is_array())
             for (const auto& item : list) append(items, " ", scalar_text(item));
+          else
+            items = scalar_text(list);  // an object of counts: "C-STORE-RQ:3"
           append(out, ";", key + ":" + items);
         }
       return out;
-    case K::Words: return out;  // handled above
+    case K::Words:
+      return out;  // handled above
     case K::MapFlag:
       if (v->is_object())
         for (const auto& [key, entry] : v->items())
-          if (entry.is_object() && entry.contains(std::string(f.key)) && entry.at(std::string(f.key)) == f.match)
+          if (entry.is_object() && entry.contains(std::string(f.key)) &&
+              entry.at(std::string(f.key)) == f.match)
             append(out, ";", key);
       return out;
   }

@@ -4,24 +4,23 @@
 // scalar of the record is neither a column here nor in exclusions() with its reason.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 namespace dicomsec::report {
 
 enum class FieldKind {
-  Value,     // the scalar at `pointer`
-  Join,      // array of scalars at `pointer`, joined with ";"
-  JoinKey,   // array of objects at `pointer`, their member `key` joined with `sep`
-  Count,     // number of elements of the array at `pointer`
-  Worst,     // highest severity among the objects of the array at `pointer`
-  MapJoin,   // object of arrays at `pointer`: "key:v1 v2;key2:v3"
-  MapFlag,   // object of objects at `pointer`: the keys whose member `key` equals `match`
-  Words,     // the whole record in the summaries' words (report::association_words)
+  Value,    // the scalar at `pointer`
+  Join,     // array of scalars at `pointer`, joined with ";"
+  JoinKey,  // array of objects at `pointer`, their member `key` joined with `sep`
+  Count,    // number of elements of the array at `pointer`
+  Worst,    // highest severity among the objects of the array at `pointer`
+  MapJoin,  // object of arrays at `pointer`: "key:v1 v2;key2:v3"
+  MapFlag,  // object of objects at `pointer`: the keys whose member `key` equals `match`
+  Words,    // the whole record in the summaries' words (report::association_words)
 };
 
 struct Field {
@@ -40,6 +39,8 @@ struct Exclusion {
 };
 
 std::span<const Field> fields();
+// The flow record's flat view (`dicomsec pcap` CSV).
+std::span<const Field> flow_fields();
 std::span<const Exclusion> exclusions();
 
 // Schema-path patterns (array items and map keys as "*") whose scalars `field` carries.

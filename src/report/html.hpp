@@ -76,4 +76,9 @@ std::string_view style();
 // Issue 16: the import leads among `records` as one table; nothing when there are none.
 void write_leads(std::string& out, const std::vector<json>& records);
 
+// `dicomsec pcap` (html_flows.cpp): the records are flow records (kind "flow"); the page is
+// the wire inventory with its SVG map instead of the scan summary.
+bool is_flow_report(const std::vector<json>& records);
+void write_flows(std::string& out, const std::vector<json>& records, const ScanMeta& meta);
+
 }  // namespace dicomsec::report::html

@@ -31,7 +31,9 @@ json reject_json(const std::optional<record::RejectRecord>& r) {
           {"codes", {r->result, r->source, r->reason}}};
 }
 
-json association_json(const record::AssociationRecord& a) {
+}  // namespace
+
+nlohmann::json association_json(const record::AssociationRecord& a) {
   json contexts = json::array();
   for (const auto& c : a.accepted_contexts)
     contexts.push_back({{"abstract", printable(c.abstract_syntax)},
@@ -93,6 +95,18 @@ json lead_json(const record::LeadRecord& l) {
 }
 
 }  // namespace
+nlohmann::json product_json(const std::optional<record::ProductRecord>& product) {
+  if (!product) return nullptr;
+  const auto& p = *product;
+  return {{"name", p.name},
+          {"version", opt(p.version)},
+          {"toolkit", p.toolkit},
+          {"confidence", p.confidence},
+          {"matched_by", p.matched_by},
+          {"vendor", opt(p.vendor)},
+          {"application", opt(p.application)},
+          {"version_name", opt(p.version_name)}};
+}
 
 std::string product_label(const nlohmann::json& record) {
   const auto it = record.find("product");
@@ -114,15 +128,7 @@ nlohmann::json to_json(const record::ScanRecord& r) {
   j["dicom"] = r.dicom;
   j["tls"] = r.tls;
   j["association"] = r.association ? association_json(*r.association) : json(nullptr);
-  if (r.product) {
-    const auto& p = *r.product;
-    j["product"] = {{"name", p.name},           {"version", opt(p.version)},
-                    {"toolkit", p.toolkit},     {"confidence", p.confidence},
-                    {"matched_by", p.matched_by}, {"vendor", opt(p.vendor)},
-                    {"application", opt(p.application)}, {"version_name", opt(p.version_name)}};
-  } else {
-    j["product"] = nullptr;
-  }
+  j["product"] = product_json(r.product);
   j["echo"] = r.echo ? json{{"status", r.echo->status}} : json(nullptr);
   if (r.called_ae_check) {
     const auto& c = *r.called_ae_check;

@@ -4,10 +4,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "record/flow.hpp"
 #include "record/record.hpp"
 
 namespace dicomsec::report {
 
 nlohmann::json to_json(const record::ScanRecord& record);
+
+// The flow record of `dicomsec pcap` (schemas/flow-record.schema.json; json_flow.cpp).
+// "kind": "flow" tells it from a scan record; ip/port name the server so the sinks that
+// locate a finding at a service (SARIF, HTML) work unchanged.
+nlohmann::json to_json(const record::FlowRecord& record);
+// ISO 8601 UTC with microseconds, from microseconds since the epoch.
+std::string iso8601_us(std::int64_t us);
 
 }  // namespace dicomsec::report

@@ -14,6 +14,10 @@ nlohmann::json tls_audit_json(const record::TlsAuditRecord&);  // json_tls.cpp
 nlohmann::json access_json(const record::AccessRecord&);       // json_access.cpp
 nlohmann::json web_json(const record::WebRecord&);             // json_web.cpp
 
+// The scan record's association and product objects, shared by the flow record (json.cpp).
+nlohmann::json association_json(const record::AssociationRecord&);
+nlohmann::json product_json(const std::optional<record::ProductRecord>&);
+
 // The record's /product as every summary shows it: "DCMTK 3.6.7", or `unknown ("<name>")`
 // for a peer that named itself but matched no catalogue row; "" without a product (json.cpp).
 std::string product_label(const nlohmann::json& record);

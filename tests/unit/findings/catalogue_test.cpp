@@ -22,6 +22,7 @@ constexpr std::string_view kDesignIds[] = {
     "TLS-WEAK-PROTOCOL",     "TLS-WEAK-CIPHER",    "TLS-CERT-EXPIRED",
     "TLS-CERT-SELF-SIGNED",  "TLS-CERT-WEAK-KEY",  "TLS-NO-CLIENT-AUTH",
     "TLS-PLAINTEXT-ALSO",    "PCAP-CLEARTEXT-PHI", "PCAP-CLEARTEXT-CREDENTIALS",
+    "PCAP-AE-MULTI-IP",
 };
 
 struct DesignSeverity {
@@ -51,6 +52,7 @@ constexpr DesignSeverity kDesignSeverities[] = {
     {"TLS-PLAINTEXT-ALSO", Severity::High},
     {"PCAP-CLEARTEXT-PHI", Severity::High},
     {"PCAP-CLEARTEXT-CREDENTIALS", Severity::Critical},
+    {"PCAP-AE-MULTI-IP", Severity::Medium},
 };
 
 TEST(Catalogue, EveryDesignIdExistsWithItsSeverity) {

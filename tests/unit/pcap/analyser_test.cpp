@@ -1,0 +1,295 @@
+// pcap::FlowAnalyser on synthetic associations made with the one codec (dul encode, dimse
+// fragmentation): DICOM from the A-ASSOCIATE-RQ at every chunking, mid-stream from any cut,
+// constant memory for a large data set, PHI by tag only, user identity without its value,
+// TLS SNI, and the flow findings (docs/design.md "pcap: flow analysis").
+#include "pcap/analyser.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dicom/dataset.hpp"
+#include "dul/dimse.hpp"
+#include "dul/pdu.hpp"
+#include "findings/rules.hpp"
+#include "pcap/element_scan.hpp"
+#include "pcap/tls_flow.hpp"
+#include "report/json.hpp"
+#include "tlsinspect/client_hello.hpp"
+
+namespace {
+
+using namespace dicomsec;
+
+constexpr std::string_view kSecret = "S3CRET-PASSWORD";
+constexpr std::string_view kPatient = "DOE^JANE^PLANTED";
+constexpr std::string_view kCt = "1.2.840.10008.5.1.4.1.1.2";
+constexpr std::string_view kExplicit = "1.2.840.10008.1.2.1";
+
+Bytes pdu(const dul::Pdu& p) { return dul::encode(p).value(); }
+
+Bytes data_set(std::size_t pixels) {
+  dicom::DatasetWriter w(dicom::VrEncoding::Explicit);
+  w.text(dicom::tag::kSopClassUid, "UI", kCt);
+  w.text(dicom::tag::kSopInstanceUid, "UI", "1.2.3.4");
+  w.text(dicom::tag::kReferringPhysicianName, "PN", "");  // empty: not PHI in the clear
+  w.text(dicom::tag::kPatientName, "PN", kPatient);
+  w.text(dicom::tag::kPatientId, "LO", "PID-PLANTED");
+  w.binary(dicom::tag::kPixelData, "OW", Bytes(pixels, 0x5A));
+  return std::move(w).take();
+}
+
+struct Streams {
+  Bytes client, server;
+  std::size_t client_handshake = 0, server_handshake = 0;  // bytes of RQ / AC
+};
+
+// n C-STOREs of `pixels` bytes each in 16 KiB PDUs, then a release.
+Streams association(int n, std::size_t pixels, bool identity = true) {
+  Streams s;
+  dul::AssociateRq rq;
+  rq.calling_ae = "MODALITY";
+  rq.called_ae = "PACS";
+  rq.contexts.push_back({1, std::string(kCt), {std::string(kExplicit)}});
+  rq.user_info.max_length = 16384;
+  rq.user_info.implementation_class_uid = "1.2.276.0.7230010.3.0.3.6.7";
+  rq.user_info.implementation_version_name = "OFFIS_DCMTK_367";
+  if (identity)
+    rq.user_info.user_identity_rq =
+        dul::UserIdentityRq{2, false, Bytes{'U', 'S', 'R'}, Bytes(kSecret.begin(), kSecret.end())};
+  s.client = pdu(rq);
+  s.client_handshake = s.client.size();
+  dul::AssociateAc ac;
+  ac.calling_ae = "MODALITY";
+  ac.called_ae = "PACS";
+  ac.application_context = std::string(dul::kApplicationContext);
+  ac.contexts.push_back({1, dul::PcResult::Acceptance, std::string(kExplicit)});
+  ac.user_info.max_length = 16384;
+  ac.user_info.implementation_class_uid = "1.2.276.0.7230010.3.0.3.6.7";
+  ac.user_info.implementation_version_name = "OFFIS_DCMTK_367";
+  s.server = pdu(ac);
+  s.server_handshake = s.server.size();
+  const auto ds = data_set(pixels);
+  for (int i = 0; i < n; ++i) {
+    dimse::Command rqc;
+    rqc.field = dimse::CommandField::CStoreRq;
+    rqc.affected_sop_class_uid = std::string(kCt);
+    rqc.affected_sop_instance_uid = "1.2.3.4";
+    rqc.message_id = static_cast<std::uint16_t>(i + 1);
+    rqc.command_data_set_type = 0;
+    const auto cmd = dimse::encode_command(rqc);
+    dimse::append_pdata(s.client, 1, cmd, true, true, 16384);
+    dimse::append_pdata(s.client, 1, ds, false, true, 16384);
+    dimse::Command rsp;
+    rsp.field = dimse::CommandField::CStoreRsp;
+    rsp.affected_sop_class_uid = std::string(kCt);
+    rsp.message_id_being_responded_to = rqc.message_id;
+    rsp.status = 0;
+    dimse::append_pdata(s.server, 1, dimse::encode_command(rsp), true, true, 16384);
+  }
+  const auto rel = pdu(dul::ReleaseRq{});
+  s.client.insert(s.client.end(), rel.begin(), rel.end());
+  const auto rp = pdu(dul::ReleaseRp{});
+  s.server.insert(s.server.end(), rp.begin(), rp.end());
+  return s;
+}
+
+pcap::FlowInfo info(bool syn) {
+  pcap::FlowInfo i;
+  i.id = 7;
+  i.saw_syn = syn;
+  i.initiator.addr = {127, 0, 0, 1};
+  i.initiator.port = 50123;
+  i.responder.addr = {127, 0, 0, 1};
+  i.responder.port = 11112;
+  i.first_ts_us = 1'700'000'000'000'000;
+  return i;
+}
+
+// Feeds the two streams interleaved in chunks (client's handshake first), returns the records.
+std::vector<record::FlowRecord> run(const Streams& s, std::size_t chunk, bool syn = true,
+                                    std::size_t* peak = nullptr) {
+  std::vector<record::FlowRecord> out;
+  pcap::FlowAnalyser a([&](record::FlowRecord&& r) { out.push_back(std::move(r)); });
+  a.on_open(info(syn));
+  std::size_t pos[2] = {0, 0};
+  const Bytes* streams[2] = {&s.client, &s.server};
+  std::int64_t ts = info(syn).first_ts_us;
+  while (pos[0] < s.client.size() || pos[1] < s.server.size()) {
+    for (int side = 0; side < 2; ++side) {
+      const auto& b = *streams[side];
+      if (pos[side] >= b.size()) continue;
+      const auto n = std::min(chunk, b.size() - pos[side]);
+      a.on_data(7, side == 0 ? pcap::Side::Initiator : pcap::Side::Responder,
+                std::span(b).subspan(pos[side], n), ++ts);
+      pos[side] += n;
+      if (peak) *peak = std::max(*peak, a.buffered_bytes());
+    }
+  }
+  a.on_close(7, pcap::CloseReason::Fin, ++ts);
+  return out;
+}
+
+TEST(FlowAnalyser, AssociationFromTheRequestAtEveryChunking) {
+  const auto s = association(3, 40'000);
+  for (std::size_t chunk : {1UL, 7UL, 100UL, 1460UL, 65536UL}) {
+    const auto records = run(s, chunk);
+    ASSERT_EQ(records.size(), 1U) << chunk;
+    const auto& r = records[0];
+    EXPECT_EQ(r.conn, "F7");
+    EXPECT_EQ(r.protocol, "dicom");
+    EXPECT_FALSE(r.midstream);
+    EXPECT_EQ(r.client.port, 50123);
+    EXPECT_EQ(r.server.port, 11112);
+    ASSERT_TRUE(r.association);
+    EXPECT_EQ(r.association->calling_ae, "MODALITY");
+    EXPECT_EQ(r.association->called_ae, "PACS");
+    EXPECT_EQ(r.association->result, record::AssociationResult::Accepted);
+    EXPECT_TRUE(r.association->released);
+    ASSERT_TRUE(r.product);
+    EXPECT_EQ(r.product->name, "DCMTK");
+    EXPECT_EQ(r.dimse.at("C-STORE-RQ").count, 3U);
+    EXPECT_EQ(r.dimse.at("C-STORE-RSP").statuses.at("success"), 3U);
+    EXPECT_EQ(r.to_server.instances, 3U);
+    EXPECT_EQ(r.sop_classes_stored, std::vector<std::string>{std::string(kCt)});
+    EXPECT_EQ(r.phi_elements, (std::vector<std::string>{"(0010,0010)", "(0010,0020)"}));
+    ASSERT_TRUE(r.user_identity);
+    EXPECT_EQ(r.user_identity->type, 2);
+    EXPECT_TRUE(r.user_identity->cleartext_secret);
+    // Nothing of the secret or the patient anywhere in the JSON record.
+    const auto text = report::to_json(r).dump();
+    EXPECT_EQ(text.find(kSecret), std::string::npos);
+    EXPECT_EQ(text.find("USR"), std::string::npos);
+    EXPECT_EQ(text.find(kPatient), std::string::npos);
+    EXPECT_EQ(text.find("PID-PLANTED"), std::string::npos);
+    const auto f = findings::evaluate(r);
+    std::vector<std::string> ids;
+    for (const auto& x : f) ids.push_back(x.id);
+    EXPECT_EQ(ids, (std::vector<std::string>{"DICOM-NO-TLS", "PCAP-CLEARTEXT-PHI",
+                                             "PCAP-CLEARTEXT-CREDENTIALS"}));
+  }
+}
+
+TEST(FlowAnalyser, MidStreamFromAnyCut) {
+  const auto full = association(6, 50'000, false);
+  // Cut both directions after the handshake at many offsets, no SYN seen.
+  for (std::size_t cut = 1; cut < 60'000; cut += 4999) {
+    Streams s;
+    s.client.assign(full.client.begin() + static_cast<std::ptrdiff_t>(full.client_handshake + cut),
+                    full.client.end());
+    const auto server_cut = std::min(full.server.size() - 1, full.server_handshake + cut / 200);
+    s.server.assign(full.server.begin() + static_cast<std::ptrdiff_t>(server_cut),
+                    full.server.end());
+    const auto records = run(s, 1460, false);
+    ASSERT_EQ(records.size(), 1U) << cut;
+    const auto& r = records[0];
+    EXPECT_TRUE(r.midstream) << cut;
+    EXPECT_EQ(r.server.port, 11112) << cut;
+    ASSERT_TRUE(r.association);
+    EXPECT_EQ(r.association->result, record::AssociationResult::Accepted);
+    EXPECT_TRUE(r.association->released);
+    const auto stores = r.dimse.count("C-STORE-RQ") ? r.dimse.at("C-STORE-RQ").count : 0;
+    // Every store that starts after the cut (each is ~50 kB) is decoded.
+    EXPECT_GE(stores, 6 - (cut / 50'000) - 1) << cut;
+    EXPECT_EQ(r.to_server.instances, stores) << cut;
+    if (stores > 0) {
+      EXPECT_EQ(r.phi_elements.size(), 2U) << cut;  // syntax inferred
+    }
+  }
+}
+
+TEST(FlowAnalyser, MemoryDoesNotGrowWithObjectSize) {
+  const auto s = association(1, 64U << 20, false);  // one 64 MiB image
+  std::size_t peak = 0;
+  const auto records = run(s, 65536, true, &peak);
+  ASSERT_EQ(records.size(), 1U);
+  EXPECT_EQ(records[0].to_server.instances, 1U);
+  EXPECT_GT(records[0].to_server.bytes, 64U << 20);
+  EXPECT_LT(peak, 256U * 1024) << "bytes held while a 64 MiB data set streamed past";
+}
+
+TEST(FlowAnalyser, NotDicomIsNotRecorded) {
+  Streams s;
+  const std::string get = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  s.client.assign(get.begin(), get.end());
+  s.server.assign(200, 'A');
+  EXPECT_TRUE(run(s, 10).empty());
+  EXPECT_TRUE(run(s, 10, false).empty());
+}
+
+TEST(FlowAnalyser, UndecidedBytesStayWithinTheGlobalBudget) {
+  pcap::AnalyserOptions options;
+  options.decide_budget = 10'000;
+  int records = 0;
+  pcap::FlowAnalyser a([&](record::FlowRecord&&) { ++records; }, options);
+  const Bytes noise(700, 0x42);
+  for (pcap::FlowId id = 1; id <= 50; ++id) {
+    auto i = info(false);
+    i.id = id;
+    a.on_open(i);
+    a.on_data(id, pcap::Side::Initiator, noise, 1);
+    EXPECT_LE(a.buffered_bytes(), options.decide_budget + 50 * 1024);
+  }
+  EXPECT_GT(a.stats().over_budget, 0U);
+  for (pcap::FlowId id = 1; id <= 50; ++id) a.on_close(id, pcap::CloseReason::Fin, 2);
+  EXPECT_EQ(a.buffered_bytes(), 0U);
+  EXPECT_EQ(records, 0);
+}
+
+TEST(FlowAnalyser, TlsFlowWithSni) {
+  tlsinspect::ClientHelloSpec spec;
+  spec.version = tlsinspect::Version::Tls12;
+  spec.suites = {0xC02F};
+  spec.sni = "pacs.example.test";
+  Streams s;
+  s.client = tlsinspect::build_client_hello(spec, 42);
+  const auto records = run(s, 13);
+  ASSERT_EQ(records.size(), 1U);
+  EXPECT_EQ(records[0].protocol, "tls");
+  EXPECT_TRUE(records[0].encrypted);
+  ASSERT_TRUE(records[0].tls);
+  EXPECT_EQ(records[0].tls->sni, "pacs.example.test");
+  EXPECT_TRUE(findings::evaluate(records[0]).empty());
+}
+
+TEST(ElementScanner, FindsPatientTagsAcrossAnySplitAndInfersSyntax) {
+  for (auto enc : {dicom::VrEncoding::Explicit, dicom::VrEncoding::Implicit}) {
+    dicom::DatasetWriter w(enc);
+    w.text(dicom::tag::kSpecificCharacterSet, "CS", "ISO_IR 100");
+    w.text(dicom::tag::kAccessionNumber, "SH", "A1");
+    w.text(dicom::tag::kPatientName, "PN", "X^Y");
+    w.text(dicom::tag::kPatientBirthDate, "DA", "");
+    w.binary(dicom::tag::kPixelData, "OB", Bytes(1000, 0x10));
+    const auto bytes = std::move(w).take();
+    for (std::size_t split = 1; split < bytes.size(); split += 3) {
+      pcap::ElementScanner scan(pcap::SetEncoding::Unknown);
+      scan.feed(ByteView(bytes).first(split));
+      scan.feed(ByteView(bytes).subspan(split));
+      EXPECT_EQ(scan.found(), (std::set<std::uint32_t>{0x00080050, 0x00100010})) << split;
+      EXPECT_EQ(scan.encoding(), enc == dicom::VrEncoding::Explicit
+                                     ? pcap::SetEncoding::ExplicitLe
+                                     : pcap::SetEncoding::ImplicitLe);
+    }
+  }
+}
+
+TEST(AeAddressBook, SecondAddressForACallingTitleIsAFinding) {
+  findings::AeAddressBook book;
+  record::FlowRecord r;
+  r.protocol = "dicom";
+  r.association.emplace();
+  r.association->calling_ae = "CT1";
+  r.client.ip = "192.0.2.10";
+  EXPECT_FALSE(book.note(r));
+  EXPECT_FALSE(book.note(r));
+  r.client.ip = "192.0.2.11";
+  const auto f = book.note(r);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->id, "PCAP-AE-MULTI-IP");
+  EXPECT_EQ(book.duplicates().at("CT1").size(), 2U);
+}
+
+}  // namespace
