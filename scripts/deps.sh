@@ -13,6 +13,7 @@ packages=(
   chromium
   openssl stunnel4  # TLS lab (scripts/tls_lab.sh): s_server, certificates, stunnel
   sslscan testssl.sh bc  # bench/tls_vs_sslscan
+  libpqxx-dev postgresql slurm-wlm munge  # scale-out (issue 17): PostgreSQL store, Slurm test
 )
 missing=()
 for p in "${packages[@]}"; do
