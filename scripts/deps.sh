@@ -14,6 +14,7 @@ packages=(
   openssl stunnel4  # TLS lab (scripts/tls_lab.sh): s_server, certificates, stunnel
   sslscan testssl.sh bc  # bench/tls_vs_sslscan
   libpqxx-dev postgresql slurm-wlm munge  # scale-out (issue 17): PostgreSQL store, Slurm test
+  python3-kubernetes python3-yaml  # scale-out (issue 17): offline k8s manifest schemas
 )
 missing=()
 for p in "${packages[@]}"; do
