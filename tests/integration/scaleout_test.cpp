@@ -213,10 +213,21 @@ TEST_F(ScaleOut, KilledShardIsDeadThenResumedWithoutDuplicates) {
                                         "--seed",    "7"};
   const auto one =
       start("one", common + std::vector<std::string>{"--shard", "1/2", "--rate", "0"} + fast_);
-  // 256 pairs at 20/s: about 13 s; killed after 3 s.
+  // 256 pairs at 20/s: about 13 s; killed after its first committed batches.
   const auto two =
       start("two", common + std::vector<std::string>{"--shard", "2/2", "--rate", "20"} + fast_);
-  std::this_thread::sleep_for(3000ms);
+  // Killed once it has committed some records (bounded wait: 20 s).
+  {
+    pqxx::connection c(url_);
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    long long committed = 0;
+    while (committed < 10 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(200ms);
+      pqxx::read_transaction w(c);
+      committed = w.exec("SELECT count(*) FROM records WHERE shard = 2")[0][0].as<long long>();
+    }
+    ASSERT_GE(committed, 10) << slurp(path("two.err"));
+  }
   ASSERT_EQ(kill(two, SIGKILL), 0);
   finish(two, 10s);
   EXPECT_EQ(finish(one), 0) << slurp(path("one.err"));
