@@ -347,6 +347,11 @@ int run_scan(ScanOptions o) {
   if (!set) throw UsageError(set.error().message);
   if (set->addresses() == 0 && !o.allow_empty) throw UsageError(no_targets_message(o, targets));
 
+  // A shard joining an existing --scan-id without --seed walks the stored scan's order.
+  if (!o.seed && db && !o.scan_id.empty())
+    if (const auto id = db->find_named(o.scan_id))
+      if (const auto info = db->scan(*id); info && info->options.contains("seed"))
+        o.seed = info->options["seed"].get<std::uint64_t>();
   const std::uint64_t seed = o.seed ? *o.seed : std::random_device{}();
   scan::PairIterator pairs(*set, seed, *shard);
 

@@ -109,7 +109,7 @@ std::string shard_summary(const std::vector<ShardInfo>& shards, std::int64_t dea
   const unsigned n = shards.front().n;
   std::map<std::string_view, std::vector<unsigned>> by_word;
   for (const auto& s : shards) by_word[shard_word(s, dead_after_s)].push_back(s.k);
-  std::string out = fmt::format("{} shards:", n);
+  std::string out = fmt::format("{} shard{}:", n, n == 1 ? "" : "s");
   for (const auto word : {"done", "running", "dead", "interrupted"})
     if (const auto it = by_word.find(word); it != by_word.end())
       out += fmt::format(" {} {} ({});", it->second.size(), word, fmt::join(it->second, ","));
