@@ -231,8 +231,7 @@ int run_tls(const TlsOptions& o) {
     history->finish(meta);  // throws the batch's StoreError, if any -> exit 3
     if (!o.quiet || meta.interrupted)
       fmt::print(stderr, "dicomsec: stored as scan {} in {}{}\n", meta.scan_id,
-                 store::redact_location(o.db),
-                 meta.interrupted ? " (interrupted)" : "");
+                 store::redact_location(o.db), meta.interrupted ? " (interrupted)" : "");
   }
   if (output_error) {
     fmt::print(stderr, "dicomsec: {}\n", *output_error);
