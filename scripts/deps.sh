@@ -17,6 +17,8 @@ packages=(
   libpcap-dev  # src/pcap: capture files and live interfaces (issue 14)
   libxml2-dev libxml2-utils rsyslog rsyslog-gnutls pebble uacme util-linux  # gateway audit (XML, xmllint, syslog collector) and ACME test
   tcpdump tshark wireshark-common jq  # pcap flow analysis tests and bench/pcap_vs_tshark (issue 14)
+  libpqxx-dev postgresql slurm-wlm munge  # scale-out (issue 17): PostgreSQL store, Slurm test
+  python3-kubernetes python3-yaml  # scale-out (issue 17): offline k8s manifest schemas
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -20,6 +20,7 @@ struct DiffOptions {
   std::string a, b;
   std::string format = "text";
   std::string fail_on;
+  std::int64_t dead_after = store::kDefaultDeadAfterS;
 };
 
 void print_text(const store::Diff& d, const store::ScanInfo& a, const store::ScanInfo& b) {
@@ -92,6 +93,10 @@ int run_diff(const DiffOptions& o) {
   auto db = store::open_store_read_only(o.db);
   const auto a = *db->scan(store::resolve_scan(*db, o.a));
   const auto b = *db->scan(store::resolve_scan(*db, o.b));
+  for (const auto* s : {&a, &b})  // a --scan-id scan is compared merged; say how complete
+    if (!s->name.empty())
+      fmt::print(stderr, "dicomsec: scan {} ('{}'): {}\n", s->id, s->name,
+                 store::shard_summary(db->shards(s->id), o.dead_after));
   const bool a_import = a.meta.command == "import", b_import = b.meta.command == "import";
   if (a_import != b_import) return run_exposure_diff(*db, a_import ? a : b, a_import ? b : a, o);
   // Issues 12 §5 / 13 §5: "fixed", "new" and "gone" only where both scans looked; the rest
@@ -135,9 +140,14 @@ Runner setup_diff(CLI::App& app) {
       "An import (dicomsec import --db) against a scan gives three lists instead: seen from\n"
       "outside and still open (urgent), seen from outside but closed now, open inside and never\n"
       "seen from outside; leads the scan did not probe are 'not checked'.");
-  app.add_option("--db", o->db, "The SQLite file the scans were stored in")->required();
-  app.add_option("scan_a", o->a, "The earlier scan: id or 'latest'")->required();
-  app.add_option("scan_b", o->b, "The later scan: id or 'latest'")->required();
+  app.add_option("--db", o->db, "The SQLite file or postgresql://... URL the scans were stored in")
+      ->required();
+  app.add_option("scan_a", o->a, "The earlier scan: id, --scan-id name or 'latest'")->required();
+  app.add_option("scan_b", o->b, "The later scan: id, --scan-id name or 'latest'")->required();
+  app.add_option("--dead-after", o->dead_after,
+                 "A running shard silent for longer than this many seconds is shown as dead")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{86400}))
+      ->capture_default_str();
   app.add_option("--format", o->format, "text, or jsonl (one change per line)")
       ->check(CLI::IsMember({"text", "jsonl"}))
       ->capture_default_str();

@@ -17,6 +17,7 @@
 #include "fingerprint/fingerprint.hpp"
 #include "report/json.hpp"
 #include "report/wording.hpp"
+#include "store/store.hpp"
 
 namespace dicomsec::app {
 
@@ -132,7 +133,7 @@ report::ScanMeta start_meta(std::string command) {
     // argv[0] as its base name: the path the binary was run from says nothing about the scan.
     if (n == 0) arg = arg.substr(arg.rfind('/') == std::string::npos ? 0 : arg.rfind('/') + 1);
     if (!meta.arguments.empty()) meta.arguments += ' ';
-    meta.arguments += shell_quote(arg);
+    meta.arguments += shell_quote(store::redact_location(arg));  // no --db password
   }
   return meta;
 }

@@ -28,6 +28,7 @@ struct ReportOptions {
   bool list = false;
   bool mds2 = false;
   std::vector<std::string> leads;  // import JSONL files (issue 16 §1) for CONN-4
+  std::int64_t dead_after = store::kDefaultDeadAfterS;
 };
 
 // The sightings in `dicomsec import` output files: lines that are not import records (no
@@ -94,7 +95,7 @@ int write_mds2(const ReportOptions& o, report::Format format, const store::ScanI
   return kExitOk;
 }
 
-void print_scans(store::Store& db, std::FILE* out) {
+void print_scans(store::Store& db, std::FILE* out, std::int64_t dead_after) {
   const auto scans = db.list();
   if (scans.empty()) {
     fmt::print(out, "no scans stored yet\n");
@@ -102,11 +103,24 @@ void print_scans(store::Store& db, std::FILE* out) {
   }
   fmt::print(out, "{:>5}  {:<11}  {:<20}  {:<20}  {:>15}  {:>7}  {}\n", "ID", "STATE", "STARTED",
              "FINISHED", "PAIRS DONE", "RECORDS", "COMMAND");
-  for (const auto& s : scans)
+  for (const auto& s : scans) {
     fmt::print(
         out, "{:>5}  {:<11}  {:<20}  {:<20}  {:>15}  {:>7}  {}\n", s.id, store::state_name(s.state),
         s.meta.started, s.meta.finished.empty() ? "-" : s.meta.finished,
         fmt::format("{}/{}", s.meta.pairs_done, s.meta.pairs_total), s.records, s.meta.arguments);
+    // A --scan-id scan: its name, and which shards are done, running or dead (issue 17).
+    if (!s.name.empty())
+      fmt::print(out, "{:>5}  name '{}'; {}\n", "", s.name,
+                 store::shard_summary(db.shards(s.id), dead_after));
+  }
+}
+
+void add_dead_after(CLI::App& app, std::int64_t& dead_after) {
+  app.add_option("--dead-after", dead_after,
+                 "A running shard silent (no heartbeat) for longer than this many seconds is "
+                 "shown as dead")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{86400}))
+      ->capture_default_str();
 }
 
 int run_report(const ReportOptions& o) {
@@ -116,7 +130,7 @@ int run_report(const ReportOptions& o) {
   if (!o.leads.empty() && !o.mds2) throw UsageError("--leads is read by --mds2 only");
   auto db = store::open_store_read_only(o.db);
   if (o.list) {
-    print_scans(*db, stdout);
+    print_scans(*db, stdout, o.dead_after);
     return kExitOk;
   }
   const auto id = store::resolve_scan(*db, o.scan);
@@ -136,6 +150,9 @@ int run_report(const ReportOptions& o) {
   sink->begin(info.meta);
   for (const auto& r : records) sink->write(r);
   sink->close(info.meta);
+  if (!info.name.empty())
+    fmt::print(stderr, "dicomsec: scan {} ('{}'), merged from {}\n", id, info.name,
+               store::shard_summary(db->shards(id), o.dead_after));
   if (info.state != store::ScanState::Finished)
     std::fprintf(stderr,
                  "dicomsec: scan %lld is %s: the report holds the %zu records stored so far\n",
@@ -152,8 +169,9 @@ Runner setup_report(CLI::App& app) {
       "Render a scan stored with 'scan --db' in any report format, exactly as the live scan\n"
       "would have written it. With --mds2, answer instead the MDS2 questions a network\n"
       "measurement can answer, per device (docs/dicomsec.1.md, 'report').");
-  app.add_option("--db", o->db, "The SQLite file the scans were stored in")->required();
-  app.add_option("--scan", o->scan, "Scan id (see 'dicomsec scans') or 'latest'")
+  app.add_option("--db", o->db, "The SQLite file or postgresql://... URL the scans were stored in")
+      ->required();
+  app.add_option("--scan", o->scan, "Scan id or --scan-id name (see 'dicomsec scans'), or 'latest'")
       ->capture_default_str();
   app.add_option("--format", o->format, "Report format (jsonl; csv with --mds2)")
       ->check(CLI::IsMember({"jsonl", "csv", "sarif", "html"}));
@@ -167,16 +185,21 @@ Runner setup_report(CLI::App& app) {
                  "JSONL from 'dicomsec import' (records with source shodan|censys|csv):\n"
                  "fresh sightings answer CONN-4")
       ->check(CLI::ExistingFile);
+  add_dead_after(app, o->dead_after);
   return [o] { return run_report(*o); };
 }
 
 Runner setup_scans(CLI::App& app) {
   auto db_path = std::make_shared<std::string>();
+  auto dead_after = std::make_shared<std::int64_t>(store::kDefaultDeadAfterS);
   app.description("List the scans stored in a --db file: id, state, times, progress, command.");
-  app.add_option("--db", *db_path, "The SQLite file the scans were stored in")->required();
-  return [db_path] {
+  app.add_option("--db", *db_path,
+                 "The SQLite file or postgresql://... URL the scans were stored in")
+      ->required();
+  add_dead_after(app, *dead_after);
+  return [db_path, dead_after] {
     auto db = store::open_store_read_only(*db_path);
-    print_scans(*db, stdout);
+    print_scans(*db, stdout, *dead_after);
     return kExitOk;
   };
 }

@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 #include <unistd.h>
 
+#include <array>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <atomic>
@@ -69,16 +70,17 @@ struct ScanOptions {
   std::string web_ports{scan::kDefaultWebPorts};  // level >= auth: web probe first here
   unsigned web_threads = 4;
   bool allow_empty = false;  // --allow-empty: zero targets is a finished scan, not an error
+  std::string scan_id;       // --scan-id NAME: join the named scan as shard K/N (issue 17)
+  double rate_total = 0;     // --rate-total R: R / N per shard (0: not given)
+  bool shard_given = false;
 };
 
 // What --resume needs to walk the same permutation again (the seed is stored beside it).
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ScanOptions, targets, ports, input_lists, excludes,
-                                                level, calling_ae, called_ae, rate, concurrency,
-                                                threads, per_host, per_port, timeout_ms, connect_timeout_ms,
-                                                retries, shard, all, calling_ae_given, no_adaptive,
-                                                ports_given, web_ports, web_threads, ca_file,
-                                                cert_file, key_file, no_tls_audit, find_cap,
-                                                confirm_intrusive, allow_empty)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
+    ScanOptions, targets, ports, input_lists, excludes, level, calling_ae, called_ae, rate,
+    concurrency, threads, per_host, per_port, timeout_ms, connect_timeout_ms, retries, shard, all,
+    calling_ae_given, no_adaptive, ports_given, web_ports, web_threads, ca_file, cert_file,
+    key_file, no_tls_audit, find_cap, confirm_intrusive, allow_empty, rate_total)
 
 // PS3.5 6.2: AE is at most 16 characters of the default repertoire, no backslash or control
 // characters, and not only spaces.
@@ -249,9 +251,49 @@ scan::PipelineConfig pipeline_config(const ScanOptions& o, std::uint64_t seed,
 }
 
 std::unique_ptr<store::Store> open_db(const std::string& location) {
-  if (store::is_postgres_url(location))
+  if (store::is_postgres_url(location) && !store::postgres_built())
     throw UsageError("--db postgresql://...: PostgreSQL support is not built in this version");
   return store::open_store(location);  // StoreError -> exit 3
+}
+
+std::string host_name() {
+  std::array<char, 256> buf{};
+  if (gethostname(buf.data(), buf.size() - 1) != 0) return {};
+  return buf.data();
+}
+
+// --scan-id NAME: this process is shard K/N of the named scan, created by whichever shard
+// comes first. Every shard must walk the same permutation, so a shard whose seed, pair count
+// or N differ from the stored scan's is refused rather than allowed to corrupt it.
+struct NamedShard {
+  store::ScanId id = 0;
+  store::PositionSet done;
+  bool already_done = false;
+};
+NamedShard join_named(store::Store& db, const ScanOptions& o, const scan::Shard& shard,
+                      std::uint64_t seed, std::uint64_t total, std::uint64_t shard_pairs,
+                      const report::ScanMeta& meta) {
+  nlohmann::json options = o;
+  options["seed"] = seed;
+  NamedShard out;
+  out.id = db.join_named_scan(o.scan_id, static_cast<unsigned>(shard.n), meta, options);
+  const auto info = db.scan(out.id);
+  if (!info) throw store::StoreError(fmt::format("scan '{}' vanished", o.scan_id));
+  const auto stored_seed = info->options.value("seed", std::uint64_t{0});
+  const auto stored_shard = scan::parse_shard(info->options.value("shard", std::string("1/1")));
+  if (info->meta.command != "scan" || stored_seed != seed || info->meta.pairs_total != total ||
+      !stored_shard || stored_shard->n != shard.n)
+    throw UsageError(fmt::format(
+        "--scan-id {}: the stored scan was started with other targets, ports, --seed or "
+        "--shard N (it has {} pairs in {} shards); every shard needs the same ones",
+        o.scan_id, info->meta.pairs_total, stored_shard ? stored_shard->n : 0));
+  for (const auto& s : db.shards(out.id))
+    if (s.k == shard.k && s.state == store::ScanState::Finished) out.already_done = true;
+  if (out.already_done) return out;
+  db.shard_begin(out.id, static_cast<unsigned>(shard.k), static_cast<unsigned>(shard.n),
+                 shard_pairs, host_name());
+  out.done = db.done_positions(out.id, static_cast<unsigned>(shard.k));
+  return out;
 }
 
 // --resume: the stored scan's options replace the scan options; output options stay ours.
@@ -276,6 +318,13 @@ store::ScanInfo load_resume(store::Store& db, ScanOptions& o) {
   for (auto keep :
        {&ScanOptions::output, &ScanOptions::format, &ScanOptions::fail_on, &ScanOptions::db})
     stored.*keep = o.*keep;
+  if (!info.name.empty()) {  // one shard of a named scan: which one is ours to say
+    if (!o.shard_given)
+      throw UsageError(
+          fmt::format("--resume {}: a --scan-id scan; say which shard (--shard K/N)", info.name));
+    stored.shard = o.shard;
+    stored.scan_id = info.name;
+  }
   stored.quiet = o.quiet;
   stored.progress = o.progress;
   stored.no_progress = o.no_progress;
@@ -293,6 +342,9 @@ int run_scan(ScanOptions o) {
     throw UsageError("--resume scans the stored scan's targets: give no TARGET or -iL");
   if (!o.db.empty()) db = open_db(o.db);
   if (o.resume) resumed = load_resume(*db, o);
+  if (resumed && !resumed->name.empty()) resumed.reset();  // the --scan-id path resumes it
+  if (!o.scan_id.empty() && o.db.empty())
+    throw UsageError("--scan-id needs --db (the database the shards share)");
   if (o.level == "intrusive" && !o.confirm_intrusive)
     throw UsageError(
         "--level intrusive stores a test object on every server that accepts it: "
@@ -323,6 +375,11 @@ int run_scan(ScanOptions o) {
   if (!set) throw UsageError(set.error().message);
   if (set->addresses() == 0 && !o.allow_empty) throw UsageError(no_targets_message(o, targets));
 
+  // A shard joining an existing --scan-id without --seed walks the stored scan's order.
+  if (!o.seed && db && !o.scan_id.empty())
+    if (const auto id = db->find_named(o.scan_id))
+      if (const auto info = db->scan(*id); info && info->options.contains("seed"))
+        o.seed = info->options["seed"].get<std::uint64_t>();
   const std::uint64_t seed = o.seed ? *o.seed : std::random_device{}();
   scan::PairIterator pairs(*set, seed, *shard);
 
@@ -335,7 +392,8 @@ int run_scan(ScanOptions o) {
 
   scan::EngineOptions eopt;
   eopt.concurrency = scan::fit_concurrency(o.concurrency, 1, o.quiet ? nullptr : stderr);
-  eopt.rate = o.rate;
+  // --rate-total: the global rate, divided between the N shards (each runs on its own).
+  eopt.rate = o.rate_total > 0 ? o.rate_total / static_cast<double>(shard->n) : o.rate;
   eopt.per_host = o.per_host;
   eopt.per_port = o.per_port;
   eopt.adaptive = !o.no_adaptive;
@@ -356,7 +414,21 @@ int run_scan(ScanOptions o) {
   meta.level = o.level;
   meta.ports = o.ports;
   meta.pairs_total = pairs.size();
-  if (db) {
+  std::optional<NamedShard> named;
+  if (db && !o.scan_id.empty()) {
+    meta.pairs_total = set->total();
+    named = join_named(*db, o, *shard, seed, set->total(), pairs.size(), meta);
+    if (named->already_done) {
+      if (!o.quiet)
+        fmt::print(stderr, "dicomsec: shard {}/{} of scan {} is already done; nothing to scan\n",
+                   shard->k, shard->n, o.scan_id);
+      return kExitOk;
+    }
+    meta.scan_id = std::to_string(named->id);
+    pipeline.attach_history(
+        *db, named->id, pairs, std::move(named->done), [&engine] { engine.stop(); },
+        static_cast<unsigned>(shard->k), static_cast<unsigned>(shard->n));
+  } else if (db) {
     if (resumed) meta = resumed->meta;
     if (resumed && meta.pairs_total != pairs.size())
       throw UsageError(
@@ -405,13 +477,16 @@ int run_scan(ScanOptions o) {
     meta.finished = utc_now();
     meta.interrupted = engine.interrupted() || output_failed || history->error().has_value();
     history->finish(meta);  // throws the batch's StoreError, if any -> exit 3
+    // The location as shown: never with its password.
+    const auto where = store::redact_location(o.db);
+    const auto resume_hint =
+        named ? fmt::format(" (resume: dicomsec scan --db {} --resume {} --shard {})", where,
+                            o.scan_id, o.shard)
+              : fmt::format(" (resume: dicomsec scan --db {} --resume {})", where, meta.scan_id);
     if (!o.quiet || meta.interrupted)
-      std::fprintf(
-          stderr, "dicomsec: stored as scan %s in %s%s\n", meta.scan_id.c_str(), o.db.c_str(),
-          meta.interrupted
-              ? fmt::format(" (resume: dicomsec scan --db {} --resume {})", o.db, meta.scan_id)
-                    .c_str()
-              : "");
+      fmt::print(stderr, "dicomsec: stored as scan {}{} in {}{}\n", meta.scan_id,
+                 named ? fmt::format(" ('{}', shard {})", o.scan_id, o.shard) : "", where,
+                 meta.interrupted ? resume_hint : "");
   }
   if (output_error) {
     fmt::print(stderr, "dicomsec: {}\n", *output_error);
@@ -510,6 +585,13 @@ Runner setup_scan(CLI::App& app) {
   app.add_option("--shard", o->shard, "Scan only shard K of N (K/N); needs --seed")
       ->capture_default_str();
   app.add_option("--seed", o->seed, "Seed of the target permutation (same for every shard)");
+  app.add_option("--scan-id", o->scan_id,
+                 "With --db and --shard K/N: join the scan named NAME, which the other\n"
+                 "shard processes (same targets, ports and --seed) join too; report,\n"
+                 "diff and scans show it merged, with each shard done/running/dead");
+  app.add_option("--rate-total", o->rate_total,
+                 "Global rate of all N shards together: each runs at R / N (overrides --rate)")
+      ->check(decimal_number(0, 10'000'000, "0 = use --rate"));
   app.add_option("-o,--output", o->output, "Write the report to FILE instead of stdout");
   app.add_option("--format", o->format,
                  "jsonl and csv: a row per host:port, written as it is probed;\n"
@@ -524,7 +606,8 @@ Runner setup_scan(CLI::App& app) {
   app.add_flag("--confirm-intrusive", o->confirm_intrusive,
                "Confirm --level intrusive (stores a test object)");
   app.add_option("--db", o->db,
-                 "Also store the scan in this SQLite file (see report, diff, scans)");
+                 "Also store the scan in this SQLite file or postgresql://... database\n"
+                 "(see report, diff, scans; PG* environment variables fill in the URL)");
   auto* resume =
       app.add_option("--resume", o->resume_spec,
                      "With --db: continue the latest interrupted scan, or scan ID, with\n"
@@ -559,6 +642,7 @@ Runner setup_scan(CLI::App& app) {
     o->calling_ae_given = app.count("--calling-ae") > 0;
     if (resume->count() > 0) o->resume = o->resume_spec;
     o->ports_given = app.count("--ports") > 0;
+    o->shard_given = app.count("--shard") > 0;
     return run_scan(*o);
   };
 }

@@ -148,7 +148,7 @@ void print_target_line(const record::ScanRecord& rec) {
 }
 
 std::unique_ptr<store::Store> open_db(const std::string& location) {
-  if (store::is_postgres_url(location))
+  if (store::is_postgres_url(location) && !store::postgres_built())
     throw UsageError("--db postgresql://...: PostgreSQL support is not built in this version");
   return store::open_store(location);  // StoreError -> exit 3
 }
@@ -230,8 +230,8 @@ int run_tls(const TlsOptions& o) {
     meta.interrupted = engine.interrupted() || output_failed || history->error().has_value();
     history->finish(meta);  // throws the batch's StoreError, if any -> exit 3
     if (!o.quiet || meta.interrupted)
-      fmt::print(stderr, "dicomsec: stored as scan {} in {}{}\n", meta.scan_id, o.db,
-                 meta.interrupted ? " (interrupted)" : "");
+      fmt::print(stderr, "dicomsec: stored as scan {} in {}{}\n", meta.scan_id,
+                 store::redact_location(o.db), meta.interrupted ? " (interrupted)" : "");
   }
   if (output_error) {
     fmt::print(stderr, "dicomsec: {}\n", *output_error);
@@ -295,7 +295,8 @@ Runner setup_tls(CLI::App& app) {
       ->check(whole_number(1, 1024))
       ->capture_default_str();
   app.add_option("--db", o->db,
-                 "Also store the audit in this SQLite file (see report, diff, scans)");
+                 "Also store the audit in this SQLite file or postgresql://... database\n"
+                 "(see report, diff, scans)");
   app.add_option("--in-flight", o->in_flight, "Handshakes in flight to one target at most")
       ->check(whole_number(1, 16))
       ->capture_default_str();

@@ -159,9 +159,13 @@ ProbeFn Pipeline::probe() {
 }
 
 void Pipeline::attach_history(store::Store& store, store::ScanId id, PairIterator& pairs,
-                              store::PositionSet done, std::function<void()> on_error) {
+                              store::PositionSet done, std::function<void()> on_error,
+                              unsigned shard_k, unsigned shard_n) {
   history_ = std::make_unique<store::ScanHistory>(store, id, std::move(on_error));
-  history_->attach(pairs, std::move(done));
+  if (shard_k > 0)
+    history_->attach_shard(pairs, std::move(done), shard_k, shard_n);
+  else
+    history_->attach(pairs, std::move(done));
 }
 
 SinkFn Pipeline::sink() {

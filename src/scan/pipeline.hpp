@@ -118,8 +118,10 @@ class Pipeline {
   // --db: records and done marks go to `store` as scan `id`; pairs whose positions are in
   // `done` are skipped (resume). `on_error` runs once when a batch cannot be written (the
   // caller stops the engine).
+  // `shard_k` > 0: shard k of `shard_n` of a named scan (--scan-id; `done` is shard-local).
   void attach_history(store::Store& store, store::ScanId id, PairIterator& pairs,
-                      store::PositionSet done, std::function<void()> on_error);
+                      store::PositionSet done, std::function<void()> on_error, unsigned shard_k = 0,
+                      unsigned shard_n = 1);
   [[nodiscard]] store::ScanHistory* history() { return history_.get(); }
   // The record sink chain the engine calls (one record at a time, under its sink mutex).
   [[nodiscard]] SinkFn sink();

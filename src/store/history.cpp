@@ -30,6 +30,23 @@ void ScanHistory::attach(scan::PairIterator& pairs, PositionSet done) {
   });
 }
 
+void ScanHistory::attach_shard(scan::PairIterator& pairs, PositionSet done, unsigned k,
+                               unsigned n) {
+  {
+    std::lock_guard lock(mu_);
+    shard_k_ = k;
+    shard_n_ = n == 0 ? 1 : n;
+  }
+  const std::uint64_t div = n == 0 ? 1 : n;
+  auto skip = std::make_shared<const PositionSet>(std::move(done));
+  if (!skip->empty())
+    pairs.set_skip([skip, div](std::uint64_t p) { return skip->contains(p / div); });
+  pairs.set_on_next([this, div](const scan::Pair& pair, std::uint64_t position) {
+    std::lock_guard lock(mu_);
+    in_flight_.emplace(pair, position / div);
+  });
+}
+
 std::optional<std::uint64_t> ScanHistory::take_position(const scan::Pair& pair) {
   const auto it = in_flight_.find(pair);
   if (it == in_flight_.end()) return std::nullopt;
@@ -68,9 +85,15 @@ void ScanHistory::flush() {
     records.swap(records_);
     std::swap(done, done_);
   }
-  if (records.empty() && done.empty()) return;
+  const auto now = std::chrono::steady_clock::now();
+  const bool beat = shard_k_ > 0 && now - last_beat_ >= kHeartbeatInterval;
+  if (records.empty() && done.empty() && !beat) return;
   try {
-    store_.append(id_, records, done);
+    if (records.empty() && done.empty())
+      store_.shard_heartbeat(id_, shard_k_);
+    else
+      store_.append_shard(id_, shard_k_, records, done);  // also a heartbeat for a shard
+    if (shard_k_ > 0) last_beat_ = now;
   } catch (const std::exception& e) {
     {
       std::lock_guard lock(mu_);
@@ -95,6 +118,10 @@ void ScanHistory::finish(const report::ScanMeta& meta) {
   flush();
   std::lock_guard write(write_mu_);
   if (auto e = error()) throw StoreError(*e);
+  if (shard_k_ > 0) {  // the scan row ends when its last shard does
+    store_.shard_finish(id_, shard_k_, meta.interrupted, meta.finished);
+    return;
+  }
   auto m = meta;
   m.pairs_done = store_.done_positions(id_).count();  // this run's and earlier runs'
   store_.finish(id_, m);

@@ -39,6 +39,11 @@ class ScanHistory {
   // Hooks `pairs` so that positions in `done` are skipped and every pair handed out is
   // remembered with its position until its result is in.
   void attach(scan::PairIterator& pairs, PositionSet done);
+  // The same for shard k of n of a named scan (--scan-id): `done` and what is written are
+  // shard-local positions (p / n), and the shard's heartbeat is refreshed every
+  // kHeartbeatInterval while the scan runs.
+  void attach_shard(scan::PairIterator& pairs, PositionSet done, unsigned k, unsigned n);
+  static constexpr std::chrono::seconds kHeartbeatInterval{2};
   // A pair whose result produces no record (closed, without --all): done as it stands.
   void done_without_record(const scan::Address& address, std::uint16_t port);
   // A record (committed with its pair's done mark in the same transaction).
@@ -58,6 +63,8 @@ class ScanHistory {
 
   Store& store_;
   ScanId id_;
+  unsigned shard_k_ = 0, shard_n_ = 1;  // 0: positions are global (no named shard)
+  std::chrono::steady_clock::time_point last_beat_{};
   std::function<void()> on_error_;
 
   std::mutex write_mu_;  // one batch in the store at a time; taken before mu_

@@ -80,6 +80,29 @@ CREATE INDEX done_ranges_by_scan ON done_ranges (scan_id, first);
 CREATE INDEX findings_by_id ON findings (finding_id, severity);
 PRAGMA user_version = 2;
 )sql",
+    // 3: one logical scan from many shard processes (issue 17): a scan may be named
+    // (--scan-id), each shard has a row with its heartbeat, and done positions are kept per
+    // shard in shard-local coordinates (shard 0: global positions, as before).
+    R"sql(
+ALTER TABLE scans ADD COLUMN name TEXT;
+ALTER TABLE scans ADD COLUMN shard_n INTEGER NOT NULL DEFAULT 1;
+CREATE UNIQUE INDEX scans_by_name ON scans (name);
+ALTER TABLE done_ranges ADD COLUMN shard INTEGER NOT NULL DEFAULT 0;
+DROP INDEX done_ranges_by_scan;
+CREATE INDEX done_ranges_by_scan ON done_ranges (scan_id, shard, first);
+CREATE TABLE shards (
+  scan_id     INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+  k           INTEGER NOT NULL,
+  n           INTEGER NOT NULL,
+  state       TEXT NOT NULL CHECK (state IN ('running', 'interrupted', 'finished')),
+  heartbeat   INTEGER NOT NULL,
+  finished    TEXT,
+  pairs_total INTEGER NOT NULL DEFAULT 0,
+  host        TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (scan_id, k)
+) WITHOUT ROWID;
+PRAGMA user_version = 3;
+)sql",
 };
 static_assert(kApplicationId == 1146307907, "the literal in migration 1 must match");
 
@@ -234,6 +257,11 @@ class SqliteStore final : public Store {
   }
 
   void append(ScanId scan, const std::vector<json>& records, const PositionSet& done) override {
+    append_shard(scan, 0, records, done);
+  }
+
+  void append_shard(ScanId scan, unsigned k, const std::vector<json>& records,
+                    const PositionSet& done) override {
     if (records.empty() && done.empty()) return;
     Transaction tx(*this);
     Statement del(db_, "DELETE FROM records WHERE scan_id = ? AND ip = ? AND port = ?", path_);
@@ -266,20 +294,119 @@ class SqliteStore final : public Store {
               .run();
     }
     if (!done.empty()) {
-      // Rewrite the scan's intervals merged: the set stays a handful of rows.
-      PositionSet merged = load_done(scan);
+      // Rewrite the shard's intervals merged: the set stays a handful of rows.
+      PositionSet merged = load_done(scan, k);
       for (const auto& i : done.intervals()) merged.insert(i);
-      Statement clear(db_, "DELETE FROM done_ranges WHERE scan_id = ?", path_);
-      clear.bind(1, scan).run();
-      Statement add(db_, "INSERT INTO done_ranges (scan_id, first, last) VALUES (?, ?, ?)", path_);
+      Statement clear(db_, "DELETE FROM done_ranges WHERE scan_id = ? AND shard = ?", path_);
+      clear.bind(1, scan).bind(2, std::int64_t{k}).run();
+      Statement add(
+          db_, "INSERT INTO done_ranges (scan_id, shard, first, last) VALUES (?, ?, ?, ?)", path_);
       for (const auto& i : merged.intervals())
         add.bind(1, scan)
-            .bind(2, static_cast<std::int64_t>(i.first))
-            .bind(3, static_cast<std::int64_t>(i.last))
+            .bind(2, std::int64_t{k})
+            .bind(3, static_cast<std::int64_t>(i.first))
+            .bind(4, static_cast<std::int64_t>(i.last))
             .run();
+    }
+    if (k > 0) touch(scan, k);
+    tx.commit();
+  }
+
+  ScanId join_named_scan(const std::string& name, unsigned shard_n, const report::ScanMeta& m,
+                         const json& options) override {
+    Transaction tx(*this);  // BEGIN IMMEDIATE: the check and the insert are one step
+    if (auto id = find_named(name)) return *id;
+    Statement s(db_,
+                "INSERT INTO scans (command, arguments, started, finished, version, state, "
+                "pairs_total, pairs_done, options, name, shard_n) "
+                "VALUES (?, ?, ?, NULL, ?, 'running', ?, 0, ?, ?, ?)",
+                path_);
+    s.bind(1, m.command).bind(2, m.arguments).bind(3, m.started).bind(4, m.version);
+    s.bind(5, static_cast<std::int64_t>(m.pairs_total)).bind(6, options.dump());
+    s.bind(7, name).bind(8, std::int64_t{shard_n});
+    s.run();
+    const auto id = sqlite3_last_insert_rowid(db_);
+    tx.commit();
+    return id;
+  }
+
+  std::optional<ScanId> find_named(const std::string& name) override {
+    Statement s(db_, "SELECT id FROM scans WHERE name = ?", path_);
+    s.bind(1, name);
+    if (s.step()) return s.integer(0);
+    return std::nullopt;
+  }
+
+  void shard_begin(ScanId scan, unsigned k, unsigned n, std::uint64_t pairs_total,
+                   const std::string& host) override {
+    Transaction tx(*this);
+    Statement s(db_,
+                "INSERT INTO shards (scan_id, k, n, state, heartbeat, pairs_total, host) "
+                "VALUES (?, ?, ?, 'running', CAST(strftime('%s', 'now') AS INTEGER), ?, ?) "
+                "ON CONFLICT (scan_id, k) DO UPDATE SET state = 'running', finished = NULL, "
+                "heartbeat = excluded.heartbeat, host = excluded.host",
+                path_);
+    s.bind(1, scan).bind(2, std::int64_t{k}).bind(3, std::int64_t{n});
+    s.bind(4, static_cast<std::int64_t>(pairs_total)).bind(5, host).run();
+    Statement r(db_, "UPDATE scans SET state = 'running', finished = NULL WHERE id = ?", path_);
+    r.bind(1, scan).run();
+    tx.commit();
+  }
+
+  void shard_heartbeat(ScanId scan, unsigned k) override { touch(scan, k); }
+
+  void shard_finish(ScanId scan, unsigned k, bool interrupted,
+                    const std::string& finished) override {
+    Transaction tx(*this);  // the "all shards ended?" check sees every other shard's end
+    Statement s(db_,
+                "UPDATE shards SET state = ?, finished = ?, "
+                "heartbeat = CAST(strftime('%s', 'now') AS INTEGER) WHERE scan_id = ? AND k = ?",
+                path_);
+    s.bind(1, interrupted ? "interrupted" : "finished").bind_opt(2, finished);
+    s.bind(3, scan).bind(4, std::int64_t{k}).run();
+    Statement c(db_,
+                "SELECT (SELECT shard_n FROM scans WHERE id = ?1), "
+                "count(*) FILTER (WHERE state = 'finished'), "
+                "count(*) FILTER (WHERE state = 'interrupted') FROM shards WHERE scan_id = ?1",
+                path_);
+    c.bind(1, scan);
+    c.step();
+    const auto n = c.integer(0), fin = c.integer(1), intr = c.integer(2);
+    c.reset();
+    if (fin + intr >= n) {
+      std::uint64_t done = 0;
+      for (std::int64_t i = 0; i <= n; ++i)
+        done += load_done(scan, static_cast<unsigned>(i)).count();
+      Statement u(db_, "UPDATE scans SET state = ?, finished = ?, pairs_done = ? WHERE id = ?",
+                  path_);
+      u.bind(1, intr > 0 ? "interrupted" : "finished").bind_opt(2, finished);
+      u.bind(3, static_cast<std::int64_t>(done)).bind(4, scan).run();
     }
     tx.commit();
   }
+
+  std::vector<ShardInfo> shards(ScanId scan) override {
+    Statement s(db_,
+                "SELECT k, n, state, CAST(strftime('%s', 'now') AS INTEGER) - heartbeat, "
+                "pairs_total, host FROM shards WHERE scan_id = ? ORDER BY k",
+                path_);
+    s.bind(1, scan);
+    std::vector<ShardInfo> out;
+    while (s.step()) {
+      ShardInfo i;
+      i.k = static_cast<unsigned>(s.integer(0));
+      i.n = static_cast<unsigned>(s.integer(1));
+      i.state = parse_state(s.text(2)).value_or(ScanState::Running);
+      i.silent_s = s.integer(3);
+      i.pairs_total = static_cast<std::uint64_t>(s.integer(4));
+      i.host = s.text(5);
+      out.push_back(std::move(i));
+    }
+    for (auto& i : out) i.pairs_done = load_done(scan, i.k).count();
+    return out;
+  }
+
+  PositionSet done_positions(ScanId scan, unsigned k) override { return load_done(scan, k); }
 
   void finish(ScanId scan, const report::ScanMeta& m) override {
     Statement s(db_,
@@ -360,7 +487,7 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  PositionSet done_positions(ScanId scan) override { return load_done(scan); }
+  PositionSet done_positions(ScanId scan) override { return load_done(scan, 0); }
 
  private:
   // BEGIN IMMEDIATE takes the write lock up front, so a busy database fails (after the
@@ -491,9 +618,19 @@ class SqliteStore final : public Store {
     }
   }
 
-  PositionSet load_done(ScanId scan) {
-    Statement s(db_, "SELECT first, last FROM done_ranges WHERE scan_id = ? ORDER BY first", path_);
-    s.bind(1, scan);
+  void touch(ScanId scan, unsigned k) {
+    Statement s(db_,
+                "UPDATE shards SET heartbeat = CAST(strftime('%s', 'now') AS INTEGER) "
+                "WHERE scan_id = ? AND k = ?",
+                path_);
+    s.bind(1, scan).bind(2, std::int64_t{k}).run();
+  }
+
+  PositionSet load_done(ScanId scan, unsigned k) {
+    Statement s(
+        db_, "SELECT first, last FROM done_ranges WHERE scan_id = ? AND shard = ? ORDER BY first",
+        path_);
+    s.bind(1, scan).bind(2, std::int64_t{k});
     PositionSet out;
     while (s.step())
       out.insert(
@@ -501,11 +638,24 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  // Every shard's done positions (a named scan's shards, and shard 0 of an unnamed one).
+  std::uint64_t done_count(ScanId scan) {
+    std::vector<std::int64_t> ks;
+    {
+      Statement s(db_, "SELECT DISTINCT shard FROM done_ranges WHERE scan_id = ?", path_);
+      s.bind(1, scan);
+      while (s.step()) ks.push_back(s.integer(0));
+    }
+    std::uint64_t n = 0;
+    for (const auto k : ks) n += load_done(scan, static_cast<unsigned>(k)).count();
+    return n;
+  }
+
   std::vector<ScanInfo> select_scans(std::optional<ScanId> only) {
     Statement s(db_,
                 "SELECT id, command, arguments, started, finished, version, state, pairs_total, "
-                "pairs_done, options, (SELECT count(*) FROM records WHERE scan_id = scans.id) "
-                "FROM scans WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
+                "pairs_done, options, (SELECT count(*) FROM records WHERE scan_id = scans.id), "
+                "coalesce(name, '') FROM scans WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
                 path_);
     if (only)
       s.bind(1, *only);
@@ -529,11 +679,12 @@ class SqliteStore final : public Store {
       i.meta.pairs_done = static_cast<std::uint64_t>(s.integer(8));
       i.options = parse_options(s.text(9));
       i.records = static_cast<std::uint64_t>(s.integer(10));
+      i.name = s.text(11);
       out.push_back(std::move(i));
     }
     // A scan that was killed never wrote pairs_done; its intervals know.
     for (auto& i : out)
-      if (i.state != ScanState::Finished) i.meta.pairs_done = load_done(i.id).count();
+      if (i.state != ScanState::Finished) i.meta.pairs_done = done_count(i.id);
     return out;
   }
 

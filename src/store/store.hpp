@@ -34,6 +34,7 @@ std::string_view state_name(ScanState);
 
 struct ScanInfo {
   ScanId id = 0;
+  std::string name;  // --scan-id NAME of a scan that shard processes join; "" otherwise
   ScanState state = ScanState::Running;
   report::ScanMeta meta;   // meta.scan_id is the id as text
   nlohmann::json options;  // what the command needs to resume (scan: targets, ports, seed...)
@@ -76,6 +77,23 @@ struct ServiceRow {
   std::vector<Finding> findings;  // sorted by id
 };
 
+// One process of a scan that --shard K/N processes join under one --scan-id (issue 17). Its
+// done positions are shard-local: position p of the permutation is local index p / N of
+// shard p % N + 1, so a shard's progress stays a handful of intervals.
+struct ShardInfo {
+  unsigned k = 1, n = 1;
+  ScanState state = ScanState::Running;
+  std::int64_t silent_s = 0;  // seconds since its last heartbeat, by the store's clock
+  std::uint64_t pairs_total = 0, pairs_done = 0;
+  std::string host;
+};
+// What `scans`, `report` and `diff` say about a shard: done, interrupted, running, or dead
+// (running but silent for longer than `dead_after_s`).
+std::string_view shard_word(const ShardInfo& s, std::int64_t dead_after_s);
+inline constexpr std::int64_t kDefaultDeadAfterS = 60;
+// "8 shards: 6 done (1,2,3,4,5,6); 1 running (7); 1 dead (8)" ("" for an unnamed scan).
+std::string shard_summary(const std::vector<ShardInfo>& shards, std::int64_t dead_after_s);
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -98,18 +116,46 @@ class Store {
   virtual std::vector<nlohmann::json> records(ScanId scan) = 0;  // in the order appended
   virtual std::vector<ServiceRow> services(ScanId scan) = 0;     // sorted by ip, port
   virtual PositionSet done_positions(ScanId scan) = 0;
+
+  // --- one logical scan from many processes (--scan-id NAME, issue 17) ---
+  // The scan named `name`, created (running, with meta and options) unless it exists. Safe
+  // against N processes racing to create it: exactly one row results.
+  virtual ScanId join_named_scan(const std::string& name, unsigned shard_n,
+                                 const report::ScanMeta& meta, const nlohmann::json& options) = 0;
+  virtual std::optional<ScanId> find_named(const std::string& name) = 0;
+  // Registers shard k (running, heartbeat now), or marks a returning one running again.
+  virtual void shard_begin(ScanId scan, unsigned k, unsigned n, std::uint64_t pairs_total,
+                           const std::string& host) = 0;
+  virtual void shard_heartbeat(ScanId scan, unsigned k) = 0;
+  // Ends shard k; when every shard of the scan has ended the scan row ends too (finished,
+  // or interrupted if any shard was), atomically against the other shards ending.
+  virtual void shard_finish(ScanId scan, unsigned k, bool interrupted,
+                            const std::string& finished) = 0;
+  virtual std::vector<ShardInfo> shards(ScanId scan) = 0;  // by k
+  // One transaction, as append(); `done` holds shard-local positions of shard k (k = 0:
+  // global positions, as append() writes them). Records are idempotent per (scan, ip, port),
+  // which is the pair at one permutation position: a retried batch replaces, never doubles.
+  virtual void append_shard(ScanId scan, unsigned k, const std::vector<nlohmann::json>& records,
+                            const PositionSet& done) = 0;
+  virtual PositionSet done_positions(ScanId scan, unsigned k) = 0;
 };
 
-// "postgresql://..." or "postgres://...": refused (not built in this version, StoreError
-// with that message; the scan command maps it to a usage error). Anything else is a SQLite
-// file path, created if missing when `create` (scan), an error otherwise (report, diff).
+// "postgresql://..." or "postgres://...": the PostgreSQL store (pg_store.hpp; libpq reads
+// PG* environment variables for whatever the URL leaves out), or StoreError "not built"
+// when this build has no libpqxx. Anything else is a SQLite file path, created if missing
+// when `create` (scan), an error otherwise (report, diff).
 bool is_postgres_url(const std::string& location);
+bool postgres_built();
+// The location as it may be shown, logged or stored: a URL's password (user:PASSWORD@ and
+// password=... parameters) replaced by "***". Paths come back unchanged.
+std::string redact_location(const std::string& location);
 std::unique_ptr<Store> open_store(const std::string& location, bool create = true);
 // An existing file, opened read-only (report, scans, diff): works for a user who may read
 // the file but not write it or its directory. Writing through it fails with StoreError.
 std::unique_ptr<Store> open_store_read_only(const std::string& location);
 
-// "12", or "latest" (newest scan). Throws StoreError when there is no such scan.
+// "12", "latest" (newest scan), or a --scan-id NAME (names are looked up first, so a
+// Slurm job id used as a name finds its scan). Throws StoreError when there is no such scan.
 ScanId resolve_scan(Store& store, const std::string& spec);
 
 }  // namespace dicomsec::store
