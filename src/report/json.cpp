@@ -59,6 +59,8 @@ nlohmann::json association_json(const record::AssociationRecord& a) {
           {"conformance", conformance}};
 }
 
+namespace {
+
 json lead_json(const record::LeadRecord& l) {
   json moved = nullptr;
   if (l.moved)
@@ -95,6 +97,7 @@ json lead_json(const record::LeadRecord& l) {
 }
 
 }  // namespace
+
 nlohmann::json product_json(const std::optional<record::ProductRecord>& product) {
   if (!product) return nullptr;
   const auto& p = *product;
