@@ -193,6 +193,22 @@ struct PermissionRecord {
   std::string evidence;                 // one line: what was sent and what came back
 };
 
+// Issue 12 §3, level auth: what the response identifiers of one C-FIND carried, as tags and
+// counts. Never a value: the Query/Retrieve Level is kept only as one of PS3.4's level names.
+struct FindAnswerShape {
+  std::uint32_t identifiers = 0;      // response identifiers walked
+  std::vector<std::string> levels;    // distinct (0008,0052): PATIENT|STUDY|SERIES|IMAGE|other|absent
+  // Distinct top-level tags neither asked for nor allowed by PS3.4 C.4.1.1.3.2, "(gggg,eeee)",
+  // sorted, at most kMaxTags; unrequested_count counts them all.
+  std::vector<std::string> unrequested_tags;
+  std::uint32_t unrequested_count = 0;
+  bool lower_level_keys = false;  // a lower level's unique key (e.g. study UIDs at PATIENT level)
+  bool image_attributes = false;  // Image Pixel module attributes (group 0028)
+  bool pixel_data = false;        // (7FE0,0010) in a C-FIND answer
+  static constexpr std::size_t kMaxTags = 32;
+  bool operator==(const FindAnswerShape&) const = default;
+};
+
 struct FindAccessRecord {
   Permission state = Permission::Untested;  // Allowed: counts below are meaningful
   std::optional<std::uint32_t> patient;     // pending responses counted (capped)
@@ -200,6 +216,8 @@ struct FindAccessRecord {
   bool capped = false;                      // stopped with C-CANCEL at the cap
   std::optional<std::uint16_t> status;
   std::string evidence;
+  std::optional<FindAnswerShape> patient_answers;  // set when identifiers came back
+  std::optional<FindAnswerShape> study_answers;
 };
 
 struct AccessRecord {
@@ -234,6 +252,10 @@ struct WebRecord {
   bool open = false;                    // answered data without credentials
   std::optional<std::string> default_credentials_user;  // user name that worked
   std::vector<WebEndpointRecord> endpoints;
+  // Issue 12 §3: GET /'s HTML <title> (printable ASCII, at most 80 characters) and whether
+  // the page has a password field.
+  std::optional<std::string> title;
+  bool login_page = false;
 };
 
 // Issue 12 §3: does the peer behave like a public DICOM honeypot (dicompot, DICOMHawk, small

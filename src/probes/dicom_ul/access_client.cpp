@@ -134,6 +134,8 @@ void to_record(const AccessResult& result, record::AccessRecord& into) {
     into.find.capped = f.capped;
     into.find.status = f.status;
     into.find.evidence = f.evidence;
+    into.find.patient_answers = f.patient_answers;
+    into.find.study_answers = f.study_answers;
   }
   check(result.move, into.move);
   check(result.get, into.get);
@@ -336,6 +338,7 @@ Bytes AccessClient::next_op() {
   current_ = op;
   pending_ = 0;
   cancelled_ = false;
+  unrequested_.clear();
   dimse::Command rq;
   rq.message_id = ++message_id_;
   rq.command_data_set_type = kDataSetPresent;
@@ -405,11 +408,36 @@ Bytes AccessClient::on_identifier(std::uint8_t context, ByteView data) {
   const auto cmd = *std::exchange(awaiting_data_, std::nullopt);
   if (cmd.field == CommandField::CFindRsp &&
       dimse::status_category(*cmd.status) == dimse::StatusCategory::Pending) {
-    // Validate the identifier's structure and count it; nothing of it is kept.
-    auto n = dicom::count_top_level(data, encoding_of(context));
-    if (!n) return session_.fail("malformed identifier in C-FIND response: " + n.error().message);
+    // Validate the identifier's structure and note its shape (tags, never values).
+    const bool patient = current_ == Op::FindPatient;
+    auto shape =
+        dicom::identifier_shape(data, encoding_of(context),
+                                patient ? dicom::QueryLevel::Patient : dicom::QueryLevel::Study);
+    if (!shape)
+      return session_.fail("malformed identifier in C-FIND response: " + shape.error().message);
+    auto& slot = patient ? access_.find.patient_answers : access_.find.study_answers;
+    if (!slot) slot.emplace();
+    note_shape(*slot, *shape);
   }
   return on_final(cmd);
+}
+
+void AccessClient::note_shape(record::FindAnswerShape& into, const dicom::IdentifierShape& shape) {
+  ++into.identifiers;
+  const std::string level(shape.level);
+  if (std::find(into.levels.begin(), into.levels.end(), level) == into.levels.end())
+    into.levels.push_back(level);
+  for (const auto t : shape.unrequested) unrequested_.insert(t.value());
+  into.unrequested_count = static_cast<std::uint32_t>(unrequested_.size());
+  into.unrequested_tags.clear();
+  for (const auto v : unrequested_) {
+    if (into.unrequested_tags.size() >= record::FindAnswerShape::kMaxTags) break;
+    into.unrequested_tags.push_back(dicom::tag_name(
+        {static_cast<std::uint16_t>(v >> 16), static_cast<std::uint16_t>(v & 0xFFFF)}));
+  }
+  into.lower_level_keys = into.lower_level_keys || shape.lower_level_keys;
+  into.image_attributes = into.image_attributes || shape.image_attributes;
+  into.pixel_data = into.pixel_data || shape.pixel_data;
 }
 
 Bytes AccessClient::on_final(const dimse::Command& cmd) {

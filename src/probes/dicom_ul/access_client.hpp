@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,9 @@ struct FindCheck {
   bool capped = false;  // stopped with C-CANCEL at the cap
   std::optional<std::uint16_t> status{};
   std::string evidence{};
+  // Tags and counts of the identifiers that came back, per query (issue 12 §3).
+  std::optional<record::FindAnswerShape> patient_answers{};
+  std::optional<record::FindAnswerShape> study_answers{};
   bool operator==(const FindCheck&) const = default;
 };
 struct AccessResult {
@@ -119,6 +123,7 @@ class AccessClient {
   Bytes on_command(const dimse::Command& cmd);
   Bytes on_identifier(std::uint8_t context, ByteView data);
   Bytes on_final(const dimse::Command& cmd);
+  void note_shape(record::FindAnswerShape& into, const dicom::IdentifierShape& shape);
   Bytes next_op();  // sends the next request, or the release when none is left
   Bytes send(std::uint8_t context, const dimse::Command& cmd, const Bytes* data);
   Bytes cancel(std::uint8_t context);
@@ -135,6 +140,7 @@ class AccessClient {
   std::uint16_t message_id_ = 0;
   std::uint32_t pending_ = 0;
   bool cancelled_ = false;
+  std::set<std::uint32_t> unrequested_;  // of the C-FIND in flight: tag numbers, no values
 };
 
 }  // namespace dicomsec::probes

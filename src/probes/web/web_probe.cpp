@@ -165,8 +165,9 @@ struct Session {
         },
         [&](const char* data, std::size_t n) {
           if (!keep) return true;  // read and dropped; the status is all we record
-          if (a.body.size() + n > kMaxBody) {
-            a.body.append(data, kMaxBody - a.body.size());
+          const std::size_t cap = p.kind == PathKind::Page ? kMaxPage : kMaxBody;
+          if (a.body.size() + n > cap) {
+            a.body.append(data, cap - a.body.size());
             a.truncated = true;
             return false;
           }
@@ -242,8 +243,15 @@ void take(record::WebRecord& w, const PathEntry& p, const DefaultCredential* cre
         if (cred) w.default_credentials_user = std::string(cred->user);
       }
     }
-  } else if (!cred && p.kind != PathKind::Presence && (a.status == 401 || a.status == 403)) {
+  } else if (!cred && p.kind != PathKind::Presence && p.kind != PathKind::Page &&
+             (a.status == 401 || a.status == 403)) {
     w.requires_auth = true;
+  }
+  if (p.kind == PathKind::Page && a.status != 0 && !cred) {
+    // Issue 12 §3: the title (printable, capped) and whether a login form is shown.
+    const auto facts = page_facts(a.body);
+    w.title = facts.title;
+    w.login_page = facts.login_form;
   }
   std::string().swap(a.body);
   w.endpoints.push_back(std::move(e));
@@ -276,7 +284,7 @@ WebOutcome run_scheme(Session& s) {
       s.open();  // the server closed on us; a fresh connection for the next path
     }
     first = false;
-    if (a.status == 401) challenged.push_back(&p);
+    if (a.status == 401 && p.kind != PathKind::Page) challenged.push_back(&p);
     take(w, p, nullptr, a);
   }
   if (s.o->try_default_credentials && !s.fired) {
