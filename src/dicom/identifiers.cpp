@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 
 #include "core/version.hpp"
 
@@ -43,6 +44,7 @@ std::string_view level_word(ByteView value) {
   std::string_view v(reinterpret_cast<const char*>(value.data()), value.size());
   while (!v.empty() && (v.back() == ' ' || v.back() == '\0')) v.remove_suffix(1);
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  if (v.empty()) return "empty";
   for (std::string_view known : {"PATIENT", "STUDY", "SERIES", "IMAGE"})
     if (v == known) return known;
   return "other";
@@ -73,7 +75,13 @@ Result<IdentifierShape> identifier_shape(ByteView data, VrEncoding encoding, Que
       shape.level = level_word(e.value);
       continue;
     }
-    if (t == own_key || t.element == 0x0000 ||
+    if (t == own_key) {
+      std::string_view v(reinterpret_cast<const char*>(e.value.data()), e.value.size());
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\0')) v.remove_suffix(1);
+      shape.key_hash = std::hash<std::string_view>{}(v);
+      continue;
+    }
+    if (t.element == 0x0000 ||
         std::find(kAllowedExtras.begin(), kAllowedExtras.end(), t) != kAllowedExtras.end())
       continue;
     shape.unrequested.push_back(t);

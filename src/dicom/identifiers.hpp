@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -27,9 +28,12 @@ Bytes find_identifier(QueryLevel level, VrEncoding encoding);
 // query at another level, or with whole data sets). No value leaves the walk except the
 // Query/Retrieve Level, and that only as one of PS3.4's four level names.
 struct IdentifierShape {
-  // (0008,0052) as sent: "PATIENT", "STUDY", "SERIES", "IMAGE"; "other" for any other value,
-  // "absent" when the element is missing.
+  // (0008,0052) as sent: "PATIENT", "STUDY", "SERIES", "IMAGE"; "empty" for a zero-length
+  // value, "other" for any other value, "absent" when the element is missing.
   std::string_view level = "absent";
+  // A hash of the value of the level's own unique key (Patient ID, Study Instance UID), so
+  // the caller can count repeated rows without keeping the value; nullopt when absent.
+  std::optional<std::size_t> key_hash;
   // Top-level tags that the query did not ask for and PS3.4 C.4.1.1.3.2 does not let the SCP
   // add (Specific Character Set, Timezone Offset, Retrieve AE Title, ...), in stream order.
   std::vector<Tag> unrequested;

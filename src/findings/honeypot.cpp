@@ -36,15 +36,21 @@ constexpr std::array kSignals{
                    "rejected with source 2 reason 2)"},
     // Level auth: the C-FIND answers of the access checks (record access.find.answers).
     HoneypotSignal{"find-level-ignored", 3,
-                   "honeynet/DICOMHawk dicom_server/core/dicom_handlers.py (handle_find: SERIES "
-                   "'all' answered with study rows); nsmfoo/dicompot server/server.go "
-                   "(findMatchingFiles: one row per file whatever the level)"},
+                   "nsmfoo/dicompot server/server.go (findMatchingFiles: one row per stored "
+                   "file whatever the query level); PS3.4 C.4.1.1.3.2 (answers at the level asked)"},
     HoneypotSignal{"find-whole-data-set", 3,
-                   "nsmfoo/dicompot server/server.go and DICOMHawk dicomdb (answers built from the "
-                   "stored files, not from the query's keys)"},
+                   "PS3.4 C.4.1.1.3.2: an answer carries the keys asked for, never Image Pixel "
+                   "attributes or pixel data (naive pynetdicom handlers that yield the stored file)"},
     HoneypotSignal{"find-unrequested-attributes", 1,
-                   "honeynet/DICOMHawk dicom_server/core/dicom_handlers.py (get_response_data "
-                   "fills the answer from the stored instance)"},
+                   "honeynet/DICOMHawk dicom_server/core/dicomdb.py (get_studyRoot_dataset fills "
+                   "a fixed set of 12 attributes whatever was asked)"},
+    HoneypotSignal{"find-level-missing", 1,
+                   "honeynet/DICOMHawk dicom_server/core/dicomdb.py (answers without "
+                   "QueryRetrieveLevel); nsmfoo/dicompot server/server.go (the level echoed "
+                   "empty); PS3.4 C.4.1.1.3.2 requires it"},
+    HoneypotSignal{"dicomhawk-study-answer", 2,
+                   "honeynet/DICOMHawk dicom_server/core/dicomdb.py (get_studyRoot_dataset: "
+                   "StudyDate ... ModalitiesInStudy, NumberOfStudyRelatedInstances)"},
     // Level auth: the web probe's GET / (record web.title, web.login_page).
     HoneypotSignal{"honeypot-web-title", 3,
                    "honeynet/DICOMHawk flask_logging_server/templates/base.html, "
@@ -63,6 +69,8 @@ enum Index : std::size_t {
   kFindLevel,
   kFindWhole,
   kFindUnrequested,
+  kFindLevelMissing,
+  kDicomHawkStudy,
   kWebTitle,
   kWebLogin
 };
@@ -70,6 +78,13 @@ enum Index : std::size_t {
 // More distinct unrequested attributes than this in one query's answers is a weak signal: a
 // real SCP returns the keys asked for plus the few PS3.4 C.4.1.1.3.2 allows.
 constexpr std::uint32_t kManyUnrequested = 8;
+
+// DICOMHawk's STUDY-level answer (get_studyRoot_dataset), less the Study Instance UID we ask
+// for: Study Date/Time, Accession Number, Study ID, Institution Name, Patient's Birth Date,
+// Sex, Name, ID, Number of Study Related Instances, Modalities in Study.
+constexpr std::array<std::string_view, 11> kDicomHawkStudyTags{
+    "(0008,0020)", "(0008,0030)", "(0008,0050)", "(0008,0061)", "(0008,0080)", "(0010,0010)",
+    "(0010,0020)", "(0010,0030)", "(0010,0040)", "(0020,0010)", "(0020,1208)"};
 
 // Case-insensitive substring test for ASCII titles.
 bool contains_word(std::string_view text, std::string_view word) {
@@ -141,35 +156,42 @@ void judge_find_answers(const record::ScanRecord& r,
                         const std::function<void(Index, std::string)>& fire) {
   if (!r.access) return;
   const auto& f = r.access->find;
-  bool level = false, whole = false, many = false;
-  std::string level_why, whole_why, many_why;
+  std::optional<std::string> level, whole, many, missing, hawk;
   for (const auto& [asked, shape] :
        {std::pair{"PATIENT", &f.patient_answers}, std::pair{"STUDY", &f.study_answers}}) {
     if (!*shape) continue;
     const auto& s = **shape;
-    for (const auto& l : s.levels)
-      if (!level && l != asked && l != "absent" && l != "other") {
-        level = true;
-        level_why = fmt::format("a {}-level C-FIND answered with {}-level identifiers", asked, l);
-      }
-    if (!level && s.lower_level_keys) {
-      level = true;
-      level_why = fmt::format("a {}-level C-FIND answered with a lower level's unique keys", asked);
+    for (const auto& l : s.levels) {
+      const bool known = l == "PATIENT" || l == "STUDY" || l == "SERIES" || l == "IMAGE";
+      if (!level && known && l != asked)
+        level = fmt::format("a {}-level C-FIND answered with {}-level identifiers", asked, l);
+      if (!missing && (l == "absent" || l == "empty"))
+        missing = fmt::format("a {}-level C-FIND answered without a Query/Retrieve Level", asked);
     }
-    if (!whole && (s.pixel_data || s.image_attributes)) {
-      whole = true;
-      whole_why = fmt::format("a {}-level C-FIND answered with {}", asked,
-                              s.pixel_data ? "pixel data" : "image pixel attributes (group 0028)");
-    }
-    if (!many && s.unrequested_count > kManyUnrequested) {
-      many = true;
-      many_why = fmt::format("a {}-level C-FIND answered with {} attributes it did not ask for",
-                             asked, s.unrequested_count);
-    }
+    if (!level && s.lower_level_keys)
+      level = fmt::format("a {}-level C-FIND answered with a lower level's unique keys", asked);
+    // One row per stored instance: at least half the rows repeat a key (a real SCP answers one
+    // row per patient or study; a few repeated Patient IDs across issuers stay below that).
+    if (!level && s.duplicate_keys >= 2 && 2 * s.duplicate_keys >= s.identifiers)
+      level = fmt::format("a {}-level C-FIND answered {} rows of which {} repeat a unique key", asked,
+                          s.identifiers, s.duplicate_keys);
+    if (!whole && (s.pixel_data || s.image_attributes))
+      whole = fmt::format("a {}-level C-FIND answered with {}", asked,
+                          s.pixel_data ? "pixel data" : "Image Pixel attributes (group 0028)");
+    if (!many && s.unrequested_count > kManyUnrequested)
+      many = fmt::format("a {}-level C-FIND answered with {} attributes it did not ask for", asked,
+                         s.unrequested_count);
+    if (!hawk && std::string_view(asked) == "STUDY" &&
+        s.unrequested_tags.size() == kDicomHawkStudyTags.size() &&
+        std::equal(s.unrequested_tags.begin(), s.unrequested_tags.end(),
+                   kDicomHawkStudyTags.begin()))
+      hawk = "the STUDY-level answers carry exactly DICOMHawk's fixed attribute set";
   }
-  if (level) fire(kFindLevel, level_why);
-  if (whole) fire(kFindWhole, whole_why);
-  if (many) fire(kFindUnrequested, many_why);
+  if (level) fire(kFindLevel, *level);
+  if (whole) fire(kFindWhole, *whole);
+  if (many) fire(kFindUnrequested, *many);
+  if (missing) fire(kFindLevelMissing, *missing);
+  if (hawk) fire(kDicomHawkStudy, *hawk);
 }
 
 // Level auth, the web probe's GET /: a title that names a honeypot, or DICOMHawk's generic

@@ -196,8 +196,13 @@ struct PermissionRecord {
 // Issue 12 §3, level auth: what the response identifiers of one C-FIND carried, as tags and
 // counts. Never a value: the Query/Retrieve Level is kept only as one of PS3.4's level names.
 struct FindAnswerShape {
-  std::uint32_t identifiers = 0;      // response identifiers walked
-  std::vector<std::string> levels;    // distinct (0008,0052): PATIENT|STUDY|SERIES|IMAGE|other|absent
+  std::uint32_t identifiers = 0;  // response identifiers walked
+  // Distinct (0008,0052) values: PATIENT|STUDY|SERIES|IMAGE|empty|other|absent.
+  std::vector<std::string> levels;
+  // Identifiers whose unique key (Patient ID, Study Instance UID) repeats an earlier one of the
+  // same query: one row per stored instance instead of one per patient or study. Counted by
+  // hashes that live only while the query runs.
+  std::uint32_t duplicate_keys = 0;
   // Distinct top-level tags neither asked for nor allowed by PS3.4 C.4.1.1.3.2, "(gggg,eeee)",
   // sorted, at most kMaxTags; unrequested_count counts them all.
   std::vector<std::string> unrequested_tags;

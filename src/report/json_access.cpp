@@ -16,6 +16,7 @@ nlohmann::json answers_json(const std::optional<record::FindAnswerShape>& a) {
   if (!a) return nullptr;
   return {{"identifiers", a->identifiers},
           {"levels", a->levels},
+          {"duplicate_keys", a->duplicate_keys},
           {"unrequested_tags", a->unrequested_tags},
           {"unrequested_count", a->unrequested_count},
           {"lower_level_keys", a->lower_level_keys},

@@ -339,6 +339,7 @@ Bytes AccessClient::next_op() {
   pending_ = 0;
   cancelled_ = false;
   unrequested_.clear();
+  key_hashes_.clear();
   dimse::Command rq;
   rq.message_id = ++message_id_;
   rq.command_data_set_type = kDataSetPresent;
@@ -424,6 +425,7 @@ Bytes AccessClient::on_identifier(std::uint8_t context, ByteView data) {
 
 void AccessClient::note_shape(record::FindAnswerShape& into, const dicom::IdentifierShape& shape) {
   ++into.identifiers;
+  if (shape.key_hash && !key_hashes_.insert(*shape.key_hash).second) ++into.duplicate_keys;
   const std::string level(shape.level);
   if (std::find(into.levels.begin(), into.levels.end(), level) == into.levels.end())
     into.levels.push_back(level);
@@ -458,6 +460,7 @@ Bytes AccessClient::on_final(const dimse::Command& cmd) {
       }
       return {};
     }
+    key_hashes_.clear();  // nothing derived from a value outlives the query
     const bool executed = cat == dimse::StatusCategory::Success ||
                           cat == dimse::StatusCategory::Cancel ||
                           cat == dimse::StatusCategory::Warning;

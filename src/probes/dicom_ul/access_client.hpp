@@ -141,6 +141,7 @@ class AccessClient {
   std::uint32_t pending_ = 0;
   bool cancelled_ = false;
   std::set<std::uint32_t> unrequested_;  // of the C-FIND in flight: tag numbers, no values
+  std::set<std::size_t> key_hashes_;     // of the C-FIND in flight: hashes, dropped after it
 };
 
 }  // namespace dicomsec::probes

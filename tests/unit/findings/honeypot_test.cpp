@@ -204,7 +204,7 @@ TEST(Honeypot, EverySignalIsListedWithASource) {
     EXPECT_LE(s.weight, 3);
     EXPECT_FALSE(s.source.empty()) << s.id;
   }
-  EXPECT_EQ(ids.size(), 11u);
+  EXPECT_EQ(ids.size(), 13u);
 }
 
 // ---- level auth: the access checks' C-FIND answers and the web probe's page (record fields
@@ -235,8 +235,41 @@ TEST(Honeypot, RealFindAnswersAtTheirOwnLevelAreNotFlagged) {
   const auto h = assess_honeypot(with_answers(shape("PATIENT"), study));
   EXPECT_TRUE(h->evidence.empty());
   EXPECT_EQ(h->confidence, "none");
-  // A missing or odd level alone is a sloppy SCP, not a honeypot.
-  EXPECT_TRUE(assess_honeypot(with_answers(shape("absent"), shape("other")))->evidence.empty());
+  // An odd level value alone says nothing; a missing one is weak (PS3.4 requires it).
+  EXPECT_TRUE(assess_honeypot(with_answers(shape("other"), std::nullopt))->evidence.empty());
+  const auto missing = assess_honeypot(with_answers(shape("absent"), shape("empty")));
+  EXPECT_EQ(fired(*missing), std::set<std::string>{"find-level-missing"});
+  EXPECT_FALSE(missing->likely);
+  // A few repeated Patient IDs (other issuers) are not one row per instance.
+  auto few = shape("PATIENT");
+  few.identifiers = 50;
+  few.duplicate_keys = 3;
+  EXPECT_TRUE(assess_honeypot(with_answers(few, std::nullopt))->evidence.empty());
+}
+
+TEST(Honeypot, FindAnsweredOneRowPerInstance) {
+  // dicompot: every stored file matches, so one patient with three images is three rows.
+  auto rows = shape("empty");
+  rows.identifiers = 3;
+  rows.duplicate_keys = 2;
+  const auto h = assess_honeypot(with_answers(rows, std::nullopt));
+  EXPECT_EQ(fired(*h), (std::set<std::string>{"find-level-ignored", "find-level-missing"}));
+  EXPECT_EQ(h->confidence, "medium");
+}
+
+TEST(Honeypot, DicomHawkStudyAnswer) {
+  auto study = shape("absent");
+  study.unrequested_tags = {"(0008,0020)", "(0008,0030)", "(0008,0050)", "(0008,0061)",
+                            "(0008,0080)", "(0010,0010)", "(0010,0020)", "(0010,0030)",
+                            "(0010,0040)", "(0020,0010)", "(0020,1208)"};
+  study.unrequested_count = 11;
+  auto patient = shape("absent");
+  patient.unrequested_tags = {"(0010,0010)"};
+  patient.unrequested_count = 1;
+  const auto h = assess_honeypot(with_answers(patient, study));
+  EXPECT_EQ(fired(*h), (std::set<std::string>{"find-level-missing", "find-unrequested-attributes",
+                                              "dicomhawk-study-answer"}));
+  EXPECT_TRUE(h->likely);
 }
 
 TEST(Honeypot, FindAnsweredAtAnotherLevel) {

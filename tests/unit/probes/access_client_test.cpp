@@ -174,6 +174,8 @@ TEST(AccessClient, RecordsTheShapeOfFindAnswersWithoutValues) {
   EXPECT_FALSE(f.patient_answers->lower_level_keys || f.patient_answers->pixel_data);
   ASSERT_TRUE(f.study_answers);
   EXPECT_EQ(f.study_answers->identifiers, 2U);
+  EXPECT_EQ(f.study_answers->duplicate_keys, 1U);  // the same study UID twice
+  EXPECT_EQ(f.patient_answers->duplicate_keys, 0U);
   EXPECT_EQ(f.study_answers->levels, std::vector<std::string>{"IMAGE"});
   EXPECT_EQ(f.study_answers->unrequested_tags,
             (std::vector<std::string>{"(0008,0018)", "(0010,0010)", "(0028,0010)", "(7FE0,0010)"}));
