@@ -147,6 +147,8 @@ constexpr std::array kFields{
           "auth"},
     Field{"web_endpoint_counts", "/web/endpoints", K::JoinKey, "Items counted per endpoint",
           "count"},
+    Field{"web_title", "/web/title", K::Value, "HTML title of GET / (printable, 80 characters)"},
+    Field{"web_login_page", "/web/login_page", K::Value, "GET / shows a password field"},
     // honeypot (issue 12 §3)
     Field{"honeypot_likely", "/honeypot/likely", K::Value, "Behaves like a known DICOM honeypot"},
     Field{"honeypot_confidence", "/honeypot/confidence", K::Value,
@@ -174,6 +176,9 @@ constexpr std::array kExclusions{
     Exclusion{"/tls_audit/profiles/*/reasons/*", "a list per profile; JSONL has it"},
     Exclusion{"/web/endpoints/*/capped", "body cut at the size cap; JSONL has it"},
     Exclusion{"/findings/*/severity", "worst_severity; per finding in JSONL/SARIF"},
+    // Issue 12 §3: the tags and counts the honeypot rule reads; honeypot_evidence says what
+    // they showed.
+    Exclusion{"/access/find/answers/**", "C-FIND answer shapes; JSONL has them"},
 };
 
 // The value of `field` in `record`, or nullptr when absent or null. The table's pointers are
