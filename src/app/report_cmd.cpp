@@ -20,6 +20,7 @@ struct ReportOptions {
   std::string scan = "latest";
   std::string format = "jsonl";
   std::string output;
+  std::string summary_json;  // --summary-json FILE (issue 13 §1)
   bool list = false;
 };
 
@@ -58,6 +59,7 @@ int run_report(const ReportOptions& o) {
 
   // Every write, flush and close is checked: OutputError (exit 3) names the path and why.
   auto sink = open_sink(o.output, *format);
+  sink->summarize_to(o.summary_json);
   sink->begin(info.meta);
   for (const auto& r : records) sink->write(r);
   sink->close(info.meta);
@@ -83,6 +85,10 @@ Runner setup_report(CLI::App& app) {
       ->check(CLI::IsMember({"jsonl", "csv", "sarif", "html"}))
       ->capture_default_str();
   app.add_option("-o,--output", o->output, "Write the report to FILE instead of stdout");
+  app.add_option("--summary-json", o->summary_json,
+                 "Also write the run's summary (counts, findings by severity, honeypots, checklist\n"
+                 "states) to FILE as one JSON object with \"type\":\"summary\"")
+      ->type_name("FILE");
   app.add_flag("--list", o->list, "List the stored scans instead (as 'dicomsec scans')");
   return [o] { return run_report(*o); };
 }

@@ -81,7 +81,8 @@ json Coverage::to_json() const {
                     {"state", check_state_name(i.state)},
                     {"findings", i.findings},
                     {"notes", i.notes},
-                    {"reason", i.reason}});
+                    {"reason", i.reason},
+                    {"checked_by", i.checked_by.empty() ? json(nullptr) : json(i.checked_by)}});
   return {{"covered", covered}, {"headline", headline()}, {"items", list}};
 }
 
@@ -127,9 +128,10 @@ Coverage CoverageCounter::result(const ScanMeta& meta) const {
       s.state = CheckState::Ok;
       s.reason = std::move(note);
     };
-    auto not_level = [&](std::string why) {
+    auto not_level = [&](std::string why, std::string by) {
       s.state = CheckState::NotAtLevel;
       s.reason = std::move(why);
+      s.checked_by = std::move(by);
     };
     auto not_measured = [&](std::string why) {
       s.state = CheckState::NotMeasured;
@@ -145,22 +147,24 @@ Coverage CoverageCounter::result(const ScanMeta& meta) const {
           "(Shodan/Censys search for your public addresses, docs/guides/shodan.md)");
     } else if (id == "CL-3") {
       if (tls_command)
-        not_level("`dicomsec scan` checks for cleartext DICOM; `tls` audits TLS only");
+        not_level("`dicomsec scan` checks for cleartext DICOM; `tls` audits TLS only", "scan");
       else
         measured("association attempted in cleartext on every open port");
     } else if (id == "CL-4") {
       if (tls_command)
-        not_level("`dicomsec scan` checks AE title acceptance (C-FIND/GET/MOVE at --level auth)");
+        not_level("`dicomsec scan` checks AE title acceptance (C-FIND/GET/MOVE at --level auth)",
+                  "scan");
       else if (meta.level == "safe")
         measured("AE titles checked; C-FIND/C-GET/C-MOVE access is checked at --level auth");
       else
         measured("AE titles and C-FIND/C-GET/C-MOVE access checked");
     } else if (id == "CL-5") {
       if (!web_level && tls_command)
-        not_level("`dicomsec scan --level auth` probes DICOMweb/REST; `tls` audits TLS only");
+        not_level("`dicomsec scan --level auth` probes DICOMweb/REST; `tls` audits TLS only",
+                  "scan --level auth");
       else if (!web_level)
-        not_level(
-            fmt::format("the DICOMweb/REST probe runs at --level auth (this run: {})", level));
+        not_level(fmt::format("the DICOMweb/REST probe runs at --level auth (this run: {})", level),
+                  "scan --level auth");
       else
         measured("DICOMweb/REST ports probed for open access and default credentials");
     } else if (id == "CL-6") {
