@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "findings/catalogue.hpp"
+#include "record/record.hpp"
 
 namespace dicomsec::report {
 
@@ -20,11 +21,6 @@ const json* at(const json& j, const char* pointer) {
 std::string str(const json& j, const char* pointer) {
   const auto* v = at(j, pointer);
   return v && v->is_string() ? v->get<std::string>() : std::string();
-}
-
-bool port_open(std::string_view status) {
-  return !status.empty() && status != "connection-refused" && status != "connection-timeout" &&
-         status != "unreachable";
 }
 
 }  // namespace
@@ -92,7 +88,7 @@ void CoverageCounter::add(const json& r) {
     findings_.assign(items.size(), 0);
     notes_.assign(items.size(), 0);
   }
-  if (!port_open(str(r, "/status"))) return;
+  if (!record::port_open(str(r, "/status"))) return;
   ++open_;
   const auto* dicom = at(r, "/dicom");
   dicom_ += dicom && dicom->is_boolean() && dicom->get<bool>() ? 1 : 0;

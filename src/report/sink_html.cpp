@@ -7,6 +7,7 @@
 #include <set>
 
 #include "findings/catalogue.hpp"
+#include "record/record.hpp"
 #include "report/html.hpp"
 #include "report/sinks.hpp"
 
@@ -67,11 +68,6 @@ int worst_severity(const json& record) {
 
 namespace {
 
-bool port_open(std::string_view status) {
-  return status != "connection-refused" && status != "connection-timeout" &&
-         status != "unreachable" && status != "local-error";
-}
-
 // IPv4 in numeric order first, then IPv6 by text; then port.
 std::string address_key(const std::string& ip) {
   unsigned a = 0, b = 0, c = 0, d = 0;
@@ -105,7 +101,7 @@ Overview overview(const std::vector<json>& records) {
         for (std::size_t i = 0; i < items.size(); ++i)
           if (items[i].id == def->checklist) ++(rank > 0 ? o.checklist_findings : o.checklist_notes)[i];
       }
-    if (!port_open(text(r, "/status"))) continue;
+    if (!record::port_open(text(r, "/status"))) continue;
     ++o.open;
     const auto ip = text(r, "/ip");
     hosts.insert(ip);

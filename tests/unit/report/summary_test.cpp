@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "fixtures.hpp"
+#include "record/record.hpp"
 
 namespace dicomsec::report {
 namespace {
@@ -49,6 +50,31 @@ TEST(RunSummary, NothingReachableIsNoCoverage) {
   const auto j = RunSummary{}.to_json(meta);
   EXPECT_FALSE(j["coverage"]["covered"]);
   for (const auto& item : j["checklist"]) EXPECT_NE(item["state"], "ok") << item.dump();
+}
+
+}  // namespace
+}  // namespace dicomsec::report
+
+namespace dicomsec::report {
+namespace {
+
+// An aborted record was made afresh after the probe was cut off: it does not claim the port
+// is open, so an aborted-only run has no coverage and nothing reachable.
+TEST(RunSummary, AbortedIsNotOpen) {
+  EXPECT_FALSE(record::port_open(record::Status::Aborted));
+  EXPECT_FALSE(record::port_open("aborted"));
+  EXPECT_FALSE(record::port_open("local-error"));
+  EXPECT_FALSE(record::port_open(""));
+  EXPECT_TRUE(record::port_open("io-timeout"));
+  RunSummary s;
+  s.add({{"ip", "127.0.0.1"},
+         {"port", 104},
+         {"status", "aborted"},
+         {"findings", nlohmann::json::array()}});
+  const auto j = s.to_json(testing::fixture_meta());
+  EXPECT_EQ(j["records"], 1);
+  EXPECT_EQ(j["reachable"], 0);
+  EXPECT_FALSE(j["coverage"]["covered"]);
 }
 
 }  // namespace
