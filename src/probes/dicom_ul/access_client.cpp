@@ -85,13 +85,12 @@ bool same_title(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::string random_move_destination(std::uint64_t seed, std::string_view calling_ae) {
-  std::mt19937_64 rng(seed);
+std::string random_ae_title(std::mt19937_64& rng, std::string_view avoid) {
   std::uniform_int_distribution<int> letter(0, 25);
   for (;;) {
     std::string ae = "DS";
     while (ae.size() < 16) ae.push_back(static_cast<char>('A' + letter(rng)));
-    if (!same_title(ae, calling_ae)) return ae;
+    if (avoid.empty() || !same_title(ae, avoid)) return ae;
   }
 }
 
@@ -112,8 +111,10 @@ dul::AssociateRq access_rq(const AccessPlan& p) {
 // Design §6: the C-MOVE destination is a random title, never our own calling AE.
 AccessPlan with_destination(AccessPlan p) {
   if (p.move_destination.find_first_not_of(' ') == std::string::npos ||
-      same_title(p.move_destination, p.calling_ae))
-    p.move_destination = random_move_destination(p.seed, p.calling_ae);
+      same_title(p.move_destination, p.calling_ae)) {
+    std::mt19937_64 rng(p.seed);
+    p.move_destination = random_ae_title(rng, p.calling_ae);
+  }
   return p;
 }
 

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <string_view>
@@ -40,15 +41,16 @@ struct AccessPlan {
                             AccessOp::Get};  // plus Store at the intrusive level
   std::string retrieve_study_uid;            // matches nothing (dicom::derived_uid kind 4)
   // The C-MOVE destination: an AE title the server cannot know (design §6), never our own
-  // calling AE. Empty (the default): random_move_destination(seed, calling_ae).
+  // calling AE. Empty (the default): random_ae_title drawn from `seed`, avoiding calling_ae.
   std::string move_destination;
   std::uint64_t seed = 0;                  // the probe's seed, for the random destination
   std::optional<dicom::TestObject> store;  // intrusive level only
 };
 
-// "DS" + 14 letters drawn from `seed`: a title no server is configured with, and never
-// `calling_ae` (compared without trailing spaces, case-insensitively).
-std::string random_move_destination(std::uint64_t seed, std::string_view calling_ae);
+// The one random AE title generator (the random-called-AE check and the C-MOVE destination):
+// "DS" + 14 letters drawn from `rng`, a title no server is configured with, and never `avoid`
+// (compared without trailing spaces, case-insensitively).
+std::string random_ae_title(std::mt19937_64& rng, std::string_view avoid = {});
 
 // The client's own result (issue 11 §5: clients return their own types, probes map them):
 // what the checks showed, as counts, DIMSE statuses and one evidence line per check. Never

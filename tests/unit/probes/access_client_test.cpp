@@ -291,7 +291,8 @@ TEST(AccessClient, MoveDestinationIsRandomFromTheSeedAndNeverOurCallingAe) {
   p.move_destination.clear();
   p.calling_ae = a.move_destination();
   EXPECT_NE(AccessClient(p, {}).move_destination(), p.calling_ae);
-  EXPECT_NE(random_move_destination(1, a.move_destination()), a.move_destination());
+  std::mt19937_64 rng(1);
+  EXPECT_NE(random_ae_title(rng, a.move_destination()), a.move_destination());
 }
 
 TEST(AccessClient, PDataAfterOurReleaseRequestIsValid) {
@@ -328,7 +329,8 @@ TEST(AccessClient, ResultMapsIntoTheRecord) {
   rec.called_ae = "ANY-SCP";
   rec.associations = 2;
   AccessResult r;
-  r.find = {Permission::Allowed, 3U, 1U, true, 0x0000, "C-FIND counted", std::nullopt, std::nullopt};
+  r.find = {Permission::Allowed, 3U,           1U,          true, 0x0000,
+            "C-FIND counted",    std::nullopt, std::nullopt};
   r.get = {Permission::Denied, 0xA701, "C-GET refused"};
   to_record(r, rec);
   EXPECT_EQ(rec.find.state, Permission::Allowed);
