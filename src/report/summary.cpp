@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "findings/catalogue.hpp"
+#include "record/record.hpp"
 
 namespace dicomsec::report {
 
@@ -20,12 +21,6 @@ bool present(const json& r, const char* pointer) {
   return r.contains(p) && !r.at(p).is_null();
 }
 
-// The status words that mean the TCP handshake completed (as CoverageCounter counts them).
-bool open_status(const json& r) {
-  const auto s = r.value("status", std::string());
-  return !s.empty() && s != "connection-refused" && s != "connection-timeout" && s != "unreachable";
-}
-
 }  // namespace
 
 void RunSummary::add(const json& r) {
@@ -35,7 +30,7 @@ void RunSummary::add(const json& r) {
   if (const auto it = r.find("findings"); it != r.end() && it->is_array())
     for (const auto& f : *it)
       if (f.is_object()) ++by_severity_[f.value("severity", std::string("info"))];
-  if (!open_status(r)) return;
+  if (!record::port_open(r.value("status", std::string()))) return;
   ++open_;
   dicom_ += truthy(r, "/dicom") ? 1 : 0;
   web_ += present(r, "/web") ? 1 : 0;
