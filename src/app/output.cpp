@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <stdexcept>
 
@@ -35,6 +36,22 @@ std::string shell_quote(const std::string& arg) {
   std::string out = "'";
   for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
+}
+
+// The summary object, one line; every open, write, flush and close checked (issue 13 §6).
+void write_summary(const std::string& path, const nlohmann::json& summary) {
+  errno = 0;
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  auto fail = [&](const char* what) {
+    throw OutputError(fmt::format("cannot write the summary to {}: {} ({})", path,
+                                  errno != 0 ? std::strerror(errno) : "I/O error", what));
+  };
+  if (!f) fail("open");
+  f << summary.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+  f.flush();
+  if (!f) fail("write");
+  f.close();
+  if (!f) fail("close");
 }
 
 }  // namespace
@@ -76,7 +93,19 @@ void RecordSink::begin(const report::ScanMeta& meta) {
 
 void RecordSink::write(const record::ScanRecord& record) { write(report::to_json(record)); }
 
+void RecordSink::summarize_to(const std::string& path) {
+  if (path.empty()) return;
+  const auto same = [](const std::string& a, const std::string& b) {
+    std::error_code ec;
+    return a == b || std::filesystem::equivalent(a, b, ec);
+  };
+  if (path == "-" || (path_ != "stdout" && same(path, path_)))
+    throw UsageError(fmt::format("--summary-json {}: name a file other than the report's", path));
+  summary_path_ = path;
+}
+
 void RecordSink::write(const nlohmann::json& record) {
+  if (!summary_path_.empty()) summary_.add(record);
   if (error_) return;  // the report is lost already; do not fill the disk further
   errno = 0;
   sink_->write(record);
@@ -102,6 +131,7 @@ void RecordSink::close(const report::ScanMeta& meta) {
     check("close");
   }
   if (error_) throw OutputError(*error_);
+  if (!summary_path_.empty()) write_summary(summary_path_, summary_.to_json(meta));
 }
 
 std::function<void(const std::string&)> ctrl_c_notice() {
@@ -190,7 +220,8 @@ void Summary::add(const record::ScanRecord& r) {
 void Summary::print(std::FILE* out, const scan::EngineStats& stats, std::uint64_t total,
                     double seconds, bool tty) const {
   if (tty || progress_shown_) std::fputs("\r\033[K", out);  // clear the progress line
-  fmt::print(out, "dicomsec: {} of {} host:port pairs probed in {:.2f} s; {} open, {} speak DICOM\n",
+  fmt::print(out,
+             "dicomsec: {} of {} host:port pairs probed in {:.2f} s; {} open, {} speak DICOM\n",
              stats.done, total, seconds, stats.open, stats.dicom);
   if (stats.local_errors > 0)
     fmt::print(out,
@@ -232,8 +263,9 @@ void Summary::print(std::FILE* out, const scan::EngineStats& stats, std::uint64_
                "ASSOCIATION", "WORST", "FINDINGS");
     for (std::size_t i = 0; i < rows.size() && i < kMaxSummaryRows; ++i) {
       const auto& r = *rows[i];
-      fmt::print(out, "{:<24} {:<16} {:<4} {:<36} {} {}\n", r.where, r.product, r.tls, r.association,
-                 paint(r.worst, fmt::format("{:<9}", r.worst)), r.findings.empty() ? "-" : r.findings);
+      fmt::print(out, "{:<24} {:<16} {:<4} {:<36} {} {}\n", r.where, r.product, r.tls,
+                 r.association, paint(r.worst, fmt::format("{:<9}", r.worst)),
+                 r.findings.empty() ? "-" : r.findings);
     }
     const auto more = rows.size() > kMaxSummaryRows ? rows.size() - kMaxSummaryRows + dropped_rows_
                                                     : dropped_rows_;
@@ -243,7 +275,8 @@ void Summary::print(std::FILE* out, const scan::EngineStats& stats, std::uint64_
     std::size_t shown = 0;
     for (std::size_t i = 0; i < rows.size() && shown < kMaxFixLines; ++i)
       for (const auto& fix : rows[i]->fixes) {
-        if (shown == 0) fmt::print(out, "\nfix (medium and above; dicomsec findings ID explains one):\n");
+        if (shown == 0)
+          fmt::print(out, "\nfix (medium and above; dicomsec findings ID explains one):\n");
         if (shown++ >= kMaxFixLines) break;
         fmt::print(out, "  {} {}\n", rows[i]->where, fix);
       }

@@ -15,9 +15,10 @@
 #include <vector>
 
 #include "findings/catalogue.hpp"
-#include "report/coverage.hpp"
 #include "record/record.hpp"
+#include "report/coverage.hpp"
 #include "report/sink.hpp"
+#include "report/summary.hpp"
 #include "scan/engine.hpp"
 
 namespace dicomsec::app {
@@ -46,6 +47,9 @@ class RecordSink {
   // Throws OutputError when this or an earlier write, flush or close failed.
   void close(const report::ScanMeta& meta);
   void close() { close(meta_); }
+  // --summary-json FILE (issue 13 §1): every record written also feeds a report::RunSummary,
+  // and close() writes it to `path` as one JSON object, checked like the report itself.
+  void summarize_to(const std::string& path);
   // "cannot write the report to PATH: REASON", once something failed.
   [[nodiscard]] const std::optional<std::string>& error() const { return error_; }
 
@@ -60,6 +64,8 @@ class RecordSink {
   std::unique_ptr<report::Sink> sink_;
   report::ScanMeta meta_;
   bool closed_ = false;
+  std::string summary_path_;  // empty: no --summary-json
+  report::RunSummary summary_;
 };
 
 // "" or "-" is stdout. Throws std::runtime_error when the file cannot be opened.

@@ -25,6 +25,7 @@ struct ReportOptions {
   std::string scan = "latest";
   std::string format;  // jsonl, or csv with --mds2
   std::string output;
+  std::string summary_json;  // --summary-json FILE (issue 13 §1)
   bool list = false;
   bool mds2 = false;
   std::vector<std::string> leads;  // import JSONL files (issue 16 §1) for CONN-4
@@ -147,6 +148,7 @@ int run_report(const ReportOptions& o) {
 
   // Every write, flush and close is checked: OutputError (exit 3) names the path and why.
   auto sink = open_sink(o.output, *format);
+  sink->summarize_to(o.summary_json);
   sink->begin(info.meta);
   for (const auto& r : records) sink->write(r);
   sink->close(info.meta);
@@ -176,6 +178,10 @@ Runner setup_report(CLI::App& app) {
   app.add_option("--format", o->format, "Report format (jsonl; csv with --mds2)")
       ->check(CLI::IsMember({"jsonl", "csv", "sarif", "html"}));
   app.add_option("-o,--output", o->output, "Write the report to FILE instead of stdout");
+  app.add_option("--summary-json", o->summary_json,
+                 "Also write the run's summary (counts, findings by severity, honeypots, checklist\n"
+                 "states) to FILE as one JSON object with \"type\":\"summary\"")
+      ->type_name("FILE");
   app.add_flag("--list", o->list, "List the stored scans instead (as 'dicomsec scans')");
   app.add_flag("--mds2", o->mds2,
                "Answer the MDS2 (HN 1-2019) questions a measurement can answer, per device:\n"

@@ -51,6 +51,7 @@ struct ScanOptions {
   std::string shard = "1/1";
   std::optional<std::uint64_t> seed;
   std::string output;
+  std::string summary_json;  // --summary-json FILE (issue 13 §1)
   std::string format = "jsonl";
   std::string fail_on;
   std::string ca_file, cert_file, key_file;
@@ -316,7 +317,8 @@ store::ScanInfo load_resume(store::Store& db, ScanOptions& o) {
     throw store::StoreError(fmt::format("scan {}: stored options unreadable ({})", *id, e.what()));
   }
   for (auto keep :
-       {&ScanOptions::output, &ScanOptions::format, &ScanOptions::fail_on, &ScanOptions::db})
+       {&ScanOptions::output, &ScanOptions::format, &ScanOptions::fail_on, &ScanOptions::db,
+        &ScanOptions::summary_json})
     stored.*keep = o.*keep;
   if (!info.name.empty()) {  // one shard of a named scan: which one is ours to say
     if (!o.shard_given)
@@ -384,6 +386,7 @@ int run_scan(ScanOptions o) {
   scan::PairIterator pairs(*set, seed, *shard);
 
   auto sink = open_sink(o.output, *format);  // throws std::runtime_error -> exit 3
+  sink->summarize_to(o.summary_json);
   const bool show_progress = !o.quiet && !o.no_progress && (o.progress || isatty(STDERR_FILENO));
 
   auto web_ports = scan::parse_ports(o.web_ports);
@@ -593,6 +596,10 @@ Runner setup_scan(CLI::App& app) {
                  "Global rate of all N shards together: each runs at R / N (overrides --rate)")
       ->check(decimal_number(0, 10'000'000, "0 = use --rate"));
   app.add_option("-o,--output", o->output, "Write the report to FILE instead of stdout");
+  app.add_option("--summary-json", o->summary_json,
+                 "Also write the run's summary (counts, findings by severity, honeypots, checklist\n"
+                 "states) to FILE as one JSON object with \"type\":\"summary\"")
+      ->type_name("FILE");
   app.add_option("--format", o->format,
                  "jsonl and csv: a row per host:port, written as it is probed;\n"
                  "sarif: SARIF 2.1.0 for code-scanning dashboards; html: one-page report")

@@ -32,6 +32,7 @@ namespace {
 struct TlsOptions {
   std::vector<std::string> targets;
   std::string output;
+  std::string summary_json;  // --summary-json FILE (issue 13 §1)
   std::string format = "jsonl";
   std::string fail_on;
   unsigned timeout_ms = 3000;
@@ -200,6 +201,7 @@ int run_tls(const TlsOptions& o) {
     pipeline.attach_history(*db, std::stoll(meta.scan_id), pairs, {}, [&engine] { engine.stop(); });
   }
   auto sink = open_sink(o.output, *format);  // throws std::runtime_error -> exit 3
+  sink->summarize_to(o.summary_json);
   sink->begin(meta);
   Summary summary;
   std::atomic<bool> output_failed{false};
@@ -266,6 +268,10 @@ Runner setup_tls(CLI::App& app) {
       "aborts them (records 'aborted'); the exit status is then 3.");
   app.add_option("targets", o->targets, "HOST:PORT or [IPv6]:PORT");
   app.add_option("-o,--output", o->output, "Write records to FILE instead of stdout");
+  app.add_option("--summary-json", o->summary_json,
+                 "Also write the run's summary (counts, findings by severity, honeypots, checklist\n"
+                 "states) to FILE as one JSON object with \"type\":\"summary\"")
+      ->type_name("FILE");
   app.add_option("--format", o->format, "Record format")
       ->check(CLI::IsMember({"jsonl", "csv", "sarif", "html"}))
       ->capture_default_str();

@@ -1,6 +1,10 @@
 #include "dicom/identifiers.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <array>
+#include <functional>
 
 #include "core/version.hpp"
 
@@ -13,9 +17,80 @@ std::string_view query_level_name(QueryLevel level) noexcept {
 Bytes find_identifier(QueryLevel level, VrEncoding encoding) {
   DatasetWriter w(encoding);
   w.text(tag::kQueryRetrieveLevel, "CS", query_level_name(level));
-  if (level == QueryLevel::Patient) w.text(tag::kPatientId, "LO", "");
-  else w.text(tag::kStudyInstanceUid, "UI", "");
+  if (level == QueryLevel::Patient)
+    w.text(tag::kPatientId, "LO", "");
+  else
+    w.text(tag::kStudyInstanceUid, "UI", "");
   return std::move(w).take();
+}
+
+namespace {
+
+// PS3.4 C.4.1.1.3.2: attributes an SCP may return although the identifier did not ask for
+// them. Group length elements (gggg,0000) are retired and harmless too.
+constexpr std::array<Tag, 9> kAllowedExtras{{
+    tag::kSpecificCharacterSet,
+    {0x0008, 0x0053},  // Query/Retrieve View
+    {0x0008, 0x0054},  // Retrieve AE Title
+    {0x0008, 0x0056},  // Instance Availability
+    {0x0008, 0x0201},  // Timezone Offset From UTC
+    {0x0008, 0x1190},  // Retrieve URL
+    {0x0040, 0xE011},  // Retrieve Location UID
+    {0x0088, 0x0130},  // Storage Media File-Set ID
+    {0x0088, 0x0140},  // Storage Media File-Set UID
+}};
+
+std::string_view level_word(ByteView value) {
+  std::string_view v(reinterpret_cast<const char*>(value.data()), value.size());
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\0')) v.remove_suffix(1);
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  if (v.empty()) return "empty";
+  for (std::string_view known : {"PATIENT", "STUDY", "SERIES", "IMAGE"})
+    if (v == known) return known;
+  return "other";
+}
+
+}  // namespace
+
+std::string tag_name(Tag t) { return fmt::format("({:04X},{:04X})", t.group, t.element); }
+
+Result<IdentifierShape> identifier_shape(ByteView data, VrEncoding encoding, QueryLevel asked,
+                                         ReaderLimits limits) {
+  const Tag own_key = asked == QueryLevel::Patient ? tag::kPatientId : tag::kStudyInstanceUid;
+  IdentifierShape shape;
+  DatasetReader reader(data, encoding, limits);
+  while (true) {
+    switch (reader.next()) {
+      case DecodeStatus::NeedMore:
+        return shape;
+      case DecodeStatus::Error:
+        return make_error(reader.error());
+      case DecodeStatus::Ready:
+        break;
+    }
+    const auto& e = reader.element();
+    if (e.depth != 0 || e.is_item_or_delimiter()) continue;
+    const Tag t = e.tag;
+    if (t == tag::kQueryRetrieveLevel) {
+      shape.level = level_word(e.value);
+      continue;
+    }
+    if (t == own_key) {
+      std::string_view v(reinterpret_cast<const char*>(e.value.data()), e.value.size());
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\0')) v.remove_suffix(1);
+      shape.key_hash = std::hash<std::string_view>{}(v);
+      continue;
+    }
+    if (t.element == 0x0000 ||
+        std::find(kAllowedExtras.begin(), kAllowedExtras.end(), t) != kAllowedExtras.end())
+      continue;
+    shape.unrequested.push_back(t);
+    if (t == tag::kSeriesInstanceUid || t == tag::kSopInstanceUid ||
+        (asked == QueryLevel::Patient && t == tag::kStudyInstanceUid))
+      shape.lower_level_keys = true;
+    if (t.group == 0x0028) shape.image_attributes = true;
+    if (t == tag::kPixelData) shape.pixel_data = true;
+  }
 }
 
 Bytes retrieve_identifier(std::string_view study_uid, VrEncoding encoding) {
@@ -60,7 +135,8 @@ Bytes test_object_data_set(const TestObject& o, VrEncoding encoding) {
   w.text(tag::kPatientId, "LO", kTestPatientId);
   w.text(tag::kPatientBirthDate, "DA", "");
   w.text(tag::kPatientSex, "CS", "O");
-  w.text(tag::kPatientComments, "LT", "Synthetic object stored by the dicomsec scanner (intrusive level); not patient data");
+  w.text(tag::kPatientComments, "LT",
+         "Synthetic object stored by the dicomsec scanner (intrusive level); not patient data");
   w.text(tag::kStudyInstanceUid, "UI", o.study_uid);
   w.text(tag::kSeriesInstanceUid, "UI", o.series_uid);
   w.text(tag::kStudyId, "SH", "DICOMSEC");

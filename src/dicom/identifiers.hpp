@@ -4,11 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/bytes.hpp"
+#include "core/result.hpp"
 #include "dicom/dataset.hpp"
 
 namespace dicomsec::dicom {
@@ -20,6 +23,32 @@ std::string_view query_level_name(QueryLevel level) noexcept;  // "PATIENT", "ST
 // matching). Patient level: Patient ID; study level: Study Instance UID. We ask for no
 // other attribute, so a match carries as little as the server allows.
 Bytes find_identifier(QueryLevel level, VrEncoding encoding);
+
+// What one C-FIND response identifier carries, as tags only (issue 12 §3: honeypots answer a
+// query at another level, or with whole data sets). No value leaves the walk except the
+// Query/Retrieve Level, and that only as one of PS3.4's four level names.
+struct IdentifierShape {
+  // (0008,0052) as sent: "PATIENT", "STUDY", "SERIES", "IMAGE"; "empty" for a zero-length
+  // value, "other" for any other value, "absent" when the element is missing.
+  std::string_view level = "absent";
+  // A hash of the value of the level's own unique key (Patient ID, Study Instance UID), so
+  // the caller can count repeated rows without keeping the value; nullopt when absent.
+  std::optional<std::size_t> key_hash;
+  // Top-level tags that the query did not ask for and PS3.4 C.4.1.1.3.2 does not let the SCP
+  // add (Specific Character Set, Timezone Offset, Retrieve AE Title, ...), in stream order.
+  std::vector<Tag> unrequested;
+  bool lower_level_keys = false;  // a lower level's unique key (Study/Series/SOP Instance UID)
+  bool image_attributes = false;  // Image Pixel module attributes (group 0028)
+  bool pixel_data = false;        // (7FE0,0010)
+};
+
+// Walks one response identifier of a C-FIND at `asked` level (find_identifier's keys). Error
+// when it is malformed (the same walk as count_top_level).
+Result<IdentifierShape> identifier_shape(ByteView data, VrEncoding encoding, QueryLevel asked,
+                                         ReaderLimits limits = {});
+
+// "(0010,0020)".
+std::string tag_name(Tag t);
 
 // A STUDY-level C-MOVE/C-GET identifier (Study Root) naming one study UID we just made up:
 // it matches nothing, so no sub-operation can start (PS3.4 C.4.2.2, C.4.3.2).

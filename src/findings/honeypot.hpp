@@ -20,8 +20,9 @@ struct HoneypotSignal {
 std::span<const HoneypotSignal> honeypot_signals();
 
 // Weights add up: >= 3 likely; confidence "high" from 5, "medium" from 3, "low" below
-// (reported, not likely), "none" when nothing fired. nullopt when no DICOM association answer
-// was seen (nothing to judge).
+// (reported, not likely), "none" when nothing fired. nullopt when neither a DICOM association
+// answer nor a web answer was seen (nothing to judge). A web record (level auth) is judged on
+// its page only; a DICOM record on its association and, at level auth, its C-FIND answers.
 std::optional<record::HoneypotRecord> assess_honeypot(const record::ScanRecord& r);
 
 }  // namespace dicomsec::findings

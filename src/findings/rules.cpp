@@ -202,7 +202,14 @@ std::vector<record::FindingRef> evaluate(const record::ScanRecord& r, const Cont
   if (r.web) evaluate_web(*r.web, r.port, out);
   if (auto outdated = outdated_finding(r)) out.push_back(std::move(*outdated));  // vulnerabilities.cpp
   tls_findings(r, out);
-  if (!dicom_answered(r)) return out;
+  if (!dicom_answered(r)) {
+    // Issue 12 §3: the web console of a DICOM honeypot (level auth: the web probe's GET /).
+    if (r.web)
+      if (const auto h = assess_honeypot(r); h && h->likely)
+        add(out, "DICOM-HONEYPOT-LIKELY",
+            fmt::format("{} confidence: {}", h->confidence, fmt::join(h->evidence, "; ")));
+    return out;
+  }
   const auto& a = *r.association;
   add(out, "DICOM-EXPOSED", fmt::format("{}:{} {} from calling AE '{}'", r.ip, r.port, answer(a),
                                         printable(a.calling_ae)));

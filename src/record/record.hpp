@@ -31,24 +31,47 @@ enum class Status {
 
 inline std::string_view status_name(Status s) {
   switch (s) {
-    case Status::Success: return "success";
-    case Status::ConnectionRefused: return "connection-refused";
-    case Status::ConnectionTimeout: return "connection-timeout";
-    case Status::IoTimeout: return "io-timeout";
-    case Status::ProtocolError: return "protocol-error";
-    case Status::TlsError: return "tls-error";
-    case Status::Unreachable: return "unreachable";
-    case Status::Aborted: return "aborted";
-    case Status::LocalError: return "local-error";
-    case Status::NotProbed: return "not-probed";
+    case Status::Success:
+      return "success";
+    case Status::ConnectionRefused:
+      return "connection-refused";
+    case Status::ConnectionTimeout:
+      return "connection-timeout";
+    case Status::IoTimeout:
+      return "io-timeout";
+    case Status::ProtocolError:
+      return "protocol-error";
+    case Status::TlsError:
+      return "tls-error";
+    case Status::Unreachable:
+      return "unreachable";
+    case Status::Aborted:
+      return "aborted";
+    case Status::LocalError:
+      return "local-error";
+    case Status::NotProbed:
+      return "not-probed";
   }
   return "unknown";
 }
 
-// True when the TCP handshake completed, i.e. something listens there.
+// True when the TCP handshake completed, i.e. something listens there. An `aborted` record
+// does not say so: the engine makes it afresh when a probe is cut off (second Ctrl-C) or fails
+// inside dicomsec, possibly before the connect finished, and it keeps nothing the probe learnt.
 inline bool port_open(Status s) {
   return s != Status::ConnectionRefused && s != Status::ConnectionTimeout &&
-         s != Status::Unreachable && s != Status::LocalError && s != Status::NotProbed;
+         s != Status::Unreachable && s != Status::LocalError && s != Status::Aborted &&
+         s != Status::NotProbed;
+}
+
+// The same for a record's JSON `status` word, which the report sinks read; an unknown or
+// missing word is not open.
+inline bool port_open(std::string_view status) {
+  for (auto s : {Status::Success, Status::ConnectionRefused, Status::ConnectionTimeout,
+                 Status::IoTimeout, Status::ProtocolError, Status::TlsError, Status::Unreachable,
+                 Status::Aborted, Status::LocalError, Status::NotProbed})
+    if (status == status_name(s)) return port_open(s);
+  return false;
 }
 
 struct RejectRecord {
@@ -67,10 +90,14 @@ struct ContextRecord {
 enum class AssociationResult { None, Accepted, Rejected, Aborted };
 inline std::string_view association_result_name(AssociationResult r) {
   switch (r) {
-    case AssociationResult::None: return "none";
-    case AssociationResult::Accepted: return "accepted";
-    case AssociationResult::Rejected: return "rejected";
-    case AssociationResult::Aborted: return "aborted";
+    case AssociationResult::None:
+      return "none";
+    case AssociationResult::Accepted:
+      return "accepted";
+    case AssociationResult::Rejected:
+      return "rejected";
+    case AssociationResult::Aborted:
+      return "aborted";
   }
   return "none";
 }
@@ -131,15 +158,15 @@ struct CalledAeCheckRecord {
 // ---- tls_audit (issue 5; docs/design.md §3). Filled by the TLS audit (src/tlsinspect for
 // raw handshakes, OpenSSL for the certificate); one per TLS host:port.
 struct TlsCertRecord {
-  std::string subject;   // RFC 2253 one-line form
+  std::string subject;  // RFC 2253 one-line form
   std::string issuer;
   std::vector<std::string> sans;  // "DNS:x", "IP:1.2.3.4"
   std::string not_before;         // ISO 8601 UTC, e.g. 2026-11-25T21:00:00Z
   std::string not_after;
-  std::string key_type;           // RSA, EC, Ed25519, Ed448, DSA
+  std::string key_type;  // RSA, EC, Ed25519, Ed448, DSA
   unsigned key_bits = 0;
-  std::string sig_alg;            // OpenSSL long name, e.g. sha256WithRSAEncryption
-  std::string sha256;             // fingerprint, lower-case hex
+  std::string sig_alg;  // OpenSSL long name, e.g. sha256WithRSAEncryption
+  std::string sha256;   // fingerprint, lower-case hex
   bool self_signed = false;
   bool expired = false;
   bool not_yet_valid = false;
@@ -163,15 +190,15 @@ struct TlsProfileVerdict {
 struct TlsAuditRecord {
   std::vector<std::string> versions;  // accepted, oldest first
   std::vector<TlsVersionCiphers> ciphers;
-  std::optional<bool> server_preference;  // the server chooses the suite, not the client
-  std::vector<std::string> groups;        // key exchange groups accepted (IANA names)
-  std::optional<unsigned> dh_bits;        // smallest DHE prime the server sent (TLS <= 1.2)
-  std::optional<bool> encrypt_then_mac;   // RFC 7366 acknowledged on every CBC handshake
-  std::vector<TlsCertRecord> chain;       // as sent, leaf first
-  std::optional<bool> trusted;            // chain verified against --ca or the system store
-  std::string verify_error;               // OpenSSL's reason when not trusted
-  bool client_cert_requested = false;     // CertificateRequest seen
-  bool client_cert_required = false;      // handshake fails without one
+  std::optional<bool> server_preference;        // the server chooses the suite, not the client
+  std::vector<std::string> groups;              // key exchange groups accepted (IANA names)
+  std::optional<unsigned> dh_bits;              // smallest DHE prime the server sent (TLS <= 1.2)
+  std::optional<bool> encrypt_then_mac;         // RFC 7366 acknowledged on every CBC handshake
+  std::vector<TlsCertRecord> chain;             // as sent, leaf first
+  std::optional<bool> trusted;                  // chain verified against --ca or the system store
+  std::string verify_error;                     // OpenSSL's reason when not trusted
+  bool client_cert_requested = false;           // CertificateRequest seen
+  bool client_cert_required = false;            // handshake fails without one
   std::optional<std::uint16_t> plaintext_port;  // same host accepts cleartext DICOM here
   std::vector<TlsProfileVerdict> profiles;
   std::uint32_t handshakes = 0;  // how many connections the audit made
@@ -183,10 +210,14 @@ struct TlsAuditRecord {
 enum class Permission { Untested, Allowed, Denied, Error };
 inline std::string_view permission_name(Permission p) {
   switch (p) {
-    case Permission::Untested: return "untested";
-    case Permission::Allowed: return "allowed";
-    case Permission::Denied: return "denied";
-    case Permission::Error: return "error";
+    case Permission::Untested:
+      return "untested";
+    case Permission::Allowed:
+      return "allowed";
+    case Permission::Denied:
+      return "denied";
+    case Permission::Error:
+      return "error";
   }
   return "untested";
 }
@@ -197,13 +228,36 @@ struct PermissionRecord {
   std::string evidence;                 // one line: what was sent and what came back
 };
 
+// Issue 12 §3, level auth: what the response identifiers of one C-FIND carried, as tags and
+// counts. Never a value: the Query/Retrieve Level is kept only as one of PS3.4's level names.
+struct FindAnswerShape {
+  std::uint32_t identifiers = 0;  // response identifiers walked
+  // Distinct (0008,0052) values: PATIENT|STUDY|SERIES|IMAGE|empty|other|absent.
+  std::vector<std::string> levels;
+  // Identifiers whose unique key (Patient ID, Study Instance UID) repeats an earlier one of the
+  // same query: one row per stored instance instead of one per patient or study. Counted by
+  // hashes that live only while the query runs.
+  std::uint32_t duplicate_keys = 0;
+  // Distinct top-level tags neither asked for nor allowed by PS3.4 C.4.1.1.3.2, "(gggg,eeee)",
+  // sorted, at most kMaxTags; unrequested_count counts them all.
+  std::vector<std::string> unrequested_tags;
+  std::uint32_t unrequested_count = 0;
+  bool lower_level_keys = false;  // a lower level's unique key (e.g. study UIDs at PATIENT level)
+  bool image_attributes = false;  // Image Pixel module attributes (group 0028)
+  bool pixel_data = false;        // (7FE0,0010) in a C-FIND answer
+  static constexpr std::size_t kMaxTags = 32;
+  bool operator==(const FindAnswerShape&) const = default;
+};
+
 struct FindAccessRecord {
   Permission state = Permission::Untested;  // Allowed: counts below are meaningful
   std::optional<std::uint32_t> patient;     // pending responses counted (capped)
   std::optional<std::uint32_t> study;
-  bool capped = false;                      // stopped with C-CANCEL at the cap
+  bool capped = false;  // stopped with C-CANCEL at the cap
   std::optional<std::uint16_t> status;
   std::string evidence;
+  std::optional<FindAnswerShape> patient_answers;  // set when identifiers came back
+  std::optional<FindAnswerShape> study_answers;
 };
 
 struct AccessRecord {
@@ -217,27 +271,31 @@ struct AccessRecord {
   std::vector<std::string> called_ae_tried;         // vendor defaults tried, in order
   std::uint32_t associations = 0;                   // associations the checks opened
   AssociationResult association = AssociationResult::None;  // of the (first) access association
-  std::string error;                                // protocol error that ended the checks
+  std::string error;                                        // protocol error that ended the checks
 };
 
 // ---- web (issue 6): DICOMweb / vendor REST on HTTP(S) ports at level >= auth.
 struct WebEndpointRecord {
-  std::string url_path;        // e.g. /dicom-web/studies?limit=1
-  int http_status = 0;         // 0 = no HTTP answer
-  std::string auth;            // "none", "default:orthanc" (user name only, never password)
+  std::string url_path;                // e.g. /dicom-web/studies?limit=1
+  int http_status = 0;                 // 0 = no HTTP answer
+  std::string auth;                    // "none", "default:orthanc" (user name only, never password)
   std::optional<std::uint32_t> count;  // items counted (never their content)
-  bool capped = false;         // the body hit the size cap: count is a lower bound
+  bool capped = false;                 // the body hit the size cap: count is a lower bound
 };
 
 struct WebRecord {
   bool https = false;
-  std::optional<std::string> tls_verification;  // "skipped" over https: we audit, not trust
-  std::optional<std::string> server;    // Server header, printable
-  std::optional<std::string> product;   // "Orthanc 1.10.1", "dcm4chee-arc", ...
-  bool requires_auth = false;           // answered 401/403 without credentials
-  bool open = false;                    // answered data without credentials
+  std::optional<std::string> tls_verification;          // "skipped" over https: we audit, not trust
+  std::optional<std::string> server;                    // Server header, printable
+  std::optional<std::string> product;                   // "Orthanc 1.10.1", "dcm4chee-arc", ...
+  bool requires_auth = false;                           // answered 401/403 without credentials
+  bool open = false;                                    // answered data without credentials
   std::optional<std::string> default_credentials_user;  // user name that worked
   std::vector<WebEndpointRecord> endpoints;
+  // Issue 12 §3: GET /'s HTML <title> (printable ASCII, at most 80 characters) and whether
+  // the page has a password field.
+  std::optional<std::string> title;
+  bool login_page = false;
 };
 
 // Issue 12 §3: does the peer behave like a public DICOM honeypot (dicompot, DICOMHawk, small

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "findings/catalogue.hpp"
+#include "record/record.hpp"
 
 namespace dicomsec::report {
 
@@ -20,11 +21,6 @@ const json* at(const json& j, const char* pointer) {
 std::string str(const json& j, const char* pointer) {
   const auto* v = at(j, pointer);
   return v && v->is_string() ? v->get<std::string>() : std::string();
-}
-
-bool port_open(std::string_view status) {
-  return !status.empty() && status != "connection-refused" && status != "connection-timeout" &&
-         status != "unreachable" && status != "not-probed";
 }
 
 }  // namespace
@@ -81,7 +77,8 @@ json Coverage::to_json() const {
                     {"state", check_state_name(i.state)},
                     {"findings", i.findings},
                     {"notes", i.notes},
-                    {"reason", i.reason}});
+                    {"reason", i.reason},
+                    {"checked_by", i.checked_by.empty() ? json(nullptr) : json(i.checked_by)}});
   return {{"covered", covered}, {"headline", headline()}, {"items", list}};
 }
 
@@ -91,7 +88,7 @@ void CoverageCounter::add(const json& r) {
     findings_.assign(items.size(), 0);
     notes_.assign(items.size(), 0);
   }
-  if (!port_open(str(r, "/status"))) return;
+  if (!record::port_open(str(r, "/status"))) return;
   ++open_;
   const auto* dicom = at(r, "/dicom");
   dicom_ += dicom && dicom->is_boolean() && dicom->get<bool>() ? 1 : 0;
@@ -127,9 +124,10 @@ Coverage CoverageCounter::result(const ScanMeta& meta) const {
       s.state = CheckState::Ok;
       s.reason = std::move(note);
     };
-    auto not_level = [&](std::string why) {
+    auto not_level = [&](std::string why, std::string by) {
       s.state = CheckState::NotAtLevel;
       s.reason = std::move(why);
+      s.checked_by = std::move(by);
     };
     auto not_measured = [&](std::string why) {
       s.state = CheckState::NotMeasured;
@@ -145,22 +143,24 @@ Coverage CoverageCounter::result(const ScanMeta& meta) const {
           "(Shodan/Censys search for your public addresses, docs/guides/shodan.md)");
     } else if (id == "CL-3") {
       if (tls_command)
-        not_level("`dicomsec scan` checks for cleartext DICOM; `tls` audits TLS only");
+        not_level("`dicomsec scan` checks for cleartext DICOM; `tls` audits TLS only", "scan");
       else
         measured("association attempted in cleartext on every open port");
     } else if (id == "CL-4") {
       if (tls_command)
-        not_level("`dicomsec scan` checks AE title acceptance (C-FIND/GET/MOVE at --level auth)");
+        not_level("`dicomsec scan` checks AE title acceptance (C-FIND/GET/MOVE at --level auth)",
+                  "scan");
       else if (meta.level == "safe")
         measured("AE titles checked; C-FIND/C-GET/C-MOVE access is checked at --level auth");
       else
         measured("AE titles and C-FIND/C-GET/C-MOVE access checked");
     } else if (id == "CL-5") {
       if (!web_level && tls_command)
-        not_level("`dicomsec scan --level auth` probes DICOMweb/REST; `tls` audits TLS only");
+        not_level("`dicomsec scan --level auth` probes DICOMweb/REST; `tls` audits TLS only",
+                  "scan --level auth");
       else if (!web_level)
-        not_level(
-            fmt::format("the DICOMweb/REST probe runs at --level auth (this run: {})", level));
+        not_level(fmt::format("the DICOMweb/REST probe runs at --level auth (this run: {})", level),
+                  "scan --level auth");
       else
         measured("DICOMweb/REST ports probed for open access and default credentials");
     } else if (id == "CL-6") {

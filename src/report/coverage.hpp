@@ -29,6 +29,7 @@ struct ChecklistState {
   std::size_t findings = 0;  // severity >= low
   std::size_t notes = 0;     // info
   std::string reason;        // why not measured / which level checks it / what was checked
+  std::string checked_by;  // NotAtLevel: the command and level that checks it ("scan --level auth")
 };
 
 struct Coverage {

@@ -152,6 +152,8 @@ constexpr std::array kFields{
           "auth"},
     Field{"web_endpoint_counts", "/web/endpoints", K::JoinKey, "Items counted per endpoint",
           "count"},
+    Field{"web_title", "/web/title", K::Value, "HTML title of GET / (printable, 80 characters)"},
+    Field{"web_login_page", "/web/login_page", K::Value, "GET / shows a password field"},
     // honeypot (issue 12 §3)
     Field{"honeypot_likely", "/honeypot/likely", K::Value, "Behaves like a known DICOM honeypot"},
     Field{"honeypot_confidence", "/honeypot/confidence", K::Value,
@@ -205,6 +207,9 @@ constexpr std::array kExclusions{
     Exclusion{"/lead/moved/reverse", "lead_moved_note; JSONL has it"},
     Exclusion{"/lead/file", "where the lead came from; JSONL has it"},
     Exclusion{"/lead/line", "where the lead came from; JSONL has it"},
+    // Issue 12 §3: the tags and counts the honeypot rule reads; honeypot_evidence says what
+    // they showed.
+    Exclusion{"/access/find/answers/**", "C-FIND answer shapes; JSONL has them"},
 };
 
 // The value of `field` in `record`, or nullptr when absent or null. The table's pointers are

@@ -11,6 +11,19 @@ nlohmann::json permission_json(const record::PermissionRecord& p) {
           {"evidence", p.evidence}};
 }
 
+// Issue 12 §3: tags and counts of the C-FIND answers, never a value.
+nlohmann::json answers_json(const std::optional<record::FindAnswerShape>& a) {
+  if (!a) return nullptr;
+  return {{"identifiers", a->identifiers},
+          {"levels", a->levels},
+          {"duplicate_keys", a->duplicate_keys},
+          {"unrequested_tags", a->unrequested_tags},
+          {"unrequested_count", a->unrequested_count},
+          {"lower_level_keys", a->lower_level_keys},
+          {"image_attributes", a->image_attributes},
+          {"pixel_data", a->pixel_data}};
+}
+
 }  // namespace
 
 nlohmann::json access_json(const record::AccessRecord& a) {
@@ -22,7 +35,10 @@ nlohmann::json access_json(const record::AccessRecord& a) {
             {"study", count(a.find.study)},
             {"capped", a.find.capped},
             {"status", a.find.status ? json(*a.find.status) : json(nullptr)},
-            {"evidence", a.find.evidence}}},
+            {"evidence", a.find.evidence},
+            {"answers",
+             {{"patient", answers_json(a.find.patient_answers)},
+              {"study", answers_json(a.find.study_answers)}}}}},
           {"move", permission_json(a.move)},
           {"get", permission_json(a.get)},
           {"store", permission_json(a.store)},

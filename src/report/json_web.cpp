@@ -20,7 +20,9 @@ nlohmann::json web_json(const record::WebRecord& w) {
           {"requires_auth", w.requires_auth},
           {"open", w.open},
           {"default_credentials_user", text(w.default_credentials_user)},
-          {"endpoints", endpoints}};
+          {"endpoints", endpoints},
+          {"title", text(w.title)},
+          {"login_page", w.login_page}};
 }
 
 }  // namespace dicomsec::report

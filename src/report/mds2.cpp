@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "record/record.hpp"
 #include "report/csv.hpp"
 #include "report/html.hpp"
 
@@ -51,11 +52,6 @@ constexpr std::string_view kOmitted =
     "Every other MDS2 question (PAUT, AUDT, STCF, MLDP, CSUP, SBOM, RMOT, DTBK, PLOK, ...) is "
     "left out: it is about users, logs, storage, software or service inside the product, "
     "which a network measurement cannot see.";
-
-bool port_open(std::string_view status) {
-  return !status.empty() && status != "connection-refused" && status != "connection-timeout" &&
-         status != "unreachable" && status != "local-error";
-}
 
 bool is_sighting_source(std::string_view s) { return s == "shodan" || s == "censys" || s == "csv"; }
 
@@ -301,7 +297,7 @@ std::vector<Answer> answer(const std::vector<nlohmann::json>& records,
     auto& d = devices[address_key(ip)];
     d.ip = ip;
     if (d.hostname.empty()) d.hostname = text(r, "/hostname");
-    if (port_open(text(r, "/status")))
+    if (record::port_open(text(r, "/status")))
       d.open.push_back(&r);
     else
       ++d.closed;

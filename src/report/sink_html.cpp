@@ -7,6 +7,7 @@
 #include <set>
 
 #include "findings/catalogue.hpp"
+#include "record/record.hpp"
 #include "report/html.hpp"
 #include "report/sinks.hpp"
 
@@ -78,11 +79,6 @@ int worst_severity(const json& record) {
 
 namespace {
 
-bool port_open(std::string_view status) {
-  return status != "connection-refused" && status != "connection-timeout" &&
-         status != "unreachable" && status != "local-error" && status != "not-probed";
-}
-
 // IPv4 in numeric order first, then IPv6 by text; then port.
 std::string address_key(const std::string& ip) {
   unsigned a = 0, b = 0, c = 0, d = 0;
@@ -117,7 +113,7 @@ Overview overview(const std::vector<json>& records) {
           if (items[i].id == def->checklist)
             ++(rank > 0 ? o.checklist_findings : o.checklist_notes)[i];
       }
-    if (!port_open(text(r, "/status"))) continue;
+    if (!record::port_open(text(r, "/status"))) continue;
     ++o.open;
     const auto ip = text(r, "/ip");
     hosts.insert(ip);

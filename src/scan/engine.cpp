@@ -278,10 +278,10 @@ asio::awaitable<void> Engine::worker() {
       if (rec.status == record::Status::LocalError) ++stats_.local_errors;
       if (thrown) ++stats_.aborted;
     }
-    // Local errors are written even without --all: the pair was not probed, and the output
-    // must not let it pass for a closed port.
+    // Local and aborted records are written even without --all: the pair was not probed (to
+    // the end), and the output must not let it pass for a closed port.
     if (options_.include_closed || record::port_open(rec.status) ||
-        rec.status == record::Status::LocalError)
+        rec.status == record::Status::LocalError || rec.status == record::Status::Aborted)
       deliver(rec);
   };
   while (true) {

@@ -21,7 +21,10 @@
 //                 one byte every --interval-ms (500), then close
 //   dicompot, dicompot-enforce, dicomhawk
 //                 wire doubles of public DICOM honeypots (honeypot_double.hpp): answer the
-//                 association, C-ECHO and release as those honeypots do
+//                 association, C-ECHO, C-FIND/C-MOVE/C-GET and release as those honeypots do
+//   dicomhawk-web, dicomhawk-login
+//                 DICOMHawk's web side over HTTP/1.1: GET / is its log viewer or its generic
+//                 login page, anything else 404 (at most 32 requests per connection)
 //
 // The process exits by itself after --lifetime seconds (default 120) and on SIGINT/SIGTERM,
 // so it can never outlive a test. Only loopback bind addresses are accepted.
@@ -51,7 +54,7 @@ using asio::ip::tcp;
 using Bytes = std::vector<std::uint8_t>;
 
 enum class Mode { silent, http, banner, huge_pdu, garbage, truncated_ac, abort_pdu, reset, slow, tls_truncated, tls_alert,
-                  dicompot, dicompot_enforce, dicomhawk };
+                  dicompot, dicompot_enforce, dicomhawk, dicomhawk_web, dicomhawk_login };
 
 struct Options {
     Mode mode = Mode::silent;
@@ -69,7 +72,7 @@ bool parse_mode(std::string_view s, Mode& m) {
         std::string_view name;
         Mode mode;
     };
-    static constexpr std::array<Entry, 14> table{{
+    static constexpr std::array<Entry, 16> table{{
         {"silent", Mode::silent},
         {"http", Mode::http},
         {"banner", Mode::banner},
@@ -84,6 +87,8 @@ bool parse_mode(std::string_view s, Mode& m) {
         {"dicompot", Mode::dicompot},
         {"dicompot-enforce", Mode::dicompot_enforce},
         {"dicomhawk", Mode::dicomhawk},
+        {"dicomhawk-web", Mode::dicomhawk_web},
+        {"dicomhawk-login", Mode::dicomhawk_login},
     }};
     for (const auto& e : table) {
         if (e.name == s) {
@@ -108,7 +113,7 @@ bool parse_number(std::string_view s, T& out) {
     }
     std::cerr << "usage: fault_server --mode "
                  "silent|http|banner|huge-pdu|garbage|truncated-ac|abort|reset|slow|tls-truncated|tls-alert|"
-                 "dicompot|dicompot-enforce|dicomhawk\n"
+                 "dicompot|dicompot-enforce|dicomhawk|dicomhawk-web|dicomhawk-login\n"
                  "                    [--port N] [--bind 127.x.y.z|::1] [--lifetime SECONDS]\n"
                  "                    [--interval-ms N] [--seed N] [--max-connections N]\n";
     std::exit(2);
@@ -273,13 +278,45 @@ asio::awaitable<Bytes> read_pdu(tcp::socket& sock) {
     co_return pdu;
 }
 
-// A honeypot double: association, C-ECHO, release; at most 16 PDUs per connection.
+// DICOMHawk's web side: one GET after another on a keep-alive connection (bounded).
+asio::awaitable<void> serve_web_double(tcp::socket sock, Mode mode) {
+    const auto persona = mode == Mode::dicomhawk_web ? honeypot_double::WebPersona::DicomHawkViewer
+                                                     : honeypot_double::WebPersona::DicomHawkLogin;
+    std::string buffer;
+    for (int i = 0; i < 32; ++i) {
+        std::error_code ec;
+        const std::size_t n = co_await asio::async_read_until(
+            sock, asio::dynamic_buffer(buffer, 16 * 1024), "\r\n\r\n",
+            asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            co_return;
+        }
+        const std::string head = buffer.substr(0, n);
+        buffer.erase(0, n);
+        const std::size_t sp1 = head.find(' ');
+        const std::size_t sp2 = sp1 == std::string::npos ? sp1 : head.find(' ', sp1 + 1);
+        if (sp2 == std::string::npos) {
+            co_return;
+        }
+        const std::string answer = honeypot_double::http_answer(persona, head.substr(sp1 + 1, sp2 - sp1 - 1));
+        const Bytes out(answer.begin(), answer.end());
+        const bool sent = co_await send(sock, out);
+        if (!sent) {
+            co_return;
+        }
+    }
+    close_graceful(sock);
+}
+
+// A honeypot double: association, C-ECHO, the access checks' DIMSE, release; at most 32 PDUs
+// per connection.
 asio::awaitable<void> serve_honeypot(tcp::socket sock, Mode mode) {
     using honeypot_double::Persona;
     const Persona persona = mode == Mode::dicompot           ? Persona::Dicompot
                             : mode == Mode::dicompot_enforce ? Persona::DicompotEnforce
                                                              : Persona::DicomHawk;
-    for (int i = 0; i < 16; ++i) {
+    honeypot_double::DimseState dimse;
+    for (int i = 0; i < 32; ++i) {
         const Bytes pdu = co_await read_pdu(sock);
         if (pdu.empty()) {
             co_return;
@@ -290,7 +327,7 @@ asio::awaitable<void> serve_honeypot(tcp::socket sock, Mode mode) {
             answer = honeypot_double::answer_associate(persona, pdu);
             last = answer && (*answer)[0] == 0x03;
         } else if (pdu[0] == 0x04) {
-            answer = honeypot_double::answer_echo(persona, pdu);
+            answer = honeypot_double::answer_pdata(persona, pdu, dimse);
         } else if (pdu[0] == 0x05) {
             answer = honeypot_double::release_rp();
             last = true;
@@ -298,6 +335,9 @@ asio::awaitable<void> serve_honeypot(tcp::socket sock, Mode mode) {
         if (!answer) {
             close_graceful(sock);
             co_return;
+        }
+        if (answer->empty()) {
+            continue;  // a command waiting for its data set
         }
         const Bytes out = *answer;
         const bool sent = co_await send(sock, out);
@@ -348,6 +388,10 @@ asio::awaitable<void> serve(tcp::socket sock, std::shared_ptr<Shared> shared) {
 
     if (mode == Mode::dicompot || mode == Mode::dicompot_enforce || mode == Mode::dicomhawk) {
         co_await serve_honeypot(std::move(sock), mode);
+        co_return;
+    }
+    if (mode == Mode::dicomhawk_web || mode == Mode::dicomhawk_login) {
+        co_await serve_web_double(std::move(sock), mode);
         co_return;
     }
     if (mode == Mode::silent) {

@@ -65,12 +65,9 @@ constexpr int kSanitizerExit = 99;
 
 // Catalogue severities (docs/design.md §4).
 const std::map<std::string, std::string> kSeverity{
-    {"DICOM-EXPOSED", "info"},
-    {"DICOM-NO-TLS", "high"},
-    {"DICOM-ANY-CALLED-AE", "medium"},
-    {"DICOM-ANY-CALLING-AE", "high"},
-    {"DICOM-OUTDATED", "medium"},
-    {"DICOM-HONEYPOT-LIKELY", "info"},
+    {"DICOM-EXPOSED", "info"},         {"DICOM-NO-TLS", "high"},
+    {"DICOM-ANY-CALLED-AE", "medium"}, {"DICOM-ANY-CALLING-AE", "high"},
+    {"DICOM-OUTDATED", "medium"},      {"DICOM-HONEYPOT-LIKELY", "info"},
 };
 
 constexpr const char* kVerification = "1.2.840.10008.1.1";
@@ -669,23 +666,15 @@ json empty_association(const std::string& result, const std::string& calling,
 
 // DCMTK 3.6.7 itself, with the application told from its behaviour (identify.cpp).
 json dcmtk_367(const char* application) {
-  return {{"name", "DCMTK"},
-          {"version", "3.6.7"},
-          {"toolkit", "DCMTK"},
-          {"vendor", nullptr},
-          {"application", application},
-          {"version_name", "OFFIS_DCMTK_367"}};
+  return {{"name", "DCMTK"},   {"version", "3.6.7"},         {"toolkit", "DCMTK"},
+          {"vendor", nullptr}, {"application", application}, {"version_name", "OFFIS_DCMTK_367"}};
 }
 
 // Orthanc 1.10 speaks through DCMTK's network layer: same UID and version name, told apart
 // by the contexts it accepts (LAB-NOTES §4); DCMTK's version is not Orthanc's.
 json orthanc_product() {
-  return {{"name", "Orthanc"},
-          {"version", nullptr},
-          {"toolkit", "DCMTK"},
-          {"vendor", nullptr},
-          {"application", "Orthanc"},
-          {"version_name", "OFFIS_DCMTK_367"}};
+  return {{"name", "Orthanc"}, {"version", nullptr},       {"toolkit", "DCMTK"},
+          {"vendor", nullptr}, {"application", "Orthanc"}, {"version_name", "OFFIS_DCMTK_367"}};
 }
 
 // Every accepted context is one we offered, with a transfer syntax we offered, once.
@@ -835,9 +824,12 @@ TEST_F(Schema, IsValidAndCatchesDrift) {
   good["product"]["confidence"] = "high";
   good["product"]["matched_by"] = "test";
   good["echo"] = {{"status", 0}};
-  good["called_ae_check"] = {
-      {"called_ae", "DSABCDEFGHIJKLMN"}, {"result", "rejected"}, {"reject", reject_7()},
-      {"state", "checked"}, {"reason", nullptr}, {"attempts", 1}};
+  good["called_ae_check"] = {{"called_ae", "DSABCDEFGHIJKLMN"},
+                             {"result", "rejected"},
+                             {"reject", reject_7()},
+                             {"state", "checked"},
+                             {"reason", nullptr},
+                             {"attempts", 1}};
   good["findings"] = {{{"id", "DICOM-NO-TLS"}, {"severity", "high"}, {"evidence", "x"}}};
   good["honeypot"] = {{"likely", false}, {"confidence", "none"}, {"evidence", json::array()}};
   good["duration_ms"] = 3;
@@ -1296,8 +1288,7 @@ TEST_F(Honeypot, DicompotIsFlaggedAndStaysExposed) {
   EXPECT_EQ(n.findings, with_severities({"DICOM-EXPOSED", "DICOM-HONEYPOT-LIKELY", "DICOM-NO-TLS",
                                          "DICOM-ANY-CALLING-AE", "DICOM-ANY-CALLED-AE"}))
       << rec.dump();
-  EXPECT_NE(r.err.find("likely honeypots among them: 1 "), std::string::npos)
-      << r.describe();
+  EXPECT_NE(r.err.find("likely honeypots among them: 1 "), std::string::npos) << r.describe();
 }
 
 TEST_F(Honeypot, DicompotWithEnforcedAeIsFlaggedByItsReject) {
@@ -1322,6 +1313,106 @@ TEST_F(Honeypot, DicomHawkIsFlaggedDespiteItsDcmtkIdentity) {
   EXPECT_EQ(n.findings.count("DICOM-HONEYPOT-LIKELY"), 1U) << rec.dump();
   EXPECT_EQ(n.findings.count("DICOM-EXPOSED"), 1U) << rec.dump();
   EXPECT_EQ(n.findings.count("DICOM-NO-TLS"), 1U) << rec.dump();
+}
+
+// Level auth (issue 12 §3): the C-FIND answers and the web pages of the doubles are flagged,
+// and no value the doubles sent is in any output.
+void expect_no_double_values(const RunResult& r) {
+  for (const char* v : {"POT-0001", "2.25.4343", "HAWK-0001", "HAWK^SYNTHETIC", "2.25.4242",
+                        "SYNTHETIC HOSPITAL", "ACC0001"}) {
+    EXPECT_EQ(r.out.find(v), std::string::npos) << v << "\n" << r.describe();
+    EXPECT_EQ(r.err.find(v), std::string::npos) << v << "\n" << r.describe();
+  }
+}
+
+TEST_F(Honeypot, DicompotAtLevelAuthAnswersOneRowPerFile) {
+  START_FAULT(fs, "dicompot");
+  const auto r = scan_port(fs.port(), {"--level", "auth"});
+  const auto rec = only_record(r);
+  const auto h = honeypot_of(rec);
+  const auto ids = signal_ids(h);
+  EXPECT_EQ(ids.count("find-level-ignored"), 1U) << rec.dump();
+  EXPECT_EQ(ids.count("find-level-missing"), 1U) << rec.dump();
+  const auto& p = rec["access"]["find"]["answers"]["patient"];
+  EXPECT_EQ(p.value("identifiers", 0), 3) << rec.dump();
+  EXPECT_EQ(p.value("duplicate_keys", 0), 2) << rec.dump();
+  EXPECT_EQ(p["levels"], json::array({"empty"})) << rec.dump();
+  expect_no_double_values(r);
+}
+
+TEST_F(Honeypot, DicomHawkAtLevelAuthAnswersItsFixedStudySet) {
+  START_FAULT(fs, "dicomhawk");
+  const auto r = scan_port(fs.port(), {"--level", "auth"});
+  const auto rec = only_record(r);
+  const auto h = honeypot_of(rec);
+  EXPECT_EQ(h.value("confidence", ""), "high") << rec.dump();
+  EXPECT_EQ(signal_ids(h), (std::set<std::string>{"pynetdicom-max-pdu-with-borrowed-identity",
+                                                  "find-unrequested-attributes",
+                                                  "find-level-missing", "dicomhawk-study-answer"}))
+      << rec.dump();
+  const auto& st = rec["access"]["find"]["answers"]["study"];
+  EXPECT_EQ(st.value("unrequested_count", 0), 11) << rec.dump();
+  EXPECT_EQ(st["levels"], json::array({"absent"})) << rec.dump();
+  expect_no_double_values(r);
+}
+
+TEST_F(Honeypot, DicomHawkWebConsoleIsFlaggedAtLevelAuth) {
+  START_FAULT(fs, "dicomhawk-web");
+  const auto rec = only_record(scan_port(fs.port(), {"--level", "auth", "--web-ports", fs.port()}));
+  ASSERT_TRUE(rec["web"].is_object()) << rec.dump();
+  EXPECT_EQ(rec["web"]["title"], "DICOMHawk") << rec.dump();
+  EXPECT_EQ(rec["web"]["login_page"], false) << rec.dump();
+  const auto h = honeypot_of(rec);
+  EXPECT_TRUE(h.value("likely", false)) << rec.dump();
+  EXPECT_EQ(signal_ids(h), std::set<std::string>{"honeypot-web-title"}) << rec.dump();
+  EXPECT_EQ(normalize(rec).findings.count("DICOM-HONEYPOT-LIKELY"), 1U) << rec.dump();
+  // Level safe never runs the web probe: no title, nothing to judge.
+  const auto safe = scan_port(fs.port());
+  for (const auto& rs : safe.records) {
+    EXPECT_TRUE(rs.value("web", json()).is_null()) << rs.dump();
+    EXPECT_EQ(rs.dump().find("DICOMHawk"), std::string::npos) << rs.dump();
+  }
+}
+
+TEST_F(Honeypot, DicomHawkLoginPageIsEvidenceNotAVerdict) {
+  START_FAULT(fs, "dicomhawk-login");
+  const auto rec = only_record(scan_port(fs.port(), {"--level", "auth", "--web-ports", fs.port()}));
+  ASSERT_TRUE(rec["web"].is_object()) << rec.dump();
+  EXPECT_EQ(rec["web"]["title"], "PACS Web Login") << rec.dump();
+  EXPECT_EQ(rec["web"]["login_page"], true) << rec.dump();
+  const auto h = honeypot_of(rec);
+  EXPECT_FALSE(h.value("likely", true)) << rec.dump();
+  EXPECT_EQ(h.value("confidence", ""), "low") << rec.dump();
+  EXPECT_EQ(signal_ids(h), std::set<std::string>{"dicomhawk-login-page"}) << rec.dump();
+}
+
+TEST_F(Honeypot, NoLabPeerIsFlaggedAtLevelAuth) {
+  // The access checks' C-FIND answers and Orthanc's web page carry no signal either.
+  const auto& l = lab();
+  std::vector<RunResult> runs;
+  runs.push_back(scan_port(l.port("STORESCP_PORT") + "," + l.port("QRSCP_PORT") + "," +
+                               l.port("ORTHANC_CHECKED_PORT") + "," + l.port("ORTHANC_OPEN_PORT") +
+                               "," + l.port("ORTHANC_OPEN_HTTP"),
+                           {"--level", "auth", "--web-ports", l.port("ORTHANC_OPEN_HTTP")}));
+  runs.push_back(scan_port(l.port("QRSCP_PORT"), {"--level", "auth", "--calling-ae", "TRUSTED1",
+                                                  "--called-ae", "QRSCP"}));
+  std::size_t judged = 0, answered = 0;
+  for (const auto& r : runs) {
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    EXPECT_EQ(r.err.find("likely honeypots among them"), std::string::npos) << r.describe();
+    for (const auto& rec : r.records) {
+      expect_no_honeypot_signal(normalize(rec), rec);
+      ++judged;
+      const auto a = rec.value("/access/find/answers"_json_pointer, json());
+      for (const char* level : {"patient", "study"})
+        if (a.is_object() && a[level].is_object()) {
+          ++answered;
+          EXPECT_EQ(a[level].value("duplicate_keys", -1), 0) << rec.dump();
+        }
+    }
+  }
+  EXPECT_EQ(judged, 6U);
+  EXPECT_GE(answered, 2U) << "no lab peer answered a C-FIND: the test would prove nothing";
 }
 
 // ---------------------------------------------------------------------------------------

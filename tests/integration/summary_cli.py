@@ -9,6 +9,7 @@ cleared before the summary, and `dicomsec findings ID`.
 
 usage: summary_cli.py DICOMSEC_BIN   (env DICOMSEC_LAB_DIR, DICOMSEC_TLS_LAB_DIR)
 """
+import json
 import os
 import re
 import subprocess
@@ -85,6 +86,65 @@ def main():
     check(rc == 0 and props.get("level") == "safe" and states.get("CL-5") == "not-checked-at-level"
           and states.get("CL-8") == "not-measured" and states.get("CL-3") == "action",
           "report --format sarif: stored level and checklist states", out[-3000:] + err)
+
+    # One lab scan, every summary (issue 13 §1): the checklist states of the terminal, the JSON
+    # summary (live and re-rendered), SARIF and HTML are the same, and CSV's summary column
+    # words each service as the terminal row does.
+    import csv as csvmod
+    db2 = Path(lab_dir) / "summary_cli_consistency.db"
+    live_json, live_csv = Path(lab_dir) / "summary_live.json", Path(lab_dir) / "summary_live.csv"
+    for f in (db2, live_json, live_csv):
+        if f.exists():
+            f.unlink()
+    rc, out, err = run([binary, "scan", "127.0.0.1", "-p", ports, "--no-progress", "--db", str(db2),
+                        "--summary-json", str(live_json), "--format", "csv", "-o", str(live_csv)])
+    check(rc == 0 and live_json.exists(), f"scan --summary-json exits 0 and writes the file (got {rc})", err)
+    label_to_state = {"Action": "action", "OK": "ok", "Not checked at this level": "not-checked-at-level",
+                      "Not measured by dicomsec": "not-measured"}
+    terminal = {}
+    for m in re.finditer(r"^  (CL-\d) (Action|OK|Not checked at this level|Not measured by dicomsec)\b",
+                         err, re.M):
+        terminal[m.group(1)] = label_to_state[m.group(2)]
+    summary = json.loads(live_json.read_text()) if live_json.exists() else {}
+    js = {i["item"]: i["state"] for i in summary.get("checklist", [])}
+    check(summary.get("type") == "summary" and "ip" not in summary, "the summary is typed, not a record", str(summary)[:500])
+    check(len(terminal) == 8 and js == terminal, "JSON summary states == terminal states", f"{js}\n{terminal}")
+    check(all(i["label"] == next(k for k, v in label_to_state.items() if v == i["state"])
+              for i in summary.get("checklist", [])), "JSON labels are the terminal's words", str(summary)[:2000])
+    cl5 = next((i for i in summary.get("checklist", []) if i["item"] == "CL-5"), {})
+    check(cl5.get("state") == "not-checked-at-level" and cl5.get("checked_by") == "scan --level auth",
+          "CL-5 names the level that checks it", str(cl5))
+    cl8 = next((i for i in summary.get("checklist", []) if i["item"] == "CL-8"), {})
+    check(cl8.get("state") == "not-measured" and "ATNA" in (cl8.get("what_would_measure") or ""),
+          "CL-8 says what would measure it", str(cl8))
+    check(summary.get("reachable") == 3 and summary.get("dicom_services") == 2,
+          "counts: 3 reachable, 2 DICOM services", str(summary)[:800])
+    rc_v, out_v, err_v = run(["/usr/bin/python3", str(Path(__file__).parent / "validate_records.py"),
+                              str(Path(__file__).parent.parent.parent / "schemas" / "summary.schema.json"),
+                              str(live_json)])
+    check(rc_v == 0, "the summary validates against schemas/summary.schema.json", out_v + err_v)
+    rc, out, err2 = run([binary, "report", "--db", str(db2), "--scan", "latest", "--format", "sarif"])
+    sarif = json.loads(out)["runs"][0]["properties"]["checklist"]["items"] if rc == 0 else []
+    check({i["id"]: i["state"] for i in sarif} == terminal, "SARIF states == terminal states", out[-2000:] + err2)
+    rc, out, err2 = run([binary, "report", "--db", str(db2), "--scan", "latest", "--format", "html"])
+    html_states = dict(re.findall(r'data-item="(CL-\d)" data-status="([a-z-]+)"', out))
+    check(html_states == terminal, "HTML states == terminal states", str(html_states))
+    stored_json = Path(lab_dir) / "summary_stored.json"
+    rc, out, err2 = run([binary, "report", "--db", str(db2), "--scan", "latest", "--format", "jsonl",
+                         "--summary-json", str(stored_json)])
+    stored = json.loads(stored_json.read_text()) if rc == 0 and stored_json.exists() else {}
+    check({i["item"]: i["state"] for i in stored.get("checklist", [])} == terminal
+          and stored.get("findings") == summary.get("findings"),
+          "report --summary-json re-renders the same states and counts", str(stored)[:1000])
+    check(all(json.loads(l).get("type") is None for l in out.splitlines() if l.strip()),
+          "the JSONL records stay untyped (no summary line among them)", out[:500])
+    rows = list(csvmod.DictReader(live_csv.open(newline=""))) if live_csv.exists() else []
+    words_ok = len(rows) == 3
+    for row in rows:
+        line = next((l for l in err.splitlines() if l.startswith(f"127.0.0.1:{row['port']} ")), "")
+        words_ok = words_ok and row["summary"] != "" and row["summary"] in line
+    check(words_ok, "CSV summary column == the terminal row's association words",
+          str([(r["port"], r["summary"]) for r in rows]) + "\n" + err)
 
     # Level auth: the rejected Orthanc is accepted under its vendor default title.
     rc, out, err = run([binary, "scan", "127.0.0.1", "-p", checked, "--level", "auth",

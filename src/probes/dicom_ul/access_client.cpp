@@ -85,13 +85,12 @@ bool same_title(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::string random_move_destination(std::uint64_t seed, std::string_view calling_ae) {
-  std::mt19937_64 rng(seed);
+std::string random_ae_title(std::mt19937_64& rng, std::string_view avoid) {
   std::uniform_int_distribution<int> letter(0, 25);
   for (;;) {
     std::string ae = "DS";
     while (ae.size() < 16) ae.push_back(static_cast<char>('A' + letter(rng)));
-    if (!same_title(ae, calling_ae)) return ae;
+    if (avoid.empty() || !same_title(ae, avoid)) return ae;
   }
 }
 
@@ -112,8 +111,10 @@ dul::AssociateRq access_rq(const AccessPlan& p) {
 // Design §6: the C-MOVE destination is a random title, never our own calling AE.
 AccessPlan with_destination(AccessPlan p) {
   if (p.move_destination.find_first_not_of(' ') == std::string::npos ||
-      same_title(p.move_destination, p.calling_ae))
-    p.move_destination = random_move_destination(p.seed, p.calling_ae);
+      same_title(p.move_destination, p.calling_ae)) {
+    std::mt19937_64 rng(p.seed);
+    p.move_destination = random_ae_title(rng, p.calling_ae);
+  }
   return p;
 }
 
@@ -134,6 +135,8 @@ void to_record(const AccessResult& result, record::AccessRecord& into) {
     into.find.capped = f.capped;
     into.find.status = f.status;
     into.find.evidence = f.evidence;
+    into.find.patient_answers = f.patient_answers;
+    into.find.study_answers = f.study_answers;
   }
   check(result.move, into.move);
   check(result.get, into.get);
@@ -336,6 +339,8 @@ Bytes AccessClient::next_op() {
   current_ = op;
   pending_ = 0;
   cancelled_ = false;
+  unrequested_.clear();
+  key_hashes_.clear();
   dimse::Command rq;
   rq.message_id = ++message_id_;
   rq.command_data_set_type = kDataSetPresent;
@@ -405,11 +410,37 @@ Bytes AccessClient::on_identifier(std::uint8_t context, ByteView data) {
   const auto cmd = *std::exchange(awaiting_data_, std::nullopt);
   if (cmd.field == CommandField::CFindRsp &&
       dimse::status_category(*cmd.status) == dimse::StatusCategory::Pending) {
-    // Validate the identifier's structure and count it; nothing of it is kept.
-    auto n = dicom::count_top_level(data, encoding_of(context));
-    if (!n) return session_.fail("malformed identifier in C-FIND response: " + n.error().message);
+    // Validate the identifier's structure and note its shape (tags, never values).
+    const bool patient = current_ == Op::FindPatient;
+    auto shape =
+        dicom::identifier_shape(data, encoding_of(context),
+                                patient ? dicom::QueryLevel::Patient : dicom::QueryLevel::Study);
+    if (!shape)
+      return session_.fail("malformed identifier in C-FIND response: " + shape.error().message);
+    auto& slot = patient ? access_.find.patient_answers : access_.find.study_answers;
+    if (!slot) slot.emplace();
+    note_shape(*slot, *shape);
   }
   return on_final(cmd);
+}
+
+void AccessClient::note_shape(record::FindAnswerShape& into, const dicom::IdentifierShape& shape) {
+  ++into.identifiers;
+  if (shape.key_hash && !key_hashes_.insert(*shape.key_hash).second) ++into.duplicate_keys;
+  const std::string level(shape.level);
+  if (std::find(into.levels.begin(), into.levels.end(), level) == into.levels.end())
+    into.levels.push_back(level);
+  for (const auto t : shape.unrequested) unrequested_.insert(t.value());
+  into.unrequested_count = static_cast<std::uint32_t>(unrequested_.size());
+  into.unrequested_tags.clear();
+  for (const auto v : unrequested_) {
+    if (into.unrequested_tags.size() >= record::FindAnswerShape::kMaxTags) break;
+    into.unrequested_tags.push_back(dicom::tag_name(
+        {static_cast<std::uint16_t>(v >> 16), static_cast<std::uint16_t>(v & 0xFFFF)}));
+  }
+  into.lower_level_keys = into.lower_level_keys || shape.lower_level_keys;
+  into.image_attributes = into.image_attributes || shape.image_attributes;
+  into.pixel_data = into.pixel_data || shape.pixel_data;
 }
 
 Bytes AccessClient::on_final(const dimse::Command& cmd) {
@@ -430,6 +461,7 @@ Bytes AccessClient::on_final(const dimse::Command& cmd) {
       }
       return {};
     }
+    key_hashes_.clear();  // nothing derived from a value outlives the query
     const bool executed = cat == dimse::StatusCategory::Success ||
                           cat == dimse::StatusCategory::Cancel ||
                           cat == dimse::StatusCategory::Warning;

@@ -14,6 +14,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,15 +41,16 @@ struct AccessPlan {
                             AccessOp::Get};  // plus Store at the intrusive level
   std::string retrieve_study_uid;            // matches nothing (dicom::derived_uid kind 4)
   // The C-MOVE destination: an AE title the server cannot know (design §6), never our own
-  // calling AE. Empty (the default): random_move_destination(seed, calling_ae).
+  // calling AE. Empty (the default): random_ae_title drawn from `seed`, avoiding calling_ae.
   std::string move_destination;
   std::uint64_t seed = 0;                  // the probe's seed, for the random destination
   std::optional<dicom::TestObject> store;  // intrusive level only
 };
 
-// "DS" + 14 letters drawn from `seed`: a title no server is configured with, and never
-// `calling_ae` (compared without trailing spaces, case-insensitively).
-std::string random_move_destination(std::uint64_t seed, std::string_view calling_ae);
+// The one random AE title generator (the random-called-AE check and the C-MOVE destination):
+// "DS" + 14 letters drawn from `rng`, a title no server is configured with, and never `avoid`
+// (compared without trailing spaces, case-insensitively).
+std::string random_ae_title(std::mt19937_64& rng, std::string_view avoid = {});
 
 // The client's own result (issue 11 §5: clients return their own types, probes map them):
 // what the checks showed, as counts, DIMSE statuses and one evidence line per check. Never
@@ -65,6 +68,9 @@ struct FindCheck {
   bool capped = false;  // stopped with C-CANCEL at the cap
   std::optional<std::uint16_t> status{};
   std::string evidence{};
+  // Tags and counts of the identifiers that came back, per query (issue 12 §3).
+  std::optional<record::FindAnswerShape> patient_answers{};
+  std::optional<record::FindAnswerShape> study_answers{};
   bool operator==(const FindCheck&) const = default;
 };
 struct AccessResult {
@@ -119,6 +125,7 @@ class AccessClient {
   Bytes on_command(const dimse::Command& cmd);
   Bytes on_identifier(std::uint8_t context, ByteView data);
   Bytes on_final(const dimse::Command& cmd);
+  void note_shape(record::FindAnswerShape& into, const dicom::IdentifierShape& shape);
   Bytes next_op();  // sends the next request, or the release when none is left
   Bytes send(std::uint8_t context, const dimse::Command& cmd, const Bytes* data);
   Bytes cancel(std::uint8_t context);
@@ -135,6 +142,8 @@ class AccessClient {
   std::uint16_t message_id_ = 0;
   std::uint32_t pending_ = 0;
   bool cancelled_ = false;
+  std::set<std::uint32_t> unrequested_;  // of the C-FIND in flight: tag numbers, no values
+  std::set<std::size_t> key_hashes_;     // of the C-FIND in flight: hashes, dropped after it
 };
 
 }  // namespace dicomsec::probes

@@ -7,6 +7,7 @@
 #include "dicom/uids.hpp"
 #include "dul/pdu.hpp"
 #include "net/pump.hpp"
+#include "probes/dicom_ul/access_client.hpp"  // random_ae_title
 #include "probes/dicom_ul/association_client.hpp"
 #include "probes/dicom_ul/follow_up.hpp"
 #include "probes/dicom_ul/identify.hpp"
@@ -119,13 +120,6 @@ asio::awaitable<Exchange> exchange(asio::any_io_executor ex, asio::ip::tcp::endp
 }
 
 }  // namespace
-
-std::string random_ae_title(std::mt19937_64& rng) {
-  std::string ae = "DS";
-  std::uniform_int_distribution<int> letter(0, 25);
-  while (ae.size() < 16) ae.push_back(static_cast<char>('A' + letter(rng)));
-  return ae;
-}
 
 namespace {
 

@@ -21,16 +21,16 @@ struct DicomProbeOptions {
   std::string called_ae = "ANY-SCP";
   net::Millis connect_timeout{3000};
   net::Millis io_timeout{5000};
-  unsigned retries = 1;                      // extra connect attempts after a timeout
-  std::uint32_t max_pdu_receive = 64 * 1024; // also caps what we buffer from the peer
-  bool check_called_ae = true;               // the second association
+  unsigned retries = 1;                       // extra connect attempts after a timeout
+  std::uint32_t max_pdu_receive = 64 * 1024;  // also caps what we buffer from the peer
+  bool check_called_ae = true;                // the second association
 };
 
 // Runs the probe; never throws for network or protocol trouble (those are statuses).
 asio::awaitable<record::ScanRecord> dicom_probe(asio::any_io_executor ex,
-                                              asio::ip::tcp::endpoint target,
-                                              const DicomProbeOptions& options,
-                                              std::uint64_t seed);
+                                                asio::ip::tcp::endpoint target,
+                                                const DicomProbeOptions& options,
+                                                std::uint64_t seed);
 
 // The same probe inside TLS (PS3.15 B.1 secure transport): each association runs over its
 // own OpenSSL client connection made with `tls` (client certificate, CA, SNI; verification
@@ -39,12 +39,9 @@ asio::awaitable<record::ScanRecord> dicom_probe(asio::any_io_executor ex,
 // Unlike dicom_probe it also identifies the product (identify_product), so the record is
 // complete.
 asio::awaitable<record::ScanRecord> dicom_probe_tls(asio::any_io_executor ex,
-                                                  asio::ip::tcp::endpoint target,
-                                                  const DicomProbeOptions& options,
-                                                  const tls::HandshakeOptions& tls,
-                                                  std::uint64_t seed);
-
-// A random called AE title that no real server is configured with: "DS" + 14 letters.
-std::string random_ae_title(std::mt19937_64& rng);
+                                                    asio::ip::tcp::endpoint target,
+                                                    const DicomProbeOptions& options,
+                                                    const tls::HandshakeOptions& tls,
+                                                    std::uint64_t seed);
 
 }  // namespace dicomsec::probes

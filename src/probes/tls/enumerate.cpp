@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "probes/connect.hpp"
 #include "probes/tls/audit_record.hpp"
 #include "tlsinspect/profiles.hpp"
 #include "tlsinspect/server_flight.hpp"
@@ -122,19 +123,6 @@ asio::awaitable<void> worker(asio::any_io_executor ex, asio::ip::tcp::endpoint t
   if (--s.workers == 0) s.done.cancel();
 }
 
-record::Status connect_status(net::IoError e) {
-  switch (e) {
-    case net::IoError::Timeout:
-      return record::Status::ConnectionTimeout;
-    case net::IoError::Unreachable:
-      return record::Status::Unreachable;
-    case net::IoError::Local:
-      return record::Status::LocalError;
-    default:
-      return record::Status::ConnectionRefused;
-  }
-}
-
 }  // namespace
 
 asio::awaitable<EnumerateResult> enumerate_tls(asio::any_io_executor ex,
@@ -183,7 +171,7 @@ asio::awaitable<EnumerateResult> enumerate_tls(asio::any_io_executor ex,
     res.status = record::Status::ProtocolError;
     res.detail = "not TLS: " + p.trouble_detail;
   } else if (shared->connect_failure && p.trouble == Outcome::ConnectFailed) {
-    res.status = connect_status(shared->connect_failure->error);
+    res.status = connect_failure_status(shared->connect_failure->error);
     res.detail = net::error_text(*shared->connect_failure);
   } else if (p.trouble == Outcome::Timeout || res.timed_out) {
     res.status = record::Status::IoTimeout;

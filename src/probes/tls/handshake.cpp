@@ -1,13 +1,13 @@
 #include "probes/tls/handshake.hpp"
 
+#include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <ctime>
 
+#include "probes/connect.hpp"
 #include "probes/tls/cert_info.hpp"
 #include "probes/tls/context.hpp"
 #include "probes/tls/observer.hpp"
@@ -51,7 +51,8 @@ asio::awaitable<void> run_attempt(asio::any_io_executor ex, asio::ip::tcp::endpo
   });
   const auto took = std::chrono::duration_cast<net::Millis>(net::Clock::now() - t0);
   if (!a.handshake.ok() && net::is_tls_error(a.handshake)) {
-    const char* reason = ERR_reason_error_string(static_cast<unsigned long>(a.handshake.code.value()));
+    const char* reason =
+        ERR_reason_error_string(static_cast<unsigned long>(a.handshake.code.value()));
     a.openssl_reason = reason ? reason : a.handshake.code.message();
   }
   SSL* ssl = conn->tls_handle();
@@ -59,7 +60,8 @@ asio::awaitable<void> run_attempt(asio::any_io_executor ex, asio::ip::tcp::endpo
     a.version = version_name(SSL_get_version(ssl));
     const SSL_CIPHER* c = SSL_get_current_cipher(ssl);
     if (!c) c = SSL_get_pending_cipher(ssl);
-    if (c) a.cipher = SSL_CIPHER_standard_name(c) ? SSL_CIPHER_standard_name(c) : SSL_CIPHER_get_name(c);
+    if (c)
+      a.cipher = SSL_CIPHER_standard_name(c) ? SSL_CIPHER_standard_name(c) : SSL_CIPHER_get_name(c);
   }
   if (a.handshake.ok() && ssl) {
     a.ob.handshake_done = true;
@@ -77,15 +79,6 @@ asio::awaitable<void> run_attempt(asio::any_io_executor ex, asio::ip::tcp::endpo
   ERR_clear_error();
 }
 
-Status connect_status(net::IoError e) {
-  switch (e) {
-    case net::IoError::Timeout: return Status::ConnectionTimeout;
-    case net::IoError::Unreachable: return Status::Unreachable;
-    case net::IoError::Local: return Status::LocalError;
-    default: return Status::ConnectionRefused;
-  }
-}
-
 bool is_tls_record_type(std::uint8_t t) { return t >= 20 && t <= 24; }  // RFC 8446 5.1
 
 // Why a handshake did not complete: status and one line (the caller keeps success when a
@@ -95,23 +88,26 @@ void describe_failure(const Attempt& a, HandshakeResult& r) {
   const bool answered = a.ob.first_record_type.has_value();
   if (answered && !is_tls_record_type(*a.ob.first_record_type)) {
     r.status = Status::ProtocolError;
-    r.detail = fmt::format("not TLS: the server answered the ClientHello with a record of "
-                           "type 0x{:02x}", *a.ob.first_record_type);
+    r.detail = fmt::format(
+        "not TLS: the server answered the ClientHello with a record of "
+        "type 0x{:02x}",
+        *a.ob.first_record_type);
     return;
   }
   if (h.error == net::IoError::Timeout) {
     r.status = Status::IoTimeout;
-    r.detail = answered ? "the server stopped answering mid-handshake"
-                        : "no answer to the ClientHello";
+    r.detail =
+        answered ? "the server stopped answering mid-handshake" : "no answer to the ClientHello";
     return;
   }
   r.status = Status::TlsError;
   if (a.ob.alert) {
     r.detail = "the server ended the handshake with alert \"" + alert_name(*a.ob.alert) + "\"";
   } else if (h.error == net::IoError::Closed || h.error == net::IoError::Reset) {
-    r.detail = std::string(h.error == net::IoError::Reset ? "connection reset" : "connection closed") +
-               (answered ? " by the server during the handshake"
-                         : " by the server without answering the ClientHello");
+    r.detail =
+        std::string(h.error == net::IoError::Reset ? "connection reset" : "connection closed") +
+        (answered ? " by the server during the handshake"
+                  : " by the server without answering the ClientHello");
   } else if (!a.openssl_reason.empty()) {
     r.detail = "handshake failed: " + a.openssl_reason;
   } else {
@@ -144,7 +140,7 @@ asio::awaitable<HandshakeResult> openssl_handshake(asio::any_io_executor ex,
   Attempt first;
   co_await run_attempt(ex, target, o, std::move(ctx), first);
   if (!first.connect.ok()) {
-    r.status = connect_status(first.connect.error);
+    r.status = connect_failure_status(first.connect.error);
     r.detail = net::error_text(first.connect);
     co_return r;
   }
@@ -162,9 +158,8 @@ asio::awaitable<HandshakeResult> openssl_handshake(asio::any_io_executor ex,
   r.completed = first.completed();
   // We sent no certificate; a server that asked for one and then ended the connection
   // (TLS 1.2: alert in the handshake; TLS 1.3: alert after it) requires one.
-  const bool refused =
-      first.refused_after_handshake() ||
-      (!first.handshake.ok() && first.handshake.error != net::IoError::Timeout);
+  const bool refused = first.refused_after_handshake() ||
+                       (!first.handshake.ok() && first.handshake.error != net::IoError::Timeout);
   r.client_cert_required = first.ob.cert_requested && refused;
 
   if (!r.completed) describe_failure(first, r);

@@ -2,37 +2,14 @@
 
 #include <chrono>
 
+#include "probes/connect.hpp"
 #include "probes/tls/cert_info.hpp"
 #include "probes/tls/context.hpp"
 #include "probes/tls/observer.hpp"
 
 namespace dicomsec::probes::tls {
 
-namespace {
-
 using record::Status;
-
-Status connect_status(net::IoError e) {
-  switch (e) {
-    case net::IoError::Refused:
-      return Status::ConnectionRefused;
-    case net::IoError::Timeout:
-      return Status::ConnectionTimeout;
-    case net::IoError::Unreachable:
-      return Status::Unreachable;
-    case net::IoError::Local:
-      return Status::LocalError;
-    default:
-      return Status::ConnectionRefused;
-  }
-}
-
-std::uint64_t ms_since(net::Clock::time_point t0) {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<net::Millis>(net::Clock::now() - t0).count());
-}
-
-}  // namespace
 
 std::optional<ClientTls> make_client_tls(const HandshakeOptions& o, std::string& error) {
   auto ctx = make_client_context(o, true, error);
@@ -43,17 +20,12 @@ std::optional<ClientTls> make_client_tls(const HandshakeOptions& o, std::string&
 asio::awaitable<Transport> open_transport(asio::any_io_executor ex, asio::ip::tcp::endpoint target,
                                           const TransportOptions& o, const ClientTls* tls) {
   Transport t;
-  std::shared_ptr<net::Connection> conn;
-  net::IoResult c;
-  const auto t0 = net::Clock::now();
-  for (unsigned attempt = 0; attempt <= o.retries; ++attempt) {
-    conn = net::Connection::make(ex);
-    c = co_await conn->connect(target, o.connect_timeout);
-    if (c.error != net::IoError::Timeout) break;
-  }
-  t.connect_ms = ms_since(t0);
+  auto connected = co_await connect_with_retries(ex, target, o.connect_timeout, o.retries);
+  auto conn = std::move(connected.conn);
+  const auto& c = connected.result;
+  t.connect_ms = connected.connect_ms;
   if (!c.ok()) {
-    t.status = connect_status(c.error);
+    t.status = connect_failure_status(c.error);
     t.detail = net::error_text(c);
     co_return t;
   }

@@ -148,6 +148,86 @@ std::optional<std::string> orthanc_version(std::string_view body) {
   return sax.version;
 }
 
+namespace {
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Position of `needle` (lower case) in `hay` from `from`, ignoring ASCII case; npos if none.
+std::size_t ifind(std::string_view hay, std::string_view needle, std::size_t from = 0) {
+  if (needle.empty() || hay.size() < needle.size()) return std::string_view::npos;
+  for (std::size_t i = from; i + needle.size() <= hay.size(); ++i) {
+    std::size_t k = 0;
+    while (k < needle.size() && lower(hay[i + k]) == needle[k]) ++k;
+    if (k == needle.size()) return i;
+  }
+  return std::string_view::npos;
+}
+
+// Printable ASCII with runs of whitespace as one space, a few entities decoded, capped.
+std::string title_text(std::string_view raw) {
+  static constexpr std::pair<std::string_view, char> kEntities[] = {
+      {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}};
+  std::string out;
+  bool space = false;
+  for (std::size_t i = 0; i < raw.size() && out.size() < kMaxTitle; ++i) {
+    char c = raw[i];
+    if (c == '&')
+      for (const auto& [name, ch] : kEntities)
+        if (raw.substr(i, name.size()) == name) {
+          c = ch;
+          i += name.size() - 1;
+          break;
+        }
+    const auto u = static_cast<unsigned char>(c);
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      space = !out.empty();
+      continue;
+    }
+    if (space && out.size() + 1 < kMaxTitle) out.push_back(' ');
+    space = false;
+    out.push_back(u >= 0x20 && u < 0x7f ? c : '?');
+  }
+  return out;
+}
+
+}  // namespace
+
+PageFacts page_facts(std::string_view body) {
+  body = body.substr(0, kMaxPage);
+  PageFacts facts;
+  // <title> or <title ...>, then its text up to </title>.
+  for (std::size_t at = ifind(body, "<title"); at != std::string_view::npos;
+       at = ifind(body, "<title", at + 1)) {
+    const std::size_t after = at + 6;
+    if (after < body.size() && body[after] != '>' && body[after] != ' ' && body[after] != '\t')
+      continue;  // <titlebar> and the like
+    const std::size_t open_end = body.find('>', after);
+    if (open_end == std::string_view::npos) break;
+    const std::size_t close = ifind(body, "</title", open_end + 1);
+    const auto text = title_text(body.substr(open_end + 1, close == std::string_view::npos
+                                                               ? std::string_view::npos
+                                                               : close - open_end - 1));
+    if (!text.empty()) facts.title = text;
+    break;
+  }
+  // A password field: <input ... type="password" ...> (quotes optional, any case).
+  for (std::size_t at = ifind(body, "<input"); at != std::string_view::npos;
+       at = ifind(body, "<input", at + 1)) {
+    const std::size_t end = body.find('>', at);
+    const auto tag =
+        body.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+    for (std::size_t t = ifind(tag, "type"); t != std::string_view::npos;
+         t = ifind(tag, "type", t + 1)) {
+      std::size_t v = t + 4;
+      while (v < tag.size() && (tag[v] == ' ' || tag[v] == '=' || tag[v] == '"' || tag[v] == '\''))
+        ++v;
+      if (ifind(tag.substr(v, 8), "password") == 0) facts.login_form = true;
+    }
+    if (facts.login_form) break;
+  }
+  return facts;
+}
+
 std::string header_value(std::string_view raw) {
   std::string out;
   for (char c : raw.substr(0, 80)) {

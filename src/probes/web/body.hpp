@@ -32,6 +32,17 @@ std::optional<ItemCount> count_json_array(std::string_view body, bool truncated 
 // DicomAet). The "Name" key is the operator's instance name and is deliberately ignored.
 std::optional<std::string> orthanc_version(std::string_view body);
 
+// What an HTML page at / says about itself (issue 12 §3: honeypots name themselves in their
+// page titles or show a vendor-styled login form). Only the title is kept, and only as
+// printable ASCII, whitespace collapsed, at most kMaxTitle characters.
+inline constexpr std::size_t kMaxPage = 64 * 1024;  // bytes of a page read; the rest dropped
+inline constexpr std::size_t kMaxTitle = 80;
+struct PageFacts {
+  std::optional<std::string> title;  // the first <title> element's text; nullopt without one
+  bool login_form = false;           // an <input> whose type is "password"
+};
+PageFacts page_facts(std::string_view body);
+
 // A header value fit for the record: printable ASCII, at most 80 characters.
 std::string header_value(std::string_view raw);
 

@@ -19,6 +19,10 @@ constexpr std::array kPaths{
         "dcm4chee-arc-light wiki, Running on Docker: QIDO-RS base /dcm4chee-arc/aets/DCM4CHEE/rs"},
     PathEntry{"/wado", PathKind::Presence, "WADO-URI (dcm4chee 2, Conquest, others)",
               "PS3.18 9 (WADO-URI); /wado is the conventional endpoint name"},
+    // Last, so the first request (the one that decides whether the port speaks HTTP) stays.
+    PathEntry{"/", PathKind::Page, "any (honeypot web consoles, vendor login pages)",
+              "docs/honeypots.md: DICOMHawk's log viewer and login pages name themselves in "
+              "their <title>"},
 };
 
 // Only credentials a vendor documents as the default. dcm4chee-arc-light's secured setup

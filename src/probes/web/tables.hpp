@@ -12,6 +12,7 @@ enum class PathKind {
   System,    // Orthanc /system: product version (never the instance name)
   Count,     // a JSON array of patients/studies: counted, never read; 2xx here = data exposed
   Presence,  // only the HTTP status is recorded (WADO-URI needs UIDs we never send)
+  Page,      // an HTML page: its <title> and whether it has a login form (issue 12 §3)
 };
 
 struct PathEntry {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/version.hpp"
+#include "probes/connect.hpp"
 #include "probes/web/body.hpp"
 #include "probes/web/tables.hpp"
 
@@ -165,8 +166,9 @@ struct Session {
         },
         [&](const char* data, std::size_t n) {
           if (!keep) return true;  // read and dropped; the status is all we record
-          if (a.body.size() + n > kMaxBody) {
-            a.body.append(data, kMaxBody - a.body.size());
+          const std::size_t cap = p.kind == PathKind::Page ? kMaxPage : kMaxBody;
+          if (a.body.size() + n > cap) {
+            a.body.append(data, cap - a.body.size());
             a.truncated = true;
             return false;
           }
@@ -242,8 +244,15 @@ void take(record::WebRecord& w, const PathEntry& p, const DefaultCredential* cre
         if (cred) w.default_credentials_user = std::string(cred->user);
       }
     }
-  } else if (!cred && p.kind != PathKind::Presence && (a.status == 401 || a.status == 403)) {
+  } else if (!cred && p.kind != PathKind::Presence && p.kind != PathKind::Page &&
+             (a.status == 401 || a.status == 403)) {
     w.requires_auth = true;
+  }
+  if (p.kind == PathKind::Page && a.status != 0 && !cred) {
+    // Issue 12 §3: the title (printable, capped) and whether a login form is shown.
+    const auto facts = page_facts(a.body);
+    w.title = facts.title;
+    w.login_page = facts.login_form;
   }
   std::string().swap(a.body);
   w.endpoints.push_back(std::move(e));
@@ -266,9 +275,9 @@ WebOutcome run_scheme(Session& s) {
       if (first) {
         out.status = s.fired ? record::Status::IoTimeout : failure_status(a, *s.o);
         out.detail = std::string(s.https ? "https" : "http") + " (" +
-                     (s.fired                                 ? std::string("deadline passed")
+                     (s.fired                                   ? std::string("deadline passed")
                       : out.status == record::Status::IoTimeout ? std::string("no answer in time")
-                                                              : error_name(a.error)) +
+                                                                : error_name(a.error)) +
                      ")";
         return out;
       }
@@ -276,7 +285,7 @@ WebOutcome run_scheme(Session& s) {
       s.open();  // the server closed on us; a fresh connection for the next path
     }
     first = false;
-    if (a.status == 401) challenged.push_back(&p);
+    if (a.status == 401 && p.kind != PathKind::Page) challenged.push_back(&p);
     take(w, p, nullptr, a);
   }
   if (s.o->try_default_credentials && !s.fired) {
@@ -335,21 +344,12 @@ asio::awaitable<WebOutcome> web_check(asio::any_io_executor ex, asio::ip::tcp::e
                                       const WebProbeOptions& o, WebRunner& runner) {
   WebOutcome out;
   // The connect on the event loop: closed and filtered ports never reach the thread pool.
-  net::IoResult c;
-  const auto t0 = net::Clock::now();
-  for (unsigned attempt = 0; attempt <= o.retries; ++attempt) {
-    auto conn = net::Connection::make(ex);
-    c = co_await conn->connect(target, o.connect_timeout);
-    conn->close();
-    if (c.error != net::IoError::Timeout) break;
-  }
-  out.connect_ms = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<net::Millis>(net::Clock::now() - t0).count());
+  auto connected = co_await connect_with_retries(ex, target, o.connect_timeout, o.retries);
+  connected.conn->close();  // cpp-httplib opens its own; this one only proved the port listens
+  const auto& c = connected.result;
+  out.connect_ms = connected.connect_ms;
   if (!c.ok()) {
-    out.status = c.error == net::IoError::Timeout       ? record::Status::ConnectionTimeout
-                 : c.error == net::IoError::Unreachable ? record::Status::Unreachable
-                 : c.error == net::IoError::Local       ? record::Status::LocalError
-                                                        : record::Status::ConnectionRefused;
+    out.status = connect_failure_status(c.error);
     out.detail = net::error_text(c);
     co_return out;
   }

@@ -160,9 +160,12 @@ TEST(Honeypot, DicomHawkVendorPersonaPair) {
 
 TEST(Honeypot, ProtocolVersionRejectForAWrongCalledAe) {
   auto r = dcmtk();
-  r.called_ae_check = record::CalledAeCheckRecord{"DSXYZ", AssociationResult::Rejected,
+  r.called_ae_check = record::CalledAeCheckRecord{"DSXYZ",
+                                                  AssociationResult::Rejected,
                                                   record::RejectRecord{1, 2, 2},
-                                                  record::CheckState::Checked, "", 1};
+                                                  record::CheckState::Checked,
+                                                  "",
+                                                  1};
   auto h = assess_honeypot(r);
   EXPECT_EQ(fired(*h), std::set<std::string>{"called-ae-reject-protocol-version"});
   EXPECT_TRUE(h->likely);
@@ -201,7 +204,144 @@ TEST(Honeypot, EverySignalIsListedWithASource) {
     EXPECT_LE(s.weight, 3);
     EXPECT_FALSE(s.source.empty()) << s.id;
   }
-  EXPECT_EQ(ids.size(), 6u);
+  EXPECT_EQ(ids.size(), 13u);
+}
+
+// ---- level auth: the access checks' C-FIND answers and the web probe's page (record fields
+// access.find.answers, web.title, web.login_page).
+
+record::FindAnswerShape shape(std::string level) {
+  record::FindAnswerShape s;
+  s.identifiers = 2;
+  s.levels = {std::move(level)};
+  return s;
+}
+
+record::ScanRecord with_answers(std::optional<record::FindAnswerShape> patient,
+                                std::optional<record::FindAnswerShape> study) {
+  auto r = dcmtk();
+  r.access = record::AccessRecord{};
+  r.access->find.state = record::Permission::Allowed;
+  r.access->find.patient_answers = std::move(patient);
+  r.access->find.study_answers = std::move(study);
+  return r;
+}
+
+TEST(Honeypot, RealFindAnswersAtTheirOwnLevelAreNotFlagged) {
+  // dcmqrscp and Orthanc: the level asked for, the keys asked for, a few allowed extras.
+  auto study = shape("STUDY");
+  study.unrequested_tags = {"(0008,0020)"};
+  study.unrequested_count = 1;
+  const auto h = assess_honeypot(with_answers(shape("PATIENT"), study));
+  EXPECT_TRUE(h->evidence.empty());
+  EXPECT_EQ(h->confidence, "none");
+  // An odd level value alone says nothing; a missing one is weak (PS3.4 requires it).
+  EXPECT_TRUE(assess_honeypot(with_answers(shape("other"), std::nullopt))->evidence.empty());
+  const auto missing = assess_honeypot(with_answers(shape("absent"), shape("empty")));
+  EXPECT_EQ(fired(*missing), std::set<std::string>{"find-level-missing"});
+  EXPECT_FALSE(missing->likely);
+  // A few repeated Patient IDs (other issuers) are not one row per instance.
+  auto few = shape("PATIENT");
+  few.identifiers = 50;
+  few.duplicate_keys = 3;
+  EXPECT_TRUE(assess_honeypot(with_answers(few, std::nullopt))->evidence.empty());
+}
+
+TEST(Honeypot, FindAnsweredOneRowPerInstance) {
+  // dicompot: every stored file matches, so one patient with three images is three rows.
+  auto rows = shape("empty");
+  rows.identifiers = 3;
+  rows.duplicate_keys = 2;
+  const auto h = assess_honeypot(with_answers(rows, std::nullopt));
+  EXPECT_EQ(fired(*h), (std::set<std::string>{"find-level-ignored", "find-level-missing"}));
+  EXPECT_EQ(h->confidence, "medium");
+}
+
+TEST(Honeypot, DicomHawkStudyAnswer) {
+  auto study = shape("absent");
+  study.unrequested_tags = {"(0008,0020)", "(0008,0030)", "(0008,0050)", "(0008,0061)",
+                            "(0008,0080)", "(0010,0010)", "(0010,0020)", "(0010,0030)",
+                            "(0010,0040)", "(0020,0010)", "(0020,1208)"};
+  study.unrequested_count = 11;
+  auto patient = shape("absent");
+  patient.unrequested_tags = {"(0010,0010)"};
+  patient.unrequested_count = 1;
+  const auto h = assess_honeypot(with_answers(patient, study));
+  EXPECT_EQ(fired(*h), (std::set<std::string>{"find-level-missing", "find-unrequested-attributes",
+                                              "dicomhawk-study-answer"}));
+  EXPECT_TRUE(h->likely);
+}
+
+TEST(Honeypot, FindAnsweredAtAnotherLevel) {
+  const auto h = assess_honeypot(with_answers(shape("STUDY"), std::nullopt));
+  EXPECT_EQ(fired(*h), std::set<std::string>{"find-level-ignored"});
+  EXPECT_TRUE(h->likely);
+  auto keys = shape("PATIENT");
+  keys.lower_level_keys = true;
+  EXPECT_EQ(fired(*assess_honeypot(with_answers(keys, std::nullopt))),
+            std::set<std::string>{"find-level-ignored"});
+}
+
+TEST(Honeypot, FindAnsweredWithWholeDataSets) {
+  auto whole = shape("STUDY");
+  whole.pixel_data = true;
+  whole.unrequested_count = 30;
+  const auto h = assess_honeypot(with_answers(std::nullopt, whole));
+  EXPECT_EQ(fired(*h),
+            (std::set<std::string>{"find-whole-data-set", "find-unrequested-attributes"}));
+  EXPECT_EQ(h->confidence, "medium");
+  EXPECT_TRUE(has_finding(with_answers(std::nullopt, whole), "DICOM-HONEYPOT-LIKELY"));
+}
+
+TEST(Honeypot, ManyUnrequestedAttributesAloneIsWeak) {
+  auto many = shape("STUDY");
+  many.unrequested_count = 9;
+  const auto h = assess_honeypot(with_answers(std::nullopt, many));
+  EXPECT_EQ(fired(*h), std::set<std::string>{"find-unrequested-attributes"});
+  EXPECT_FALSE(h->likely);
+  EXPECT_EQ(h->confidence, "low");
+}
+
+record::ScanRecord web_page(std::optional<std::string> title, bool login) {
+  record::ScanRecord r;
+  r.ip = "127.0.0.1";
+  r.port = 5000;
+  r.web = record::WebRecord{};
+  r.web->title = std::move(title);
+  r.web->login_page = login;
+  return r;
+}
+
+TEST(Honeypot, WebTitleNamingAHoneypot) {
+  for (const char* t : {"DICOMHawk", "DICOMHawk - Honeypot DICOM Server"}) {
+    const auto r = web_page(t, false);
+    const auto h = assess_honeypot(r);
+    ASSERT_TRUE(h) << t;
+    EXPECT_EQ(fired(*h), std::set<std::string>{"honeypot-web-title"}) << t;
+    EXPECT_TRUE(h->likely);
+    EXPECT_TRUE(has_finding(r, "DICOM-HONEYPOT-LIKELY"));
+  }
+}
+
+TEST(Honeypot, DicomHawkGenericLoginPageIsMediumWeight) {
+  const auto h = assess_honeypot(web_page("PACS Web Login", true));
+  EXPECT_EQ(fired(*h), std::set<std::string>{"dicomhawk-login-page"});
+  EXPECT_FALSE(h->likely);  // a real product may use the same words
+  EXPECT_TRUE(assess_honeypot(web_page("PACS Web Login", false))->evidence.empty());
+}
+
+TEST(Honeypot, RealWebPagesAreNotFlagged) {
+  // Orthanc's explorer, a vendor login page (Fujifilm Synapse's real title, which DICOMHawk's
+  // fujifilm profile copies), a page without a title.
+  for (const auto& [title, login] :
+       {std::pair<std::optional<std::string>, bool>{"Orthanc Explorer", false},
+        {"Synapse Sign-On", true},
+        {std::nullopt, true}}) {
+    const auto h = assess_honeypot(web_page(title, login));
+    ASSERT_TRUE(h);
+    EXPECT_TRUE(h->evidence.empty()) << title.value_or("(none)");
+    EXPECT_FALSE(has_finding(web_page(title, login), "DICOM-HONEYPOT-LIKELY"));
+  }
 }
 
 }  // namespace

@@ -140,6 +140,55 @@ TEST(AccessClient, CountsFindCancelsAtCapThenMoveGetRelease) {
   EXPECT_EQ(a.find.evidence.find("SECRET"), std::string::npos);
 }
 
+// Issue 12 §3: the shape of the C-FIND answers is recorded as tags and counts, never values.
+TEST(AccessClient, RecordsTheShapeOfFindAnswersWithoutValues) {
+  AccessClient c(plan(), {});
+  c.on_bytes(accept(c.start()));
+  // PATIENT level answered like a real SCP: the level and the key asked for, plus an allowed
+  // extra (Specific Character Set).
+  dicom::DatasetWriter p(dicom::VrEncoding::Implicit);
+  p.text(dicom::tag::kSpecificCharacterSet, "CS", "ISO_IR 100");
+  p.text(dicom::tag::kQueryRetrieveLevel, "CS", "PATIENT");
+  p.text(dicom::tag::kPatientId, "LO", "SECRET-ID");
+  const auto real = std::move(p).take();
+  c.on_bytes(response(3, CommandField::CFindRsp, 1, 0xFF00, &real));
+  c.on_bytes(response(3, CommandField::CFindRsp, 1, 0x0000));
+  // STUDY level answered like a honeypot: a whole image, at IMAGE level.
+  dicom::DatasetWriter w(dicom::VrEncoding::Implicit);
+  w.text(dicom::tag::kSopInstanceUid, "UI", "1.2.3.4");
+  w.text(dicom::tag::kQueryRetrieveLevel, "CS", "IMAGE");
+  w.text(dicom::tag::kPatientName, "PN", "SECRET^NAME");
+  w.text(dicom::tag::kStudyInstanceUid, "UI", "1.2.3");
+  w.us(dicom::tag::kRows, 8);
+  const std::uint8_t pixels[4] = {1, 2, 3, 4};
+  w.binary(dicom::tag::kPixelData, "OB", ByteView(pixels, 4));
+  const auto whole = std::move(w).take();
+  c.on_bytes(response(5, CommandField::CFindRsp, 2, 0xFF00, &whole));
+  c.on_bytes(response(5, CommandField::CFindRsp, 2, 0xFF00, &whole));
+  c.on_bytes(response(5, CommandField::CFindRsp, 2, 0x0000));
+  const auto& f = c.access().find;
+  ASSERT_TRUE(f.patient_answers);
+  EXPECT_EQ(f.patient_answers->identifiers, 1U);
+  EXPECT_EQ(f.patient_answers->levels, std::vector<std::string>{"PATIENT"});
+  EXPECT_TRUE(f.patient_answers->unrequested_tags.empty());
+  EXPECT_FALSE(f.patient_answers->lower_level_keys || f.patient_answers->pixel_data);
+  ASSERT_TRUE(f.study_answers);
+  EXPECT_EQ(f.study_answers->identifiers, 2U);
+  EXPECT_EQ(f.study_answers->duplicate_keys, 1U);  // the same study UID twice
+  EXPECT_EQ(f.patient_answers->duplicate_keys, 0U);
+  EXPECT_EQ(f.study_answers->levels, std::vector<std::string>{"IMAGE"});
+  EXPECT_EQ(f.study_answers->unrequested_tags,
+            (std::vector<std::string>{"(0008,0018)", "(0010,0010)", "(0028,0010)", "(7FE0,0010)"}));
+  EXPECT_EQ(f.study_answers->unrequested_count, 4U);
+  EXPECT_TRUE(f.study_answers->lower_level_keys);
+  EXPECT_TRUE(f.study_answers->image_attributes);
+  EXPECT_TRUE(f.study_answers->pixel_data);
+  record::AccessRecord rec;
+  to_record(c.access(), rec);
+  EXPECT_EQ(rec.find.study_answers, f.study_answers);
+  EXPECT_EQ(f.evidence.find("SECRET"), std::string::npos);
+}
+
 TEST(AccessClient, RejectedContextsAreDeniedWithoutRequests) {
   AccessClient c(plan(), {});
   auto out = c.on_bytes(accept(c.start(), {3, 5, 7, 9}));
@@ -242,7 +291,8 @@ TEST(AccessClient, MoveDestinationIsRandomFromTheSeedAndNeverOurCallingAe) {
   p.move_destination.clear();
   p.calling_ae = a.move_destination();
   EXPECT_NE(AccessClient(p, {}).move_destination(), p.calling_ae);
-  EXPECT_NE(random_move_destination(1, a.move_destination()), a.move_destination());
+  std::mt19937_64 rng(1);
+  EXPECT_NE(random_ae_title(rng, a.move_destination()), a.move_destination());
 }
 
 TEST(AccessClient, PDataAfterOurReleaseRequestIsValid) {
@@ -279,7 +329,8 @@ TEST(AccessClient, ResultMapsIntoTheRecord) {
   rec.called_ae = "ANY-SCP";
   rec.associations = 2;
   AccessResult r;
-  r.find = {Permission::Allowed, 3U, 1U, true, 0x0000, "C-FIND counted"};
+  r.find = {Permission::Allowed, 3U,           1U,          true, 0x0000,
+            "C-FIND counted",    std::nullopt, std::nullopt};
   r.get = {Permission::Denied, 0xA701, "C-GET refused"};
   to_record(r, rec);
   EXPECT_EQ(rec.find.state, Permission::Allowed);

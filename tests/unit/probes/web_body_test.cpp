@@ -92,5 +92,39 @@ TEST(WebBody, HeaderValueIsPrintableAndShort) {
   EXPECT_EQ(header_value(std::string(500, 'x')).size(), 80U);
 }
 
+// Issue 12 §3: the page title and the login form of GET /.
+TEST(WebPage, TitleIsPrintableCollapsedAndCapped) {
+  auto f = page_facts("<html><head><TITLE>\n  DICOMHawk &amp;\tfriends </TITLE></head></html>");
+  ASSERT_TRUE(f.title);
+  EXPECT_EQ(*f.title, "DICOMHawk & friends");
+  EXPECT_FALSE(f.login_form);
+  f = page_facts("<title lang=\"en\">" + std::string(500, 'x') + "\x01</title>");
+  ASSERT_TRUE(f.title);
+  EXPECT_EQ(f.title->size(), kMaxTitle);
+  EXPECT_EQ(*page_facts("<title>a\x7f\xc3\xa9"
+                        "b</title>")
+                 .title,
+            "a???b");
+}
+
+TEST(WebPage, NoTitleWithoutATitleElement) {
+  EXPECT_FALSE(page_facts("").title);
+  EXPECT_FALSE(page_facts("{\"Version\":\"1.10.1\"}").title);
+  EXPECT_FALSE(page_facts("<titlebar>x</titlebar>").title);
+  EXPECT_FALSE(page_facts("<title></title>").title);
+  EXPECT_FALSE(page_facts("<title").title);
+  EXPECT_EQ(*page_facts("<title>unterminated").title, "unterminated");
+}
+
+TEST(WebPage, LoginFormIsAPasswordInput) {
+  EXPECT_TRUE(
+      page_facts(R"(<form><input type="text" name="u"><input name="p" type="password"></form>)")
+          .login_form);
+  EXPECT_TRUE(page_facts("<INPUT TYPE=PASSWORD NAME=p>").login_form);
+  EXPECT_TRUE(page_facts("<input type = 'password'>").login_form);
+  EXPECT_FALSE(page_facts(R"(<input type="text" placeholder="password">)").login_form);
+  EXPECT_FALSE(page_facts("password").login_form);
+}
+
 }  // namespace
 }  // namespace dicomsec::probes::web

@@ -117,7 +117,9 @@ ScanRecord open_archive() {
   r.echo = EchoRecord{0};
   r.called_ae_check = CalledAeCheckRecord{"XK2P0Q", AssociationResult::Accepted, std::nullopt, CheckState::Checked, "", 1};
   AccessRecord a;
-  a.find = {Permission::Allowed, 12, 30, false, 0, "C-FIND PATIENT level: 12 pending responses"};
+  a.find = {Permission::Allowed, 12, 30, false, 0, "C-FIND PATIENT level: 12 pending responses",
+            FindAnswerShape{12, {"PATIENT"}, 0, {}, 0, false, false, false},
+            FindAnswerShape{30, {"STUDY"}, 0, {"(0008,0020)"}, 1, false, false, false}};
   a.move = {Permission::Denied, 0xA801, "C-MOVE to DICOMSEC: move destination unknown"};
   a.get = {Permission::Allowed, 0, "C-GET: 1 sub-operation completed"};
   a.store = {Permission::Allowed, 0, "C-STORE of a synthetic Secondary Capture accepted"};
