@@ -302,6 +302,8 @@ def main():
                 where = f"{md.relative_to(source)}:{line}"
                 status = "ok" if p.returncode in (0, 1) else "FAIL"
                 print(f"[{status}] {where}: exit {p.returncode}: {cmd}\n        ran: {real}")
+                if words[1:2] == ["diff"] and p.stdout.startswith("import "):
+                    print("".join(f"        | {l}\n" for l in p.stdout.splitlines()[:20]), end="")
                 if p.returncode not in (0, 1):
                     failures.append(f"{where}: exit {p.returncode}: {cmd}\n{p.stderr[-1500:]}")
                     continue
