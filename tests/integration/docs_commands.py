@@ -239,14 +239,25 @@ def substitute(cmd, lab, tls, work):
 def promise_problems(words, stdout, work):
     """What the Shodan guide promises of its import, beyond the exit status: the generated
     export has leads on the lab's open ports, one on a port closed since, all seen two days
-    ago; so the import-vs-scan diff lists leads still open and closed, and the MDS2 CONN-4
-    answer (outside the customer environment) is Yes."""
+    ago, one not ours and one moved; so import drops the stranger and, with --resolve,
+    follows the moved name to 127.0.0.1, the import-vs-scan diff lists leads still open and
+    closed, and the MDS2 CONN-4 answer (outside the customer environment) is Yes."""
     problems = []
     if words[1:2] == ["diff"] and stdout.startswith("import "):
         for title in ("seen from outside and still open (urgent)", "seen from outside, closed now"):
             m = re.search(re.escape(title) + r": (\d+)", stdout)
             if not m or int(m.group(1)) == 0:
                 problems.append(f"the import-vs-scan diff lists no lead as '{title}'")
+    if words[1:2] == ["import"] and "-o" in words:
+        leads = [json.loads(l) for l in (work / words[words.index("-o") + 1]).read_text().splitlines()
+                 if l.strip()]
+        if any(not ipaddress.ip_address(r["ip"]).is_loopback and not (r.get("lead") or {}).get("moved")
+               for r in leads):
+            problems.append("a lead outside the netblocks was kept without a moved note")
+        if "--resolve" in words and not any(
+                "127.0.0.1" in (((r.get("lead") or {}).get("moved") or {}).get("now") or [])
+                for r in leads):
+            problems.append("--resolve did not follow the moved lead's name (localhost) home")
     if words[1:2] == ["report"] and "--mds2" in words and "--leads" in words and "-o" in words:
         csv = (work / words[words.index("-o") + 1]).read_text()
         if not re.search(r"^[^,\n]*,CONN-4,.*,Yes,", csv, re.M):
