@@ -266,10 +266,14 @@ Verdict sahd8(const Device& d) {
 
 std::optional<Sighting> sighting(const nlohmann::json& record) {
   if (!record.is_object()) return std::nullopt;
-  const auto source = text(record, "/source");
+  // `dicomsec import` writes source and observed_at inside the record's `lead` object; a
+  // flat record with them beside `ip` is read as well.
+  const auto* lead = at(record, "/lead");
+  const json& facts = lead && lead->is_object() ? *lead : record;
+  const auto source = text(facts, "/source");
   const auto ip = text(record, "/ip");
   if (!is_sighting_source(source) || ip.empty()) return std::nullopt;
-  Sighting s{ip, port(record), source, text(record, "/observed_at")};
+  Sighting s{ip, port(record), source, text(facts, "/observed_at")};
   return s;
 }
 

@@ -90,6 +90,19 @@ TEST(Mds2, Conn4YesOnlyForAFreshSightingFromAnImportRecord) {
   lead["source"] = "nmap";  // not an import source: not a sighting
   EXPECT_EQ(find(run({cleartext_open(), lead}), "192.0.2.10", "CONN-4").answer, kNotObserved);
 
+  // The shape `dicomsec import` writes: source and observed_at inside the `lead` object.
+  const json import_record{{"ip", "192.0.2.10"},
+                           {"port", 11112},
+                           {"status", "not-probed"},
+                           {"lead",
+                            {{"source", "shodan"},
+                             {"observed_at", "2026-11-20T10:11:12Z"},
+                             {"matched_by", "netblock"}}}};
+  ASSERT_TRUE(sighting(import_record).has_value());
+  EXPECT_EQ(sighting(import_record)->source, "shodan");
+  EXPECT_EQ(sighting(import_record)->observed_at, "2026-11-20T10:11:12Z");
+  EXPECT_EQ(find(run({cleartext_open(), import_record}), "192.0.2.10", "CONN-4").answer, "Yes");
+
   // From --leads, for another host: does not count here.
   EXPECT_EQ(find(run({cleartext_open()}, {{"192.0.2.99", 104, "censys", "2026-11-24"}}),
                  "192.0.2.10", "CONN-4")
