@@ -220,12 +220,8 @@ def main():
         got = received()
         assert ok, "collector is missing " + str([w for w in want if w not in got]) + "\n" + got[-3000:]
         assert f'NumberOfInstances="{REPEAT}"' in got, "no instance count in Instances Transferred:\n" + got[-3000:]
-        # The refusal's EventTypeCode: 110132 Use of Restricted Function is what design.md's
-        # audit table asks for; 110126 Node Authentication is the Event's default until the
-        # gateway sets Event::alert for policy refusals.
-        assert 'csd-code="110132"' in got or 'csd-code="110126"' in got, "the refusal alert has no EventTypeCode"
-        if 'csd-code="110132"' not in got:
-            print("note: the refusal was audited as Node Authentication (110126), not Use of Restricted Function")
+        # The refusal's EventTypeCode: 110132 Use of Restricted Function (design.md, audit).
+        assert 'csd-code="110132"' in got, "the refusal is not a Use of Restricted Function alert"
         trail = events(work / "gateway.jsonl")
         kinds = [e["event"] for e in trail]
         assert "instances-transferred" in kinds and "security-alert" in kinds, kinds
