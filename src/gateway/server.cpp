@@ -218,6 +218,8 @@ void on_event(Link& k, const SessionEvent& ev) {
   } else if (const auto* q = std::get_if<sev::Query>(&ev)) {
     auto e = k.event(audit::EventType::Query, audit::Success, "");
     e.query_sop_class = q->sop_class;
+    e.patient_ids = q->patient_ids;  // the logger writes them only with --audit-phi ids
+    e.study_uids = q->study_uids;
     k.shared->emit(std::move(e));
   } else if (const auto* end = std::get_if<sev::Ended>(&ev)) {
     const auto name = std::string(end_reason_name(end->reason));
@@ -235,6 +237,8 @@ void on_event(Link& k, const SessionEvent& ev) {
                        s.store_failures == 0 ? audit::Success : audit::MinorFailure,
                        s.store_failures == 0 ? "" : fmt::format("{} failed", s.store_failures));
       e.sop_classes = s.stored;
+      e.patient_ids = s.patient_ids;
+      e.study_uids = s.study_uids;
       k.shared->emit(std::move(e));
     }
     switch (end->reason) {
@@ -517,8 +521,8 @@ Result<asio::ip::tcp::endpoint> resolve(asio::io_context& io, const HostPort& hp
   return results.begin()->endpoint();
 }
 
-Result<std::shared_ptr<ListenerState>> make_listener(asio::io_context& io,
-                                                     const ListenerConfig& c) {
+Result<std::shared_ptr<ListenerState>> make_listener(asio::io_context& io, const ListenerConfig& c,
+                                                     bool collect_ids) {
   auto L = std::make_shared<ListenerState>();
   L->config = c;
   const std::string where = "listener " + c.listen + ": ";
@@ -541,6 +545,7 @@ Result<std::shared_ptr<ListenerState>> make_listener(asio::io_context& io,
   L->capacity.max = c.max_associations;
   if (c.max_pdu < 4096) return make_error(where + "--max-pdu must be at least 4096");
   L->session.max_pdu = c.max_pdu;
+  L->session.collect_ids = collect_ids;
   if (c.artim_s == 0) return make_error(where + "--artim must be at least 1 second");
   if (!known_profile(c.profile)) return make_error(where + "unknown --profile '" + c.profile + "'");
   if (c.tls_in) {
@@ -585,7 +590,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(asio::io_context& io, GatewayCo
   if (config.listeners.empty()) return make_error("no listener: give --listen and --upstream");
   std::uint64_t budget = 0;
   for (const auto& c : config.listeners) {
-    auto L = make_listener(io, c);
+    auto L = make_listener(io, c, config.audit.phi_ids);
     if (!L) return L.error();
     impl->listeners.push_back(*L);
     budget += c.max_associations == 0 ? 10000 : c.max_associations;

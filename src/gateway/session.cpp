@@ -3,18 +3,50 @@
 #include <algorithm>
 #include <utility>
 
+#include "dicom/dataset.hpp"
 #include "dul/dimse.hpp"
 
 namespace dicomsec::gateway {
 
 namespace {
 
-dul::AssociationOptions engine_options(dul::Role role, std::uint32_t max_pdu) {
+dul::AssociationOptions engine_options(dul::Role role, const SessionOptions& so) {
   dul::AssociationOptions o;
   o.role = role;
-  o.limits.max_pdu_length = max_pdu;
-  o.limits.max_buffered = std::size_t{max_pdu} + (64U << 10);
+  o.limits.max_pdu_length = so.max_pdu;
+  o.limits.max_buffered = std::size_t{so.max_pdu} + (64U << 10);
+  if (so.collect_ids) {
+    // Identifiers of queries and retrieves are small: whole, capped (a larger one is
+    // simply not read). Stored data sets always stream.
+    o.buffer_data_set = [](std::uint8_t, const dimse::Command& c) {
+      using F = dimse::CommandField;
+      return c.field == F::CFindRq || c.field == F::CMoveRq || c.field == F::CGetRq;
+    };
+    o.max_buffered_data_set = 64U << 10;
+  }
   return o;
+}
+
+// PatientID and StudyInstanceUID among the top-level elements that `bytes` holds (a whole
+// identifier, or the first fragment of a data set: the walk stops where the bytes end).
+void read_ids(ByteView bytes, dicom::VrEncoding enc, std::vector<std::string>& patients,
+              std::vector<std::string>& studies) {
+  dicom::ReaderLimits limits;
+  limits.max_elements = 512;
+  dicom::DatasetReader r(bytes, enc, limits);
+  auto add = [](std::vector<std::string>& to, ByteView v) {
+    std::string s(v.begin(), v.end());
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+    if (s.empty() || to.size() >= 16) return;
+    if (std::find(to.begin(), to.end(), s) == to.end()) to.push_back(std::move(s));
+  };
+  while (r.next() == DecodeStatus::Ready) {
+    const auto& e = r.element();
+    if (e.depth != 0) continue;
+    if (e.tag == dicom::tag::kPatientId) add(patients, e.value);
+    if (e.tag == dicom::tag::kStudyInstanceUid) add(studies, e.value);
+    if (e.tag.group > 0x0020) break;
+  }
 }
 
 void append(Bytes& to, ByteView bytes) { to.insert(to.end(), bytes.begin(), bytes.end()); }
@@ -79,8 +111,8 @@ Session::Session(const Policy& policy, PeerIdentity peer, SessionOptions options
       peer_(std::move(peer)),
       options_(options),
       capacity_(capacity),
-      client_(engine_options(dul::Role::Acceptor, options.max_pdu)),
-      upstream_(engine_options(dul::Role::Requestor, options.max_pdu)),
+      client_(engine_options(dul::Role::Acceptor, options)),
+      upstream_(engine_options(dul::Role::Requestor, options)),
       client_framer_(options.max_pdu),
       upstream_framer_(options.max_pdu) {}
 
@@ -170,6 +202,10 @@ bool Session::on_client_pdu(SessionOutput& out, ByteView pdu) {
       return !done();
     }
     if (auto* c = std::get_if<dul::ind::Command>(&i)) note_command(out, true, *c);
+    if (auto* d = std::get_if<dul::ind::DataChunk>(&i))
+      note_data(out, client_, d->context_id, d->bytes, false);
+    if (auto* d = std::get_if<dul::ind::DataSet>(&i))
+      note_data(out, client_, d->context_id, d->bytes, true);
   }
   if (phase_ != Phase::Relaying) {
     // Anything else before the association is up: the engine answered with an A-ABORT
@@ -312,6 +348,8 @@ bool Session::on_upstream_pdu(SessionOutput& out, ByteView pdu) {
       return false;
     }
     if (auto* c = std::get_if<dul::ind::Command>(&i)) note_command(out, false, *c);
+    if (auto* d = std::get_if<dul::ind::DataChunk>(&i))
+      note_data(out, upstream_, d->context_id, d->bytes, false);
   }
   if (phase_ != Phase::Relaying) {
     const auto st = upstream_.state();
@@ -357,6 +395,7 @@ void Session::note_command(SessionOutput& out, bool from_client, const dul::ind:
       }
       if (pending_stores_.size() < 4096)
         pending_stores_[{from_client, cmd.message_id}] = cmd.affected_sop_class_uid;
+      store_first_chunk_ = options_.collect_ids;
       break;
     case F::CStoreRsp: {
       const auto it =
@@ -372,7 +411,10 @@ void Session::note_command(SessionOutput& out, bool from_client, const dul::ind:
     }
     case F::CFindRq:
       ++summary_.finds;
-      out.events.emplace_back(sev::Query{cmd.affected_sop_class_uid});
+      if (options_.collect_ids && from_client && cmd.has_data_set())
+        pending_query_ = cmd.affected_sop_class_uid;  // the event waits for the identifier
+      else
+        out.events.emplace_back(sev::Query{cmd.affected_sop_class_uid, {}, {}});
       break;
     case F::CMoveRq:
       ++summary_.moves;
@@ -386,6 +428,36 @@ void Session::note_command(SessionOutput& out, bool from_client, const dul::ind:
     default:
       break;
   }
+}
+
+void Session::note_data(SessionOutput& out, const dul::Association& side, std::uint8_t context_id,
+                        ByteView bytes, bool whole) {
+  if (!options_.collect_ids) return;
+  if (!whole && !store_first_chunk_) return;
+  store_first_chunk_ = false;
+  const auto* ctx = side.contexts().find(context_id);
+  if (ctx == nullptr) return;
+  const auto& ts = ctx->transfer_syntax;
+  dicom::VrEncoding enc;
+  if (ts == "1.2.840.10008.1.2")
+    enc = dicom::VrEncoding::Implicit;
+  else if (ts == "1.2.840.10008.1.2.2")
+    return;  // explicit big endian (retired): not read
+  else
+    enc = dicom::VrEncoding::Explicit;
+  std::vector<std::string> patients, studies;
+  read_ids(bytes, enc, patients, studies);
+  auto merge = [](std::vector<std::string>& to, const std::vector<std::string>& from) {
+    for (const auto& x : from)
+      if (to.size() < 16 && std::find(to.begin(), to.end(), x) == to.end()) to.push_back(x);
+  };
+  if (pending_query_) {
+    out.events.emplace_back(sev::Query{*pending_query_, patients, studies});
+    pending_query_.reset();
+    return;
+  }
+  merge(summary_.patient_ids, patients);
+  merge(summary_.study_uids, studies);
 }
 
 void Session::abort_upstream(SessionOutput& out) {

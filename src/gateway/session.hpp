@@ -32,6 +32,10 @@ namespace dicomsec::gateway {
 
 struct SessionOptions {
   std::uint32_t max_pdu = 1U << 20;  // largest PDU length field relayed, either direction
+  // --audit-phi ids: read the Patient ID and Study Instance UID of C-FIND/C-MOVE/C-GET
+  // identifiers (buffered whole, capped at 64 KiB) and of the first fragment of each C-STORE
+  // data set (never more: the data set still streams). Off: no identifier is ever read.
+  bool collect_ids = false;
 };
 
 // The --max-associations budget shared by every session of one listener set.
@@ -80,9 +84,10 @@ struct UpstreamAnswered {
 struct StoresBegin {
   bool from_client = true;
 };
-// A C-FIND request (audit: Query).
+// A C-FIND request (audit: Query); ids only with SessionOptions::collect_ids.
 struct Query {
   std::string sop_class;
+  std::vector<std::string> patient_ids, study_uids;
 };
 struct Ended {
   EndReason reason = EndReason::Released;
@@ -114,6 +119,8 @@ struct SessionSummary {
   // Instances whose C-STORE got a success or warning response, per SOP class UID.
   std::map<std::string, std::uint64_t> stored;
   std::uint64_t store_failures = 0;
+  // Only with SessionOptions::collect_ids (at most 16 of each): for the audit, never logged.
+  std::vector<std::string> patient_ids, study_uids;
 };
 
 class Session {
@@ -158,6 +165,9 @@ class Session {
   void on_request(SessionOutput& out, const dul::ind::AssociateRequested& rq);
   void refuse(SessionOutput& out, Refusal why, EndReason reason, std::string detail);
   void note_command(SessionOutput& out, bool from_client, const dul::ind::Command& c);
+  // collect_ids: identifiers from a whole identifier or the first fragment of a data set.
+  void note_data(SessionOutput& out, const dul::Association& side, std::uint8_t context_id,
+                 ByteView bytes, bool whole);
   // Ends the association: aborts whichever side is still associated, closes both.
   void abort_both(SessionOutput& out, EndReason reason, std::string detail);
   void abort_upstream(SessionOutput& out);
@@ -177,6 +187,8 @@ class Session {
   Bytes request_raw_;  // the RQ as received, with --rewrite-called applied
   SessionSummary summary_;
   bool stores_begun_ = false;
+  bool store_first_chunk_ = false;            // the next DataChunk starts a C-STORE data set
+  std::optional<std::string> pending_query_;  // C-FIND SOP class awaiting its identifier
   // C-STORE requests awaiting their response: (direction, message id) -> SOP class UID.
   std::map<std::pair<bool, std::uint16_t>, std::string> pending_stores_;
 };

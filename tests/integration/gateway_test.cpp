@@ -574,4 +574,36 @@ TEST_F(GatewayTest, WarnsWithoutAllowAndRejectsBadConfiguration) {
       << slurp(multi.err);
 }
 
+TEST_F(GatewayTest, AuditCarriesPatientIdsOnlyWithAuditPhiIds) {
+  auto scp = storescp(dir_ / "phi");
+  for (const std::string mode : {"none", "ids"}) {
+    const auto audit_file = dir_ / ("phi-" + mode + ".jsonl");
+    auto gw = gateway(scp->port, {"--audit-jsonl", audit_file.string(), "--audit-phi", mode});
+    std::vector<std::string> argv = {"storescu",
+                                     "-to",
+                                     "20",
+                                     "-ta",
+                                     "20",
+                                     "-aet",
+                                     "STORESCU",
+                                     "-aec",
+                                     "ANY-SCP",
+                                     "127.0.0.1",
+                                     std::to_string(gw->port)};
+    for (const auto& src : sources()) argv.push_back(src);
+    std::string out;
+    ASSERT_EQ(run(argv, 120s, &out), 0) << out;
+    kill(gw->pid, SIGTERM);  // the drain flushes the trail
+    EXPECT_EQ(wait_for(gw->pid, 10s), 0);
+    gw->pid = -1;
+    const auto audit = slurp(audit_file);
+    EXPECT_NE(audit.find("instances-transferred"), std::string::npos) << audit;
+    if (mode == "none")
+      EXPECT_EQ(audit.find(kCanary), std::string::npos) << "patient ID with --audit-phi none";
+    else
+      EXPECT_NE(audit.find(kCanary), std::string::npos) << "no patient ID with --audit-phi ids";
+    expect_no_canary(*gw);
+  }
+}
+
 }  // namespace

@@ -210,5 +210,49 @@ TEST(GatewaySession, EveryChunkingGivesTheSameRelay) {
   }
 }
 
+// One C-STORE with a tiny implicit-VR data set holding a Patient ID, answered with success.
+SessionSummary store_one(bool collect_ids) {
+  Fixture f;
+  SessionOptions o;
+  o.collect_ids = collect_ids;
+  Session s(f.policy, f.peer, o, &f.capacity);
+  s.client_connected();
+  auto rq = echo_rq();
+  rq.contexts[0].abstract_syntax = "1.2.840.10008.5.1.4.1.1.7";
+  s.from_client(enc(rq));
+  s.upstream_connected();
+  auto ac = echo_ac(rq);
+  s.from_upstream(enc(ac));
+  dimse::Command c;
+  c.field = dimse::CommandField::CStoreRq;
+  c.affected_sop_class_uid = "1.2.840.10008.5.1.4.1.1.7";
+  c.affected_sop_instance_uid = "1.2.3";
+  c.message_id = 3;
+  c.command_data_set_type = 0;
+  const Bytes ds{0x10, 0x00, 0x20, 0x00, 8,    0,    0, 0, 'P', 'A', 'T', '-', '0', '0',
+                 '0',  '1',  0x20, 0x00, 0x0D, 0x00, 4, 0, 0,   0,   '1', '.', '2', 0};
+  const Bytes pdata = dimse::encode_pdata(1, dimse::encode_command(c), &ds, 16384);
+  auto out = s.from_client(pdata);
+  EXPECT_EQ(out.to_upstream, pdata);
+  dimse::Command r;
+  r.field = dimse::CommandField::CStoreRsp;
+  r.affected_sop_class_uid = c.affected_sop_class_uid;
+  r.message_id_being_responded_to = 3;
+  r.status = 0;
+  s.from_upstream(dimse::encode_pdata(1, dimse::encode_command(r), nullptr, 16384));
+  return s.summary();
+}
+
+TEST(GatewaySession, ReadsIdsOnlyWhenAsked) {
+  const auto with = store_one(true);
+  EXPECT_EQ(with.stored.at("1.2.840.10008.5.1.4.1.1.7"), 1U);
+  EXPECT_EQ(with.patient_ids, std::vector<std::string>{"PAT-0001"});
+  EXPECT_EQ(with.study_uids, std::vector<std::string>{"1.2"});
+  const auto without = store_one(false);
+  EXPECT_EQ(without.stored.at("1.2.840.10008.5.1.4.1.1.7"), 1U);
+  EXPECT_TRUE(without.patient_ids.empty());
+  EXPECT_TRUE(without.study_uids.empty());
+}
+
 }  // namespace
 }  // namespace dicomsec::gateway
