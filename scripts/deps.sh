@@ -15,6 +15,7 @@ packages=(
   openssl stunnel4  # TLS lab (scripts/tls_lab.sh): s_server, certificates, stunnel
   sslscan testssl.sh bc  # bench/tls_vs_sslscan
   libpcap-dev  # src/pcap: capture files and live interfaces (issue 14)
+  libyaml-cpp-dev  # gateway --config FILE.yaml (issue 15)
   libxml2-dev libxml2-utils rsyslog rsyslog-gnutls pebble uacme util-linux  # gateway audit (XML, xmllint, syslog collector) and ACME test
   tcpdump tshark wireshark-common jq  # pcap flow analysis tests and bench/pcap_vs_tshark (issue 14)
   libpqxx-dev postgresql slurm-wlm munge  # scale-out (issue 17): PostgreSQL store, Slurm test
