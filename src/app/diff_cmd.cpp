@@ -52,15 +52,25 @@ void print_text(const store::Diff& d, const store::ScanInfo& a, const store::Sca
 }
 
 // Issue 16: an import (leads) against a scan from inside: three lists, not a change log.
+// A lead the internet saw and that is still open is the urgent list: with --fail-on it counts
+// as a high finding (the exit status a nightly job alerts on).
+int exposure_exit(const std::vector<store::Exposure>& list,
+                  std::optional<findings::Severity> fail_on) {
+  if (!fail_on || *fail_on > findings::Severity::High) return kExitOk;
+  for (const auto& e : list)
+    if (e.list == store::Exposure::List::StillOpen) return kExitFindings;
+  return kExitOk;
+}
+
 int run_exposure_diff(store::Store& db, const store::ScanInfo& import, const store::ScanInfo& scan,
-                      const DiffOptions& o) {
+                      const DiffOptions& o, std::optional<findings::Severity> fail_on) {
   const auto records = db.records(scan.id);
   const auto cov = store::coverage(scan, records);
   const auto list = store::exposure_diff(db.records(import.id), records, cov);
   if (o.format == "jsonl") {
     for (const auto& e : list) fmt::print("{}\n", store::to_json(e).dump());
     std::fflush(stdout);
-    return kExitOk;
+    return exposure_exit(list, fail_on);
   }
   fmt::print("import {} ({}) vs scan {} ({})\n", import.id, import.meta.started, scan.id,
              scan.meta.started);
@@ -85,7 +95,7 @@ int run_exposure_diff(store::Store& db, const store::ScanInfo& import, const sto
     }
   }
   std::fflush(stdout);
-  return kExitOk;
+  return exposure_exit(list, fail_on);
 }
 
 int run_diff(const DiffOptions& o) {
@@ -98,7 +108,8 @@ int run_diff(const DiffOptions& o) {
       fmt::print(stderr, "dicomsec: scan {} ('{}'): {}\n", s->id, s->name,
                  store::shard_summary(db->shards(s->id), o.dead_after));
   const bool a_import = a.meta.command == "import", b_import = b.meta.command == "import";
-  if (a_import != b_import) return run_exposure_diff(*db, a_import ? a : b, a_import ? b : a, o);
+  if (a_import != b_import)
+    return run_exposure_diff(*db, a_import ? a : b, a_import ? b : a, o, fail_on);
   // Issues 12 §5 / 13 §5: "fixed", "new" and "gone" only where both scans looked; the rest
   // is "not checked", with the reason (store/diff.hpp).
   const auto ca = store::coverage(a, db->records(a.id));
@@ -154,7 +165,7 @@ Runner setup_diff(CLI::App& app) {
   app.add_option(
       "--fail-on", o->fail_on,
       "Exit 1 when a NEW finding (not one the earlier scan did not check) is at or above: "
-      "info|low|medium|high|critical");
+      "info|low|medium|high|critical. Import against scan: a lead still open counts as high");
   return [o] { return run_diff(*o); };
 }
 

@@ -201,12 +201,13 @@ int run_import(const ImportOptions& o) {
   if (db) db->finish(scan_id, meta);
   if (sink) sink->close(meta);
   if (!o.quiet)
-    fmt::print(stderr,
-               "dicomsec import: {} leads kept{}{}. Leads are what a scanner saw, not "
-               "measurements: re-check them with dicomsec scan -iL{}\n",
-               kept, malformed ? fmt::format(", {} malformed lines reported", malformed) : "",
-               db ? fmt::format(", stored as scan {} in {}", scan_id, o.db) : "",
-               o.output.empty() ? " LEADS.jsonl" : " " + o.output);
+    fmt::print(
+        stderr,
+        "dicomsec import: {} leads kept{}{}. Leads are what a scanner saw, not "
+        "measurements: re-check them with dicomsec scan -iL{}\n",
+        kept, malformed ? fmt::format(", {} malformed lines reported", malformed) : "",
+        db ? fmt::format(", stored as scan {} in {}", scan_id, store::redact_location(o.db)) : "",
+        o.output.empty() ? " LEADS.jsonl" : " " + o.output);
   return failed ? kExitRuntime : kExitOk;
 }
 

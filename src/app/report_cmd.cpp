@@ -129,6 +129,8 @@ int run_report(const ReportOptions& o) {
   const auto format = report::parse_format(wanted);
   if (!format) throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", wanted));
   if (!o.leads.empty() && !o.mds2) throw UsageError("--leads is read by --mds2 only");
+  if (o.mds2 && !o.summary_json.empty())
+    throw UsageError("--summary-json summarises a scan report; --mds2 writes its own rows");
   auto db = store::open_store_read_only(o.db);
   if (o.list) {
     print_scans(*db, stdout, o.dead_after);
@@ -178,9 +180,10 @@ Runner setup_report(CLI::App& app) {
   app.add_option("--format", o->format, "Report format (jsonl; csv with --mds2)")
       ->check(CLI::IsMember({"jsonl", "csv", "sarif", "html"}));
   app.add_option("-o,--output", o->output, "Write the report to FILE instead of stdout");
-  app.add_option("--summary-json", o->summary_json,
-                 "Also write the run's summary (counts, findings by severity, honeypots, checklist\n"
-                 "states) to FILE as one JSON object with \"type\":\"summary\"")
+  app.add_option(
+         "--summary-json", o->summary_json,
+         "Also write the run's summary (counts, findings by severity, honeypots, checklist\n"
+         "states) to FILE as one JSON object with \"type\":\"summary\"")
       ->type_name("FILE");
   app.add_flag("--list", o->list, "List the stored scans instead (as 'dicomsec scans')");
   app.add_flag("--mds2", o->mds2,

@@ -301,7 +301,9 @@ NamedShard join_named(store::Store& db, const ScanOptions& o, const scan::Shard&
 store::ScanInfo load_resume(store::Store& db, ScanOptions& o) {
   const auto id = o.resume->empty() || *o.resume == "latest" ? db.latest_unfinished()
                                                              : store::resolve_scan(db, *o.resume);
-  if (!id) throw UsageError(fmt::format("--resume: {} holds no interrupted scan", o.db));
+  if (!id)
+    throw UsageError(
+        fmt::format("--resume: {} holds no interrupted scan", store::redact_location(o.db)));
   auto info = *db.scan(*id);
   if (info.meta.command != "scan")  // `tls --db` runs are stored too, and are not resumable
     throw UsageError(fmt::format("--resume: scan {} is a '{}' run; only 'scan' runs can be resumed",
@@ -316,9 +318,8 @@ store::ScanInfo load_resume(store::Store& db, ScanOptions& o) {
   } catch (const nlohmann::json::exception& e) {
     throw store::StoreError(fmt::format("scan {}: stored options unreadable ({})", *id, e.what()));
   }
-  for (auto keep :
-       {&ScanOptions::output, &ScanOptions::format, &ScanOptions::fail_on, &ScanOptions::db,
-        &ScanOptions::summary_json})
+  for (auto keep : {&ScanOptions::output, &ScanOptions::format, &ScanOptions::fail_on,
+                    &ScanOptions::db, &ScanOptions::summary_json})
     stored.*keep = o.*keep;
   if (!info.name.empty()) {  // one shard of a named scan: which one is ours to say
     if (!o.shard_given)
@@ -596,9 +597,10 @@ Runner setup_scan(CLI::App& app) {
                  "Global rate of all N shards together: each runs at R / N (overrides --rate)")
       ->check(decimal_number(0, 10'000'000, "0 = use --rate"));
   app.add_option("-o,--output", o->output, "Write the report to FILE instead of stdout");
-  app.add_option("--summary-json", o->summary_json,
-                 "Also write the run's summary (counts, findings by severity, honeypots, checklist\n"
-                 "states) to FILE as one JSON object with \"type\":\"summary\"")
+  app.add_option(
+         "--summary-json", o->summary_json,
+         "Also write the run's summary (counts, findings by severity, honeypots, checklist\n"
+         "states) to FILE as one JSON object with \"type\":\"summary\"")
       ->type_name("FILE");
   app.add_option("--format", o->format,
                  "jsonl and csv: a row per host:port, written as it is probed;\n"

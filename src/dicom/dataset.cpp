@@ -1,15 +1,24 @@
 #include "dicom/dataset.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <stdexcept>
 
-#include <fmt/format.h>
-
 namespace dicomsec::dicom {
 
-namespace {
+// Without fmt: the pcap analyser names a tag for every patient element it meets.
+std::string tag_text(Tag t) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = "(0000,0000)";
+  for (int i = 0; i < 4; ++i) {
+    out[static_cast<std::size_t>(4 - i)] = kHex[(t.group >> (4 * i)) & 0xF];
+    out[static_cast<std::size_t>(9 - i)] = kHex[(t.element >> (4 * i)) & 0xF];
+  }
+  return out;
+}
 
-std::string tag_text(Tag t) { return fmt::format("({:04X},{:04X})", t.group, t.element); }
+namespace {
 
 bool is_vr_letter(std::uint8_t c) { return c >= 'A' && c <= 'Z'; }
 
@@ -83,8 +92,7 @@ DecodeStatus DatasetReader::item_or_delimiter(Tag t, std::uint32_t length) {
   element_.value = {};
   element_.length = length;
   if (t == tag::kItem) {
-    if (open_.empty() || open_.back().kind == Frame::Item)
-      return fail("item outside a sequence");
+    if (open_.empty() || open_.back().kind == Frame::Item) return fail("item outside a sequence");
     if (open_.back().kind == Frame::Fragments) {
       // PS3.5 A.4: encapsulated pixel data fragments have defined lengths and raw content.
       if (length == kUndefinedLength) return fail("pixel data fragment of undefined length");
@@ -173,7 +181,8 @@ DecodeStatus DatasetReader::next() {
   element_.length = length;
   element_.value = {};
 
-  const bool sequence = element_.vr == "SQ" || (element_.vr.empty() && length == kUndefinedLength) ||
+  const bool sequence = element_.vr == "SQ" ||
+                        (element_.vr.empty() && length == kUndefinedLength) ||
                         (element_.vr == "UN" && length == kUndefinedLength);
   if (length == kUndefinedLength) {
     if (open_.size() >= 2 * limits_.max_depth) return fail("sequences nested too deeply");
@@ -187,7 +196,8 @@ DecodeStatus DatasetReader::next() {
     }
     return fail(tag_text(t) + " has undefined length but is no sequence");
   }
-  if (length > limit() - r_.position()) return fail(tag_text(t) + " value longer than its container");
+  if (length > limit() - r_.position())
+    return fail(tag_text(t) + " value longer than its container");
   if (sequence) {
     if (open_.size() >= 2 * limits_.max_depth) return fail("sequences nested too deeply");
     open_.push_back({Frame::Sequence, r_.position() + length});
@@ -204,8 +214,10 @@ Result<std::size_t> count_top_level(ByteView data, VrEncoding encoding, ReaderLi
   std::size_t n = 0;
   while (true) {
     switch (reader.next()) {
-      case DecodeStatus::NeedMore: return n;
-      case DecodeStatus::Error: return make_error(reader.error());
+      case DecodeStatus::NeedMore:
+        return n;
+      case DecodeStatus::Error:
+        return make_error(reader.error());
       case DecodeStatus::Ready:
         if (reader.element().depth == 0 && !reader.element().is_item_or_delimiter()) ++n;
         break;

@@ -26,6 +26,9 @@ struct Tag {
   constexpr auto operator<=>(const Tag&) const = default;
 };
 
+// "(0010,0020)": how every record and message names a tag.
+std::string tag_text(Tag t);
+
 namespace tag {
 inline constexpr Tag kSpecificCharacterSet{0x0008, 0x0005};
 inline constexpr Tag kImageType{0x0008, 0x0008};
@@ -104,10 +107,10 @@ struct ReaderLimits {
 // One element of a data set, as a view into the reader's input (valid while that is).
 struct ElementView {
   Tag tag;
-  std::string vr;  // explicit VR as sent; "" in implicit VR (and for items/delimiters)
+  std::string vr;            // explicit VR as sent; "" in implicit VR (and for items/delimiters)
   std::uint32_t length = 0;  // as encoded; kUndefinedLength for undefined-length sequences
-  ByteView value;  // empty for sequences, items and delimiters (their content follows)
-  std::size_t depth = 0;  // 0 = top-level data set
+  ByteView value;            // empty for sequences, items and delimiters (their content follows)
+  std::size_t depth = 0;     // 0 = top-level data set
   [[nodiscard]] bool is_item_or_delimiter() const noexcept { return tag.group == 0xFFFE; }
 };
 

@@ -1,7 +1,5 @@
 #include "dicom/identifiers.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <array>
 #include <functional>
@@ -51,8 +49,6 @@ std::string_view level_word(ByteView value) {
 }
 
 }  // namespace
-
-std::string tag_name(Tag t) { return fmt::format("({:04X},{:04X})", t.group, t.element); }
 
 Result<IdentifierShape> identifier_shape(ByteView data, VrEncoding encoding, QueryLevel asked,
                                          ReaderLimits limits) {
@@ -179,16 +175,6 @@ bool patient_identifying(Tag t) noexcept {
   for (auto v : kTags)
     if (t.value() == v) return true;
   return false;
-}
-
-std::string tag_text(Tag t) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out = "(0000,0000)";
-  for (int i = 0; i < 4; ++i) {
-    out[static_cast<std::size_t>(4 - i)] = kHex[(t.group >> (4 * i)) & 0xF];
-    out[static_cast<std::size_t>(9 - i)] = kHex[(t.element >> (4 * i)) & 0xF];
-  }
-  return out;
 }
 
 }  // namespace dicomsec::dicom

@@ -47,9 +47,6 @@ struct IdentifierShape {
 Result<IdentifierShape> identifier_shape(ByteView data, VrEncoding encoding, QueryLevel asked,
                                          ReaderLimits limits = {});
 
-// "(0010,0020)".
-std::string tag_name(Tag t);
-
 // A STUDY-level C-MOVE/C-GET identifier (Study Root) naming one study UID we just made up:
 // it matches nothing, so no sub-operation can start (PS3.4 C.4.2.2, C.4.3.2).
 Bytes retrieve_identifier(std::string_view study_uid, VrEncoding encoding);
@@ -81,7 +78,5 @@ Bytes test_object_data_set(const TestObject& object, VrEncoding encoding);
 // analyser reports a data set that carries one of them with a value in cleartext, by tag
 // only (issue 14 §6).
 bool patient_identifying(Tag t) noexcept;
-// "(0010,0010)"
-std::string tag_text(Tag t);
 
 }  // namespace dicomsec::dicom

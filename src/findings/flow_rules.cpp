@@ -65,8 +65,12 @@ std::optional<record::FindingRef> AeAddressBook::note(const record::FlowRecord& 
   std::vector<std::string> lines;
   auto track = [&](std::map<std::string, std::set<std::string>>& book, const std::string& ae,
                    const std::string& ip, const char* role) {
-    if (ae.empty()) return;
+    // Bounded whatever the capture holds: a hostile capture can invent any number of titles
+    // and addresses; past the caps they are not tracked (one duplicate is enough to warn).
+    constexpr std::size_t kMaxTitles = 65536, kMaxAddresses = 16;
+    if (ae.empty() || (book.size() >= kMaxTitles && !book.contains(ae))) return;
     auto& ips = book[ae];
+    if (ips.size() >= kMaxAddresses) return;
     const bool new_ip = ips.insert(ip).second;
     if (new_ip && ips.size() > 1)
       lines.push_back(fmt::format("{} AE title \"{}\" seen from {} addresses ({})", role, ae,

@@ -11,6 +11,10 @@ namespace dicomsec::pcap {
 
 namespace {
 
+// SOP classes and move destinations listed per flow: a hostile capture can name any number;
+// the record keeps the first ones (as it keeps 32 conformance notes).
+constexpr std::size_t kMaxListed = 64;
+
 Side other(Side s) noexcept { return s == Side::Initiator ? Side::Responder : Side::Initiator; }
 
 std::optional<record::ProductRecord> product_of(const dul::UserInformation& ui,
@@ -86,10 +90,11 @@ void DicomFlow::on_command(Side side, const dul::ind::Command& c) {
     ++count.statuses[std::string(dimse::status_name(*cmd.status))];
   if (cmd.field == dimse::CommandField::CStoreRq) {
     ++stores_;
-    if (!cmd.affected_sop_class_uid.empty())
+    if (!cmd.affected_sop_class_uid.empty() && sop_classes_.size() < kMaxListed)
       sop_classes_.insert(printable(cmd.affected_sop_class_uid));
   }
-  if (cmd.field == dimse::CommandField::CMoveRq && cmd.move_destination)
+  if (cmd.field == dimse::CommandField::CMoveRq && cmd.move_destination &&
+      move_destinations_.size() < kMaxListed)
     move_destinations_.insert(printable(*cmd.move_destination));
   if (cmd.has_data_set()) {
     const auto* ctx = contexts_->find(c.context_id);

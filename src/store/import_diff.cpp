@@ -3,6 +3,8 @@
 #include <map>
 #include <set>
 
+#include "record/record.hpp"
+
 namespace dicomsec::store {
 
 namespace {
@@ -12,11 +14,6 @@ using Key = std::pair<std::string, std::uint16_t>;
 std::string text(const nlohmann::json& j, const char* key) {
   const auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-bool open_status(const std::string& s) {
-  return !s.empty() && s != "connection-refused" && s != "connection-timeout" &&
-         s != "unreachable" && s != "local-error" && s != "not-probed";
 }
 
 }  // namespace
@@ -70,7 +67,7 @@ std::vector<Exposure> exposure_diff(const std::vector<nlohmann::json>& leads,
       if (const auto it = now.find({ip, port}); it != now.end()) {
         e.status = text(*it->second, "status");
         e.dicom = it->second->value("dicom", false);
-        e.list = open_status(e.status) ? Exposure::List::StillOpen : Exposure::List::Closed;
+        e.list = record::port_open(e.status) ? Exposure::List::StillOpen : Exposure::List::Closed;
       } else if (const auto why = scan_coverage.not_probed(ip, port)) {
         e.list = Exposure::List::NotChecked;
         e.reason = *why;
@@ -82,7 +79,7 @@ std::vector<Exposure> exposure_diff(const std::vector<nlohmann::json>& leads,
     }
   }
   for (const auto& [key, r] : now) {
-    if (seen.contains(key) || !open_status(text(*r, "status"))) continue;
+    if (seen.contains(key) || !record::port_open(text(*r, "status"))) continue;
     Exposure e;
     e.list = Exposure::List::InsideOnly;
     e.ip = key.first;

@@ -435,7 +435,7 @@ void AccessClient::note_shape(record::FindAnswerShape& into, const dicom::Identi
   into.unrequested_tags.clear();
   for (const auto v : unrequested_) {
     if (into.unrequested_tags.size() >= record::FindAnswerShape::kMaxTags) break;
-    into.unrequested_tags.push_back(dicom::tag_name(
+    into.unrequested_tags.push_back(dicom::tag_text(
         {static_cast<std::uint16_t>(v >> 16), static_cast<std::uint16_t>(v & 0xFFFF)}));
   }
   into.lower_level_keys = into.lower_level_keys || shape.lower_level_keys;

@@ -19,7 +19,7 @@ TEST(GatewayPolicy, ParsesAllowRules) {
   EXPECT_EQ(*r->called, "PACS");
   ASSERT_TRUE(r->from);
   EXPECT_TRUE(r->from->contains(parse_address("127.1.2.3").value()));
-  EXPECT_FALSE(r->from->contains(parse_address("10.0.0.1").value()));
+  EXPECT_FALSE(r->from->contains(parse_address("198.51.100.1").value()));
   EXPECT_FALSE(parse_allow("WAY-TOO-LONG-AE-TITLE-X"));
   EXPECT_FALSE(parse_allow("A@127.0.0.0/33"));
   EXPECT_FALSE(parse_allow("A@not-an-address"));
