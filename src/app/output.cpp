@@ -39,7 +39,7 @@ std::string shell_quote(const std::string& arg) {
 }
 
 // The summary object, one line; every open, write, flush and close checked (issue 13 §6).
-void write_summary(const std::string& path, const nlohmann::json& summary) {
+void write_summary(const std::string& path, const std::string& text) {
   errno = 0;
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   auto fail = [&](const char* what) {
@@ -47,7 +47,7 @@ void write_summary(const std::string& path, const nlohmann::json& summary) {
                                   errno != 0 ? std::strerror(errno) : "I/O error", what));
   };
   if (!f) fail("open");
-  f << summary.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+  f << text;
   f.flush();
   if (!f) fail("write");
   f.close();
@@ -93,19 +93,37 @@ void RecordSink::begin(const report::ScanMeta& meta) {
 
 void RecordSink::write(const record::ScanRecord& record) { write(report::to_json(record)); }
 
-void RecordSink::summarize_to(const std::string& path) {
-  if (path.empty()) return;
+namespace {
+
+// A summary file may not be stdout or the report's own file.
+void check_summary_path(const std::string& option, const std::string& path,
+                        const std::string& report) {
   const auto same = [](const std::string& a, const std::string& b) {
     std::error_code ec;
     return a == b || std::filesystem::equivalent(a, b, ec);
   };
-  if (path == "-" || (path_ != "stdout" && same(path, path_)))
-    throw UsageError(fmt::format("--summary-json {}: name a file other than the report's", path));
+  if (path == "-" || (report != "stdout" && same(path, report)))
+    throw UsageError(fmt::format("{} {}: name a file other than the report's", option, path));
+}
+
+}  // namespace
+
+void RecordSink::summarize_to(const std::string& path) {
+  if (path.empty()) return;
+  check_summary_path("--summary-json", path, path_);
   summary_path_ = path;
 }
 
+void RecordSink::summarize_csv_to(const std::string& path) {
+  if (path.empty()) return;
+  check_summary_path("--summary-csv", path, path_);
+  if (path == summary_path_)
+    throw UsageError(fmt::format("--summary-csv {}: --summary-json writes that file", path));
+  summary_csv_path_ = path;
+}
+
 void RecordSink::write(const nlohmann::json& record) {
-  if (!summary_path_.empty()) summary_.add(record);
+  if (!summary_path_.empty() || !summary_csv_path_.empty()) summary_.add(record);
   if (error_) return;  // the report is lost already; do not fill the disk further
   errno = 0;
   sink_->write(record);
@@ -131,7 +149,12 @@ void RecordSink::close(const report::ScanMeta& meta) {
     check("close");
   }
   if (error_) throw OutputError(*error_);
-  if (!summary_path_.empty()) write_summary(summary_path_, summary_.to_json(meta));
+  if (summary_path_.empty() && summary_csv_path_.empty()) return;
+  const auto summary = summary_.to_json(meta);
+  if (!summary_path_.empty())
+    write_summary(summary_path_,
+                  summary.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + '\n');
+  if (!summary_csv_path_.empty()) write_summary(summary_csv_path_, report::checklist_csv(summary));
 }
 
 std::function<void(const std::string&)> ctrl_c_notice() {

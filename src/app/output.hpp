@@ -50,6 +50,8 @@ class RecordSink {
   // --summary-json FILE (issue 13 §1): every record written also feeds a report::RunSummary,
   // and close() writes it to `path` as one JSON object, checked like the report itself.
   void summarize_to(const std::string& path);
+  // --summary-csv FILE: the same summary's checklist, one CSV row per item.
+  void summarize_csv_to(const std::string& path);
   // "cannot write the report to PATH: REASON", once something failed.
   [[nodiscard]] const std::optional<std::string>& error() const { return error_; }
 
@@ -64,7 +66,8 @@ class RecordSink {
   std::unique_ptr<report::Sink> sink_;
   report::ScanMeta meta_;
   bool closed_ = false;
-  std::string summary_path_;  // empty: no --summary-json
+  std::string summary_path_;      // empty: no --summary-json
+  std::string summary_csv_path_;  // empty: no --summary-csv
   report::RunSummary summary_;
 };
 

@@ -26,6 +26,7 @@ struct ReportOptions {
   std::string format;  // jsonl, or csv with --mds2
   std::string output;
   std::string summary_json;  // --summary-json FILE (issue 13 §1)
+  std::string summary_csv;   // --summary-csv FILE: the same checklist as CSV rows
   bool list = false;
   bool mds2 = false;
   std::vector<std::string> leads;  // import JSONL files (issue 16 §1) for CONN-4
@@ -129,7 +130,7 @@ int run_report(const ReportOptions& o) {
   const auto format = report::parse_format(wanted);
   if (!format) throw UsageError(fmt::format("--format {}: use jsonl, csv, sarif or html", wanted));
   if (!o.leads.empty() && !o.mds2) throw UsageError("--leads is read by --mds2 only");
-  if (o.mds2 && !o.summary_json.empty())
+  if (o.mds2 && (!o.summary_json.empty() || !o.summary_csv.empty()))
     throw UsageError("--summary-json summarises a scan report; --mds2 writes its own rows");
   auto db = store::open_store_read_only(o.db);
   if (o.list) {
@@ -151,6 +152,7 @@ int run_report(const ReportOptions& o) {
   // Every write, flush and close is checked: OutputError (exit 3) names the path and why.
   auto sink = open_sink(o.output, *format);
   sink->summarize_to(o.summary_json);
+  sink->summarize_csv_to(o.summary_csv);
   sink->begin(info.meta);
   for (const auto& r : records) sink->write(r);
   sink->close(info.meta);
@@ -184,6 +186,10 @@ Runner setup_report(CLI::App& app) {
          "--summary-json", o->summary_json,
          "Also write the run's summary (counts, findings by severity, honeypots, checklist\n"
          "states) to FILE as one JSON object with \"type\":\"summary\"")
+      ->type_name("FILE");
+  app.add_option("--summary-csv", o->summary_csv,
+                 "Also write the checklist states of the same summary to FILE as CSV (one row per\n"
+                 "item: item,title,milestone,state,label,reason,checked_by,what_would_measure,...)")
       ->type_name("FILE");
   app.add_flag("--list", o->list, "List the stored scans instead (as 'dicomsec scans')");
   app.add_flag("--mds2", o->mds2,

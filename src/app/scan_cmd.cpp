@@ -52,6 +52,7 @@ struct ScanOptions {
   std::optional<std::uint64_t> seed;
   std::string output;
   std::string summary_json;  // --summary-json FILE (issue 13 §1)
+  std::string summary_csv;   // --summary-csv FILE: the same checklist as CSV rows
   std::string format = "jsonl";
   std::string fail_on;
   std::string ca_file, cert_file, key_file;
@@ -319,7 +320,7 @@ store::ScanInfo load_resume(store::Store& db, ScanOptions& o) {
     throw store::StoreError(fmt::format("scan {}: stored options unreadable ({})", *id, e.what()));
   }
   for (auto keep : {&ScanOptions::output, &ScanOptions::format, &ScanOptions::fail_on,
-                    &ScanOptions::db, &ScanOptions::summary_json})
+                    &ScanOptions::db, &ScanOptions::summary_json, &ScanOptions::summary_csv})
     stored.*keep = o.*keep;
   if (!info.name.empty()) {  // one shard of a named scan: which one is ours to say
     if (!o.shard_given)
@@ -388,6 +389,7 @@ int run_scan(ScanOptions o) {
 
   auto sink = open_sink(o.output, *format);  // throws std::runtime_error -> exit 3
   sink->summarize_to(o.summary_json);
+  sink->summarize_csv_to(o.summary_csv);
   const bool show_progress = !o.quiet && !o.no_progress && (o.progress || isatty(STDERR_FILENO));
 
   auto web_ports = scan::parse_ports(o.web_ports);
@@ -601,6 +603,10 @@ Runner setup_scan(CLI::App& app) {
          "--summary-json", o->summary_json,
          "Also write the run's summary (counts, findings by severity, honeypots, checklist\n"
          "states) to FILE as one JSON object with \"type\":\"summary\"")
+      ->type_name("FILE");
+  app.add_option("--summary-csv", o->summary_csv,
+                 "Also write the checklist states of the same summary to FILE as CSV (one row per\n"
+                 "item: item,title,milestone,state,label,reason,checked_by,what_would_measure,...)")
       ->type_name("FILE");
   app.add_option("--format", o->format,
                  "jsonl and csv: a row per host:port, written as it is probed;\n"

@@ -33,6 +33,7 @@ struct TlsOptions {
   std::vector<std::string> targets;
   std::string output;
   std::string summary_json;  // --summary-json FILE (issue 13 §1)
+  std::string summary_csv;   // --summary-csv FILE: the same checklist as CSV rows
   std::string format = "jsonl";
   std::string fail_on;
   unsigned timeout_ms = 3000;
@@ -182,7 +183,8 @@ int run_tls(const TlsOptions& o) {
   scan::PairIterator pairs(std::move(list));
   scan::EngineOptions eopt;
   // Each audit holds up to --in-flight handshakes, plus the cleartext DICOM check.
-  eopt.concurrency = scan::fit_concurrency(o.concurrency, o.in_flight + 1, o.quiet ? nullptr : stderr);
+  eopt.concurrency =
+      scan::fit_concurrency(o.concurrency, o.in_flight + 1, o.quiet ? nullptr : stderr);
   eopt.rate = o.rate;
   eopt.per_host = o.per_host;
   eopt.per_port = o.per_port;
@@ -202,6 +204,7 @@ int run_tls(const TlsOptions& o) {
   }
   auto sink = open_sink(o.output, *format);  // throws std::runtime_error -> exit 3
   sink->summarize_to(o.summary_json);
+  sink->summarize_csv_to(o.summary_csv);
   sink->begin(meta);
   Summary summary;
   std::atomic<bool> output_failed{false};
@@ -268,9 +271,14 @@ Runner setup_tls(CLI::App& app) {
       "aborts them (records 'aborted'); the exit status is then 3.");
   app.add_option("targets", o->targets, "HOST:PORT or [IPv6]:PORT");
   app.add_option("-o,--output", o->output, "Write records to FILE instead of stdout");
-  app.add_option("--summary-json", o->summary_json,
-                 "Also write the run's summary (counts, findings by severity, honeypots, checklist\n"
-                 "states) to FILE as one JSON object with \"type\":\"summary\"")
+  app.add_option(
+         "--summary-json", o->summary_json,
+         "Also write the run's summary (counts, findings by severity, honeypots, checklist\n"
+         "states) to FILE as one JSON object with \"type\":\"summary\"")
+      ->type_name("FILE");
+  app.add_option("--summary-csv", o->summary_csv,
+                 "Also write the checklist states of the same summary to FILE as CSV (one row per\n"
+                 "item: item,title,milestone,state,label,reason,checked_by,what_would_measure,...)")
       ->type_name("FILE");
   app.add_option("--format", o->format, "Record format")
       ->check(CLI::IsMember({"jsonl", "csv", "sarif", "html"}))

@@ -4,6 +4,7 @@
 
 #include "findings/catalogue.hpp"
 #include "record/record.hpp"
+#include "report/csv.hpp"
 
 namespace dicomsec::report {
 
@@ -83,6 +84,35 @@ json RunSummary::to_json(const ScanMeta& meta) const {
           {"findings", findings},
           {"coverage", {{"covered", cov.covered}, {"headline", cov.headline()}}},
           {"checklist", checklist}};
+}
+
+std::string checklist_csv(const json& summary) {
+  static constexpr const char* kColumns[] = {
+      "item",   "title",      "milestone",          "state",    "label",
+      "reason", "checked_by", "what_would_measure", "findings", "notes"};
+  auto cell = [](const json& v) -> std::string {
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_number()) return v.dump();
+    if (!v.is_array()) return {};
+    std::string joined;
+    for (const auto& e : v) {
+      if (!joined.empty()) joined += ';';
+      joined += e.is_string() ? e.get<std::string>() : e.dump();
+    }
+    return joined;
+  };
+  std::string out;
+  for (const auto* c : kColumns) out += std::string(out.empty() ? "" : ",") + c;
+  out += '\n';
+  for (const auto& item : summary.value("checklist", json::array())) {
+    std::string line;
+    for (const auto* c : kColumns) {
+      if (!line.empty() || c != kColumns[0]) line += ',';
+      line += csv_cell(cell(item.value(c, json())));
+    }
+    out += line + '\n';
+  }
+  return out;
 }
 
 }  // namespace dicomsec::report

@@ -33,4 +33,9 @@ class RunSummary {
   CoverageCounter coverage_;
 };
 
+// The checklist of a summary (RunSummary::to_json) as CSV, one row per item with the same
+// state words: `--summary-csv FILE`. Header: item,title,milestone,state,label,reason,
+// checked_by,what_would_measure,findings,notes (the last two joined with ';').
+std::string checklist_csv(const nlohmann::json& summary);
+
 }  // namespace dicomsec::report

@@ -93,11 +93,13 @@ def main():
     import csv as csvmod
     db2 = Path(lab_dir) / "summary_cli_consistency.db"
     live_json, live_csv = Path(lab_dir) / "summary_live.json", Path(lab_dir) / "summary_live.csv"
-    for f in (db2, live_json, live_csv):
+    checklist_csv = Path(lab_dir) / "summary_checklist.csv"
+    for f in (db2, live_json, live_csv, checklist_csv):
         if f.exists():
             f.unlink()
     rc, out, err = run([binary, "scan", "127.0.0.1", "-p", ports, "--no-progress", "--db", str(db2),
-                        "--summary-json", str(live_json), "--format", "csv", "-o", str(live_csv)])
+                        "--summary-json", str(live_json), "--summary-csv", str(checklist_csv),
+                        "--format", "csv", "-o", str(live_csv)])
     check(rc == 0 and live_json.exists(), f"scan --summary-json exits 0 and writes the file (got {rc})", err)
     label_to_state = {"Action": "action", "OK": "ok", "Not checked at this level": "not-checked-at-level",
                       "Not measured by dicomsec": "not-measured"}
@@ -109,6 +111,10 @@ def main():
     js = {i["item"]: i["state"] for i in summary.get("checklist", [])}
     check(summary.get("type") == "summary" and "ip" not in summary, "the summary is typed, not a record", str(summary)[:500])
     check(len(terminal) == 8 and js == terminal, "JSON summary states == terminal states", f"{js}\n{terminal}")
+    crow = list(csvmod.DictReader(checklist_csv.open(newline=""))) if checklist_csv.exists() else []
+    check({r["item"]: r["state"] for r in crow} == terminal
+          and all(r["label"] == next(k for k, v in label_to_state.items() if v == r["state"]) for r in crow),
+          "CSV summary (--summary-csv) states and words == terminal", f"{crow}\n{terminal}")
     check(all(i["label"] == next(k for k, v in label_to_state.items() if v == i["state"])
               for i in summary.get("checklist", [])), "JSON labels are the terminal's words", str(summary)[:2000])
     cl5 = next((i for i in summary.get("checklist", []) if i["item"] == "CL-5"), {})
