@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/bytes.hpp"
 #include "dicom/dataset.hpp"
 #include "dul/dimse.hpp"
 
@@ -35,10 +36,12 @@ void read_ids(ByteView bytes, dicom::VrEncoding enc, std::vector<std::string>& p
   limits.max_elements = 512;
   dicom::DatasetReader r(bytes, enc, limits);
   auto add = [](std::vector<std::string>& to, ByteView v) {
-    std::string s(v.begin(), v.end());
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+    std::string_view s(reinterpret_cast<const char*>(v.data()), v.size());
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.remove_suffix(1);
     if (s.empty() || to.size() >= 16) return;
-    if (std::find(to.begin(), to.end(), s) == to.end()) to.push_back(std::move(s));
+    // Untrusted bytes: made printable ASCII before they reach a log or the audit trail.
+    std::string p = printable(s);
+    if (std::find(to.begin(), to.end(), p) == to.end()) to.push_back(std::move(p));
   };
   while (r.next() == DecodeStatus::Ready) {
     const auto& e = r.element();
@@ -244,8 +247,11 @@ bool Session::on_client_pdu(SessionOutput& out, ByteView pdu) {
 }
 
 void Session::on_request(SessionOutput& out, const dul::ind::AssociateRequested& rq) {
-  summary_.calling_ae = std::string(trim_ae(rq.rq.calling_ae));
-  summary_.called_ae = std::string(trim_ae(rq.rq.called_ae));
+  // trim_ae does not check characters: a control byte in an AE title would forge log lines
+  // and break the audit XML, so the titles are recorded in printable form (the policy
+  // still decides on the wire bytes).
+  summary_.calling_ae = printable(trim_ae(rq.rq.calling_ae));
+  summary_.called_ae = printable(trim_ae(rq.rq.called_ae));
   const Refusal why = policy_.decide(rq.rq.calling_ae, rq.rq.called_ae, peer_);
   if (why != Refusal::None) {
     refuse(out, why, EndReason::Refused, std::string(refusal_name(why)));
@@ -394,7 +400,7 @@ void Session::note_command(SessionOutput& out, bool from_client, const dul::ind:
         out.events.emplace_back(sev::StoresBegin{from_client});
       }
       if (pending_stores_.size() < 4096)
-        pending_stores_[{from_client, cmd.message_id}] = cmd.affected_sop_class_uid;
+        pending_stores_[{from_client, cmd.message_id}] = printable(cmd.affected_sop_class_uid);
       store_first_chunk_ = options_.collect_ids;
       break;
     case F::CStoreRsp: {
@@ -412,9 +418,10 @@ void Session::note_command(SessionOutput& out, bool from_client, const dul::ind:
     case F::CFindRq:
       ++summary_.finds;
       if (options_.collect_ids && from_client && cmd.has_data_set())
-        pending_query_ = cmd.affected_sop_class_uid;  // the event waits for the identifier
+        pending_query_ =
+            printable(cmd.affected_sop_class_uid);  // the event waits for the identifier
       else
-        out.events.emplace_back(sev::Query{cmd.affected_sop_class_uid, {}, {}});
+        out.events.emplace_back(sev::Query{printable(cmd.affected_sop_class_uid), {}, {}});
       break;
     case F::CMoveRq:
       ++summary_.moves;

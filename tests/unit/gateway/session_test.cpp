@@ -99,6 +99,19 @@ TEST(GatewaySession, RefusesBeforeTheUpstreamWithExactCodes) {
             enc(dul::AssociateRj{1, 1, 7}));
 }
 
+TEST(GatewaySession, RecordsAeTitlesInPrintableFormOnly) {
+  // A control byte, ESC and 0xFF in the calling AE would otherwise reach the log line and
+  // the audit trail; the refusal itself still uses the wire bytes.
+  Fixture f;
+  f.policy.rules = {parse_allow("ECHOSCU:ANY-SCP").value()};
+  Session s(f.policy, f.peer, {}, &f.capacity);
+  s.client_connected();
+  auto o = s.from_client(enc(echo_rq("EV\nIL\x1b[2J\xFF", "ANY\x01SCP")));
+  EXPECT_EQ(o.to_client, enc(dul::AssociateRj{1, 1, 3}));
+  EXPECT_EQ(s.summary().calling_ae, "EV?IL?[2J?");
+  EXPECT_EQ(s.summary().called_ae, "ANY?SCP");
+}
+
 TEST(GatewaySession, CapacityRefusesTransiently) {
   Fixture f;
   f.capacity.max = 1;
