@@ -16,20 +16,14 @@ dul::AssociationOptions engine_options(dul::Role role, const SessionOptions& so)
   o.role = role;
   o.limits.max_pdu_length = so.max_pdu;
   o.limits.max_buffered = std::size_t{so.max_pdu} + (64U << 10);
-  if (so.collect_ids) {
-    // Identifiers of queries and retrieves are small: whole, capped (a larger one is
-    // simply not read). Stored data sets always stream.
-    o.buffer_data_set = [](std::uint8_t, const dimse::Command& c) {
-      using F = dimse::CommandField;
-      return c.field == F::CFindRq || c.field == F::CMoveRq || c.field == F::CGetRq;
-    };
-    o.max_buffered_data_set = 64U << 10;
-  }
+  // Auditing never changes what is relayed: no data set is buffered whole (a large query
+  // identifier would hit a cap and abort the association); the IDs come from the first
+  // fragment of each identifier or data set, as the walk in read_ids allows.
   return o;
 }
 
-// PatientID and StudyInstanceUID among the top-level elements that `bytes` holds (a whole
-// identifier, or the first fragment of a data set: the walk stops where the bytes end).
+// PatientID and StudyInstanceUID among the top-level elements that `bytes` holds (the first
+// fragment of an identifier or data set: the walk stops where the bytes end).
 void read_ids(ByteView bytes, dicom::VrEncoding enc, std::vector<std::string>& patients,
               std::vector<std::string>& studies) {
   dicom::ReaderLimits limits;
@@ -417,17 +411,21 @@ void Session::note_command(SessionOutput& out, bool from_client, const dul::ind:
     }
     case F::CFindRq:
       ++summary_.finds;
-      if (options_.collect_ids && from_client && cmd.has_data_set())
-        pending_query_ =
-            printable(cmd.affected_sop_class_uid);  // the event waits for the identifier
-      else
+      if (options_.collect_ids && from_client && cmd.has_data_set()) {
+        // The event waits for the first fragment of the identifier.
+        pending_query_ = printable(cmd.affected_sop_class_uid);
+        store_first_chunk_ = true;
+      } else {
         out.events.emplace_back(sev::Query{printable(cmd.affected_sop_class_uid), {}, {}});
+      }
       break;
     case F::CMoveRq:
       ++summary_.moves;
+      store_first_chunk_ = options_.collect_ids && cmd.has_data_set();
       break;
     case F::CGetRq:
       ++summary_.gets;
+      store_first_chunk_ = options_.collect_ids && cmd.has_data_set();
       break;
     case F::CEchoRq:
       ++summary_.echoes;

@@ -267,5 +267,53 @@ TEST(GatewaySession, ReadsIdsOnlyWhenAsked) {
   EXPECT_TRUE(without.study_uids.empty());
 }
 
+TEST(GatewaySession, AuditingIdsRelaysAQueryIdentifierOfAnySize) {
+  // A C-FIND identifier far over 64 KiB: with --audit-phi ids it is relayed like without
+  // (no abort), and the Patient ID still comes from its first fragment.
+  for (bool collect : {false, true}) {
+    Fixture f;
+    SessionOptions o;
+    o.collect_ids = collect;
+    Session s(f.policy, f.peer, o, &f.capacity);
+    s.client_connected();
+    auto rq = echo_rq();
+    rq.contexts[0].abstract_syntax = "1.2.840.10008.5.1.4.1.2.2.1";
+    s.from_client(enc(rq));
+    s.upstream_connected();
+    s.from_upstream(enc(echo_ac(rq)));
+    dimse::Command c;
+    c.field = dimse::CommandField::CFindRq;
+    c.affected_sop_class_uid = "1.2.840.10008.5.1.4.1.2.2.1";
+    c.message_id = 5;
+    c.command_data_set_type = 0;
+    Bytes ds{0x10, 0x00, 0x20, 0x00, 8, 0, 0, 0, 'P', 'A', 'T', '-', '0', '0', '0', '2'};
+    constexpr std::uint32_t kBig = 200000;  // (0040,A160) Text Value, 200 000 bytes
+    const Bytes head{0x40, 0x00, 0x60, 0xA1, kBig & 0xFF, (kBig >> 8) & 0xFF, (kBig >> 16) & 0xFF,
+                     0};
+    ds.insert(ds.end(), head.begin(), head.end());
+    ds.resize(ds.size() + kBig, 'x');
+    const Bytes pdata = dimse::encode_pdata(1, dimse::encode_command(c), &ds, 16384);
+    Bytes relayed;
+    std::vector<SessionEvent> events;
+    for (std::size_t at = 0; at < pdata.size(); at += 5000) {  // arbitrary TCP segments
+      auto out = s.from_client(
+          ByteView(pdata).subspan(at, std::min<std::size_t>(5000, pdata.size() - at)));
+      relayed.insert(relayed.end(), out.to_upstream.begin(), out.to_upstream.end());
+      EXPECT_TRUE(out.to_client.empty()) << "no A-ABORT";
+      events.insert(events.end(), out.events.begin(), out.events.end());
+    }
+    EXPECT_FALSE(s.done()) << collect;
+    EXPECT_EQ(relayed, pdata) << collect;
+    EXPECT_LT(s.buffered_bytes(), 32768U) << "the identifier streams";
+    const sev::Query* q = nullptr;
+    for (const auto& e : events)
+      if (const auto* x = std::get_if<sev::Query>(&e)) q = x;
+    ASSERT_NE(q, nullptr) << collect;
+    EXPECT_EQ(q->sop_class, "1.2.840.10008.5.1.4.1.2.2.1");
+    EXPECT_EQ(q->patient_ids,
+              collect ? std::vector<std::string>{"PAT-0002"} : std::vector<std::string>{});
+  }
+}
+
 }  // namespace
 }  // namespace dicomsec::gateway
