@@ -6,6 +6,7 @@
 #include "core/bytes.hpp"
 #include "dicom/dataset.hpp"
 #include "dul/dimse.hpp"
+#include "dul/wire.hpp"
 
 namespace dicomsec::gateway {
 
@@ -64,6 +65,47 @@ void patch_called(Bytes& rq, std::string_view ae) {
   if (rq.size() < kCalledOffset + 16) return;
   for (std::size_t i = 0; i < 16; ++i)
     rq[kCalledOffset + i] = i < ae.size() ? static_cast<std::uint8_t>(ae[i]) : ' ';
+}
+
+// PS3.8 9.3.2/9.3.3 and D.1: the Maximum Length sub-item (0x51) of the user information
+// item of an A-ASSOCIATE-RQ/AC, patched in place to at most `max` (0, "no limit", counts as
+// more). Every other byte stays as the peer sent it; a PDU without the sub-item, or one
+// whose items do not add up, is left alone (the engine has already decoded it).
+void clamp_max_length(Bytes& pdu, std::uint32_t max) {
+  ByteReader r(pdu);
+  if (!r.skip(dul::wire::kPduHeader + dul::wire::kAssocFixed)) return;
+  while (!r.empty()) {
+    const auto type = r.u8();
+    const auto reserved = r.u8();
+    const auto len = r.u16be();
+    if (!type || !reserved || !len) return;
+    if (*type != dul::wire::kUserInformationItem) {
+      if (!r.skip(*len)) return;
+      continue;
+    }
+    const std::size_t end = r.position() + *len;
+    while (r.position() + 4 <= end) {
+      const auto sub = r.u8();
+      const auto sub_reserved = r.u8();
+      const auto sub_len = r.u16be();
+      if (!sub || !sub_reserved || !sub_len || r.position() + *sub_len > end) return;
+      if (*sub == dul::wire::kMaxLengthItem && *sub_len == 4) {
+        const std::size_t at = r.position();
+        const auto value = r.u32be();
+        if (value && (*value == 0 || *value > max)) {
+          for (std::size_t i = 0; i < 4; ++i)
+            pdu[at + i] = static_cast<std::uint8_t>(max >> (8 * (3 - i)));
+        }
+        return;
+      }
+      if (!r.skip(*sub_len)) return;
+    }
+    return;
+  }
+}
+
+std::uint32_t clamped(std::optional<std::uint32_t> v, std::uint32_t max) {
+  return !v || *v == 0 || *v > max ? max : *v;
 }
 
 }  // namespace
@@ -265,6 +307,9 @@ void Session::on_request(SessionOutput& out, const dul::ind::AssociateRequested&
     patch_called(request_raw_, *to);
     summary_.upstream_called_ae = *to;
   }
+  // The upstream must not send PDUs larger than we relay (--max-pdu): its limit for us is
+  // what the client announced, at most ours.
+  clamp_max_length(request_raw_, options_.max_pdu);
   phase_ = Phase::Connecting;
   out.connect_upstream = true;
 }
@@ -281,6 +326,8 @@ SessionOutput Session::upstream_connected() {
   if (phase_ != Phase::Connecting || done()) return out;
   auto rq = *client_.request();
   if (!summary_.upstream_called_ae.empty()) rq.called_ae = summary_.upstream_called_ae;
+  if (rq.user_info.max_length)
+    rq.user_info.max_length = clamped(rq.user_info.max_length, options_.max_pdu);
   auto a = upstream_.associate(std::move(rq));
   if (!a) {
     refuse(out, Refusal::Upstream, EndReason::UpstreamUnavailable,
@@ -328,13 +375,19 @@ bool Session::on_upstream_pdu(SessionOutput& out, ByteView pdu) {
   }
   for (auto& i : o.indications) {
     if (auto* ac = std::get_if<dul::ind::AssociateAccepted>(&i)) {
+      // Likewise toward the client: an upstream announcing 0 (no limit) or more than
+      // --max-pdu would let a compliant client send PDUs the framer refuses.
+      if (ac->ac.user_info.max_length)
+        ac->ac.user_info.max_length = clamped(ac->ac.user_info.max_length, options_.max_pdu);
       auto r = client_.accept(ac->ac);
       if (!r) {
         abort_both(out, EndReason::UpstreamProtocolError,
                    "A-ASSOCIATE-AC not relayable: " + r.error().message);
         return false;
       }
-      append(out.to_client, pdu);
+      Bytes answer(pdu.begin(), pdu.end());
+      clamp_max_length(answer, options_.max_pdu);
+      append(out.to_client, answer);
       phase_ = Phase::Relaying;
       summary_.established = true;
       out.events.emplace_back(sev::UpstreamAnswered{true, {}});

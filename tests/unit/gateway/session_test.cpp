@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "dul/association.hpp"
 #include "dul/dimse.hpp"
 
@@ -137,6 +139,55 @@ TEST(GatewaySession, RewritesOnlyTheCalledAeBytes) {
   EXPECT_EQ(called, "UPSTREAM        ");
   std::copy(o.to_upstream.begin() + 10, o.to_upstream.begin() + 26, rq.begin() + 10);
   EXPECT_EQ(o.to_upstream, rq);
+}
+
+// The 4-byte value of the Maximum Length sub-item (0x51) in encoded RQ/AC bytes.
+std::uint32_t max_length_in(const Bytes& pdu) {
+  const Bytes tag{0x51, 0x00, 0x00, 0x04};
+  const auto it = std::search(pdu.begin(), pdu.end(), tag.begin(), tag.end());
+  if (it == pdu.end() || pdu.end() - it < 8) return 0xFFFFFFFF;
+  return (std::uint32_t{it[4]} << 24) | (std::uint32_t{it[5]} << 16) | (std::uint32_t{it[6]} << 8) |
+         it[7];
+}
+
+TEST(GatewaySession, ClampsMaximumLengthToMaxPduBothWays) {
+  // PS3.8 D.1: 0 means no limit. A peer announcing 0 or more than --max-pdu would get PDUs
+  // the gateway refuses as too large; both RQ and AC are patched, nothing else changes.
+  struct Case {
+    std::uint32_t announced, expected;
+  };
+  for (const Case c : {Case{0, 32768}, Case{1U << 24, 32768}, Case{16384, 16384}}) {
+    Fixture f;
+    SessionOptions o;
+    o.max_pdu = 32768;
+    Session s(f.policy, f.peer, o, &f.capacity);
+    s.client_connected();
+    auto rq = echo_rq();
+    rq.user_info.max_length = c.announced;
+    Bytes rq_bytes = enc(rq);
+    ASSERT_TRUE(s.from_client(rq_bytes).connect_upstream);
+    const Bytes up = s.upstream_connected().to_upstream;
+    ASSERT_EQ(up.size(), rq_bytes.size());
+    EXPECT_EQ(max_length_in(up), c.expected) << c.announced;
+    auto ac = echo_ac(rq);
+    ac.user_info.max_length = c.announced;
+    const Bytes ac_bytes = enc(ac);
+    const Bytes down = s.from_upstream(ac_bytes).to_client;
+    ASSERT_EQ(down.size(), ac_bytes.size());
+    EXPECT_EQ(max_length_in(down), c.expected) << c.announced;
+    // Byte for byte apart from those four.
+    auto same_but_max = [](Bytes a, Bytes b) {
+      const Bytes tag{0x51, 0x00, 0x00, 0x04};
+      for (Bytes* x : {&a, &b}) {
+        auto it = std::search(x->begin(), x->end(), tag.begin(), tag.end());
+        if (it != x->end()) std::fill(it + 4, it + 8, 0);
+      }
+      return a == b;
+    };
+    EXPECT_TRUE(same_but_max(up, rq_bytes));
+    EXPECT_TRUE(same_but_max(down, ac_bytes));
+    EXPECT_TRUE(s.summary().established);
+  }
 }
 
 TEST(GatewaySession, HugeHeaderAbortsWithoutBufferingOrForwarding) {
