@@ -594,6 +594,44 @@ TEST_F(GatewayTest, MetricsAndGracefulDrain) {
   EXPECT_NE(slurp(gw->err).find("gateway: stopped"), std::string::npos);
 }
 
+TEST_F(GatewayTest, MetricsSurvivesRunningOutOfDescriptors) {
+  // The gateway under a hard limit of 64 descriptors: idle connections use them up, a
+  // scrape arrives meanwhile (its accept fails with EMFILE), and once the connections are
+  // gone the metrics endpoint answers again instead of having stopped for good.
+  auto scp = storescp(dir_ / "metrics-emfile");
+  const int mport = free_port();
+  const int port = free_port();
+  const auto err = dir_ / "metrics-emfile.log";
+  const pid_t pid = spawn(
+      {"prlimit", "--nofile=64:64", kBin, "gateway", "--listen",
+       "127.0.0.1:" + std::to_string(port), "--upstream", "127.0.0.1:" + std::to_string(scp->port),
+       "--metrics", "127.0.0.1:" + std::to_string(mport), "--max-associations", "1000", "--allow",
+       "ECHOSCU"},
+      err, err);
+  ASSERT_TRUE(wait_port(port) && wait_port(mport)) << slurp(err);
+  std::vector<int> idle;
+  for (int i = 0; i < 120; ++i) {
+    const int c = connect_to(port);
+    if (c < 0) break;
+    idle.push_back(c);
+  }
+  std::this_thread::sleep_for(500ms);
+  const int scrape = connect_to(mport);  // accepted by the kernel, EMFILE for the gateway
+  std::this_thread::sleep_for(500ms);
+  if (scrape >= 0) close(scrape);
+  for (int c : idle) close(c);
+  std::this_thread::sleep_for(1s);
+  std::string out;
+  EXPECT_EQ(run({"curl", "-sf", "--max-time", "5",
+                 "http://127.0.0.1:" + std::to_string(mport) + "/metrics"},
+                15s, &out),
+            0)
+      << out << slurp(err);
+  EXPECT_NE(out.find("dicomsec_gateway_connections_total"), std::string::npos) << out;
+  kill(pid, SIGTERM);
+  EXPECT_EQ(wait_for(pid, 10s), 0) << slurp(err);
+}
+
 TEST_F(GatewayTest, WarnsWithoutAllowAndRejectsBadConfiguration) {
   auto scp = storescp(dir_ / "config");
   auto gw = gateway(scp->port, {});
