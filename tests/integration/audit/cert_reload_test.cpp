@@ -122,5 +122,40 @@ TEST_F(CertReload, ABrokenFileKeepsTheOldCertificateAndSaysWhy) {
   EXPECT_EQ(s_client_serial(dir, server.port), "B2");
 }
 
+// The same files behind `dicomsec gateway --tls-in`: what a new TLS client sees must follow
+// every reload (SIGHUP and the file watch), never a context loaded once at start.
+class GatewayServer {
+ public:
+  explicit GatewayServer(const TempDir& dir) : dir_(dir) {
+    port = free_port();
+    pid_ =
+        spawn({DICOMSEC_BIN, "gateway", "--listen", "127.0.0.1:" + std::to_string(port),
+               "--upstream", "127.0.0.1:" + std::to_string(free_port()), "--tls-in", "--cert",
+               dir / "live.pem", "--key", dir / "live.key", "--audit-jsonl", dir / "audit.jsonl"},
+              dir / "gw.out", dir / "gw.err");
+    if (!eventually([&] { return log().find("gateway: listening") != std::string::npos; }, 10s))
+      port = -1;
+  }
+  ~GatewayServer() { stop_group(pid_); }
+  [[nodiscard]] std::string log() const { return slurp(dir_ / "gw.err"); }
+  void hup() const { kill(pid_, SIGHUP); }
+  int port = -1;
+
+ private:
+  const TempDir& dir_;
+  pid_t pid_ = -1;
+};
+
+TEST_F(CertReload, GatewayServesWhatEachReloadLoaded) {
+  GatewayServer gw(dir);
+  ASSERT_GT(gw.port, 0) << gw.log();
+  EXPECT_EQ(s_client_serial(dir, gw.port), "A1");
+  ASSERT_EQ(install(dir, "c", false), 0);
+  gw.hup();
+  EXPECT_TRUE(eventually([&] { return s_client_serial(dir, gw.port) == "C3"; }, 10s)) << gw.log();
+  ASSERT_EQ(install(dir, "b", true), 0);  // the file watch (2 s), no signal
+  EXPECT_TRUE(eventually([&] { return s_client_serial(dir, gw.port) == "B2"; }, 15s)) << gw.log();
+}
+
 }  // namespace
 }  // namespace dicomsec::test_support
