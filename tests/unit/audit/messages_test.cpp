@@ -333,7 +333,9 @@ TEST(AuditLogger, JsonlFileAndBoundedQueueThatCountsDrops) {
   for (int i = 0; i < 10000; ++i) (*logger)->emit(make(EventType::SecurityAlert));
   const auto took = std::chrono::steady_clock::now() - t0;
   EXPECT_LT(took, std::chrono::seconds(1));
-  EXPECT_GE((*logger)->dropped(), 10000U - 16U);
+  // Not dropped (yet): at most the queue, the outbox, and the batch the writer thread took
+  // from the queue and is still formatting (8 each).
+  EXPECT_GE((*logger)->dropped(), 10000U - 3 * 8U);
   EXPECT_EQ((*logger)->sent(), 0U);
 }
 
