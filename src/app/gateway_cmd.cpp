@@ -153,9 +153,11 @@ int run_gateway(const GatewayOptions& o) {
   g.start();
   asio::signal_set stop(io, SIGTERM, SIGINT);
   asio::signal_set hup(io, SIGHUP);
+  // Each --tls-in listener's CertStore reloads (and audits) on SIGHUP itself; this handler
+  // only keeps SIGHUP from ending a gateway without TLS listeners, and a second reload here
+  // would report every SIGHUP twice.
   std::function<void(const std::error_code&, int)> on_hup = [&](const std::error_code& ec, int) {
     if (ec) return;
-    g.reload_certificates();
     hup.async_wait(on_hup);
   };
   hup.async_wait(on_hup);

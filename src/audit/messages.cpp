@@ -142,6 +142,54 @@ std::string node_address(const Node& n) {
                                              : fmt::format("{}:{}", n.ip, n.port);
 }
 
+// Text as XML 1.0 may carry it: valid UTF-8 made only of XML Chars (2.2: U+0020-D7FF,
+// U+E000-FFFD, U+10000-10FFFF; tab, LF and CR too, but libxml2 writes them raw and a syslog
+// message is one line, so they are replaced as well). Anything else (a control byte in an
+// AE title, a stray 0xFF, a surrogate, an overlong form) becomes U+FFFD, so a message about
+// a stranger stays well-formed and reaches the collector. libxml2 escapes but does not check.
+std::string xml_text(std::string_view in) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  std::string out;
+  out.reserve(in.size());
+  std::size_t i = 0;
+  while (i < in.size()) {
+    const auto b0 = static_cast<unsigned char>(in[i]);
+    std::size_t len = 0;
+    char32_t cp = 0;
+    if (b0 < 0x80) {
+      len = 1;
+      cp = b0;
+    } else if (b0 >= 0xC2 && b0 <= 0xDF) {
+      len = 2;
+      cp = b0 & 0x1FU;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+      len = 3;
+      cp = b0 & 0x0FU;
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+      len = 4;
+      cp = b0 & 0x07U;
+    }
+    bool ok = len != 0 && i + len <= in.size();
+    for (std::size_t k = 1; ok && k < len; ++k) {
+      const auto b = static_cast<unsigned char>(in[i + k]);
+      if ((b & 0xC0U) != 0x80U) ok = false;
+      cp = (cp << 6U) | (b & 0x3FU);
+    }
+    static constexpr std::array<char32_t, 5> kMin{0, 0, 0x80, 0x800, 0x10000};
+    if (ok && len > 1 && cp < kMin[len]) ok = false;  // overlong
+    const bool xml_char = (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||
+                          (cp >= 0x10000 && cp <= 0x10FFFF);
+    if (ok && xml_char) {
+      out.append(in.substr(i, len));
+      i += len;
+    } else {
+      out.append(kReplacement);
+      i += ok ? len : 1;  // a broken sequence: resynchronise on the next byte
+    }
+  }
+  return out;
+}
+
 // Thin RAII wrapper over xmlTextWriter writing into an xmlBuffer. Every call's return
 // value is folded into ok_, so a failed write yields an empty document, never a half one.
 class Writer {
@@ -160,10 +208,10 @@ class Writer {
   void start(const char* name) { check(xmlTextWriterStartElement(w_, x(name))); }
   void end() { check(xmlTextWriterEndElement(w_)); }
   void attr(const char* name, const std::string& value) {
-    check(xmlTextWriterWriteAttribute(w_, x(name), x(value.c_str())));
+    check(xmlTextWriterWriteAttribute(w_, x(name), x(xml_text(value).c_str())));
   }
   void text_element(const char* name, const std::string& value) {
-    check(xmlTextWriterWriteElement(w_, x(name), x(value.c_str())));
+    check(xmlTextWriterWriteElement(w_, x(name), x(xml_text(value).c_str())));
   }
   // An element whose content is the base64 of bytes (empty bytes: an empty element).
   void base64_element(const char* name, const std::string& bytes) {

@@ -5,6 +5,9 @@
 #include <array>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include "net/connection.hpp"
@@ -73,10 +76,20 @@ asio::awaitable<void> answer(std::shared_ptr<net::Connection> conn,
 
 asio::awaitable<void> accept_loop(std::shared_ptr<net::Listener> l,
                                   std::shared_ptr<const Metrics> m) {
+  asio::steady_timer pause(co_await asio::this_coro::executor);
   for (;;) {
     auto [r, conn] = co_await l->accept(net::Millis(3600 * 1000));
     if (r.error == net::IoError::Timeout) continue;
-    if (!r.ok() || !conn) co_return;
+    if (!r.ok() || !conn) {
+      if (net::is_local_error(r.code)) {
+        // Out of descriptors (EMFILE) for a moment: the scrape endpoint must outlive it,
+        // as the gateway's own accept loop does.
+        pause.expires_after(net::Millis(100));
+        co_await pause.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      co_return;  // the listener was closed
+    }
     asio::co_spawn(conn->socket().get_executor(), answer(conn, m), asio::detached);
   }
 }

@@ -617,12 +617,51 @@ Result<std::unique_ptr<Gateway>> Gateway::create(asio::io_context& io, GatewayCo
   return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
 }
 
+namespace {
+
+// A certificate reload of a --tls-in listener, polled or on SIGHUP: one stderr line and a
+// Security Alert, Security Configuration (DCM 110129), success or refused.
+void report_reload(Shared& sh, const std::string& listen, const CertStore& store,
+                   const Result<void>& r) {
+  audit::Event e;
+  e.type = audit::EventType::SecurityAlert;
+  e.alert = audit::AlertKind::SecurityConfiguration;
+  e.time = std::chrono::system_clock::now();
+  if (r) {
+    e.outcome = audit::Success;
+    e.outcome_text =
+        fmt::format("certificates of {} reloaded (generation {})", listen, store.generation());
+  } else {
+    e.outcome = audit::MinorFailure;
+    e.outcome_text = fmt::format("certificate reload of {} refused, keeping the old one: {}",
+                                 listen, r.error().message);
+  }
+  if (sh.log != nullptr) {
+    if (r)
+      std::fprintf(sh.log, "gateway: %s\n", e.outcome_text.c_str());
+    else
+      std::fprintf(sh.log, "gateway: certificate reload failed, keeping the old one: %s\n",
+                   r.error().message.c_str());
+    std::fflush(sh.log);
+  }
+  sh.emit(std::move(e));
+}
+
+}  // namespace
+
 void Gateway::start() {
   auto& im = *impl_;
   for (auto& L : im.listeners) {
     asio::co_spawn(im.io, accept_loop(im.shared, L), asio::detached);
-    if (L->server_tls && L->server_tls->store())
-      L->server_tls->store()->watch(im.io, Millis(im.config.cert_poll_ms));
+    if (L->server_tls && L->server_tls->store()) {
+      auto& store = L->server_tls->store();
+      // The store owns this callback: a weak pointer back to it, no cycle.
+      store->on_reload([sh = im.shared, listen = L->config.listen,
+                        weak = std::weak_ptr<CertStore>(store)](const Result<void>& r) {
+        if (auto st = weak.lock()) report_reload(*sh, listen, *st, r);
+      });
+      store->watch(im.io, Millis(im.config.cert_poll_ms));
+    }
   }
   audit::Event e;
   e.type = audit::EventType::ApplicationStart;
@@ -679,11 +718,8 @@ std::optional<asio::ip::tcp::endpoint> Gateway::metrics_endpoint() const {
 void Gateway::reload_certificates() {
   for (auto& L : impl_->listeners) {
     if (!L->server_tls || !L->server_tls->store()) continue;
-    auto r = L->server_tls->store()->reload();
-    if (!r && impl_->shared->log != nullptr)
-      std::fprintf(impl_->shared->log,
-                   "gateway: certificate reload failed, keeping the old one: %s\n",
-                   r.error().message.c_str());
+    const auto& store = L->server_tls->store();
+    report_reload(*impl_->shared, L->config.listen, *store, store->reload());
   }
 }
 

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/bytes.hpp"
 #include "dicom/dataset.hpp"
 #include "dul/dimse.hpp"
+#include "dul/wire.hpp"
 
 namespace dicomsec::gateway {
 
@@ -15,30 +17,26 @@ dul::AssociationOptions engine_options(dul::Role role, const SessionOptions& so)
   o.role = role;
   o.limits.max_pdu_length = so.max_pdu;
   o.limits.max_buffered = std::size_t{so.max_pdu} + (64U << 10);
-  if (so.collect_ids) {
-    // Identifiers of queries and retrieves are small: whole, capped (a larger one is
-    // simply not read). Stored data sets always stream.
-    o.buffer_data_set = [](std::uint8_t, const dimse::Command& c) {
-      using F = dimse::CommandField;
-      return c.field == F::CFindRq || c.field == F::CMoveRq || c.field == F::CGetRq;
-    };
-    o.max_buffered_data_set = 64U << 10;
-  }
+  // Auditing never changes what is relayed: no data set is buffered whole (a large query
+  // identifier would hit a cap and abort the association); the IDs come from the first
+  // fragment of each identifier or data set, as the walk in read_ids allows.
   return o;
 }
 
-// PatientID and StudyInstanceUID among the top-level elements that `bytes` holds (a whole
-// identifier, or the first fragment of a data set: the walk stops where the bytes end).
+// PatientID and StudyInstanceUID among the top-level elements that `bytes` holds (the first
+// fragment of an identifier or data set: the walk stops where the bytes end).
 void read_ids(ByteView bytes, dicom::VrEncoding enc, std::vector<std::string>& patients,
               std::vector<std::string>& studies) {
   dicom::ReaderLimits limits;
   limits.max_elements = 512;
   dicom::DatasetReader r(bytes, enc, limits);
   auto add = [](std::vector<std::string>& to, ByteView v) {
-    std::string s(v.begin(), v.end());
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+    std::string_view s(reinterpret_cast<const char*>(v.data()), v.size());
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.remove_suffix(1);
     if (s.empty() || to.size() >= 16) return;
-    if (std::find(to.begin(), to.end(), s) == to.end()) to.push_back(std::move(s));
+    // Untrusted bytes: made printable ASCII before they reach a log or the audit trail.
+    std::string p = printable(s);
+    if (std::find(to.begin(), to.end(), p) == to.end()) to.push_back(std::move(p));
   };
   while (r.next() == DecodeStatus::Ready) {
     const auto& e = r.element();
@@ -67,6 +65,47 @@ void patch_called(Bytes& rq, std::string_view ae) {
   if (rq.size() < kCalledOffset + 16) return;
   for (std::size_t i = 0; i < 16; ++i)
     rq[kCalledOffset + i] = i < ae.size() ? static_cast<std::uint8_t>(ae[i]) : ' ';
+}
+
+// PS3.8 9.3.2/9.3.3 and D.1: the Maximum Length sub-item (0x51) of the user information
+// item of an A-ASSOCIATE-RQ/AC, patched in place to at most `max` (0, "no limit", counts as
+// more). Every other byte stays as the peer sent it; a PDU without the sub-item, or one
+// whose items do not add up, is left alone (the engine has already decoded it).
+void clamp_max_length(Bytes& pdu, std::uint32_t max) {
+  ByteReader r(pdu);
+  if (!r.skip(dul::wire::kPduHeader + dul::wire::kAssocFixed)) return;
+  while (!r.empty()) {
+    const auto type = r.u8();
+    const auto reserved = r.u8();
+    const auto len = r.u16be();
+    if (!type || !reserved || !len) return;
+    if (*type != dul::wire::kUserInformationItem) {
+      if (!r.skip(*len)) return;
+      continue;
+    }
+    const std::size_t end = r.position() + *len;
+    while (r.position() + 4 <= end) {
+      const auto sub = r.u8();
+      const auto sub_reserved = r.u8();
+      const auto sub_len = r.u16be();
+      if (!sub || !sub_reserved || !sub_len || r.position() + *sub_len > end) return;
+      if (*sub == dul::wire::kMaxLengthItem && *sub_len == 4) {
+        const std::size_t at = r.position();
+        const auto value = r.u32be();
+        if (value && (*value == 0 || *value > max)) {
+          for (std::size_t i = 0; i < 4; ++i)
+            pdu[at + i] = static_cast<std::uint8_t>(max >> (8 * (3 - i)));
+        }
+        return;
+      }
+      if (!r.skip(*sub_len)) return;
+    }
+    return;
+  }
+}
+
+std::uint32_t clamped(std::optional<std::uint32_t> v, std::uint32_t max) {
+  return !v || *v == 0 || *v > max ? max : *v;
 }
 
 }  // namespace
@@ -244,8 +283,11 @@ bool Session::on_client_pdu(SessionOutput& out, ByteView pdu) {
 }
 
 void Session::on_request(SessionOutput& out, const dul::ind::AssociateRequested& rq) {
-  summary_.calling_ae = std::string(trim_ae(rq.rq.calling_ae));
-  summary_.called_ae = std::string(trim_ae(rq.rq.called_ae));
+  // trim_ae does not check characters: a control byte in an AE title would forge log lines
+  // and break the audit XML, so the titles are recorded in printable form (the policy
+  // still decides on the wire bytes).
+  summary_.calling_ae = printable(trim_ae(rq.rq.calling_ae));
+  summary_.called_ae = printable(trim_ae(rq.rq.called_ae));
   const Refusal why = policy_.decide(rq.rq.calling_ae, rq.rq.called_ae, peer_);
   if (why != Refusal::None) {
     refuse(out, why, EndReason::Refused, std::string(refusal_name(why)));
@@ -265,6 +307,9 @@ void Session::on_request(SessionOutput& out, const dul::ind::AssociateRequested&
     patch_called(request_raw_, *to);
     summary_.upstream_called_ae = *to;
   }
+  // The upstream must not send PDUs larger than we relay (--max-pdu): its limit for us is
+  // what the client announced, at most ours.
+  clamp_max_length(request_raw_, options_.max_pdu);
   phase_ = Phase::Connecting;
   out.connect_upstream = true;
 }
@@ -281,6 +326,8 @@ SessionOutput Session::upstream_connected() {
   if (phase_ != Phase::Connecting || done()) return out;
   auto rq = *client_.request();
   if (!summary_.upstream_called_ae.empty()) rq.called_ae = summary_.upstream_called_ae;
+  if (rq.user_info.max_length)
+    rq.user_info.max_length = clamped(rq.user_info.max_length, options_.max_pdu);
   auto a = upstream_.associate(std::move(rq));
   if (!a) {
     refuse(out, Refusal::Upstream, EndReason::UpstreamUnavailable,
@@ -328,13 +375,19 @@ bool Session::on_upstream_pdu(SessionOutput& out, ByteView pdu) {
   }
   for (auto& i : o.indications) {
     if (auto* ac = std::get_if<dul::ind::AssociateAccepted>(&i)) {
+      // Likewise toward the client: an upstream announcing 0 (no limit) or more than
+      // --max-pdu would let a compliant client send PDUs the framer refuses.
+      if (ac->ac.user_info.max_length)
+        ac->ac.user_info.max_length = clamped(ac->ac.user_info.max_length, options_.max_pdu);
       auto r = client_.accept(ac->ac);
       if (!r) {
         abort_both(out, EndReason::UpstreamProtocolError,
                    "A-ASSOCIATE-AC not relayable: " + r.error().message);
         return false;
       }
-      append(out.to_client, pdu);
+      Bytes answer(pdu.begin(), pdu.end());
+      clamp_max_length(answer, options_.max_pdu);
+      append(out.to_client, answer);
       phase_ = Phase::Relaying;
       summary_.established = true;
       out.events.emplace_back(sev::UpstreamAnswered{true, {}});
@@ -394,7 +447,7 @@ void Session::note_command(SessionOutput& out, bool from_client, const dul::ind:
         out.events.emplace_back(sev::StoresBegin{from_client});
       }
       if (pending_stores_.size() < 4096)
-        pending_stores_[{from_client, cmd.message_id}] = cmd.affected_sop_class_uid;
+        pending_stores_[{from_client, cmd.message_id}] = printable(cmd.affected_sop_class_uid);
       store_first_chunk_ = options_.collect_ids;
       break;
     case F::CStoreRsp: {
@@ -411,16 +464,21 @@ void Session::note_command(SessionOutput& out, bool from_client, const dul::ind:
     }
     case F::CFindRq:
       ++summary_.finds;
-      if (options_.collect_ids && from_client && cmd.has_data_set())
-        pending_query_ = cmd.affected_sop_class_uid;  // the event waits for the identifier
-      else
-        out.events.emplace_back(sev::Query{cmd.affected_sop_class_uid, {}, {}});
+      if (options_.collect_ids && from_client && cmd.has_data_set()) {
+        // The event waits for the first fragment of the identifier.
+        pending_query_ = printable(cmd.affected_sop_class_uid);
+        store_first_chunk_ = true;
+      } else {
+        out.events.emplace_back(sev::Query{printable(cmd.affected_sop_class_uid), {}, {}});
+      }
       break;
     case F::CMoveRq:
       ++summary_.moves;
+      store_first_chunk_ = options_.collect_ids && cmd.has_data_set();
       break;
     case F::CGetRq:
       ++summary_.gets;
+      store_first_chunk_ = options_.collect_ids && cmd.has_data_set();
       break;
     case F::CEchoRq:
       ++summary_.echoes;

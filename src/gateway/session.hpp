@@ -33,8 +33,8 @@ namespace dicomsec::gateway {
 struct SessionOptions {
   std::uint32_t max_pdu = 1U << 20;  // largest PDU length field relayed, either direction
   // --audit-phi ids: read the Patient ID and Study Instance UID of C-FIND/C-MOVE/C-GET
-  // identifiers (buffered whole, capped at 64 KiB) and of the first fragment of each C-STORE
-  // data set (never more: the data set still streams). Off: no identifier is ever read.
+  // identifiers and C-STORE data sets from their first fragment only (never buffered: they
+  // stream whatever their size, as without auditing). Off: no identifier is ever read.
   bool collect_ids = false;
 };
 
@@ -165,7 +165,7 @@ class Session {
   void on_request(SessionOutput& out, const dul::ind::AssociateRequested& rq);
   void refuse(SessionOutput& out, Refusal why, EndReason reason, std::string detail);
   void note_command(SessionOutput& out, bool from_client, const dul::ind::Command& c);
-  // collect_ids: identifiers from a whole identifier or the first fragment of a data set.
+  // collect_ids: identifiers from the first fragment of an identifier or data set.
   void note_data(SessionOutput& out, const dul::Association& side, std::uint8_t context_id,
                  ByteView bytes, bool whole);
   // Ends the association: aborts whichever side is still associated, closes both.
@@ -187,7 +187,7 @@ class Session {
   Bytes request_raw_;  // the RQ as received, with --rewrite-called applied
   SessionSummary summary_;
   bool stores_begun_ = false;
-  bool store_first_chunk_ = false;            // the next DataChunk starts a C-STORE data set
+  bool store_first_chunk_ = false;  // the next DataChunk starts a data set whose IDs we read
   std::optional<std::string> pending_query_;  // C-FIND SOP class awaiting its identifier
   // C-STORE requests awaiting their response: (direction, message id) -> SOP class UID.
   std::map<std::pair<bool, std::uint16_t>, std::string> pending_stores_;

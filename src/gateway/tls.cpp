@@ -120,31 +120,6 @@ void configure_upstream(ssl_st* ssl, const std::string& name) {
   }
 }
 
-namespace {
-
-Result<void> load_server_files(asio::ssl::context& ctx, const TlsFiles& f) {
-  SSL_CTX* c = ctx.native_handle();
-  if (SSL_CTX_use_certificate_chain_file(c, f.cert.c_str()) != 1)
-    return make_error("--cert " + f.cert + ": " + tls_errors());
-  if (SSL_CTX_use_PrivateKey_file(c, f.key.c_str(), SSL_FILETYPE_PEM) != 1)
-    return make_error("--key " + f.key + ": " + tls_errors());
-  if (SSL_CTX_check_private_key(c) != 1)
-    return make_error("--key does not match --cert: " + tls_errors());
-  if (!f.ca.empty()) {
-    if (SSL_CTX_load_verify_locations(c, f.ca.c_str(), nullptr) != 1)
-      return make_error("--client-ca " + f.ca + ": " + tls_errors());
-    SSL_CTX_set_client_CA_list(c, SSL_load_client_CA_file(f.ca.c_str()));
-    SSL_CTX_set_verify(
-        c, SSL_VERIFY_PEER | (f.require_client_cert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
-        nullptr);
-  } else if (f.require_client_cert) {
-    return make_error("--require-client-cert needs --client-ca");
-  }
-  return {};
-}
-
-}  // namespace
-
 Result<std::shared_ptr<ServerTls>> ServerTls::open(TlsFiles files, std::string profile) {
   if (!known_profile(profile)) return make_error("unknown --profile '" + profile + "'");
   auto self = std::make_shared<ServerTls>();
@@ -152,21 +127,11 @@ Result<std::shared_ptr<ServerTls>> ServerTls::open(TlsFiles files, std::string p
     return apply_profile(ctx, profile);
   });
   if (!store) return store.error();
-  self->store_ = *store;
-  // Until CertStore loads the files itself, a context of our own with the same settings.
-  const auto ctx = self->store_->current();
-  if (!ctx || SSL_CTX_get0_certificate(ctx->native_handle()) == nullptr) {
-    auto own = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
-    if (auto r = load_server_files(*own, files); !r) return r.error();
-    if (auto r = apply_profile(*own, profile); !r) return r.error();
-    self->fallback_ = std::move(own);
-  }
+  self->store_ = *store;  // CertStore::open has loaded the files or failed: one loader
   return self;
 }
 
-std::shared_ptr<asio::ssl::context> ServerTls::current() const {
-  return fallback_ ? fallback_ : store_->current();
-}
+std::shared_ptr<asio::ssl::context> ServerTls::current() const { return store_->current(); }
 
 std::vector<std::string> peer_certificate_names(ssl_st* ssl, std::string* subject) {
   std::vector<std::string> names;

@@ -51,8 +51,7 @@ class ServerTls {
   [[nodiscard]] const std::shared_ptr<CertStore>& store() const { return store_; }
 
  private:
-  std::shared_ptr<CertStore> store_;
-  std::shared_ptr<asio::ssl::context> fallback_;  // when the store's context has no key
+  std::shared_ptr<CertStore> store_;  // the only source of the context: reloads take effect
 };
 
 // Subject CN first, then DNS, URI and e-mail SANs of the peer certificate (none: empty).

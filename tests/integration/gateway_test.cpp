@@ -325,6 +325,56 @@ TEST_F(GatewayTest, RefusalsCarryTheirExactCodes) {
     EXPECT_NE(audit.find(what), std::string::npos) << what << "\n" << audit.substr(0, 2000);
 }
 
+TEST_F(GatewayTest, HostileAeTitleGivesOneLogLineAndWellFormedAuditXml) {
+  // A calling AE with a newline, ESC and 0xFF: refused, logged on exactly one line with no
+  // control byte, and the Security Alert sent over syslog is XML that xmllint accepts.
+  if (access("/usr/bin/xmllint", X_OK) != 0)
+    DICOMSEC_SKIP_OR_FAIL("xmllint (libxml2-utils) is not installed");
+  const int udp = socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(udp, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(udp, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t alen = sizeof a;
+  ASSERT_EQ(getsockname(udp, reinterpret_cast<sockaddr*>(&a), &alen), 0);
+  timeval tv{1, 0};
+  setsockopt(udp, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  auto gw = gateway(free_port(),  // refused before any upstream connection
+                    {"--allow", "ECHOSCU", "--audit-syslog",
+                     "udp://127.0.0.1:" + std::to_string(ntohs(a.sin_port))});
+  const std::string hostile = "EV\nFORGED\x1b[1m\xFF";
+  EXPECT_EQ(raw_associate(gw->port, hostile, "ANY-SCP"), rj(1, 1, 3));
+  std::vector<std::string> alerts;
+  for (int i = 0; i < 20 && alerts.empty(); ++i) {  // bounded: 20 x 1 s
+    std::string buf(65536, '\0');
+    const ssize_t n = recv(udp, buf.data(), buf.size(), 0);
+    if (n <= 0) continue;
+    buf.resize(static_cast<std::size_t>(n));
+    if (buf.find("110113") != std::string::npos) alerts.push_back(buf);
+  }
+  close(udp);
+  ASSERT_EQ(alerts.size(), 1U) << slurp(gw->err);
+  const auto bom = alerts[0].find("\xEF\xBB\xBF");
+  ASSERT_NE(bom, std::string::npos);
+  const fs::path xml = dir_ / "hostile-alert.xml";
+  std::ofstream(xml) << alerts[0].substr(bom + 3);
+  EXPECT_EQ(run({"xmllint", "--noout", "--relaxng",
+                 kSource + "/tests/data/audit/dicom-audit-message.rng", xml.string()},
+                20s),
+            0)
+      << alerts[0];
+  const auto log = slurp(gw->err);
+  EXPECT_EQ(log.find('\x1b'), std::string::npos) << log;
+  EXPECT_EQ(log.find('\xFF'), std::string::npos) << log;
+  EXPECT_EQ(log.find("\nFORGED"), std::string::npos) << log;
+  std::size_t lines = 0;
+  for (std::size_t p = log.find("FORGED"); p != std::string::npos; p = log.find("FORGED", p + 1))
+    ++lines;
+  EXPECT_EQ(lines, 1U) << log;
+  EXPECT_NE(log.find("EV?FORGED?[1m?->ANY-SCP refused calling-ae 1/1/3"), std::string::npos) << log;
+}
+
 TEST_F(GatewayTest, AddressOutsideEveryCidrIsClosedWithoutAnAnswer) {
   auto scp = storescp(dir_ / "cidr");
   auto gw = gateway(scp->port, {"--allow", "ECHOSCU@::1/128"});
@@ -542,6 +592,44 @@ TEST_F(GatewayTest, MetricsAndGracefulDrain) {
   EXPECT_EQ(wait_for(gw->pid, 10s), 0);
   gw->pid = -1;
   EXPECT_NE(slurp(gw->err).find("gateway: stopped"), std::string::npos);
+}
+
+TEST_F(GatewayTest, MetricsSurvivesRunningOutOfDescriptors) {
+  // The gateway under a hard limit of 64 descriptors: idle connections use them up, a
+  // scrape arrives meanwhile (its accept fails with EMFILE), and once the connections are
+  // gone the metrics endpoint answers again instead of having stopped for good.
+  auto scp = storescp(dir_ / "metrics-emfile");
+  const int mport = free_port();
+  const int port = free_port();
+  const auto err = dir_ / "metrics-emfile.log";
+  const pid_t pid = spawn(
+      {"prlimit", "--nofile=64:64", kBin, "gateway", "--listen",
+       "127.0.0.1:" + std::to_string(port), "--upstream", "127.0.0.1:" + std::to_string(scp->port),
+       "--metrics", "127.0.0.1:" + std::to_string(mport), "--max-associations", "1000", "--allow",
+       "ECHOSCU"},
+      err, err);
+  ASSERT_TRUE(wait_port(port) && wait_port(mport)) << slurp(err);
+  std::vector<int> idle;
+  for (int i = 0; i < 120; ++i) {
+    const int c = connect_to(port);
+    if (c < 0) break;
+    idle.push_back(c);
+  }
+  std::this_thread::sleep_for(500ms);
+  const int scrape = connect_to(mport);  // accepted by the kernel, EMFILE for the gateway
+  std::this_thread::sleep_for(500ms);
+  if (scrape >= 0) close(scrape);
+  for (int c : idle) close(c);
+  std::this_thread::sleep_for(1s);
+  std::string out;
+  EXPECT_EQ(run({"curl", "-sf", "--max-time", "5",
+                 "http://127.0.0.1:" + std::to_string(mport) + "/metrics"},
+                15s, &out),
+            0)
+      << out << slurp(err);
+  EXPECT_NE(out.find("dicomsec_gateway_connections_total"), std::string::npos) << out;
+  kill(pid, SIGTERM);
+  EXPECT_EQ(wait_for(pid, 10s), 0) << slurp(err);
 }
 
 TEST_F(GatewayTest, WarnsWithoutAllowAndRejectsBadConfiguration) {

@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <thread>
 
 #include "pki.hpp"
 #include "support/skip.hpp"
@@ -120,6 +121,83 @@ TEST_F(CertReload, ABrokenFileKeepsTheOldCertificateAndSaysWhy) {
   ASSERT_EQ(install(dir, "b", true), 0);
   ASSERT_TRUE(server.wait_log("reload ok generation 2")) << server.log();
   EXPECT_EQ(s_client_serial(dir, server.port), "B2");
+}
+
+// The same files behind `dicomsec gateway --tls-in`: what a new TLS client sees must follow
+// every reload (SIGHUP and the file watch), never a context loaded once at start.
+class GatewayServer {
+ public:
+  explicit GatewayServer(const TempDir& dir) : dir_(dir) {
+    port = free_port();
+    pid_ =
+        spawn({DICOMSEC_BIN, "gateway", "--listen", "127.0.0.1:" + std::to_string(port),
+               "--upstream", "127.0.0.1:" + std::to_string(free_port()), "--tls-in", "--cert",
+               dir / "live.pem", "--key", dir / "live.key", "--audit-jsonl", dir / "audit.jsonl"},
+              dir / "gw.out", dir / "gw.err");
+    if (!eventually([&] { return log().find("gateway: listening") != std::string::npos; }, 10s))
+      port = -1;
+  }
+  ~GatewayServer() { stop_group(pid_); }
+  [[nodiscard]] std::string log() const { return slurp(dir_ / "gw.err"); }
+  void hup() const { kill(pid_, SIGHUP); }
+  int port = -1;
+
+ private:
+  const TempDir& dir_;
+  pid_t pid_ = -1;
+};
+
+// Security Configuration alerts (DCM 110129) in the gateway's JSONL trail with this outcome
+// (0 reloaded, 4 refused).
+int reload_alerts(const TempDir& dir, int outcome) {
+  const std::string trail = slurp(dir / "audit.jsonl");
+  int n = 0;
+  std::size_t at = 0;
+  while (at < trail.size()) {
+    auto end = trail.find('\n', at);
+    if (end == std::string::npos) end = trail.size();
+    const std::string line = trail.substr(at, end - at);
+    if (line.find("\"alert\":\"security-configuration\"") != std::string::npos &&
+        line.find("\"code\":\"110113\"") != std::string::npos &&
+        line.find(fmt::format("\"outcome\":{},", outcome)) != std::string::npos)
+      ++n;
+    at = end + 1;
+  }
+  return n;
+}
+
+TEST_F(CertReload, GatewayServesWhatEachReloadLoadedAndAuditsIt) {
+  GatewayServer gw(dir);
+  ASSERT_GT(gw.port, 0) << gw.log();
+  EXPECT_EQ(s_client_serial(dir, gw.port), "A1");
+  EXPECT_EQ(reload_alerts(dir, 0), 0);
+
+  // SIGHUP after an in-place rewrite (the file watch may see it first: one or two reloads).
+  ASSERT_EQ(install(dir, "c", false), 0);
+  gw.hup();
+  EXPECT_TRUE(eventually([&] { return s_client_serial(dir, gw.port) == "C3"; }, 10s)) << gw.log();
+  ASSERT_TRUE(eventually([&] { return reload_alerts(dir, 0) >= 1; }, 5s)) << gw.log();
+  // A SIGHUP with nothing changed: exactly one more reload, reported once.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const int before = reload_alerts(dir, 0);
+  gw.hup();
+  EXPECT_TRUE(eventually([&] { return reload_alerts(dir, 0) == before + 1; }, 5s)) << gw.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(reload_alerts(dir, 0), before + 1) << "one SIGHUP, one audited reload";
+
+  // A key that does not match, seen by the file watch: refused, audited, old certificate.
+  ASSERT_EQ(shell(dir, "cp b.key live.key.new && mv live.key.new live.key"), 0);
+  EXPECT_TRUE(eventually([&] { return reload_alerts(dir, 4) == 1; }, 10s)) << gw.log();
+  EXPECT_NE(gw.log().find("certificate reload failed, keeping the old one"), std::string::npos)
+      << gw.log();
+  EXPECT_EQ(s_client_serial(dir, gw.port), "C3");
+
+  // Fixed by the file watch (2 s), no signal: served and audited.
+  const int ok_before = reload_alerts(dir, 0);
+  ASSERT_EQ(install(dir, "b", true), 0);
+  EXPECT_TRUE(eventually([&] { return s_client_serial(dir, gw.port) == "B2"; }, 15s)) << gw.log();
+  EXPECT_TRUE(eventually([&] { return reload_alerts(dir, 0) == ok_before + 1; }, 5s))
+      << slurp(dir / "audit.jsonl");
 }
 
 }  // namespace

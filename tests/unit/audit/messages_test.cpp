@@ -128,6 +128,42 @@ TEST(AuditXml, TheSchemaRejectsAMessageThatBreaksIt) {
   EXPECT_NE(relaxng_errors(no_source, dir, "no-source"), "");
 }
 
+TEST(AuditXml, HostileBytesInEveryFieldStillGiveAWellFormedValidMessage) {
+  // An AE title, SOP class and patient ID straight off the wire: control bytes, ESC, NUL,
+  // 0xFF, a lone continuation byte, an overlong '/', a surrogate. The Security Alert about
+  // the stranger must still be well-formed XML the collector accepts, on one line.
+  if (access("/usr/bin/xmllint", X_OK) != 0)
+    DICOMSEC_SKIP_OR_FAIL("xmllint (libxml2-utils) is not installed");
+  TempDir dir;
+  const std::string hostile = std::string("EV\x01IL\x1b[31m\nX\xFF\x80\xC0\xAF\xED\xA0\x80") +
+                              '\0' + "Z\xC3\xA9";  // ends with a valid U+00E9
+  for (bool phi : {false, true}) {
+    Options o;
+    o.phi_ids = phi;
+    for (EventType t : kAllTypes) {
+      if (t == EventType::AssociationEnd) continue;
+      Event e = make(t);
+      e.source.ae = hostile;
+      e.source.cert_subject = hostile;
+      e.destination.ae = hostile;
+      e.outcome_text = hostile;
+      e.patient_ids = {hostile};
+      e.study_uids = {hostile};
+      if (!e.sop_classes.empty()) e.sop_classes = {{hostile, 1}};
+      if (t == EventType::Query) e.query_sop_class = hostile;
+      const std::string xml = to_rfc3881_xml(e, o);
+      ASSERT_FALSE(xml.empty()) << to_string(t);
+      EXPECT_EQ(xml.find('\n'), std::string::npos);
+      EXPECT_EQ(xml.find('\x1b'), std::string::npos);
+      EXPECT_EQ(xml.find('\x01'), std::string::npos);
+      EXPECT_EQ(xml.find('\xFF'), std::string::npos);
+      EXPECT_NE(xml.find("Z\xC3\xA9"), std::string::npos) << "valid UTF-8 is kept";
+      const std::string name = fmt::format("hostile-{}-{}", to_string(t), phi ? "ids" : "none");
+      EXPECT_EQ(relaxng_errors(xml, dir, name), "") << name << "\n" << xml;
+    }
+  }
+}
+
 bool has(const std::string& s, const std::string& needle) {
   return s.find(needle) != std::string::npos;
 }
@@ -297,7 +333,9 @@ TEST(AuditLogger, JsonlFileAndBoundedQueueThatCountsDrops) {
   for (int i = 0; i < 10000; ++i) (*logger)->emit(make(EventType::SecurityAlert));
   const auto took = std::chrono::steady_clock::now() - t0;
   EXPECT_LT(took, std::chrono::seconds(1));
-  EXPECT_GE((*logger)->dropped(), 10000U - 16U);
+  // Not dropped (yet): at most the queue, the outbox, and the batch the writer thread took
+  // from the queue and is still formatting (8 each).
+  EXPECT_GE((*logger)->dropped(), 10000U - 3 * 8U);
   EXPECT_EQ((*logger)->sent(), 0U);
 }
 

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "dul/association.hpp"
 #include "dul/dimse.hpp"
 
@@ -99,6 +101,19 @@ TEST(GatewaySession, RefusesBeforeTheUpstreamWithExactCodes) {
             enc(dul::AssociateRj{1, 1, 7}));
 }
 
+TEST(GatewaySession, RecordsAeTitlesInPrintableFormOnly) {
+  // A control byte, ESC and 0xFF in the calling AE would otherwise reach the log line and
+  // the audit trail; the refusal itself still uses the wire bytes.
+  Fixture f;
+  f.policy.rules = {parse_allow("ECHOSCU:ANY-SCP").value()};
+  Session s(f.policy, f.peer, {}, &f.capacity);
+  s.client_connected();
+  auto o = s.from_client(enc(echo_rq("EV\nIL\x1b[2J\xFF", "ANY\x01SCP")));
+  EXPECT_EQ(o.to_client, enc(dul::AssociateRj{1, 1, 3}));
+  EXPECT_EQ(s.summary().calling_ae, "EV?IL?[2J?");
+  EXPECT_EQ(s.summary().called_ae, "ANY?SCP");
+}
+
 TEST(GatewaySession, CapacityRefusesTransiently) {
   Fixture f;
   f.capacity.max = 1;
@@ -124,6 +139,55 @@ TEST(GatewaySession, RewritesOnlyTheCalledAeBytes) {
   EXPECT_EQ(called, "UPSTREAM        ");
   std::copy(o.to_upstream.begin() + 10, o.to_upstream.begin() + 26, rq.begin() + 10);
   EXPECT_EQ(o.to_upstream, rq);
+}
+
+// The 4-byte value of the Maximum Length sub-item (0x51) in encoded RQ/AC bytes.
+std::uint32_t max_length_in(const Bytes& pdu) {
+  const Bytes tag{0x51, 0x00, 0x00, 0x04};
+  const auto it = std::search(pdu.begin(), pdu.end(), tag.begin(), tag.end());
+  if (it == pdu.end() || pdu.end() - it < 8) return 0xFFFFFFFF;
+  return (std::uint32_t{it[4]} << 24) | (std::uint32_t{it[5]} << 16) | (std::uint32_t{it[6]} << 8) |
+         it[7];
+}
+
+TEST(GatewaySession, ClampsMaximumLengthToMaxPduBothWays) {
+  // PS3.8 D.1: 0 means no limit. A peer announcing 0 or more than --max-pdu would get PDUs
+  // the gateway refuses as too large; both RQ and AC are patched, nothing else changes.
+  struct Case {
+    std::uint32_t announced, expected;
+  };
+  for (const Case c : {Case{0, 32768}, Case{1U << 24, 32768}, Case{16384, 16384}}) {
+    Fixture f;
+    SessionOptions o;
+    o.max_pdu = 32768;
+    Session s(f.policy, f.peer, o, &f.capacity);
+    s.client_connected();
+    auto rq = echo_rq();
+    rq.user_info.max_length = c.announced;
+    Bytes rq_bytes = enc(rq);
+    ASSERT_TRUE(s.from_client(rq_bytes).connect_upstream);
+    const Bytes up = s.upstream_connected().to_upstream;
+    ASSERT_EQ(up.size(), rq_bytes.size());
+    EXPECT_EQ(max_length_in(up), c.expected) << c.announced;
+    auto ac = echo_ac(rq);
+    ac.user_info.max_length = c.announced;
+    const Bytes ac_bytes = enc(ac);
+    const Bytes down = s.from_upstream(ac_bytes).to_client;
+    ASSERT_EQ(down.size(), ac_bytes.size());
+    EXPECT_EQ(max_length_in(down), c.expected) << c.announced;
+    // Byte for byte apart from those four.
+    auto same_but_max = [](Bytes a, Bytes b) {
+      const Bytes tag{0x51, 0x00, 0x00, 0x04};
+      for (Bytes* x : {&a, &b}) {
+        auto it = std::search(x->begin(), x->end(), tag.begin(), tag.end());
+        if (it != x->end()) std::fill(it + 4, it + 8, 0);
+      }
+      return a == b;
+    };
+    EXPECT_TRUE(same_but_max(up, rq_bytes));
+    EXPECT_TRUE(same_but_max(down, ac_bytes));
+    EXPECT_TRUE(s.summary().established);
+  }
 }
 
 TEST(GatewaySession, HugeHeaderAbortsWithoutBufferingOrForwarding) {
@@ -252,6 +316,54 @@ TEST(GatewaySession, ReadsIdsOnlyWhenAsked) {
   EXPECT_EQ(without.stored.at("1.2.840.10008.5.1.4.1.1.7"), 1U);
   EXPECT_TRUE(without.patient_ids.empty());
   EXPECT_TRUE(without.study_uids.empty());
+}
+
+TEST(GatewaySession, AuditingIdsRelaysAQueryIdentifierOfAnySize) {
+  // A C-FIND identifier far over 64 KiB: with --audit-phi ids it is relayed like without
+  // (no abort), and the Patient ID still comes from its first fragment.
+  for (bool collect : {false, true}) {
+    Fixture f;
+    SessionOptions o;
+    o.collect_ids = collect;
+    Session s(f.policy, f.peer, o, &f.capacity);
+    s.client_connected();
+    auto rq = echo_rq();
+    rq.contexts[0].abstract_syntax = "1.2.840.10008.5.1.4.1.2.2.1";
+    s.from_client(enc(rq));
+    s.upstream_connected();
+    s.from_upstream(enc(echo_ac(rq)));
+    dimse::Command c;
+    c.field = dimse::CommandField::CFindRq;
+    c.affected_sop_class_uid = "1.2.840.10008.5.1.4.1.2.2.1";
+    c.message_id = 5;
+    c.command_data_set_type = 0;
+    Bytes ds{0x10, 0x00, 0x20, 0x00, 8, 0, 0, 0, 'P', 'A', 'T', '-', '0', '0', '0', '2'};
+    constexpr std::uint32_t kBig = 200000;  // (0040,A160) Text Value, 200 000 bytes
+    const Bytes head{0x40, 0x00, 0x60, 0xA1, kBig & 0xFF, (kBig >> 8) & 0xFF, (kBig >> 16) & 0xFF,
+                     0};
+    ds.insert(ds.end(), head.begin(), head.end());
+    ds.resize(ds.size() + kBig, 'x');
+    const Bytes pdata = dimse::encode_pdata(1, dimse::encode_command(c), &ds, 16384);
+    Bytes relayed;
+    std::vector<SessionEvent> events;
+    for (std::size_t at = 0; at < pdata.size(); at += 5000) {  // arbitrary TCP segments
+      auto out = s.from_client(
+          ByteView(pdata).subspan(at, std::min<std::size_t>(5000, pdata.size() - at)));
+      relayed.insert(relayed.end(), out.to_upstream.begin(), out.to_upstream.end());
+      EXPECT_TRUE(out.to_client.empty()) << "no A-ABORT";
+      events.insert(events.end(), out.events.begin(), out.events.end());
+    }
+    EXPECT_FALSE(s.done()) << collect;
+    EXPECT_EQ(relayed, pdata) << collect;
+    EXPECT_LT(s.buffered_bytes(), 32768U) << "the identifier streams";
+    const sev::Query* q = nullptr;
+    for (const auto& e : events)
+      if (const auto* x = std::get_if<sev::Query>(&e)) q = x;
+    ASSERT_NE(q, nullptr) << collect;
+    EXPECT_EQ(q->sop_class, "1.2.840.10008.5.1.4.1.2.2.1");
+    EXPECT_EQ(q->patient_ids,
+              collect ? std::vector<std::string>{"PAT-0002"} : std::vector<std::string>{});
+  }
 }
 
 }  // namespace
