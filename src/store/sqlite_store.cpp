@@ -631,12 +631,24 @@ class SqliteStore final : public Store {
   }
 
   void check_identity(int target_version) {
-    const auto app = pragma("PRAGMA application_id");  // garbage files fail here: NOTADB
-    const auto version = pragma("PRAGMA user_version");
+    // One read transaction: the id, version and table count from one snapshot. Read one by
+    // one, a process creating the file at the same time could commit its first migration in
+    // between (id 0 read before, tables counted after: "holds other tables").
+    exec("BEGIN");
+    std::int64_t app = 0, version = 0, tables = 0;
+    try {
+      app = pragma("PRAGMA application_id");  // garbage files fail here: NOTADB
+      version = pragma("PRAGMA user_version");
+      tables = pragma("SELECT count(*) FROM sqlite_master");
+      exec("COMMIT");
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
     if (app != 0 && app != kApplicationId)
       throw StoreError(
           fmt::format("{}: not a dicomsec database (application_id {:#x})", path_, app));
-    if (app == 0 && pragma("SELECT count(*) FROM sqlite_master") != 0)
+    if (app == 0 && tables != 0)
       throw StoreError(fmt::format("{}: not a dicomsec database (it holds other tables)", path_));
     if (version > target_version)
       throw StoreError(fmt::format(
