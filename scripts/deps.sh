@@ -20,6 +20,7 @@ packages=(
   tcpdump tshark wireshark-common jq  # pcap flow analysis tests and bench/pcap_vs_tshark (issue 14)
   libpqxx-dev postgresql slurm-wlm munge  # scale-out (issue 17): PostgreSQL store, Slurm test
   python3-kubernetes python3-yaml  # scale-out (issue 17): offline k8s manifest schemas
+  sqlite3  # pcap --db test: .dump of every table for the canary (issue 14 §9)
 )
 missing=()
 for p in "${packages[@]}"; do

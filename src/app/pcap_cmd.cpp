@@ -11,7 +11,9 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
+#include <vector>
 
 #include "app/commands.hpp"
 #include "app/output.hpp"
@@ -140,10 +142,12 @@ class Inventory {
 };
 
 // --db: one row per server address:port, the shape `dicomsec diff` compares with a scan's.
+// Rows touched since the last batch are written again with it (the store replaces them).
 class ServiceRows {
  public:
   void add(const nlohmann::json& flow) {
     const auto key = fmt::format("{} {}", flow.value("ip", ""), flow.value("port", 0));
+    dirty_.insert(key);
     auto& s = rows_[key];
     if (s.is_null()) {
       s = {{"kind", "pcap-service"},
@@ -173,14 +177,40 @@ class ServiceRows {
       if (!have) s["findings"].push_back(f);
     }
   }
-  [[nodiscard]] std::vector<nlohmann::json> rows() const {
+  // The rows changed since the previous call.
+  [[nodiscard]] std::vector<nlohmann::json> take_dirty() {
     std::vector<nlohmann::json> out;
-    for (const auto& [k, v] : rows_) out.push_back(v);
+    for (const auto& k : dirty_) out.push_back(rows_.at(k));
+    dirty_.clear();
     return out;
   }
 
  private:
   std::map<std::string, nlohmann::json> rows_;
+  std::set<std::string> dirty_;
+};
+
+// --db: every flow record, written with the service rows it changed in batches of
+// kFlowBatch (one transaction each), so memory stays bounded however long the capture.
+class FlowWriter {
+ public:
+  static constexpr std::size_t kFlowBatch = 512;
+  FlowWriter(store::Store& db, store::ScanId scan) : db_(db), scan_(scan) {}
+  void add(const nlohmann::json& flow) {
+    services_.add(flow);
+    pending_.push_back(flow);
+    if (pending_.size() >= kFlowBatch) flush();
+  }
+  void flush() {
+    db_.append_flows(scan_, pending_, services_.take_dirty());
+    pending_.clear();
+  }
+
+ private:
+  store::Store& db_;
+  store::ScanId scan_;
+  ServiceRows services_;
+  std::vector<nlohmann::json> pending_;
 };
 
 int run_pcap(const PcapOptions& o) {
@@ -211,15 +241,16 @@ int run_pcap(const PcapOptions& o) {
   }
 
   std::unique_ptr<store::Store> db;
-  if (!o.db.empty()) {
-    if (store::is_postgres_url(o.db))
-      throw UsageError("--db: PostgreSQL is not built in this version");
-    db = store::open_store(o.db, true);
-  }
+  if (!o.db.empty()) db = store::open_store(o.db, true);
   auto sink = open_sink(o.output, *format);
   auto meta = start_meta("pcap");
   meta.pairs_total = inputs.size();
-  if (db) meta.scan_id = std::to_string(db->begin_scan(meta, {{"inputs", inputs}}));
+  std::optional<FlowWriter> stored;
+  if (db) {
+    const auto id = db->begin_scan(meta, {{"inputs", inputs}});
+    meta.scan_id = std::to_string(id);
+    stored.emplace(*db, id);
+  }
   sink->begin(meta);
 
   g_stop.store(false);
@@ -228,7 +259,6 @@ int run_pcap(const PcapOptions& o) {
 
   findings::AeAddressBook book;
   Inventory inventory;
-  ServiceRows services;
   std::size_t input_index = 0;
   pcap::FlowAnalyser analyser([&](record::FlowRecord&& r) {
     if (inputs.size() > 1) r.conn = fmt::format("{}.{}", input_index + 1, r.conn);
@@ -237,7 +267,7 @@ int run_pcap(const PcapOptions& o) {
     inventory.add(r);
     const auto j = report::to_json(r);
     sink->write(j);
-    if (db) services.add(j);
+    if (stored) stored->add(j);
   });
 
   int exit = kExitOk;
@@ -272,7 +302,7 @@ int run_pcap(const PcapOptions& o) {
   meta.pairs_done = input_index;
   meta.interrupted = g_stop.load();
   if (db) {
-    db->append(std::stoll(meta.scan_id), services.rows(), {});
+    stored->flush();
     db->finish(std::stoll(meta.scan_id), meta);
   }
   std::optional<std::string> output_error;
@@ -290,7 +320,9 @@ int run_pcap(const PcapOptions& o) {
         reassembly_total.flows_opened, reassembly_total.flows_opened == 1 ? "" : "s", a.dicom,
         a.tls, a.other);
     inventory.print(stderr, book);
-    if (db) fmt::print(stderr, "dicomsec: stored as scan {} in {}\n", meta.scan_id, o.db);
+    if (db)
+      fmt::print(stderr, "dicomsec: stored as scan {} in {}\n", meta.scan_id,
+                 store::redact_location(o.db));
   }
   if (output_error) {
     fmt::print(stderr, "dicomsec: {}\n", *output_error);
@@ -327,7 +359,9 @@ Runner setup_pcap(CLI::App& app) {
       ->check(whole_number(0, 1ULL << 62, "0 = no limit"));
   app.add_option("-o,--output", o->output, "Write records to FILE (default stdout)");
   app.add_option("--format", o->format, "jsonl (default), csv, sarif or html");
-  app.add_option("--db", o->db, "Also store the services seen (SQLite file) for report/diff");
+  app.add_option("--db", o->db,
+                 "Also store every flow record and the services seen (SQLite file or postgresql:// "
+                 "URL) for report and diff");
   app.add_flag("-q,--quiet", o->quiet, "No summary on stderr");
   return [o] { return run_pcap(*o); };
 }

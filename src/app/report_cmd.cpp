@@ -146,8 +146,11 @@ int run_report(const ReportOptions& o) {
   if (info.options.is_object() && info.options.contains("ports") &&
       info.options["ports"].is_string())
     info.meta.ports = info.options["ports"].get<std::string>();
-  const auto records = db->records(id);
-  if (o.mds2) return write_mds2(o, *format, info, records);
+  if (o.mds2) return write_mds2(o, *format, info, db->records(id));
+  // A `pcap --db` run stored its flow records beside the per-server rows diff compares: the
+  // report is the flows, as the live run wrote them.
+  auto records = db->flows(id);
+  if (records.empty()) records = db->records(id);
 
   // Every write, flush and close is checked: OutputError (exit 3) names the path and why.
   auto sink = open_sink(o.output, *format);
@@ -172,9 +175,10 @@ int run_report(const ReportOptions& o) {
 Runner setup_report(CLI::App& app) {
   auto o = std::make_shared<ReportOptions>();
   app.description(
-      "Render a scan stored with 'scan --db' in any report format, exactly as the live scan\n"
-      "would have written it. With --mds2, answer instead the MDS2 questions a network\n"
-      "measurement can answer, per device (docs/dicomsec.1.md, 'report').");
+      "Render a scan stored with 'scan --db' (or the flows of 'pcap --db') in any report\n"
+      "format, exactly as the live run would have written it. With --mds2, answer instead\n"
+      "the MDS2 questions a network measurement can answer, per device (docs/dicomsec.1.md,\n"
+      "'report').");
   app.add_option("--db", o->db, "The SQLite file or postgresql://... URL the scans were stored in")
       ->required();
   app.add_option("--scan", o->scan, "Scan id or --scan-id name (see 'dicomsec scans'), or 'latest'")

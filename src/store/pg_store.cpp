@@ -93,6 +93,23 @@ CREATE TABLE shards (
   PRIMARY KEY (scan_id, k)
 );
 )sql",
+    // 2: the SQLite schema's version 4: the flow records of `dicomsec pcap --db` (issue 14
+    // §9), one row per association seen on the wire, keyed by (scan, conn).
+    R"sql(
+CREATE TABLE flows (
+  id          BIGSERIAL PRIMARY KEY,
+  scan_id     BIGINT NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+  conn        TEXT NOT NULL,
+  client_ip   TEXT NOT NULL,
+  client_port INTEGER NOT NULL,
+  server_ip   TEXT NOT NULL,
+  server_port INTEGER NOT NULL,
+  json        TEXT NOT NULL,
+  UNIQUE (scan_id, conn)
+);
+CREATE INDEX flows_by_server ON flows (scan_id, server_ip, server_port);
+CREATE INDEX flows_by_client ON flows (scan_id, client_ip, client_port);
+)sql",
 };
 
 std::optional<ScanState> parse_state(std::string_view s) {
@@ -112,7 +129,7 @@ std::string field_text(const pqxx::field& f) { return f.is_null() ? std::string(
 class PgStore final : public Store {
  public:
   PgStore(const std::string& url, int schema_version, bool read_only)
-      : where_(redact_location(url)) {
+      : where_(redact_location(url)), schema_version_(schema_version) {
     guard([&] {
       conn_ = std::make_unique<pqxx::connection>(url);
       if (read_only)
@@ -165,6 +182,67 @@ class PgStore final : public Store {
         w.exec_params("UPDATE shards SET heartbeat = now() WHERE scan_id = $1 AND k = $2", scan,
                       static_cast<int>(k));
       w.commit();
+    });
+  }
+
+  void append_flows(ScanId scan, const std::vector<json>& flows,
+                    const std::vector<json>& services) override {
+    if (flows.empty() && services.empty()) return;
+    if (schema_version_ < 2)
+      throw StoreError(
+          fmt::format("{}: schema version {} has no flows table", where_, schema_version_));
+    guard([&] {
+      ensure_staging();
+      pqxx::work w(*conn_);
+      if (!flows.empty()) {
+        {
+          pqxx::stream_to out(w, "staging_flows",
+                              std::vector<std::string>{"seq", "conn", "client_ip", "client_port",
+                                                       "server_ip", "server_port", "json"});
+          int seq = 0;
+          for (const auto& f : flows) {
+            const auto endpoint = [&](const char* key) {
+              const auto it = f.find(key);
+              return it != f.end() && it->is_object()
+                         ? std::pair{text_or_empty(*it, "ip"), it->value("port", 0)}
+                         : std::pair{std::string(), 0};
+            };
+            const auto [cip, cport] = endpoint("client");
+            const auto [sip, sport] = endpoint("server");
+            out << std::make_tuple(seq++, text_or_empty(f, "conn"), cip, cport, sip, sport,
+                                   f.dump());
+          }
+          out.complete();
+        }
+        // The last flow of a batch for a conn wins; a replaced flow keeps its id (its place).
+        w.exec_params(
+            "INSERT INTO flows (scan_id, conn, client_ip, client_port, server_ip, server_port, "
+            "json) SELECT $1, conn, client_ip, client_port, server_ip, server_port, json FROM "
+            "(SELECT DISTINCT ON (conn) * FROM staging_flows ORDER BY conn, seq DESC) last "
+            "ORDER BY seq ON CONFLICT (scan_id, conn) DO UPDATE SET client_ip = "
+            "excluded.client_ip, client_port = excluded.client_port, server_ip = "
+            "excluded.server_ip, server_port = excluded.server_port, json = excluded.json",
+            scan);
+      }
+      if (!services.empty()) write_records(w, scan, 0, services);
+      w.commit();
+    });
+  }
+
+  std::vector<json> flows(ScanId scan) override {
+    if (schema_version_ < 2) return {};
+    return guard([&] {
+      pqxx::read_transaction w(*conn_);
+      std::vector<json> out;
+      const auto r = w.exec_params("SELECT json FROM flows WHERE scan_id = $1 ORDER BY id", scan);
+      out.reserve(r.size());
+      for (const auto& row : r) {
+        auto j = json::parse(row[0].c_str(), nullptr, false);
+        if (j.is_discarded() || !j.is_object())
+          throw StoreError(fmt::format("{}: scan {} has a flow that is not JSON", where_, scan));
+        out.push_back(std::move(j));
+      }
+      return out;
     });
   }
 
@@ -411,6 +489,10 @@ class PgStore final : public Store {
     w.exec(
         "CREATE TEMP TABLE IF NOT EXISTS staging_findings (seq INTEGER, finding_id TEXT, "
         "severity TEXT) ON COMMIT DELETE ROWS");
+    w.exec(
+        "CREATE TEMP TABLE IF NOT EXISTS staging_flows (seq INTEGER, conn TEXT, client_ip TEXT, "
+        "client_port INTEGER, server_ip TEXT, server_port INTEGER, json TEXT) "
+        "ON COMMIT DELETE ROWS");
     w.commit();
     staging_ready_ = true;
   }
@@ -568,6 +650,7 @@ class PgStore final : public Store {
   }
 
   std::string where_;  // the URL without its password: for messages
+  int schema_version_;
   std::unique_ptr<pqxx::connection> conn_;
   bool staging_ready_ = false;
 };

@@ -11,7 +11,7 @@ namespace dicomsec::store {
 
 // The schema version this build writes (table dicomsec_schema). A database with a larger
 // version was written by a newer dicomsec and is refused rather than misread.
-inline constexpr int kPostgresSchemaVersion = 1;
+inline constexpr int kPostgresSchemaVersion = 2;
 
 // `url`: postgresql://[user[:password]@][host][:port][/dbname][?param=value...]; libpq fills
 // what the URL leaves out from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGPASSFILE, PGDATABASE...

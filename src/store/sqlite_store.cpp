@@ -103,6 +103,25 @@ CREATE TABLE shards (
 ) WITHOUT ROWID;
 PRAGMA user_version = 3;
 )sql",
+    // 4: the flow records of `dicomsec pcap --db` (issue 14 §9), one row per association seen
+    // on the wire, keyed by (scan, conn) so a flow written again replaces its row. The
+    // per-server rows `diff` compares stay in records.
+    R"sql(
+CREATE TABLE flows (
+  id          INTEGER PRIMARY KEY,
+  scan_id     INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+  conn        TEXT NOT NULL,
+  client_ip   TEXT NOT NULL,
+  client_port INTEGER NOT NULL,
+  server_ip   TEXT NOT NULL,
+  server_port INTEGER NOT NULL,
+  json        TEXT NOT NULL,
+  UNIQUE (scan_id, conn)
+);
+CREATE INDEX flows_by_server ON flows (scan_id, server_ip, server_port);
+CREATE INDEX flows_by_client ON flows (scan_id, client_ip, client_port);
+PRAGMA user_version = 4;
+)sql",
 };
 static_assert(kApplicationId == 1146307907, "the literal in migration 1 must match");
 
@@ -209,7 +228,7 @@ std::string text_or_empty(const json& j, const char* key) {
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, int schema_version, bool create, bool read_only)
-      : path_(std::move(path)) {
+      : path_(std::move(path)), schema_version_(schema_version) {
     if (read_only) {
       open_read_only(schema_version);
       return;
@@ -264,35 +283,7 @@ class SqliteStore final : public Store {
                     const PositionSet& done) override {
     if (records.empty() && done.empty()) return;
     Transaction tx(*this);
-    Statement del(db_, "DELETE FROM records WHERE scan_id = ? AND ip = ? AND port = ?", path_);
-    Statement ins(db_,
-                  "INSERT INTO records (scan_id, ip, port, status, dicom, tls, association, "
-                  "product, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  path_);
-    Statement fin(
-        db_, "INSERT OR IGNORE INTO findings (record_id, finding_id, severity) VALUES (?, ?, ?)",
-        path_);
-    for (const auto& r : records) {
-      const std::string ip = text_or_empty(r, "ip");
-      const auto port = r.value("port", 0);
-      del.bind(1, scan).bind(2, ip).bind(3, std::int64_t{port}).run();
-      std::string association, product;
-      if (const auto a = r.find("association"); a != r.end() && a->is_object())
-        association = text_or_empty(*a, "result");
-      product = report::product_label(r);  // as every summary shows it (issue 12 §2)
-      ins.bind(1, scan).bind(2, ip).bind(3, std::int64_t{port}).bind(4, text_or_empty(r, "status"));
-      ins.bind(5, std::int64_t{r.value("dicom", false)})
-          .bind(6, std::int64_t{r.value("tls", false)});
-      ins.bind_opt(7, association).bind_opt(8, product).bind(9, r.dump());
-      ins.run();
-      const auto record_id = sqlite3_last_insert_rowid(db_);
-      if (const auto f = r.find("findings"); f != r.end() && f->is_array())
-        for (const auto& finding : *f)
-          fin.bind(1, record_id)
-              .bind(2, text_or_empty(finding, "id"))
-              .bind(3, text_or_empty(finding, "severity"))
-              .run();
-    }
+    write_records(scan, records);
     if (!done.empty()) {
       // Rewrite the shard's intervals merged: the set stays a handful of rows.
       PositionSet merged = load_done(scan, k);
@@ -310,6 +301,52 @@ class SqliteStore final : public Store {
     }
     if (k > 0) touch(scan, k);
     tx.commit();
+  }
+
+  void append_flows(ScanId scan, const std::vector<json>& flows,
+                    const std::vector<json>& services) override {
+    if (flows.empty() && services.empty()) return;
+    if (schema_version_ < 4)
+      throw StoreError(
+          fmt::format("{}: schema version {} has no flows table", path_, schema_version_));
+    Transaction tx(*this);
+    // ON CONFLICT ... DO UPDATE keeps the row's id: a replaced flow keeps its place.
+    Statement ins(db_,
+                  "INSERT INTO flows (scan_id, conn, client_ip, client_port, server_ip, "
+                  "server_port, json) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scan_id, conn) "
+                  "DO UPDATE SET client_ip = excluded.client_ip, client_port = "
+                  "excluded.client_port, server_ip = excluded.server_ip, server_port = "
+                  "excluded.server_port, json = excluded.json",
+                  path_);
+    for (const auto& f : flows) {
+      const auto endpoint = [&](const char* key) {
+        const auto it = f.find(key);
+        return it != f.end() && it->is_object()
+                   ? std::pair{text_or_empty(*it, "ip"), std::int64_t{it->value("port", 0)}}
+                   : std::pair{std::string(), std::int64_t{0}};
+      };
+      const auto [cip, cport] = endpoint("client");
+      const auto [sip, sport] = endpoint("server");
+      ins.bind(1, scan).bind(2, text_or_empty(f, "conn")).bind(3, cip).bind(4, cport);
+      ins.bind(5, sip).bind(6, sport).bind(7, f.dump()).run();
+    }
+    write_records(scan, services);
+    tx.commit();
+  }
+
+  std::vector<json> flows(ScanId scan) override {
+    if (schema_version_ < 4) return {};
+    Statement s(db_, "SELECT json FROM flows WHERE scan_id = ? ORDER BY id", path_);
+    s.bind(1, scan);
+    std::vector<json> out;
+    while (s.step()) {
+      auto j = json::parse(s.text(0), nullptr, false);
+      if (j.is_discarded() || !j.is_object())
+        throw StoreError(
+            fmt::format("{}: scan {} has a flow that is not JSON (corrupt file?)", path_, scan));
+      out.push_back(std::move(j));
+    }
+    return out;
   }
 
   ScanId join_named_scan(const std::string& name, unsigned shard_n, const report::ScanMeta& m,
@@ -594,12 +631,24 @@ class SqliteStore final : public Store {
   }
 
   void check_identity(int target_version) {
-    const auto app = pragma("PRAGMA application_id");  // garbage files fail here: NOTADB
-    const auto version = pragma("PRAGMA user_version");
+    // One read transaction: the id, version and table count from one snapshot. Read one by
+    // one, a process creating the file at the same time could commit its first migration in
+    // between (id 0 read before, tables counted after: "holds other tables").
+    exec("BEGIN");
+    std::int64_t app = 0, version = 0, tables = 0;
+    try {
+      app = pragma("PRAGMA application_id");  // garbage files fail here: NOTADB
+      version = pragma("PRAGMA user_version");
+      tables = pragma("SELECT count(*) FROM sqlite_master");
+      exec("COMMIT");
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
     if (app != 0 && app != kApplicationId)
       throw StoreError(
           fmt::format("{}: not a dicomsec database (application_id {:#x})", path_, app));
-    if (app == 0 && pragma("SELECT count(*) FROM sqlite_master") != 0)
+    if (app == 0 && tables != 0)
       throw StoreError(fmt::format("{}: not a dicomsec database (it holds other tables)", path_));
     if (version > target_version)
       throw StoreError(fmt::format(
@@ -615,6 +664,40 @@ class SqliteStore final : public Store {
       if (pragma("PRAGMA user_version") != v) continue;
       exec(std::string(kMigrations.at(static_cast<std::size_t>(v))).c_str());
       tx.commit();
+    }
+  }
+
+  // Inside the caller's transaction: each record replaces the scan's row for its ip:port.
+  void write_records(ScanId scan, const std::vector<json>& records) {
+    if (records.empty()) return;
+    Statement del(db_, "DELETE FROM records WHERE scan_id = ? AND ip = ? AND port = ?", path_);
+    Statement ins(db_,
+                  "INSERT INTO records (scan_id, ip, port, status, dicom, tls, association, "
+                  "product, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  path_);
+    Statement fin(
+        db_, "INSERT OR IGNORE INTO findings (record_id, finding_id, severity) VALUES (?, ?, ?)",
+        path_);
+    for (const auto& r : records) {
+      const std::string ip = text_or_empty(r, "ip");
+      const auto port = r.value("port", 0);
+      del.bind(1, scan).bind(2, ip).bind(3, std::int64_t{port}).run();
+      std::string association, product;
+      if (const auto a = r.find("association"); a != r.end() && a->is_object())
+        association = text_or_empty(*a, "result");
+      product = report::product_label(r);  // as every summary shows it (issue 12 §2)
+      ins.bind(1, scan).bind(2, ip).bind(3, std::int64_t{port}).bind(4, text_or_empty(r, "status"));
+      ins.bind(5, std::int64_t{r.value("dicom", false)})
+          .bind(6, std::int64_t{r.value("tls", false)});
+      ins.bind_opt(7, association).bind_opt(8, product).bind(9, r.dump());
+      ins.run();
+      const auto record_id = sqlite3_last_insert_rowid(db_);
+      if (const auto f = r.find("findings"); f != r.end() && f->is_array())
+        for (const auto& finding : *f)
+          fin.bind(1, record_id)
+              .bind(2, text_or_empty(finding, "id"))
+              .bind(3, text_or_empty(finding, "severity"))
+              .run();
     }
   }
 
@@ -689,6 +772,7 @@ class SqliteStore final : public Store {
   }
 
   std::string path_;
+  int schema_version_;
   sqlite3* db_ = nullptr;
 };
 

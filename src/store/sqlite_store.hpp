@@ -10,7 +10,7 @@ namespace dicomsec::store {
 
 // The schema version this build writes. A file with a larger PRAGMA user_version was
 // written by a newer dicomsec and is refused (StoreError) rather than misread.
-inline constexpr int kSqliteSchemaVersion = 3;
+inline constexpr int kSqliteSchemaVersion = 4;
 
 // Opens (creating if missing) and migrates the file up to `schema_version` (tests pass a
 // lower one to make an old-format file). Throws StoreError with the path and the reason.

@@ -138,6 +138,18 @@ class Store {
   virtual void append_shard(ScanId scan, unsigned k, const std::vector<nlohmann::json>& records,
                             const PositionSet& done) = 0;
   virtual PositionSet done_positions(ScanId scan, unsigned k) = 0;
+
+  // --- flow records (`dicomsec pcap --db`, issue 14 §9; docs/design.md "pcap: flows in the
+  // store") ---
+  // One transaction: the flow records (report::to_json of a record::FlowRecord, "kind":
+  // "flow"), idempotent per (scan, conn): a flow written again replaces its row and keeps its
+  // place; and service rows exactly as append() writes them (one per server ip:port, what
+  // `diff` compares), so a batch's flows and the services they update commit together.
+  virtual void append_flows(ScanId scan, const std::vector<nlohmann::json>& flows,
+                            const std::vector<nlohmann::json>& services) = 0;
+  // The scan's flow records in the order first appended (empty for a scan, or a file made
+  // before flows were stored). `report` renders these rather than records() when present.
+  virtual std::vector<nlohmann::json> flows(ScanId scan) = 0;
 };
 
 // "postgresql://..." or "postgres://...": the PostgreSQL store (pg_store.hpp; libpq reads

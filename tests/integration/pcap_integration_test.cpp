@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -32,6 +33,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -526,10 +528,35 @@ TEST_F(PcapTraffic, NoPatientValueOrPasswordInAnyOutput) {
   EXPECT_NE(ts::slurp(w + "/out.sarif").find("PCAP-CLEARTEXT-CREDENTIALS"), std::string::npos);
   EXPECT_NE(ts::slurp(w + "/out.html").find("<svg"), std::string::npos);
   for (const auto* f : {"/flows.db", "/flows.db-wal"}) no_canary(ts::slurp(w + f), f);
-  // The stored pcap run renders again and diffs against itself without error.
-  const auto rep = run({kDicomsec, "report", "--db", w + "/flows.db", "--format", "jsonl"});
+  // Every table as text (flows, records, findings, scans...): no canary there either.
+  const auto dump = run({"sqlite3", w + "/flows.db", ".dump"});
+  ASSERT_EQ(dump.code, 0) << dump.err;
+  EXPECT_NE(dump.out.find("CREATE TABLE flows"), std::string::npos);
+  no_canary(dump.out, "sqlite3 .dump");
+  // `report --db` renders each stored pcap run (scans 1-4, one per format above) from its
+  // flow records, as the live run wrote them (issue 14 §9).
+  const auto sorted_lines = [](const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) lines.push_back(line);
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  };
+  const auto rep =
+      run({kDicomsec, "report", "--db", w + "/flows.db", "--scan", "1", "--format", "jsonl"});
   EXPECT_EQ(rep.code, 0) << rep.err;
   no_canary(rep.out + rep.err, "report");
+  const auto live = sorted_lines(ts::slurp(w + "/out.jsonl"));
+  EXPECT_GE(live.size(), 5U);  // the lab traffic: ten associations
+  EXPECT_EQ(sorted_lines(rep.out), live);
+  for (const auto& [format, scan] : {std::pair{"csv", "2"}, {"sarif", "3"}, {"html", "4"}}) {
+    const auto again = w + "/again." + std::string(format);
+    const auto r = run({kDicomsec, "report", "--db", w + "/flows.db", "--scan", scan, "--format",
+                        format, "-o", again});
+    EXPECT_EQ(r.code, 0) << format << ": " << r.err;
+    EXPECT_EQ(ts::slurp(again), ts::slurp(w + "/out." + std::string(format))) << format;
+  }
 }
 
 // --db keeps the wire's services; `diff PCAP SCAN` lists what the wire saw that a scan did

@@ -159,6 +159,63 @@ TEST_P(StoreBackends, ReplacedOrRetriedRecordKeepsOneRowAndItsNewFindings) {
   EXPECT_EQ(s->services(id)[1].findings.at(0).id, "B");
 }
 
+// `pcap --db` (issue 14 §9): every flow record, idempotent per (scan, conn), in the order
+// first written, beside the per-server rows that diff compares.
+TEST_P(StoreBackends, FlowsAreKeptOnePerConnBesideTheServiceRows) {
+  const auto flow = [](const std::string& conn, std::uint16_t client_port, std::uint16_t port,
+                       const std::string& close) {
+    return json{{"kind", "flow"},
+                {"conn", conn},
+                {"ip", "192.0.2.7"},
+                {"port", port},
+                {"client", {{"ip", "198.51.100.9"}, {"port", client_port}}},
+                {"server", {{"ip", "192.0.2.7"}, {"port", port}}},
+                {"close", close},
+                {"findings", json::array()}};
+  };
+  auto s = open();
+  const auto id = s->begin_scan(meta(), json::object());
+  const auto other = s->begin_scan(meta(), json::object());
+  EXPECT_TRUE(s->flows(id).empty());
+  s->append_flows(id, {flow("F2", 40001, 104, "fin"), flow("F1", 40000, 104, "fin")},
+                  {record(104, {}, "192.0.2.7")});
+  // A retried batch, and F3 twice in one batch: the last one wins, once; F2 keeps its place.
+  s->append_flows(id,
+                  {flow("F2", 40001, 104, "rst"), flow("F3", 40002, 11112, "fin"),
+                   flow("F3", 40002, 11112, "idle")},
+                  {record(11112, {"DICOM-NO-TLS"}, "192.0.2.7")});
+  s->append_flows(other, {flow("F1", 1, 104, "fin")}, {});
+  s->append_flows(id, {}, {});  // nothing to write: no transaction, no error
+  const std::vector<json> want = {flow("F2", 40001, 104, "rst"), flow("F1", 40000, 104, "fin"),
+                                  flow("F3", 40002, 11112, "idle")};
+  EXPECT_EQ(s->flows(id), want);
+  EXPECT_EQ(s->flows(other).size(), 1U);
+  const auto services = s->services(id);
+  ASSERT_EQ(services.size(), 2U);
+  EXPECT_EQ(services[0].port, 104);
+  EXPECT_EQ(services[1].port, 11112);
+  ASSERT_EQ(services[1].findings.size(), 1U);
+  EXPECT_EQ(open_store_read_only(location_)->flows(id), want);
+}
+
+// A store made before flows were kept (SQLite version 3, PostgreSQL version 1) is migrated on
+// the next writable open, keeping its scans, and then stores flows.
+TEST_P(StoreBackends, OlderSchemaMigratesToTheFlowsTable) {
+  ScanId id = 0;
+  {
+    auto old = GetParam() == "sqlite" ? open_sqlite(location_, 3) : open_postgres(location_, 1);
+    id = old->begin_scan(meta(), json::object());
+    old->append(id, {record(2000)}, {});
+    EXPECT_TRUE(old->flows(id).empty());
+    EXPECT_THROW(old->append_flows(id, {json{{"conn", "F1"}}}, {}), StoreError);
+  }
+  EXPECT_THROW(open_store_read_only(location_), StoreError);  // "upgraded on the next --db"
+  auto s = open();
+  EXPECT_EQ(s->records(id), std::vector<json>{record(2000)});
+  s->append_flows(id, {json{{"kind", "flow"}, {"conn", "F1"}}}, {});
+  EXPECT_EQ(s->flows(id).size(), 1U);
+}
+
 TEST_P(StoreBackends, DonePositionsMergeIntoIntervalsPerShard) {
   auto s = open();
   const auto id = s->begin_scan(meta(), json::object());
@@ -301,10 +358,11 @@ TEST_P(PostgresOnly, CanaryPasswordAppearsInNoMessageOrRow) {
   auto s = open();
   auto m = meta();
   m.arguments = "dicomsec scan --db " + redact_location(location_);
-  s->begin_scan(m, json::object());
+  const auto id = s->begin_scan(m, json::object());
+  s->append_flows(id, {json{{"kind", "flow"}, {"conn", "F1"}}}, {});
   pqxx::connection c(location_);
   pqxx::work w(c);
-  for (const char* table : {"scans", "records", "findings", "shards", "done_ranges"}) {
+  for (const char* table : {"scans", "records", "findings", "shards", "done_ranges", "flows"}) {
     const auto r = w.exec("SELECT count(*) FROM " + w.quote_name(table) + " t WHERE t::text LIKE " +
                           w.quote("%" + canary_ + "%"));
     EXPECT_EQ(r[0][0].as<int>(), 0) << table;
