@@ -606,9 +606,10 @@ TEST_F(PcapTraffic, SameCallingTitleFromTwoAddressesIsAFinding) {
   std::set<std::string> flagged, echo_ips;
   for (const auto& rec : jsonl(r.out)) {
     if (rec["association"]["calling_ae"] == "ECHOSCU") echo_ips.insert(rec["client"]["ip"]);
-    if (ids(rec).contains("PCAP-AE-MULTI-IP"))
+    if (ids(rec).contains("PCAP-AE-MULTI-IP")) {
       EXPECT_TRUE(flagged.insert(rec["association"]["calling_ae"].get<std::string>()).second)
           << "one finding per title's second address";
+    }
   }
   EXPECT_EQ(echo_ips, (std::set<std::string>{"127.0.0.1", "127.0.0.2"}));
   // The second address of ECHOSCU, of STORESCU and of QRSCP (the C-MOVE sub-association).
