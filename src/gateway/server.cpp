@@ -297,6 +297,7 @@ asio::awaitable<void> relay(std::shared_ptr<Link> k, bool client_side) {
   // has nothing more to read.
   Bytes buf;
   std::size_t want = 16U << 10;
+  bool drained = true;
   const auto& c = k->L->config;
   const Millis idle = c.idle_timeout_s > 0 ? Millis(c.idle_timeout_s * 1000LL) : Millis(3600000);
   for (;;) {
@@ -304,7 +305,9 @@ asio::awaitable<void> relay(std::shared_ptr<Link> k, bool client_side) {
     Millis timeout = idle;
     if (!client_side && k->session->awaiting_upstream())
       timeout = std::max(Millis(1), until(k->upstream_deadline));
-    if (!buf.empty() && !conn->readable_now()) Bytes().swap(buf);
+    // After a short read the socket may be drained: if nothing more waits, the buffer goes
+    // back while the association is quiet (a full read means more is on its way).
+    if (!buf.empty() && drained && !conn->readable_now()) Bytes().swap(buf);
     net::IoResult r;
     if (buf.empty()) {
       r = co_await conn->wait_readable(timeout);
@@ -344,6 +347,7 @@ asio::awaitable<void> relay(std::shared_ptr<Link> k, bool client_side) {
     else
       out = k->session->from_upstream(got);
     co_await apply(k, std::move(out));
+    drained = r.bytes < buf.size();
     // Grow the buffer for bulk transfers.
     if (r.bytes == buf.size() && want < (256U << 10)) {
       want *= 2;

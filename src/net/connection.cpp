@@ -75,6 +75,10 @@ IoResult classify(const std::error_code& ec, std::size_t n, bool timed_out) {
   return r;
 }
 
+// OpenSSL's read-ahead buffer: one recv() takes up to four full records (a bulk transfer
+// made two recv() calls per record without read-ahead). Freed while idle (RELEASE_BUFFERS).
+constexpr std::size_t kTlsReadAhead = 64U << 10;
+
 IoResult invalid() {
   return IoResult{IoError::Other, 0, std::make_error_code(std::errc::invalid_argument)};
 }
@@ -389,6 +393,7 @@ asio::awaitable<IoResult> Connection::handshake(bool server,
                                SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   // Read whole socket chunks (several records per recv) instead of header, then body.
   SSL_set_read_ahead(layer->ssl, 1);
+  SSL_set_default_read_buffer_len(layer->ssl, kTlsReadAhead);
   if (server)
     SSL_set_accept_state(layer->ssl);
   else
