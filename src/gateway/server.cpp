@@ -636,12 +636,46 @@ Result<std::unique_ptr<Gateway>> Gateway::create(asio::io_context& io, GatewayCo
   return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
 }
 
+namespace {
+
+// A certificate reload, done or refused, is a Security Alert (DCM 110129 Security
+// Configuration) and a log line: a refused reload after a file change must not be silent,
+// the old certificate stays in use.
+void report_reload(Shared& sh, const ListenerState& L, const Result<void>& r) {
+  audit::Event e;
+  e.type = audit::EventType::SecurityAlert;
+  e.alert = audit::AlertKind::SecurityConfiguration;
+  e.time = std::chrono::system_clock::now();
+  if (r) {
+    e.outcome = audit::Success;
+    e.outcome_text = fmt::format("TLS certificate of {} reloaded (generation {})", L.config.listen,
+                                 L.server_tls->store()->generation());
+  } else {
+    e.outcome = audit::MinorFailure;
+    e.outcome_text = fmt::format("TLS certificate reload of {} refused, keeping the old one: {}",
+                                 L.config.listen, r.error().message);
+  }
+  if (sh.log != nullptr) {
+    std::fprintf(sh.log, "gateway: %s\n", e.outcome_text.c_str());
+    std::fflush(sh.log);
+  }
+  sh.emit(std::move(e));
+}
+
+}  // namespace
+
 void Gateway::start() {
   auto& im = *impl_;
   for (auto& L : im.listeners) {
     asio::co_spawn(im.io, accept_loop(im.shared, L), asio::detached);
-    if (L->server_tls && L->server_tls->store())
+    if (L->server_tls && L->server_tls->store()) {
+      // Weak: the store belongs to the listener, which must not be kept by its own store.
+      std::weak_ptr<ListenerState> weak = L;
+      L->server_tls->store()->on_reload([sh = im.shared, weak](const Result<void>& r) {
+        if (auto l = weak.lock()) report_reload(*sh, *l, r);
+      });
       L->server_tls->store()->watch(im.io, Millis(im.config.cert_poll_ms));
+    }
   }
   audit::Event e;
   e.type = audit::EventType::ApplicationStart;
@@ -698,11 +732,7 @@ std::optional<asio::ip::tcp::endpoint> Gateway::metrics_endpoint() const {
 void Gateway::reload_certificates() {
   for (auto& L : impl_->listeners) {
     if (!L->server_tls || !L->server_tls->store()) continue;
-    auto r = L->server_tls->store()->reload();
-    if (!r && impl_->shared->log != nullptr)
-      std::fprintf(impl_->shared->log,
-                   "gateway: certificate reload failed, keeping the old one: %s\n",
-                   r.error().message.c_str());
+    report_reload(*impl_->shared, *L, L->server_tls->store()->reload());
   }
 }
 

@@ -70,7 +70,8 @@ class Gateway {
   [[nodiscard]] const Metrics& metrics() const;
   [[nodiscard]] std::vector<asio::ip::tcp::endpoint> endpoints() const;
   [[nodiscard]] std::optional<asio::ip::tcp::endpoint> metrics_endpoint() const;
-  // Reloads the certificates of every --tls-in listener now (SIGHUP).
+  // Reloads the certificates of every --tls-in listener now. Like a reload on SIGHUP or a
+  // file change, it is audited (Security Alert, Security Configuration) and logged.
   void reload_certificates();
 
   struct Impl;
