@@ -157,6 +157,8 @@ int run_gateway(const GatewayOptions& o) {
   // only keeps SIGHUP from ending a gateway without TLS listeners, and a second reload here
   // would report every SIGHUP twice.
   std::function<void(const std::error_code&, int)> on_hup = [&](const std::error_code& ec, int) {
+    // Each TLS listener's certificate store reloads on SIGHUP itself (and audits it); this
+    // handler only keeps SIGHUP from ending a gateway that has no TLS listener.
     if (ec) return;
     hup.async_wait(on_hup);
   };

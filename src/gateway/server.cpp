@@ -292,7 +292,12 @@ Millis until(Clock::time_point t) {
 
 asio::awaitable<void> relay(std::shared_ptr<Link> k, bool client_side) {
   auto conn = client_side ? k->client : k->upstream;
-  Bytes buf(4096);
+  // Taken only while bytes flow: an idle association holds no read buffer (10,000 idle TLS
+  // associations, issue 15). It grows for bulk transfers and is given back once the socket
+  // has nothing more to read.
+  Bytes buf;
+  std::size_t want = 16U << 10;
+  bool drained = true;
   const auto& c = k->L->config;
   const Millis idle = c.idle_timeout_s > 0 ? Millis(c.idle_timeout_s * 1000LL) : Millis(3600000);
   for (;;) {
@@ -300,7 +305,15 @@ asio::awaitable<void> relay(std::shared_ptr<Link> k, bool client_side) {
     Millis timeout = idle;
     if (!client_side && k->session->awaiting_upstream())
       timeout = std::max(Millis(1), until(k->upstream_deadline));
-    auto r = co_await conn->read_some(buf, timeout);
+    // After a short read the socket may be drained: if nothing more waits, the buffer goes
+    // back while the association is quiet (a full read means more is on its way).
+    if (!buf.empty() && drained && !conn->readable_now()) Bytes().swap(buf);
+    net::IoResult r;
+    if (buf.empty()) {
+      r = co_await conn->wait_readable(timeout);
+      if (r.ok()) buf.resize(want);
+    }
+    if (r.ok()) r = co_await conn->read_some(buf, timeout);
     if (k->session->done()) co_return;
     if (!r.ok()) {
       if (r.error == net::IoError::Timeout) {
@@ -334,8 +347,12 @@ asio::awaitable<void> relay(std::shared_ptr<Link> k, bool client_side) {
     else
       out = k->session->from_upstream(got);
     co_await apply(k, std::move(out));
-    // Grow the buffer for bulk transfers; idle associations keep 4 KiB per side.
-    if (r.bytes == buf.size() && buf.size() < (64U << 10)) buf.resize(buf.size() * 2);
+    drained = r.bytes < buf.size();
+    // Grow the buffer for bulk transfers.
+    if (r.bytes == buf.size() && want < (256U << 10)) {
+      want *= 2;
+      buf.resize(want);
+    }
   }
 }
 
@@ -397,25 +414,27 @@ asio::awaitable<void> serve(std::shared_ptr<Link> k) {
   k->session =
       std::make_unique<Session>(k->L->policy, std::move(peer), k->L->session, &k->L->capacity);
   co_await apply(k, k->session->client_connected());
-  Bytes buf(4096);
-  while (k->session->awaiting_request() && !k->session->done()) {
-    const auto left = until(deadline);
-    if (left.count() == 0) {
-      co_await apply(k, k->session->artim_expired());
-      break;
+  {
+    Bytes buf(4096);  // the RQ only: given back before the relay starts
+    while (k->session->awaiting_request() && !k->session->done()) {
+      const auto left = until(deadline);
+      if (left.count() == 0) {
+        co_await apply(k, k->session->artim_expired());
+        break;
+      }
+      auto r = co_await k->client->read_some(buf, left);
+      if (!r.ok()) {
+        SessionOutput out;
+        if (r.error == net::IoError::Timeout)
+          out = k->session->artim_expired();
+        else
+          out = k->session->client_closed();
+        co_await apply(k, std::move(out));
+        break;
+      }
+      m.bytes_from_client += r.bytes;
+      co_await apply(k, k->session->from_client(ByteView(buf.data(), r.bytes)));
     }
-    auto r = co_await k->client->read_some(buf, left);
-    if (!r.ok()) {
-      SessionOutput out;
-      if (r.error == net::IoError::Timeout)
-        out = k->session->artim_expired();
-      else
-        out = k->session->client_closed();
-      co_await apply(k, std::move(out));
-      break;
-    }
-    m.bytes_from_client += r.bytes;
-    co_await apply(k, k->session->from_client(ByteView(buf.data(), r.bytes)));
   }
   if (k->session->done() || !k->session->awaiting_upstream()) {
     k->client->close();

@@ -59,6 +59,32 @@ const dul::ind::Aborted* find_abort(const dul::Output& o) {
   return nullptr;
 }
 
+// A P-DATA-TF as the engine needs to see it while relaying with no identifiers to read:
+// every PDV header and every command fragment, but of each data set fragment only its first
+// byte. The engine still checks the context, the message phase and the last-fragment bits;
+// the payload itself is forwarded unread (no copy into the decoder, none into a PDV), which
+// is most of the relay's work on a bulk C-STORE. False when the PDV items do not tile the
+// PDU: the engine then gets the PDU whole and reports the violation itself.
+bool pdata_headers(ByteView pdu, Bytes& out) {
+  if (pdu.size() < 6 || pdu[0] != kPData) return false;
+  out.assign(pdu.begin(), pdu.begin() + 6);
+  ByteReader r(pdu.subspan(6));
+  while (!r.empty()) {
+    const auto length = r.u32be();
+    if (!length || *length < 2 || *length > r.remaining()) return false;
+    const auto item = r.take(*length);
+    if (!item) return false;
+    const bool command = ((*item)[1] & 1U) != 0;
+    const std::uint32_t keep = command ? *length : std::min<std::uint32_t>(*length, 3);
+    for (int shift = 24; shift >= 0; shift -= 8)
+      out.push_back(static_cast<std::uint8_t>(keep >> shift));
+    out.insert(out.end(), item->begin(), item->begin() + keep);
+  }
+  const auto body = static_cast<std::uint32_t>(out.size() - 6);
+  for (int i = 0; i < 4; ++i) out[2 + i] = static_cast<std::uint8_t>(body >> (24 - 8 * i));
+  return true;
+}
+
 // PS3.8 9.3.2: the called AE title is bytes 11-26 of the A-ASSOCIATE-RQ PDU.
 void patch_called(Bytes& rq, std::string_view ae) {
   constexpr std::size_t kCalledOffset = 10;
@@ -221,7 +247,9 @@ SessionOutput Session::from_upstream(ByteView bytes) {
 bool Session::on_client_pdu(SessionOutput& out, ByteView pdu) {
   ++summary_.pdus_from_client;
   const std::uint8_t type = pdu[0];
-  auto o = client_.receive(pdu);
+  const bool fast =
+      phase_ == Phase::Relaying && !options_.collect_ids && pdata_headers(pdu, engine_view_);
+  auto o = client_.receive(fast ? ByteView(engine_view_) : pdu);
   append(out.to_client, o.send);  // the engine's own answer: an A-ABORT after a violation
   if (const auto* ab = find_abort(o)) {
     if (ab->by_peer) {
@@ -356,7 +384,9 @@ SessionOutput Session::upstream_failed(std::string detail) {
 bool Session::on_upstream_pdu(SessionOutput& out, ByteView pdu) {
   ++summary_.pdus_from_upstream;
   const std::uint8_t type = pdu[0];
-  auto o = upstream_.receive(pdu);
+  const bool fast =
+      phase_ == Phase::Relaying && !options_.collect_ids && pdata_headers(pdu, engine_view_);
+  auto o = upstream_.receive(fast ? ByteView(engine_view_) : pdu);
   append(out.to_upstream, o.send);
   if (const auto* ab = find_abort(o)) {
     if (ab->by_peer) {

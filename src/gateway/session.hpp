@@ -184,6 +184,7 @@ class Session {
   dul::Association upstream_;
   PduFramer client_framer_;
   PduFramer upstream_framer_;
+  Bytes engine_view_;  // a P-DATA-TF cut to its PDV headers (pdata_headers in session.cpp)
   Bytes request_raw_;  // the RQ as received, with --rewrite-called applied
   SessionSummary summary_;
   bool stores_begun_ = false;

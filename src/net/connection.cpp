@@ -2,15 +2,18 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/buffer.hpp>
 #include <asio/error.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ssl/context.hpp>
 #include <asio/ssl/error.hpp>
-#include <asio/ssl/stream.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
@@ -72,16 +75,129 @@ IoResult classify(const std::error_code& ec, std::size_t n, bool timed_out) {
   return r;
 }
 
+// OpenSSL's read-ahead buffer: one recv() takes up to four full records (a bulk transfer
+// made two recv() calls per record without read-ahead). Freed while idle (RELEASE_BUFFERS).
+constexpr std::size_t kTlsReadAhead = 64U << 10;
+
 IoResult invalid() {
   return IoResult{IoError::Other, 0, std::make_error_code(std::errc::invalid_argument)};
 }
 }  // namespace
 
+namespace {
+
+// The socket BIO's state: the descriptor, and what the last recv()/send() saw.
+struct BioState {
+  int fd = -1;
+  bool eof = false;    // recv() returned 0: BIO_eof, so OpenSSL reports an unexpected EOF
+  int last_errno = 0;  // of the last failed recv()/send()
+};
+
+int bio_write(BIO* b, const char* data, int n) {
+  auto* t = static_cast<BioState*>(BIO_get_data(b));
+  BIO_clear_retry_flags(b);
+  const auto r = ::send(t->fd, data, static_cast<std::size_t>(n), MSG_NOSIGNAL);
+  if (r < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+      BIO_set_retry_write(b);
+    else
+      t->last_errno = errno;
+    return -1;
+  }
+  return static_cast<int>(r);
+}
+
+int bio_read(BIO* b, char* data, int n) {
+  auto* t = static_cast<BioState*>(BIO_get_data(b));
+  BIO_clear_retry_flags(b);
+  const auto r = ::recv(t->fd, data, static_cast<std::size_t>(n), 0);
+  if (r < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+      BIO_set_retry_read(b);
+    else
+      t->last_errno = errno;
+    return -1;
+  }
+  if (r == 0) t->eof = true;
+  return static_cast<int>(r);
+}
+
+long bio_ctrl(BIO* b, int cmd, long /*num*/, void* ptr) {  // NOLINT(google-runtime-int)
+  auto* t = static_cast<BioState*>(BIO_get_data(b));
+  switch (cmd) {
+    case BIO_CTRL_FLUSH:
+    case BIO_CTRL_DUP:
+      return 1;
+    case BIO_CTRL_EOF:
+      return t->eof ? 1 : 0;
+    case BIO_C_GET_FD:
+      if (ptr != nullptr) *static_cast<int*>(ptr) = t->fd;
+      return t->fd;
+    default:
+      return 0;
+  }
+}
+
+int bio_create(BIO* b) {
+  BIO_set_init(b, 1);
+  return 1;
+}
+
+const BIO_METHOD* socket_bio_method() {
+  static BIO_METHOD* m = [] {
+    auto* bm = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "dicomsec socket");
+    BIO_meth_set_write(bm, bio_write);
+    BIO_meth_set_read(bm, bio_read);
+    BIO_meth_set_ctrl(bm, bio_ctrl);
+    BIO_meth_set_create(bm, bio_create);
+    return bm;
+  }();
+  return m;
+}
+
+// What an OpenSSL call that returned `ret` <= 0 means, as Asio's SSL stream reported it (so
+// classify and is_tls_error keep their meaning).
+std::error_code tls_failure(SSL* ssl, int ret, int sys_errno) {
+  const int e = SSL_get_error(ssl, ret);
+  if (e == SSL_ERROR_ZERO_RETURN) return asio::error::eof;
+  if (e == SSL_ERROR_SSL) {
+    const auto err = ERR_peek_error();
+    if (ERR_GET_LIB(err) == ERR_LIB_SSL &&
+        ERR_GET_REASON(err) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+      ERR_clear_error();
+      return asio::ssl::error::stream_truncated;  // TCP closed without close_notify
+    }
+    return {static_cast<int>(ERR_get_error()), asio::error::get_ssl_category()};
+  }
+  if (e == SSL_ERROR_SYSCALL) {
+    if (const auto err = ERR_get_error(); err != 0)
+      return {static_cast<int>(err), asio::error::get_ssl_category()};
+    if (sys_errno != 0) return {sys_errno, asio::error::get_system_category()};
+    return asio::ssl::error::stream_truncated;
+  }
+  return asio::ssl::error::unexpected_result;
+}
+
+}  // namespace
+
+// TLS straight on the socket: OpenSSL reads and writes the descriptor itself through a small
+// BIO (recv/send with MSG_NOSIGNAL), and the coroutine waits for readiness with
+// socket.async_wait when OpenSSL wants more. No asio::ssl::stream: it keeps two fixed ~17 KB
+// buffers and a BIO pair (two more) per connection even when idle, and copies every record
+// twice. With SSL_MODE_RELEASE_BUFFERS an idle TLS connection here holds only the SSL object.
 struct Connection::TlsLayer {
-  TlsLayer(asio::ip::tcp::socket&& socket, std::shared_ptr<asio::ssl::context> ctx)
-      : context(std::move(ctx)), stream(std::move(socket), *context) {}
+  TlsLayer(int descriptor, std::shared_ptr<asio::ssl::context> ctx) : context(std::move(ctx)) {
+    bio.fd = descriptor;
+  }
+  ~TlsLayer() {
+    if (ssl != nullptr) SSL_free(ssl);  // frees the BIO too
+  }
+  TlsLayer(const TlsLayer&) = delete;
+  TlsLayer& operator=(const TlsLayer&) = delete;
+
   std::shared_ptr<asio::ssl::context> context;
-  asio::ssl::stream<asio::ip::tcp::socket> stream;
+  SSL* ssl = nullptr;
+  BioState bio;
 };
 
 Connection::Connection(const asio::any_io_executor& ex)
@@ -93,9 +209,29 @@ std::shared_ptr<Connection> Connection::make(const asio::any_io_executor& ex) {
   return std::shared_ptr<Connection>(new Connection(ex));
 }
 
-asio::ip::tcp::socket& Connection::socket() { return tls_ ? tls_->stream.next_layer() : socket_; }
+asio::ip::tcp::socket& Connection::socket() { return socket_; }
 
-ssl_st* Connection::tls_handle() const { return tls_ ? tls_->stream.native_handle() : nullptr; }
+ssl_st* Connection::tls_handle() const { return tls_ ? tls_->ssl : nullptr; }
+
+asio::awaitable<IoResult> Connection::tls_io(Direction d, std::function<int(SSL*)> op) {
+  auto& cancel = channels_[d].cancel;
+  for (;;) {
+    ERR_clear_error();
+    tls_->bio.last_errno = 0;
+    const int ret = op(tls_->ssl);
+    if (ret > 0) co_return finish(d, {}, static_cast<std::size_t>(ret));
+    const int e = SSL_get_error(tls_->ssl, ret);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+      auto [ec] =
+          co_await socket_.async_wait(e == SSL_ERROR_WANT_READ ? asio::ip::tcp::socket::wait_read
+                                                               : asio::ip::tcp::socket::wait_write,
+                                      token(cancel));
+      if (ec) co_return finish(d, ec, 0);
+      continue;
+    }
+    co_return finish(d, tls_failure(tls_->ssl, ret, tls_->bio.last_errno), 0);
+  }
+}
 
 bool is_tls_error(const IoResult& r) {
   return r.code && (r.code.category() == asio::error::get_ssl_category() ||
@@ -169,13 +305,42 @@ asio::awaitable<IoResult> Connection::read_some(std::span<std::uint8_t> buf, Mil
                               channels_[kRead].cancel);
   auto& cancel = channels_[kRead].cancel;
   if (tls_) {
-    auto [ec, n] =
-        co_await tls_->stream.async_read_some(asio::buffer(buf.data(), buf.size()), token(cancel));
-    co_return finish(kRead, ec, n);
+    if (buf.empty()) co_return finish(kRead, {}, 0);
+    // One record per SSL_read; records already read ahead are taken too, up to buf.size().
+    co_return co_await tls_io(kRead, [buf](SSL* ssl) {
+      std::size_t total = 0;
+      while (total < buf.size()) {
+        std::size_t n = 0;
+        const int r = SSL_read_ex(ssl, buf.data() + total, buf.size() - total, &n);
+        if (r <= 0) return total > 0 ? static_cast<int>(total) : r;
+        total += n;
+        if (SSL_has_pending(ssl) == 0) break;
+      }
+      return static_cast<int>(total);
+    });
   }
   auto [ec, n] =
       co_await socket_.async_read_some(asio::buffer(buf.data(), buf.size()), token(cancel));
   co_return finish(kRead, ec, n);
+}
+
+bool Connection::readable_now() const {
+  if (tls_ && SSL_has_pending(tls_->ssl) != 0) return true;
+  std::uint8_t byte = 0;
+  const auto n = ::recv(const_cast<asio::ip::tcp::socket&>(socket_).native_handle(), &byte, 1,
+                        MSG_PEEK | MSG_DONTWAIT);
+  return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+asio::awaitable<IoResult> Connection::wait_readable(Millis timeout) {
+  // The peek saw EAGAIN just now, so the next edge of the (edge-triggered) reactor is ours.
+  if (!socket_.is_open() || readable_now()) co_return IoResult{};
+  arm(kRead, timeout);
+  const ForwardCancel forward(co_await asio::this_coro::cancellation_state,
+                              channels_[kRead].cancel);
+  auto [ec] =
+      co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, token(channels_[kRead].cancel));
+  co_return finish(kRead, ec, 0);
 }
 
 asio::awaitable<IoResult> Connection::write_all(std::span<const std::uint8_t> data,
@@ -185,9 +350,23 @@ asio::awaitable<IoResult> Connection::write_all(std::span<const std::uint8_t> da
                               channels_[kWrite].cancel);
   auto& cancel = channels_[kWrite].cancel;
   if (tls_) {
-    auto [ec, n] = co_await asio::async_write(tls_->stream, asio::buffer(data.data(), data.size()),
-                                              token(cancel));
-    co_return finish(kWrite, ec, n);
+    std::size_t done = 0;
+    while (done < data.size()) {
+      // SSL_MODE_ENABLE_PARTIAL_WRITE: each call returns after at least one record.
+      const auto chunk = std::min<std::size_t>(data.size() - done, 1U << 30);
+      auto r = co_await tls_io(kWrite, [p = data.data() + done, chunk](SSL* ssl) {
+        std::size_t n = 0;
+        const int ok = SSL_write_ex(ssl, p, chunk, &n);
+        return ok > 0 ? static_cast<int>(n) : ok;
+      });
+      if (!r.ok()) {
+        r.bytes = done;
+        co_return r;
+      }
+      done += r.bytes;
+      if (done < data.size()) arm(kWrite, timeout);
+    }
+    co_return IoResult{IoError::None, done, {}};
   }
   auto [ec, n] =
       co_await asio::async_write(socket_, asio::buffer(data.data(), data.size()), token(cancel));
@@ -199,15 +378,32 @@ asio::awaitable<IoResult> Connection::handshake(bool server,
                                                 Millis timeout,
                                                 std::function<void(ssl_st*)> configure) {
   if (tls_ || !context || !socket_.is_open()) co_return invalid();
-  tls_ = std::make_unique<TlsLayer>(std::move(socket_), std::move(context));
-  if (configure) configure(tls_->stream.native_handle());
+  std::error_code ec;
+  socket_.native_non_blocking(true, ec);
+  if (ec) co_return IoResult{IoError::Other, 0, ec};
+  auto layer = std::make_unique<TlsLayer>(socket_.native_handle(), std::move(context));
+  layer->ssl = SSL_new(layer->context->native_handle());
+  BIO* bio = layer->ssl != nullptr ? BIO_new(socket_bio_method()) : nullptr;
+  if (bio == nullptr)
+    co_return IoResult{IoError::Local, 0, std::make_error_code(std::errc::not_enough_memory)};
+  BIO_set_data(bio, &layer->bio);
+  SSL_set_bio(layer->ssl, bio, bio);
+  // Record buffers only while a record is in flight; write() may return after a record.
+  SSL_set_mode(layer->ssl, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+                               SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // Read whole socket chunks (several records per recv) instead of header, then body.
+  SSL_set_read_ahead(layer->ssl, 1);
+  SSL_set_default_read_buffer_len(layer->ssl, kTlsReadAhead);
+  if (server)
+    SSL_set_accept_state(layer->ssl);
+  else
+    SSL_set_connect_state(layer->ssl);
+  tls_ = std::move(layer);
+  if (configure) configure(tls_->ssl);
   arm(kRead, timeout);
   const ForwardCancel forward(co_await asio::this_coro::cancellation_state,
                               channels_[kRead].cancel);
-  auto [ec] = co_await tls_->stream.async_handshake(
-      server ? asio::ssl::stream_base::server : asio::ssl::stream_base::client,
-      token(channels_[kRead].cancel));
-  co_return finish(kRead, ec, 0);
+  co_return co_await tls_io(kRead, [](SSL* ssl) { return SSL_do_handshake(ssl); });
 }
 
 asio::awaitable<IoResult> Connection::start_tls(std::shared_ptr<asio::ssl::context> context,
@@ -227,8 +423,11 @@ asio::awaitable<IoResult> Connection::shutdown_tls(Millis timeout) {
   arm(kRead, timeout);
   const ForwardCancel forward(co_await asio::this_coro::cancellation_state,
                               channels_[kRead].cancel);
-  auto [ec] = co_await tls_->stream.async_shutdown(token(channels_[kRead].cancel));
-  co_return finish(kRead, ec, 0);
+  // 0: our close_notify went out, the peer's is still to come (call again, as Asio did).
+  co_return co_await tls_io(kRead, [](SSL* ssl) {
+    const int r = SSL_shutdown(ssl);
+    return r == 0 ? SSL_shutdown(ssl) : r;
+  });
 }
 
 void Connection::close() {
@@ -237,7 +436,7 @@ void Connection::close() {
     ++ch.generation;
     ch.timer.cancel();
   }
-  auto& s = socket();
+  auto& s = socket_;
   if (s.is_open()) {
     s.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     s.close(ignored);

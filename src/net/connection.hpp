@@ -79,6 +79,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<IoResult> connect(asio::ip::tcp::endpoint ep, Millis timeout);
   // Reads whatever arrives (at least one byte) into buf. At most one read at a time.
   asio::awaitable<IoResult> read_some(std::span<std::uint8_t> buf, Millis timeout);
+  // True when a read would not wait: bytes (or EOF, or an error) are there to be read, in
+  // the socket or already inside TLS. Never blocks.
+  [[nodiscard]] bool readable_now() const;
+  // Waits (bounded, like a read) until readable_now(), without taking a buffer: an idle
+  // connection then needs no read buffer at all. Same direction as read_some.
+  asio::awaitable<IoResult> wait_readable(Millis timeout);
   // Writes all of data. At most one write at a time; it may overlap a read.
   asio::awaitable<IoResult> write_all(std::span<const std::uint8_t> data, Millis timeout);
   // Closes both directions now (outstanding operations end with an error); safe to call
@@ -119,11 +125,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
   struct TlsLayer;
 
+  // Runs one OpenSSL call until it completes, waiting for the socket as it asks; `d`'s
+  // timer and cancellation apply. ret > 0 is success and becomes IoResult::bytes.
+  asio::awaitable<IoResult> tls_io(Direction d, std::function<int(ssl_st*)> op);
+
   void arm(Direction d, Millis timeout);
   IoResult finish(Direction d, const std::error_code& ec, std::size_t n);
   asio::awaitable<IoResult> handshake(bool server, std::shared_ptr<asio::ssl::context> context,
-                                      Millis timeout,
-                                      std::function<void(ssl_st*)> configure);
+                                      Millis timeout, std::function<void(ssl_st*)> configure);
 
   asio::ip::tcp::socket socket_;
   Channel channels_[2];

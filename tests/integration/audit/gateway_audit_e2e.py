@@ -205,6 +205,22 @@ def main():
         assert in_flight, "the transfer ended before s_client saw the new certificate: raise REPEAT"
         assert rc == 0, "storescu failed across the reload:\n" + (work / "storescu.err").read_text()[-2000:]
 
+        # 1b. Each reload is a Security Configuration alert (DCM 110129); one refused after a
+        # file change (a certificate that does not parse) is audited too, and the old
+        # certificate stays in use.
+        def config_alerts():
+            return [e for e in events(work / "gateway.jsonl")
+                    if e["event"] == "security-alert" and e.get("alert") == "security-configuration"]
+        assert wait_until(lambda: any(e["outcome"] == 0 for e in config_alerts()), 10), \
+            "no Security Configuration alert for the reload: " + str(config_alerts())
+        sh(work, "echo 'not a certificate' > live.pem.bad && mv live.pem.bad live.pem")
+        assert wait_until(lambda: any(e["outcome"] != 0 for e in config_alerts()), 10), \
+            "a refused reload after a file change was not audited: " + str(config_alerts())
+        refused = [e for e in config_alerts() if e["outcome"] != 0][0]
+        assert "refused" in refused.get("outcome_text", ""), refused
+        assert s_client_serial(work, port) == "B2", "a refused reload replaced the certificate"
+        sh(work, "cp b.pem live.pem.new && mv live.pem.new live.pem")  # repaired for step 4
+
         # 2. A stranger is refused and audited.
         p = subprocess.run(["echoscu", "+tls", "client.key", "client.pem", "+cf", "ca.pem", "-aet", "STRANGER",
                             "-aec", "PACS", "127.0.0.1", str(port)], cwd=work, capture_output=True, text=True,
@@ -215,7 +231,8 @@ def main():
         def received():
             f = work / "received.log"
             return f.read_text() if f.exists() else ""
-        want = ['csd-code="110100"', 'csd-code="110102"', 'csd-code="110104"', 'csd-code="110113"']
+        want = ['csd-code="110100"', 'csd-code="110102"', 'csd-code="110104"', 'csd-code="110113"',
+                'csd-code="110129"']
         ok = wait_until(lambda: all(w in received() for w in want), 20)
         got = received()
         assert ok, "collector is missing " + str([w for w in want if w not in got]) + "\n" + got[-3000:]

@@ -259,6 +259,58 @@ TEST(GatewaySession, ArtimEndsAnIncompleteRequest) {
   EXPECT_EQ(s.summary().end_detail, "A-ASSOCIATE-RQ incomplete");
 }
 
+// While relaying with --audit-phi none the engine sees P-DATA cut to its PDV headers
+// (session.cpp pdata_headers): it must still judge the message phase, and the payload must
+// still be forwarded whole.
+TEST(GatewaySession, HeaderOnlyPDataStillJudgedAndForwardedWhole) {
+  Fixture f;
+  Session s(f.policy, f.peer, {}, &f.capacity);
+  s.client_connected();
+  auto rq = echo_rq();
+  rq.contexts[0].abstract_syntax = "1.2.840.10008.5.1.4.1.1.7";
+  s.from_client(enc(rq));
+  s.upstream_connected();
+  s.from_upstream(enc(echo_ac(rq)));
+  dimse::Command c;
+  c.field = dimse::CommandField::CStoreRq;
+  c.affected_sop_class_uid = "1.2.840.10008.5.1.4.1.1.7";
+  c.affected_sop_instance_uid = "1.2.3";
+  c.message_id = 9;
+  c.command_data_set_type = 0;
+  Bytes ds;  // one 100 KB OB element: several P-DATA-TF at max PDU 16384
+  for (const std::uint8_t b : {0x09, 0x00, 0x10, 0x00}) ds.push_back(b);
+  const std::uint32_t n = 100000;
+  for (int i = 0; i < 4; ++i) ds.push_back(static_cast<std::uint8_t>(n >> (8 * i)));
+  ds.resize(ds.size() + n, 0xAB);
+  const Bytes stream = dimse::encode_pdata(1, dimse::encode_command(c), &ds, 16384);
+  // Fed in uneven pieces, as reads deliver them.
+  Bytes forwarded;
+  for (std::size_t at = 0; at < stream.size(); at += 7001) {
+    const auto piece =
+        ByteView(stream).subspan(at, std::min<std::size_t>(7001, stream.size() - at));
+    auto o = s.from_client(piece);
+    EXPECT_TRUE(o.to_client.empty());
+    forwarded.insert(forwarded.end(), o.to_upstream.begin(), o.to_upstream.end());
+  }
+  EXPECT_FALSE(s.done());
+  EXPECT_EQ(forwarded, stream);
+  dimse::Command r;
+  r.field = dimse::CommandField::CStoreRsp;
+  r.affected_sop_class_uid = c.affected_sop_class_uid;
+  r.message_id_being_responded_to = 9;
+  r.status = 0;
+  s.from_upstream(dimse::encode_pdata(1, dimse::encode_command(r), nullptr, 16384));
+  EXPECT_EQ(s.summary().stored.at("1.2.840.10008.5.1.4.1.1.7"), 1U);
+  // A well-formed PDV that is a data fragment with no command before it: a violation the
+  // engine sees from the headers alone; the upstream gets an A-ABORT, not the PDU.
+  const Bytes orphan{0x04, 0, 0, 0, 0, 10, 0, 0, 0, 6, 1, 0x02, 1, 2, 3, 4};
+  auto o = s.from_client(orphan);
+  EXPECT_TRUE(s.done());
+  EXPECT_EQ(*s.summary().end, EndReason::ClientProtocolError);
+  ASSERT_EQ(o.to_upstream.size(), 10U);
+  EXPECT_EQ(o.to_upstream[0], 0x07);
+}
+
 TEST(GatewaySession, EveryChunkingGivesTheSameRelay) {
   // masscan's habit: the same stream split at every offset.
   const auto rq = echo_rq();
