@@ -257,8 +257,9 @@ class PcapTraffic : public ::testing::Test {
     // Derived captures.
     const std::vector<std::vector<std::string>> derive = {
         {"editcap", "-F", "pcapng", w + "/cap.pcap", w + "/cap.pcapng"},
-        {"tshark", "-r", w + "/cap.pcap", "-Y", "tcp.port==" + std::to_string(bulk_port_), "-w",
-         w + "/bulk.pcap"},
+        // Classic pcap (tshark writes pcapng by default): the tests below edit its records.
+        {"tshark", "-r", w + "/cap.pcap", "-Y", "tcp.port==" + std::to_string(bulk_port_), "-F",
+         "pcap", "-w", w + "/bulk.pcap"},
     };
     for (const auto& d : derive)
       if (const auto dr = run(d); dr.code != 0) return d[0] + " failed: " + dr.err;
