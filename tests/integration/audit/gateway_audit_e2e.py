@@ -231,8 +231,10 @@ def main():
         def received():
             f = work / "received.log"
             return f.read_text() if f.exists() else ""
+        # 110132 is waited for too: 110113 alone may be the reload's alert, with the refusal's
+        # still on its way to the collector.
         want = ['csd-code="110100"', 'csd-code="110102"', 'csd-code="110104"', 'csd-code="110113"',
-                'csd-code="110129"']
+                'csd-code="110129"', 'csd-code="110132"']
         ok = wait_until(lambda: all(w in received() for w in want), 20)
         got = received()
         assert ok, "collector is missing " + str([w for w in want if w not in got]) + "\n" + got[-3000:]
