@@ -11,6 +11,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <charconv>
+#include <optional>
 #include <set>
 
 #include "gateway/session.hpp"
@@ -75,6 +76,20 @@ struct Writer {
 
 }  // namespace
 
+namespace {
+
+// The client's address as it should be logged and matched (a v4-mapped v6 address unmapped).
+std::optional<asio::ip::tcp::endpoint> client_endpoint(net::Connection& c) {
+  std::error_code ec;
+  auto ep = c.socket().remote_endpoint(ec);
+  if (ec) return std::nullopt;
+  if (ep.address().is_v6() && ep.address().to_v6().is_v4_mapped())
+    ep.address(asio::ip::make_address_v4(asio::ip::v4_mapped, ep.address().to_v6()));
+  return ep;
+}
+
+}  // namespace
+
 struct ListenerState {
   ListenerConfig config;
   Policy policy;
@@ -100,8 +115,60 @@ struct Shared {
   std::uint64_t max_connections = 0;
   std::unique_ptr<asio::steady_timer> drain_timer;
 
+  // Connections closed at accept because --max-connections was reached. A flood must not
+  // become an audit flood (or 10,000 stderr lines): the first refusal raises one Security
+  // Alert and one log line at once, later ones are counted and reported together at most
+  // once per kFloodReport, naming the last address seen.
+  static constexpr Millis kFloodReport{10'000};
+  std::uint64_t flood_unreported = 0;
+  std::string flood_last_ip;
+  Clock::time_point flood_last_report{};
+  std::unique_ptr<asio::steady_timer> flood_timer;
+
   void emit(audit::Event e) {
     if (audit) audit->emit(std::move(e));
+  }
+  void report_flood() {
+    if (flood_unreported == 0) return;
+    const auto n = flood_unreported;
+    flood_unreported = 0;
+    flood_last_report = Clock::now();
+    const auto text = fmt::format(
+        "connection limit ({}) reached: {} connection{} closed at accept, the last from {}",
+        max_connections, n, n == 1 ? "" : "s", flood_last_ip);
+    if (log != nullptr) {
+      fmt::print(log, "gateway: {}\n", text);
+      std::fflush(log);
+    }
+    audit::Event e;
+    e.type = audit::EventType::SecurityAlert;
+    e.time = std::chrono::system_clock::now();
+    e.outcome = audit::MinorFailure;
+    e.outcome_text = text;
+    e.alert = audit::AlertKind::UseOfRestrictedFunction;
+    e.source.ip = flood_last_ip;
+    e.source.requestor = true;
+    emit(std::move(e));
+  }
+  static void connection_limit_hit(const std::shared_ptr<Shared>& sh,
+                                   const asio::any_io_executor& ex, std::string ip) {
+    ++sh->flood_unreported;
+    sh->flood_last_ip = std::move(ip);
+    if (sh->flood_timer) return;  // a report is already scheduled
+    const auto now = Clock::now();
+    if (sh->flood_last_report == Clock::time_point{} ||
+        now - sh->flood_last_report >= kFloodReport) {
+      sh->report_flood();  // the first of an episode: reported at once
+    }
+    sh->flood_timer =
+        std::make_unique<asio::steady_timer>(ex, sh->flood_last_report + kFloodReport);
+    sh->flood_timer->async_wait([weak = std::weak_ptr<Shared>(sh)](const std::error_code& ec) {
+      const auto s = weak.lock();
+      if (!s) return;
+      (void)ec;  // cancelled (stop) or expired: report what was counted either way
+      s->flood_timer.reset();
+      s->report_flood();
+    });
   }
   void check_drained() {
     if (draining && live.empty() && drained) {
@@ -373,16 +440,11 @@ asio::awaitable<void> serve(std::shared_ptr<Link> k) {
   const auto& c = k->L->config;
   const Millis artim(c.artim_s * 1000LL);
   const auto deadline = Clock::now() + artim;
-  std::error_code ec;
-  const auto ep = k->client->socket().remote_endpoint(ec);
   PeerIdentity peer;
-  if (!ec) {
-    auto addr = ep.address();
-    if (addr.is_v6() && addr.to_v6().is_v4_mapped())
-      addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
-    k->ip = addr.to_string();
-    k->port = ep.port();
-    peer.address = address_bytes(addr);
+  if (const auto ep = client_endpoint(*k->client)) {
+    k->ip = ep->address().to_string();
+    k->port = ep->port();
+    peer.address = address_bytes(ep->address());
   }
   if (k->L->policy.outside_all(peer.address)) {
     // Outside every @CIDR: no TLS, no PDU, just the close (docs/design.md "gateway").
@@ -503,6 +565,9 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Shared> sh, std::shared_ptr<Li
     ++sh->metrics->connections;
     if (sh->max_connections != 0 && sh->metrics->open_connections >= sh->max_connections) {
       ++sh->metrics->rejected["connection-limit"];
+      std::string ip;
+      if (const auto ep = client_endpoint(*conn)) ip = ep->address().to_string();
+      Shared::connection_limit_hit(sh, ex, std::move(ip));
       conn->close();
       continue;
     }
@@ -697,6 +762,8 @@ void Gateway::drain(std::function<void()> done) {
     L->listener->close();
     if (L->server_tls && L->server_tls->store()) L->server_tls->store()->stop();
   }
+  sh->flood_timer.reset();
+  sh->report_flood();  // connections refused since the last report, before the Stop
   audit::Event e;
   e.type = audit::EventType::ApplicationStop;
   e.time = std::chrono::system_clock::now();
