@@ -166,8 +166,11 @@ Verdict conn4(const Device& d, const Options& o) {
   std::vector<std::string> stale;
   for (const auto& s : d.sightings) {
     const auto age = age_days(s.observed_at, o.scan_started);
-    const auto where = s.port ? fmt::format("{} saw port {} on {}", s.source, s.port, s.observed_at)
-                              : fmt::format("{} saw it on {}", s.source, s.observed_at);
+    auto where = s.port ? fmt::format("{} saw port {} on {}", s.source, s.port, s.observed_at)
+                        : fmt::format("{} saw it on {}", s.source, s.observed_at);
+    if (address_key(s.ip) != address_key(d.ip))
+      where += fmt::format(" at {}, the address {} had then", s.ip,
+                           s.moved_name.empty() ? "its name" : s.moved_name);
     if (age && *age <= kFreshDays)
       return {"Yes",
               fmt::format("{}, {} day(s) before this scan: reachable from the internet", where,
@@ -273,7 +276,12 @@ std::optional<Sighting> sighting(const nlohmann::json& record) {
   const auto source = text(facts, "/source");
   const auto ip = text(record, "/ip");
   if (!is_sighting_source(source) || ip.empty()) return std::nullopt;
-  Sighting s{ip, port(record), source, text(facts, "/observed_at")};
+  Sighting s{ip, port(record), source, text(facts, "/observed_at"), {}, {}};
+  if (const auto* now = at(facts, "/moved/now"); now && now->is_array()) {
+    s.moved_name = text(facts, "/moved/name");
+    for (const auto& a : *now)
+      if (a.is_string() && !a.get<std::string>().empty()) s.now.push_back(a.get<std::string>());
+  }
   return s;
 }
 
@@ -306,9 +314,14 @@ std::vector<Answer> answer(const std::vector<nlohmann::json>& records,
     else
       ++d.closed;
   }
-  for (auto& s : sightings)
+  for (auto& s : sightings) {
     if (auto it = devices.find(address_key(s.ip)); it != devices.end())
       it->second.sightings.push_back(s);
+    for (const auto& now : s.now)
+      if (auto it = devices.find(address_key(now));
+          it != devices.end() && address_key(now) != address_key(s.ip))
+        it->second.sightings.push_back(s);
+  }
 
   std::vector<Answer> out;
   for (auto& [key, d] : devices) {

@@ -33,6 +33,11 @@ struct Sighting {
   int port = 0;             // 0 when the lead has none
   std::string source;       // shodan | censys | csv
   std::string observed_at;  // as the import wrote it, ISO 8601 (date part is what counts)
+  // A lead whose address moved (`lead.moved`): the owned name it carried and where that name
+  // resolves now. The device seen is the one behind the name, so the sighting counts for
+  // those addresses as well as for the one the scanner saw.
+  std::string moved_name;
+  std::vector<std::string> now;
 };
 
 // The sighting in an import record, or nothing when `record` is not one (no or another

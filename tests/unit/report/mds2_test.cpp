@@ -104,18 +104,49 @@ TEST(Mds2, Conn4YesOnlyForAFreshSightingFromAnImportRecord) {
   EXPECT_EQ(find(run({cleartext_open(), import_record}), "192.0.2.10", "CONN-4").answer, "Yes");
 
   // From --leads, for another host: does not count here.
-  EXPECT_EQ(find(run({cleartext_open()}, {{"192.0.2.99", 104, "censys", "2026-11-24"}}),
+  EXPECT_EQ(find(run({cleartext_open()}, {{"192.0.2.99", 104, "censys", "2026-11-24", {}, {}}}),
                  "192.0.2.10", "CONN-4")
                 .answer,
             kNotObserved);
-  EXPECT_EQ(find(run({cleartext_open()}, {{"192.0.2.10", 104, "censys", "2026-11-24"}}),
+  EXPECT_EQ(find(run({cleartext_open()}, {{"192.0.2.10", 104, "censys", "2026-11-24", {}, {}}}),
                  "192.0.2.10", "CONN-4")
                 .answer,
             "Yes");
   // No scan date to compare with: not fresh.
-  EXPECT_EQ(find(run({cleartext_open()}, {{"192.0.2.10", 104, "csv", "2026-11-24"}}, ""),
+  EXPECT_EQ(find(run({cleartext_open()}, {{"192.0.2.10", 104, "csv", "2026-11-24", {}, {}}}, ""),
                  "192.0.2.10", "CONN-4")
                 .answer,
+            kNotObserved);
+}
+
+TEST(Mds2, Conn4FollowsALeadWhoseAddressMoved) {
+  // Shodan saw 198.51.100.7 (outside the netblocks); the owned name it carried resolves to
+  // 192.0.2.20 now, and the scan found that device open. The sighting is about the device
+  // behind the name: it counts for the new address, and the evidence says where it was seen.
+  const json moved_lead{{"ip", "198.51.100.7"},
+                        {"port", 104},
+                        {"status", "not-probed"},
+                        {"lead",
+                         {{"source", "shodan"},
+                          {"observed_at", "2026-11-20T10:11:12Z"},
+                          {"matched_by", "hostname"},
+                          {"moved",
+                           {{"name", "pacs.example.org"},
+                            {"now", json::array({"192.0.2.20"})},
+                            {"reverse", nullptr},
+                            {"note", "address moved"}}}}}};
+  const auto s = sighting(moved_lead);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->moved_name, "pacs.example.org");
+  EXPECT_EQ(s->now, std::vector<std::string>{"192.0.2.20"});
+  const auto answers = run({cleartext_open("192.0.2.20"), moved_lead});
+  const auto& a = find(answers, "192.0.2.20", "CONN-4");
+  EXPECT_EQ(a.answer, "Yes");
+  EXPECT_NE(a.evidence.find("at 198.51.100.7, the address pacs.example.org had then"),
+            std::string::npos)
+      << a.evidence;
+  // Another device is not credited with it.
+  EXPECT_EQ(find(run({cleartext_open("192.0.2.21"), moved_lead}), "192.0.2.21", "CONN-4").answer,
             kNotObserved);
 }
 
