@@ -114,6 +114,10 @@ void print_scans(store::Store& db, std::FILE* out, std::int64_t dead_after) {
     if (!s.name.empty())
       fmt::print(out, "{:>5}  name '{}'; {}\n", "", s.name,
                  store::shard_summary(db.shards(s.id), dead_after));
+    // A pcap run: its records are the servers the flows reached; the flows are what it saw.
+    if (s.flows > 0)
+      fmt::print(out, "{:>5}  {} flow(s), one per association seen; RECORDS are the {} server(s)\n",
+                 "", s.flows, s.records);
   }
 }
 

@@ -615,12 +615,20 @@ class PgStore final : public Store {
   std::vector<ScanInfo> select_scans(std::optional<ScanId> only) {
     return guard([&] {
       pqxx::read_transaction w(*conn_);
-      const auto r = w.exec_params(
+      // A database read at schema 1 has no flows table: its flow count is 0.
+      static constexpr const char* kWithFlows =
           "SELECT id, command, arguments, started, coalesce(finished, ''), version, state, "
           "pairs_total, pairs_done, options, (SELECT count(*) FROM records WHERE scan_id = s.id), "
           "coalesce(name, ''), (SELECT coalesce(sum(last - first + 1), 0) FROM done_ranges d "
-          "WHERE d.scan_id = s.id) FROM scans s WHERE $1::bigint IS NULL OR id = $1 ORDER BY id",
-          only ? std::optional<long long>(*only) : std::nullopt);
+          "WHERE d.scan_id = s.id), (SELECT count(*) FROM flows f WHERE f.scan_id = s.id) "
+          "FROM scans s WHERE $1::bigint IS NULL OR id = $1 ORDER BY id";
+      static constexpr const char* kWithoutFlows =
+          "SELECT id, command, arguments, started, coalesce(finished, ''), version, state, "
+          "pairs_total, pairs_done, options, (SELECT count(*) FROM records WHERE scan_id = s.id), "
+          "coalesce(name, ''), (SELECT coalesce(sum(last - first + 1), 0) FROM done_ranges d "
+          "WHERE d.scan_id = s.id), 0 FROM scans s WHERE $1::bigint IS NULL OR id = $1 ORDER BY id";
+      const auto r = w.exec_params(schema_version_ >= 2 ? kWithFlows : kWithoutFlows,
+                                   only ? std::optional<long long>(*only) : std::nullopt);
       std::vector<ScanInfo> out;
       for (const auto& row : r) {
         ScanInfo i;
@@ -643,6 +651,7 @@ class PgStore final : public Store {
         i.name = row[11].c_str();
         // A scan that was killed never wrote pairs_done; its intervals know.
         if (i.state != ScanState::Finished) i.meta.pairs_done = row[12].as<unsigned long long>();
+        i.flows = row[13].as<unsigned long long>();
         out.push_back(std::move(i));
       }
       return out;

@@ -735,11 +735,17 @@ class SqliteStore final : public Store {
   }
 
   std::vector<ScanInfo> select_scans(std::optional<ScanId> only) {
-    Statement s(db_,
-                "SELECT id, command, arguments, started, finished, version, state, pairs_total, "
-                "pairs_done, options, (SELECT count(*) FROM records WHERE scan_id = scans.id), "
-                "coalesce(name, '') FROM scans WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
-                path_);
+    // A file opened read-only at schema 3 has no flows table: its flow count is 0.
+    static constexpr const char* kWithFlows =
+        "SELECT id, command, arguments, started, finished, version, state, pairs_total, "
+        "pairs_done, options, (SELECT count(*) FROM records WHERE scan_id = scans.id), "
+        "coalesce(name, ''), (SELECT count(*) FROM flows WHERE scan_id = scans.id) "
+        "FROM scans WHERE ?1 IS NULL OR id = ?1 ORDER BY id";
+    static constexpr const char* kWithoutFlows =
+        "SELECT id, command, arguments, started, finished, version, state, pairs_total, "
+        "pairs_done, options, (SELECT count(*) FROM records WHERE scan_id = scans.id), "
+        "coalesce(name, ''), 0 FROM scans WHERE ?1 IS NULL OR id = ?1 ORDER BY id";
+    Statement s(db_, schema_version_ >= 4 ? kWithFlows : kWithoutFlows, path_);
     if (only)
       s.bind(1, *only);
     else
@@ -763,6 +769,7 @@ class SqliteStore final : public Store {
       i.options = parse_options(s.text(9));
       i.records = static_cast<std::uint64_t>(s.integer(10));
       i.name = s.text(11);
+      i.flows = static_cast<std::uint64_t>(s.integer(12));
       out.push_back(std::move(i));
     }
     // A scan that was killed never wrote pairs_done; its intervals know.

@@ -39,6 +39,7 @@ struct ScanInfo {
   report::ScanMeta meta;   // meta.scan_id is the id as text
   nlohmann::json options;  // what the command needs to resume (scan: targets, ports, seed...)
   std::uint64_t records = 0;
+  std::uint64_t flows = 0;  // flow records of a `pcap --db` run (records are its servers)
 };
 
 // Positions in a scan's permutation (scan/permutation.hpp) that are done, kept as sorted,

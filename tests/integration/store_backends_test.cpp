@@ -196,6 +196,16 @@ TEST_P(StoreBackends, FlowsAreKeptOnePerConnBesideTheServiceRows) {
   EXPECT_EQ(services[1].port, 11112);
   ASSERT_EQ(services[1].findings.size(), 1U);
   EXPECT_EQ(open_store_read_only(location_)->flows(id), want);
+  // `scans` tells a pcap run's flows from its server rows.
+  for (const auto& info : s->list()) {
+    if (info.id == id) {
+      EXPECT_EQ(info.flows, 3U);
+      EXPECT_EQ(info.records, 2U);
+    }
+    if (info.id == other) {
+      EXPECT_EQ(info.flows, 1U);
+    }
+  }
 }
 
 // A store made before flows were kept (SQLite version 3, PostgreSQL version 1) is migrated on
