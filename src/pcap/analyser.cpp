@@ -103,7 +103,7 @@ void FlowAnalyser::on_data(FlowId id, Side side, std::span<const std::uint8_t> b
   const auto it = flows_.find(id);
   if (it == flows_.end()) return;
   auto& f = *it->second;
-  f.last_ts = ts_us;
+  f.last_ts = std::max(f.last_ts, ts_us);  // data may be delivered at an earlier packet's time
   stats_.bytes += bytes.size();
   switch (f.kind) {
     case Kind::Dicom:
@@ -142,7 +142,7 @@ void FlowAnalyser::on_gap(FlowId id, Side side, std::uint64_t missing_bytes, std
   const auto it = flows_.find(id);
   if (it == flows_.end()) return;
   auto& f = *it->second;
-  f.last_ts = ts_us;
+  f.last_ts = std::max(f.last_ts, ts_us);  // data may be delivered at an earlier packet's time
   if (f.kind == Kind::Dicom) {
     f.dicom->gap(side, missing_bytes);
     return;

@@ -272,7 +272,9 @@ struct Reassembler::Impl {
       if (d.fin) target = std::max(target, d.fin_at);
       skip_to(f, side, target, ts);
     }
-    sink.on_close(f.info.id, reason, ts);
+    // A capture may hold packets out of timestamp order (reordered, merged): the flow ends at
+    // the latest packet it had, not at the one that happened to close it.
+    sink.on_close(f.info.id, reason, std::max(ts, f.last_ts));
     ++stats.flows_closed;
     switch (reason) {
       case CloseReason::Fin:

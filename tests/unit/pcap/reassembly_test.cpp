@@ -95,6 +95,24 @@ TEST(PcapReassembly, ReorderedSegmentsAreDeliveredInOrder) {
   EXPECT_EQ(sink.flows.at(1).reason, CloseReason::EndOfCapture);
 }
 
+TEST(PcapReassembly, AFlowClosedByAnEarlierStampedPacketEndsAtItsLatestPacket) {
+  // The two FINs stored in the capture out of timestamp order (a merge, a reordering
+  // editor): the close comes with the earlier stamp, the flow still ends at the later one.
+  RecordingSink sink;
+  Reassembler r(sink);
+  Script s = handshake(100, 5000);
+  s.add(kC, kS, 101, PA, "hello");
+  s.add(kS, kC, 5001, tcpflag::Fin | A);
+  s.add(kC, kS, 106, tcpflag::Fin | A);
+  const auto latest = s.segs.back().ts_us;
+  std::swap(s.segs[s.segs.size() - 1], s.segs[s.segs.size() - 2]);
+  std::swap(s.payloads[s.payloads.size() - 1], s.payloads[s.payloads.size() - 2]);
+  s.feed(r);
+  ASSERT_TRUE(sink.flows.at(1).closed);
+  EXPECT_EQ(sink.flows.at(1).reason, CloseReason::Fin);
+  EXPECT_EQ(sink.flows.at(1).close_ts, latest);
+}
+
 TEST(PcapReassembly, DuplicatesAreDroppedAndCounted) {
   RecordingSink sink;
   Reassembler r(sink);

@@ -19,6 +19,7 @@ class RecordingSink : public FlowSink {
     std::vector<std::string> events;
     bool closed = false;
     CloseReason reason = CloseReason::EndOfCapture;
+    std::int64_t close_ts = 0;
   };
 
   void on_open(const FlowInfo& info) override {
@@ -39,10 +40,11 @@ class RecordingSink : public FlowSink {
     f.stream[static_cast<int>(side)] += "[gap " + std::to_string(missing) + "]";
     if (missing == 0) violations.push_back("zero gap");
   }
-  void on_close(FlowId id, CloseReason reason, std::int64_t) override {
+  void on_close(FlowId id, CloseReason reason, std::int64_t ts) override {
     auto& f = at(id);
     f.closed = true;
     f.reason = reason;
+    f.close_ts = ts;
     f.events.push_back(std::string("close ") + to_string(reason));
     opened_after_close_[id] = true;
   }
