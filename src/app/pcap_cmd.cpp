@@ -320,6 +320,11 @@ int run_pcap(const PcapOptions& o) {
         reassembly_total.flows_opened, reassembly_total.flows_opened == 1 ? "" : "s", a.dicom,
         a.tls, a.other);
     inventory.print(stderr, book);
+    if (a.protocol_errors > 0)
+      fmt::print(stderr,
+                 "dicomsec pcap: {} DICOM flow{} broke PS3.8 in a way an endpoint aborts for "
+                 "(decoded anyway; see association.conformance)\n",
+                 a.protocol_errors, a.protocol_errors == 1 ? "" : "s");
     if (db)
       fmt::print(stderr, "dicomsec: stored as scan {} in {}\n", meta.scan_id,
                  store::redact_location(o.db));

@@ -28,6 +28,13 @@ Bytes encode_known(const Pdu& pdu) {
 
 }  // namespace
 
+std::string describe(const std::vector<ContextAnswerError>& errors) {
+  if (errors.empty()) return {};
+  std::string text = describe(errors.front());
+  if (errors.size() > 1) text += " (and " + std::to_string(errors.size() - 1) + " more)";
+  return text;
+}
+
 void Output::append(Output&& other) {
   send.insert(send.end(), other.send.begin(), other.send.end());
   for (auto& i : other.indications) indications.push_back(std::move(i));
@@ -63,11 +70,24 @@ std::size_t Association::buffered_bytes() const noexcept {
 }
 
 void Association::observe_request(const AssociateRq& rq) {
-  contexts_->propose(rq);
+  note_repeated(contexts_->propose(rq));
   if (rq.user_info.max_length) peer_max_pdu_ = *rq.user_info.max_length;
 }
 
-void Association::observe_accept(const AssociateAc& ac) { contexts_->accept(ac); }
+void Association::observe_accept(const AssociateAc& ac) { note_answer(contexts_->accept(ac)); }
+
+void Association::note_answer(const std::vector<ContextAnswerError>& errors) {
+  // An endpoint would abort (Evt19); an observer records the answers anyway, so the rest of
+  // the flow still decodes, and counts the violation.
+  for (const auto& e : errors) note("protocol error: " + describe(e));
+  protocol_errors_ += errors.size();
+}
+
+void Association::note_repeated(const std::vector<std::uint8_t>& ids) {
+  for (auto id : ids)
+    note("A-ASSOCIATE-RQ proposes presentation context " + std::to_string(id) +
+         " more than once (the last proposal counts)");
+}
 
 // ---------------------------------------------------------------------------------------
 // The table and the generic part of each action.
@@ -178,6 +198,10 @@ Result<Output> Association::associate(AssociateRq rq) {
   if (options_.role != Role::Requestor) return make_error("only a requestor associates");
   auto ok = local(Event::Evt1_AssociateRequest);
   if (!ok) return ok;
+  // PS3.8 7.1.1.13: the AC answers by id, so an id proposed twice could not be told apart.
+  if (auto repeated = ContextTable{}.propose(rq); !repeated.empty())
+    return make_error("presentation context " + std::to_string(repeated.front()) +
+                      " is proposed more than once");
   auto bytes = encode(Pdu{rq});
   if (!bytes) return bytes.error();
   rq_bytes_ = std::move(bytes).value();
@@ -193,6 +217,9 @@ Result<Output> Association::accept(AssociateAc ac) {
   if (options_.role != Role::Acceptor) return make_error("only an acceptor accepts");
   auto ok = local(Event::Evt7_AssociateResponseAccept);
   if (!ok) return ok;
+  // PS3.8 9.3.3.2: our AC may answer only what the requestor proposed, each id once.
+  if (auto errors = contexts_->check_answer(ac); !errors.empty())
+    return make_error(describe(errors));
   auto bytes = encode(Pdu{ac});
   if (!bytes) return bytes.error();
   contexts_->accept(ac);
@@ -294,9 +321,14 @@ Result<Output> Association::abort(std::uint8_t reason) {
 // ---------------------------------------------------------------------------------------
 // Received bytes.
 
-Output Association::receive(ByteView bytes) {
+Output Association::receive(ByteView bytes) { return receive_pdus(bytes, 0); }
+
+Output Association::receive_one(ByteView bytes) { return receive_pdus(bytes, 1); }
+
+Output Association::receive_pdus(ByteView bytes, std::size_t max_pdus) {
   Output out;
   bytes_received_ += bytes.size();
+  input_pending_ = false;
   if (!options_.observer) {
     // Sta1 (closed or never opened) and Sta4 (not connected) have no receive cells.
     const State s = machine_.state();
@@ -304,8 +336,13 @@ Output Association::receive(ByteView bytes) {
   }
   if (stream_broken_) return out;  // framing lost after Evt19: nothing more is read
   decoder_.feed(bytes);
+  std::size_t handled = 0;
   for (;;) {
     if (!options_.observer && machine_.state() == State::Sta1) break;
+    if (max_pdus != 0 && handled == max_pdus) {
+      input_pending_ = true;  // the next call (empty bytes will do) goes on from here
+      break;
+    }
     auto st = decoder_.next();
     if (st == DecodeStatus::NeedMore) break;
     take_decoder_notes();
@@ -325,6 +362,7 @@ Output Association::receive(ByteView bytes) {
       break;
     }
     Pdu pdu = decoder_.take();
+    ++handled;
     if (options_.observer)
       observe_pdu(out, std::move(pdu), decoder_.raw());
     else
@@ -370,9 +408,15 @@ void Association::on_pdu(Output& out, Pdu pdu, ByteView raw) {
   switch (t.action) {
     case Action::AE_3: {  // A-ASSOCIATE-AC: confirmation (accept)
       auto& ac = std::get<AssociateAc>(pdu);
-      for (auto id : contexts_->accept(ac))
-        note("A-ASSOCIATE-AC result for presentation context " + std::to_string(id) +
-             " that was not proposed");
+      // PS3.8 9.3.3.2: the AC's items answer our proposal by id. An answer for an id we did
+      // not propose, a second answer for one id, or an acceptance with a transfer syntax we
+      // did not offer is an invalid PDU parameter: Evt19 (AA-8 in Sta5). The PDU itself was
+      // framed correctly, so later PDUs are still read (and met by Sta13's cells).
+      if (auto errors = contexts_->check_answer(ac); !errors.empty()) {
+        on_invalid(out, describe(errors), kReasonInvalidParameter);
+        return;
+      }
+      contexts_->accept(ac);
       peer_max_pdu_ = ac.user_info.max_length.value_or(0);
       ac_ = ac;
       apply(out, event);
@@ -387,7 +431,7 @@ void Association::on_pdu(Output& out, Pdu pdu, ByteView raw) {
       return;
     case Action::AE_6: {  // A-ASSOCIATE-RQ: indication; the user accepts or rejects
       auto& rq = std::get<AssociateRq>(pdu);
-      contexts_->propose(rq);
+      note_repeated(contexts_->propose(rq));  // tolerated: the last proposal counts
       peer_max_pdu_ = rq.user_info.max_length.value_or(0);
       rq_ = rq;
       apply(out, event);

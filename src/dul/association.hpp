@@ -49,14 +49,43 @@ struct NegotiatedContext {
   bool operator==(const NegotiatedContext&) const = default;
 };
 
+// PS3.8 9.3.3.2: each presentation context item of an A-ASSOCIATE-AC answers the item of
+// the A-ASSOCIATE-RQ with the same id. An answer that breaks this is a protocol error.
+struct ContextAnswerError {
+  enum class Kind : std::uint8_t {
+    NotProposed,          // the id was not proposed in the RQ
+    Repeated,             // the AC answers the id more than once
+    TransferNotProposed,  // accepted with a transfer syntax not proposed for the id
+  };
+  Kind kind = Kind::NotProposed;
+  std::uint8_t id = 0;
+  bool operator==(const ContextAnswerError&) const = default;
+};
+// One line naming the id and the rule (no UIDs: they may be long and are not needed).
+std::string describe(const ContextAnswerError& e);
+// The first error's line, with a count of the others.
+std::string describe(const std::vector<ContextAnswerError>& errors);
+
 class ContextTable {
  public:
-  // Records the proposal of an A-ASSOCIATE-RQ (replaces any earlier table).
-  void propose(const AssociateRq& rq);
-  // Records the results of an A-ASSOCIATE-AC. An AC context id that was not proposed is
-  // kept (abstract syntax unknown) and reported by the return value (ids not proposed).
-  std::vector<std::uint8_t> accept(const AssociateAc& ac);
-  void clear() noexcept { contexts_.clear(); }
+  // Records the proposal of an A-ASSOCIATE-RQ (replaces any earlier table). PS3.8 9.3.2.2
+  // and 7.1.1.13: ids are unique within one RQ; the ids proposed more than once are
+  // returned (the last proposal of each is kept).
+  std::vector<std::uint8_t> propose(const AssociateRq& rq);
+  // What is wrong with an AC's answers to the proposal (empty: nothing). Without a known
+  // proposal (an observer that missed the RQ) only repeated ids can be judged.
+  [[nodiscard]] std::vector<ContextAnswerError> check_answer(const AssociateAc& ac) const;
+  // Records the results of an A-ASSOCIATE-AC, every item as received (an id not proposed
+  // is kept with its abstract syntax unknown; for a repeated id the last answer wins), and
+  // returns check_answer(ac) as judged before recording. Endpoints refuse such an AC
+  // before calling this; observers record it so the rest of the flow still decodes.
+  std::vector<ContextAnswerError> accept(const AssociateAc& ac);
+  void clear() noexcept {
+    contexts_.clear();
+    proposed_ = false;
+  }
+  // An A-ASSOCIATE-RQ was recorded (the AC's answers can be judged against it).
+  [[nodiscard]] bool proposed() const noexcept { return proposed_; }
 
   [[nodiscard]] const NegotiatedContext* find(std::uint8_t id) const noexcept;
   // First accepted context for an abstract syntax (and transfer syntax, if given).
@@ -69,6 +98,7 @@ class ContextTable {
  private:
   NegotiatedContext& slot(std::uint8_t id);
   std::vector<NegotiatedContext> contexts_;
+  bool proposed_ = false;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -190,6 +220,13 @@ class Association {
   // Bytes received from the peer (observer: bytes seen in the watched direction). Each
   // decoded PDU is an Evt3/4/6/10/12/13/16; an undecodable or unknown one is Evt19.
   Output receive(ByteView bytes);
+  // Like receive(), but handles at most one PDU; the rest of the input stays buffered in
+  // the decoder and input_pending() says so. Call again (empty bytes will do) while it is
+  // true. For a user whose reaction to each PDU must be in the engine's state before the
+  // next PDU is judged (the scanner's clients). Same framing, limits and errors as receive().
+  Output receive_one(ByteView bytes);
+  // receive_one() stopped after a PDU: more input may be buffered.
+  [[nodiscard]] bool input_pending() const noexcept { return input_pending_; }
   // Observer: n bytes of the stream are missing (capture loss). The decoder resyncs on the
   // next plausible PDU boundary; a message in progress is reported as MessageLost.
   Output gap(std::size_t n);
@@ -240,6 +277,12 @@ class Association {
   [[nodiscard]] const std::vector<std::string>& conformance() const noexcept {
     return conformance_;
   }
+  // Observer: PDUs that decoded but break a PS3.8 rule an endpoint aborts for (today: an
+  // A-ASSOCIATE-AC answering a context that was not proposed, twice, or with a transfer
+  // syntax not offered). Each is also a "protocol error: ..." line in conformance().
+  // Undecodable bytes are not counted here: after a capture gap they need not be the
+  // peer's fault (see bytes_skipped()). Endpoints abort instead (0 here).
+  [[nodiscard]] std::uint64_t protocol_errors() const noexcept { return protocol_errors_; }
   // Bytes held inside the engine right now (decoder + command/data-set assembly).
   [[nodiscard]] std::size_t buffered_bytes() const noexcept;
   // Counters for reports and tests.
@@ -256,6 +299,7 @@ class Association {
   // transport, A-P-ABORT indication for AA-8) and records the Step.
   Transition apply(Output& out, Event event, std::uint8_t abort_reason = 0,
                    std::string detail = {});
+  Output receive_pdus(ByteView bytes, std::size_t max_pdus);  // max_pdus 0: all
   void on_pdu(Output& out, Pdu pdu, ByteView raw);
   void observe_pdu(Output& out, Pdu pdu, ByteView raw);
   // Evt19 (undecodable PDU, or a P-DATA whose PDVs break PS3.7/PS3.8 rules).
@@ -268,6 +312,8 @@ class Association {
   Result<Output> local(Event event);
   Result<Output> check_send(std::uint8_t context_id) const;
   void note(std::string text);
+  void note_answer(const std::vector<ContextAnswerError>& errors);
+  void note_repeated(const std::vector<std::uint8_t>& ids);
   void take_decoder_notes();
   void set_observed(State s) noexcept { observed_state_ = s; }
 
@@ -282,9 +328,11 @@ class Association {
   std::uint32_t own_max_pdu_ = 0;
   bool noted_oversize_ = false;
   bool stream_broken_ = false;  // endpoint: decoder failed or a gap; input is ignored
+  bool input_pending_ = false;  // receive_one() stopped after a PDU
   std::vector<std::string> conformance_;
   std::uint64_t bytes_received_ = 0;
   std::uint64_t bytes_skipped_ = 0;
+  std::uint64_t protocol_errors_ = 0;
   State observed_state_ = State::Sta1;
   // receive side
   InPhase in_phase_ = InPhase::Idle;

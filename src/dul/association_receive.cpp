@@ -126,15 +126,13 @@ void Association::observe_pdu(Output& out, Pdu pdu, ByteView raw) {
         using T = std::decay_t<decltype(p)>;
         if constexpr (std::is_same_v<T, AssociateRq>) {
           if (!from_requestor) odd("A-ASSOCIATE-RQ");
-          contexts_->propose(p);
+          note_repeated(contexts_->propose(p));
           rq_ = p;
           set_observed(State::Sta3);
           out.indications.emplace_back(ind::AssociateRequested{std::move(p), std::move(raw_copy)});
         } else if constexpr (std::is_same_v<T, AssociateAc>) {
           if (from_requestor) odd("A-ASSOCIATE-AC");
-          for (auto id : contexts_->accept(p))
-            note("A-ASSOCIATE-AC result for presentation context " + std::to_string(id) +
-                 " that was not proposed");
+          note_answer(contexts_->accept(p));
           peer_max_pdu_ = p.user_info.max_length.value_or(0);
           ac_ = p;
           set_observed(State::Sta6);

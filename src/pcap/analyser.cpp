@@ -171,6 +171,7 @@ void FlowAnalyser::on_close(FlowId id, CloseReason reason, std::int64_t ts_us) {
   if (f.kind == Kind::Dicom) {
     r = f.dicom->result();
     stats_.c_stores += f.dicom->stores();
+    if (f.dicom->protocol_errors() > 0) ++stats_.protocol_errors;
   } else if (f.kind == Kind::Tls) {
     r.emplace();
     const auto& c = f.tls_client == Side::Initiator ? f.info.initiator : f.info.responder;

@@ -51,6 +51,9 @@ struct AnalyserStats {
   std::uint64_t c_stores = 0;     // C-STORE-RQ commands decoded
   std::uint64_t bytes = 0;        // stream bytes received
   std::uint64_t over_budget = 0;  // flows judged "other" because decide_budget was reached
+  // DICOM flows with a PS3.8 violation an endpoint aborts for (an A-ASSOCIATE-AC answering
+  // a presentation context that was not proposed, ...); they are still decoded and recorded.
+  std::uint64_t protocol_errors = 0;
 };
 
 class FlowAnalyser final : public FlowSink {

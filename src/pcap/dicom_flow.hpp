@@ -31,6 +31,11 @@ class DicomFlow {
   [[nodiscard]] std::size_t buffered_bytes() const noexcept;
   // C-STORE-RQ commands decoded so far (the benchmark's count).
   [[nodiscard]] std::uint64_t stores() const noexcept { return stores_; }
+  // PS3.8 violations an endpoint would have aborted for, seen in either direction (the
+  // observers note them in the record's conformance lines and read on).
+  [[nodiscard]] std::uint64_t protocol_errors() const noexcept {
+    return dirs_[0].observer->protocol_errors() + dirs_[1].observer->protocol_errors();
+  }
   // The record (conn, timestamps and close are the caller's).
   [[nodiscard]] record::FlowRecord result() const;
 

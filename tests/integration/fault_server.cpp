@@ -13,6 +13,10 @@
 //   truncated-ac  on any input answer the first 20 bytes of an A-ASSOCIATE-AC that claims a
 //                 length of 200, then stay silent
 //   abort         on any input answer A-ABORT 07 00 00000004 00 00 02 00, then close
+//   unproposed-context
+//                 on any input answer a well-formed A-ASSOCIATE-AC that accepts context 1
+//                 and context 255, which dicomsec never proposes (PS3.8 9.3.3.2 violation),
+//                 then keep the connection open
 //   reset         on any input close with RST (SO_LINGER 0)
 //   tls-truncated on any input answer a TLS handshake record header claiming 100 bytes and
 //                 10 bytes of it, then close (a truncated server flight)
@@ -53,7 +57,7 @@ namespace {
 using asio::ip::tcp;
 using Bytes = std::vector<std::uint8_t>;
 
-enum class Mode { silent, http, banner, huge_pdu, garbage, truncated_ac, abort_pdu, reset, slow, tls_truncated, tls_alert,
+enum class Mode { silent, http, banner, huge_pdu, garbage, truncated_ac, abort_pdu, unproposed_context, reset, slow, tls_truncated, tls_alert,
                   dicompot, dicompot_enforce, dicomhawk, dicomhawk_web, dicomhawk_login };
 
 struct Options {
@@ -72,7 +76,7 @@ bool parse_mode(std::string_view s, Mode& m) {
         std::string_view name;
         Mode mode;
     };
-    static constexpr std::array<Entry, 16> table{{
+    static constexpr std::array<Entry, 17> table{{
         {"silent", Mode::silent},
         {"http", Mode::http},
         {"banner", Mode::banner},
@@ -80,6 +84,7 @@ bool parse_mode(std::string_view s, Mode& m) {
         {"garbage", Mode::garbage},
         {"truncated-ac", Mode::truncated_ac},
         {"abort", Mode::abort_pdu},
+        {"unproposed-context", Mode::unproposed_context},
         {"reset", Mode::reset},
         {"slow", Mode::slow},
         {"tls-truncated", Mode::tls_truncated},
@@ -112,7 +117,7 @@ bool parse_number(std::string_view s, T& out) {
         std::cerr << "fault_server: " << msg << "\n";
     }
     std::cerr << "usage: fault_server --mode "
-                 "silent|http|banner|huge-pdu|garbage|truncated-ac|abort|reset|slow|tls-truncated|tls-alert|"
+                 "silent|http|banner|huge-pdu|garbage|truncated-ac|abort|unproposed-context|reset|slow|tls-truncated|tls-alert|"
                  "dicompot|dicompot-enforce|dicomhawk|dicomhawk-web|dicomhawk-login\n"
                  "                    [--port N] [--bind 127.x.y.z|::1] [--lifetime SECONDS]\n"
                  "                    [--interval-ms N] [--seed N] [--max-connections N]\n";
@@ -184,6 +189,42 @@ Bytes truncated_ac() {
     const std::string_view ae = "ANY-SCP   ";
     b.insert(b.end(), ae.begin(), ae.end());
     return b;
+}
+
+// PS3.8 9.3.3: an A-ASSOCIATE-AC whose context items answer id 1 and id 255 (accepted,
+// implicit VR little endian). dicomsec proposes odd ids from 1 upwards, never 255.
+Bytes unproposed_context_ac() {
+    auto item = [](std::uint8_t type, const Bytes& body) {
+        Bytes b{type, 0x00, static_cast<std::uint8_t>(body.size() >> 8),
+                static_cast<std::uint8_t>(body.size() & 0xFF)};
+        b.insert(b.end(), body.begin(), body.end());
+        return b;
+    };
+    auto text = [](std::string_view s) { return Bytes(s.begin(), s.end()); };
+    auto context = [&](std::uint8_t id) {
+        Bytes body{id, 0x00, 0x00, 0x00};  // id, reserved, result 0 (acceptance), reserved
+        const Bytes ts = item(0x40, text("1.2.840.10008.1.2"));
+        body.insert(body.end(), ts.begin(), ts.end());
+        return item(0x21, body);
+    };
+    Bytes user = item(0x51, Bytes{0x00, 0x00, 0x40, 0x00});  // maximum length 16384
+    const Bytes uid = item(0x52, text("1.2.826.0.1.3680043.2.1143.107"));
+    user.insert(user.end(), uid.begin(), uid.end());
+    Bytes body{0x00, 0x01, 0x00, 0x00};  // protocol version 1, reserved
+    for (std::string_view ae : {std::string_view("ANY-SCP         "),
+                                std::string_view("DICOMSEC        ")}) {
+        body.insert(body.end(), ae.begin(), ae.end());
+    }
+    body.insert(body.end(), 32, 0x00);
+    for (const Bytes& b : {item(0x10, text("1.2.840.10008.3.1.1.1")), context(1), context(255),
+                           item(0x50, user)}) {
+        body.insert(body.end(), b.begin(), b.end());
+    }
+    const auto n = static_cast<std::uint32_t>(body.size());
+    Bytes pdu{0x02, 0x00, static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
+              static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+    pdu.insert(pdu.end(), body.begin(), body.end());
+    return pdu;
 }
 
 Bytes abort_pdu() { return {0x07, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x02, 0x00}; }
@@ -360,6 +401,8 @@ Bytes reply_for(Mode mode, std::mt19937& rng) {
             return truncated_ac();
         case Mode::abort_pdu:
             return abort_pdu();
+        case Mode::unproposed_context:
+            return unproposed_context_ac();
         case Mode::tls_truncated:  // handshake record of 100 bytes: ServerHello header + 6 bytes
             return Bytes{22, 3, 3, 0, 100, 2, 0, 0, 96, 3, 3, 1, 2, 3, 4};
         case Mode::tls_alert:  // RFC 8446 6: fatal (2) handshake_failure (40)
@@ -447,7 +490,7 @@ asio::awaitable<void> serve(tcp::socket sock, std::shared_ptr<Shared> shared) {
         close_graceful(sock);
         co_return;
     }
-    co_await drain(sock);  // huge-pdu, garbage, truncated-ac: keep the connection open
+    co_await drain(sock);  // huge-pdu, garbage, truncated-ac, unproposed-context: stay open
 }
 
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, std::shared_ptr<Shared> shared) {

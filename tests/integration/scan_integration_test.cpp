@@ -1199,6 +1199,21 @@ TEST_F(Fault, AbortIsAnAbortedAssociation) {
   EXPECT_TRUE(n.findings.empty()) << rec.dump();
 }
 
+// PS3.8 9.3.3.2: an A-ASSOCIATE-AC that answers a presentation context we never proposed
+// is a protocol error (AA-8), not an accepted association: a DICOM service answered, badly.
+TEST_F(Fault, AcAnsweringAnUnproposedContextIsAProtocolError) {
+  START_FAULT(fs, "unproposed-context");
+  const auto rec = only_record(scan_port(fs.port()));
+  EXPECT_EQ(rec.value("status", ""), "protocol-error") << rec.dump();
+  EXPECT_TRUE(rec.value("dicom", false)) << rec.dump();
+  EXPECT_NE(rec.value("detail", "").find("presentation context 255, which was not proposed"),
+            std::string::npos)
+      << rec.dump();
+  ASSERT_TRUE(rec["association"].is_object()) << rec.dump();
+  EXPECT_NE(rec["association"].value("result", ""), "accepted") << rec.dump();
+  EXPECT_TRUE(rec["echo"].is_null()) << rec.dump();
+}
+
 TEST_F(Fault, ResetIsAProtocolError) {
   START_FAULT(fs, "reset");
   const auto rec = only_record(scan_port(fs.port()));

@@ -146,36 +146,15 @@ void Requestor::notice_first_bytes(ByteView data) {
 Bytes Requestor::receive(ByteView data, const Policy& policy) {
   if (!started_ || done_) return {};
   notice_first_bytes(data);
-  Bytes out;
-  while (!data.empty() && !done_) {
-    // Up to the end of the current PDU: its 6-byte header, then its length (PS3.8 9.3.1).
-    std::size_t n = 0;
-    bool ends = false;
-    while (n < data.size() && !ends) {
-      if (head_have_ < sizeof head_) {
-        head_[head_have_++] = data[n++];
-        if (head_have_ == sizeof head_) {
-          pdu_left_ = (std::uint64_t{head_[2]} << 24) | (std::uint64_t{head_[3]} << 16) |
-                      (std::uint64_t{head_[4]} << 8) | head_[5];
-          ends = pdu_left_ == 0;
-        }
-        continue;
-      }
-      const auto k = static_cast<std::size_t>(std::min<std::uint64_t>(pdu_left_, data.size() - n));
-      n += k;
-      pdu_left_ -= k;
-      ends = pdu_left_ == 0;
-    }
-    if (ends) head_have_ = 0;
-    auto reply = one_pdu(data.first(n), policy);
+  // One PDU at a time (dul's decoder frames them, with its length checks and limits), so
+  // that the policy's reaction to each PDU is in the engine's state before the next one is
+  // judged.
+  Bytes out = take(engine_.receive_one(data), &policy);
+  while (!done_ && engine_.input_pending()) {
+    auto reply = take(engine_.receive_one({}), &policy);
     out.insert(out.end(), reply.begin(), reply.end());
-    data = data.subspan(n);
   }
   return out;
-}
-
-Bytes Requestor::one_pdu(ByteView pdu, const Policy& policy) {
-  return take(engine_.receive(pdu), &policy);
 }
 
 bool Requestor::closed() {
@@ -264,8 +243,10 @@ Bytes Requestor::take(dul::Output&& out, const Policy* policy) {
     }
   }
   // Nothing is sent back to a peer that never spoke DICOM (an HTTP or SSH server): the
-  // engine's A-ABORT after an undecodable first PDU stays unsent.
-  if (error_ && !spoke_) send.clear();
+  // engine's A-ABORT after an undecodable first PDU stays unsent. A peer whose answer has a
+  // well-formed A-ASSOCIATE-AC/RJ fixed part (dicom_) gets the AA-8 A-ABORT PS3.8 asks for,
+  // e.g. after an AC that answers a presentation context we did not propose.
+  if (error_ && !spoke_ && !dicom_) send.clear();
   const auto& notes = engine_.conformance();
   if (notes.size() > summary_.conformance.size())
     summary_.conformance.assign(notes.begin(), notes.end());

@@ -58,10 +58,10 @@ struct AssociationSummary {
 record::AssociationRecord to_record(const AssociationSummary& summary);
 
 // What both clients share: a dul::Association in the requestor role, fed one PDU at a time
-// (so the reaction to each PDU is in the engine's state before the next one is judged),
-// and the summary of what the peer answered. Indications about the association itself
-// (AC, RJ, A-ABORT, release, protocol errors) are handled here; the client's policy sees
-// every indication after that and returns the bytes of its reaction.
+// (Association::receive_one: the engine's decoder frames them, so the reaction to each PDU is in
+// the engine's state before the next one is judged), and the summary of what the peer answered.
+// Indications about the association itself (AC, RJ, A-ABORT, release, protocol errors) are handled
+// here; the client's policy sees every indication after that and returns the bytes of its reaction.
 class Requestor {
  public:
   using Policy = std::function<Bytes(const dul::Indication&)>;
@@ -98,7 +98,6 @@ class Requestor {
   [[nodiscard]] std::optional<std::string> accepted_transfer(std::uint8_t context) const;
 
  private:
-  Bytes one_pdu(ByteView pdu, const Policy& policy);
   Bytes take(dul::Output&& out, const Policy* policy);
   Bytes local(Result<dul::Output>&& r, std::string_view what);
   void on_accept(const dul::AssociateAc& ac);
@@ -113,11 +112,7 @@ class Requestor {
   bool release_sent_ = false;
   bool spoke_ = false;
   bool dicom_ = false;
-  // PDU framing by the 6-byte header (PS3.8 9.3.1), only to cut the input at PDU ends.
-  std::uint8_t head_[6]{};
-  std::size_t head_have_ = 0;
-  std::uint64_t pdu_left_ = 0;  // bytes of the current PDU after its header still to come
-  Bytes first_bytes_;           // the peer's first 74 bytes: the AC/RJ fixed part
+  Bytes first_bytes_;  // the peer's first 74 bytes: the AC/RJ fixed part
 };
 
 class AssociationClient {

@@ -265,8 +265,10 @@ TEST(dulAssociation, LocalPrimitivesOutOfStateAreRefused) {
 TEST(dulAssociation, DcmtkAcceptanceEstablishes) {
   Association a(AssociationOptions{.role = Role::Requestor});
   AssociateRq rq = samples::associate_rq();
+  // storescp accepted CT Image Storage with explicit VR little endian, so the captured
+  // exchange proposed it (an AC may only pick a proposed transfer syntax, PS3.8 9.3.3.2).
   rq.contexts = {{1, "1.2.840.10008.1.1", {"1.2.840.10008.1.2"}},
-                 {3, "1.2.840.10008.5.1.4.1.1.2", {"1.2.840.10008.1.2"}},
+                 {3, "1.2.840.10008.5.1.4.1.1.2", {"1.2.840.10008.1.2.1", "1.2.840.10008.1.2"}},
                  {5, "1.2.840.10008.5.1.4.1.2.1.1", {"1.2.840.10008.1.2"}}};
   must(a.associate(rq));
   a.transport_connected();

@@ -90,6 +90,15 @@ bool write_corpus(const std::filesystem::path& root) {
   ok = ok && write_file(req_dir / "seed_dcmtk_ac",
                         two(7, 2, Bytes(std::begin(kStorescp367Ac), std::end(kStorescp367Ac))));
   ok = ok && write_file(req_dir / "seed_rj", two(1, 0, pdu(AssociateRj{1, 1, 7})));
+  // PS3.8 9.3.3.2 regressions: ACs whose answers the proposal does not allow (AA-8).
+  auto ac_unproposed = fuzz::accept_all(rq);
+  ac_unproposed.contexts.push_back({5, PcResult::Acceptance, "1.2.840.10008.1.2"});
+  ok = ok && write_file(req_dir / "seed_ac_unproposed_id",
+                        two(3, 6, cat({pdu(ac_unproposed), pdata(5, cmds[1], {})})));
+  auto ac_repeated = fuzz::accept_all(rq);
+  ac_repeated.contexts.push_back(ac_repeated.contexts.front());
+  ok = ok && write_file(req_dir / "seed_ac_repeated_id",
+                        two(2, 0, cat({pdu(ac_repeated), pdu(Abort{0, 0})})));
   ok = ok && write_file(req_dir / "seed_abort", two(1, 0, cat({ac, pdu(Abort{2, 1})})));
   const Bytes rq_bytes = pdu(rq);
   ok = ok && write_file(acc_dir / "seed_echo_release",
@@ -108,6 +117,15 @@ bool write_corpus(const std::filesystem::path& root) {
   both.insert(both.end(), down_padded.begin(), down_padded.end());
   ok = ok && write_file(obs_dir / "seed_flow", two(0x21, 0, both));
   ok = ok && write_file(obs_dir / "seed_flow_mid", two(0x33, 1, both));
+  // The acceptor answers id 5, which was not proposed, and data follows on it.
+  const Bytes up5 = cat({rq_bytes, pdata(5, store, ds), pdu(ReleaseRq{})});
+  const Bytes down5 = cat({pdu(ac_unproposed), pdata(5, cmds[1], {}), pdu(ReleaseRp{})});
+  Bytes both5 = up5;
+  Bytes down5_padded = down5;
+  while (down5_padded.size() < both5.size()) down5_padded.push_back(0);
+  while (both5.size() < down5_padded.size()) both5.push_back(0);
+  both5.insert(both5.end(), down5_padded.begin(), down5_padded.end());
+  ok = ok && write_file(obs_dir / "seed_flow_unproposed_id", two(0x21, 0, both5));
   return ok;
 }
 

@@ -201,6 +201,44 @@ TEST(FlowAnalyser, MidStreamFromAnyCut) {
   }
 }
 
+// PS3.8 9.3.3.2: an A-ASSOCIATE-AC answering a context the RQ did not propose is a protocol
+// error. A passive observer cannot abort: the flow is still decoded and recorded in full,
+// its record says "protocol error: ..." and the analyser counts the flow.
+TEST(FlowAnalyser, AcAnsweringAnUnproposedContextIsFlaggedAndTheFlowStillDecoded) {
+  auto s = association(3, 40'000, false);
+  auto ac = std::get<dul::AssociateAc>(
+      dul::decode_pdu(ByteView(s.server).first(s.server_handshake)).value());
+  ac.contexts.push_back({3, dul::PcResult::Acceptance, std::string(kExplicit)});
+  Bytes server = pdu(ac);
+  server.insert(server.end(), s.server.begin() + static_cast<std::ptrdiff_t>(s.server_handshake),
+                s.server.end());
+  s.server = std::move(server);
+
+  std::vector<record::FlowRecord> out;
+  pcap::FlowAnalyser a([&](record::FlowRecord&& r) { out.push_back(std::move(r)); });
+  a.on_open(info(true));
+  std::int64_t ts = info(true).first_ts_us;
+  a.on_data(7, pcap::Side::Initiator, ByteView(s.client).first(s.client_handshake), ++ts);
+  a.on_data(7, pcap::Side::Responder, s.server, ++ts);
+  a.on_data(7, pcap::Side::Initiator, ByteView(s.client).subspan(s.client_handshake), ++ts);
+  a.on_close(7, pcap::CloseReason::Fin, ++ts);
+
+  ASSERT_EQ(out.size(), 1U);
+  const auto& r = out[0];
+  ASSERT_TRUE(r.association);
+  EXPECT_EQ(r.association->result, record::AssociationResult::Accepted);
+  EXPECT_TRUE(r.association->released);
+  EXPECT_EQ(r.dimse.at("C-STORE-RQ").count, 3U);
+  EXPECT_EQ(r.to_server.instances, 3U);
+  EXPECT_EQ(r.phi_elements.size(), 2U);
+  ASSERT_EQ(r.association->conformance.size(), 1U);
+  EXPECT_EQ(r.association->conformance[0],
+            "protocol error: A-ASSOCIATE-AC answers presentation context 3, which was not "
+            "proposed");
+  EXPECT_EQ(a.stats().protocol_errors, 1U);
+  EXPECT_EQ(a.stats().dicom, 1U);
+}
+
 TEST(FlowAnalyser, MemoryDoesNotGrowWithObjectSize) {
   const auto s = association(1, 64U << 20, false);  // one 64 MiB image
   std::size_t peak = 0;

@@ -286,6 +286,61 @@ TEST(AssociationClient, AcWhoseBodyDoesNotDecodeStillCountsAsDicom) {
   EXPECT_TRUE(c.done());
 }
 
+// PS3.8 9.3.3.2: the AC answers our proposal by id. An answer for an id we never proposed
+// is a protocol error (AA-8): no C-ECHO on an association we cannot trust, an A-ABORT for
+// the peer (it spoke DICOM), and no "accepted" verdict.
+TEST(AssociationClient, AcAnsweringAnUnproposedContextIsAProtocolError) {
+  AssociationClient c(plan());
+  auto rq = std::get<dul::AssociateRq>(decode_all(c.start())[0]);
+  auto ac = accept_all(rq);
+  ac.contexts.push_back({255, dul::PcResult::Acceptance, "1.2.840.10008.1.2"});
+  auto out = c.on_bytes(dul::encode(dul::Pdu{ac}).value());
+  ASSERT_TRUE(c.protocol_error());
+  EXPECT_NE(c.protocol_error()->find("presentation context 255, which was not proposed"),
+            std::string::npos)
+      << *c.protocol_error();
+  EXPECT_NE(c.protocol_error()->find("Sta5"), std::string::npos) << *c.protocol_error();
+  EXPECT_TRUE(c.done());
+  EXPECT_TRUE(c.dicom());
+  EXPECT_NE(c.record().result, record::AssociationResult::Accepted);
+  EXPECT_TRUE(c.record().accepted_contexts.empty());
+  EXPECT_FALSE(c.echo());
+  auto sent = decode_all(out);
+  ASSERT_EQ(sent.size(), 1U);
+  ASSERT_TRUE(std::holds_alternative<dul::Abort>(sent[0]));
+  EXPECT_EQ(std::get<dul::Abort>(sent[0]), (dul::Abort{2, 6}));  // provider, invalid parameter
+}
+
+TEST(AssociationClient, AcAcceptingATransferSyntaxWeDidNotOfferIsAProtocolError) {
+  AssociationClient c(plan());
+  auto rq = std::get<dul::AssociateRq>(decode_all(c.start())[0]);
+  auto ac = accept_all(rq);
+  ac.contexts[0].transfer_syntax = "1.2.840.10008.1.2.2";  // big endian: not proposed
+  (void)c.on_bytes(dul::encode(dul::Pdu{ac}).value());
+  ASSERT_TRUE(c.protocol_error());
+  EXPECT_NE(c.protocol_error()->find("transfer syntax that was not proposed"), std::string::npos)
+      << *c.protocol_error();
+  EXPECT_FALSE(c.echo());
+}
+
+// The whole exchange in one read: the engine frames the PDUs and the client reacts to each
+// in turn (the C-ECHO goes out before the echo response is judged, then the release).
+TEST(AssociationClient, SeveralPdusInOneReadAreJudgedInTurn) {
+  AssociationClient c(plan());
+  auto rq = std::get<dul::AssociateRq>(decode_all(c.start())[0]);
+  Bytes all = dul::encode(dul::Pdu{accept_all(rq)}).value();
+  for (const auto& b : {echo_rsp(0), release_rp()}) all.insert(all.end(), b.begin(), b.end());
+  auto sent = decode_all(c.on_bytes(all));
+  ASSERT_EQ(sent.size(), 2U);
+  EXPECT_TRUE(std::holds_alternative<dul::PData>(sent[0]));
+  EXPECT_TRUE(std::holds_alternative<dul::ReleaseRq>(sent[1]));
+  EXPECT_TRUE(c.done());
+  EXPECT_FALSE(c.protocol_error());
+  EXPECT_TRUE(c.record().released);
+  ASSERT_TRUE(c.echo());
+  EXPECT_EQ(c.partial_bytes(), 0U);
+}
+
 TEST(AssociationClient, NonDicomBytesAreNotDicom) {
   AssociationClient c(plan());
   (void)c.start();
