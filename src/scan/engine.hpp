@@ -115,7 +115,7 @@ class Engine {
  private:
   struct Lane;
   struct Waiter;
-  struct Flight;  // a probe running, and how to cancel it
+  struct Flight;  // one per worker: the probe it runs, and how to cancel it
   using WaitQueue = std::deque<std::shared_ptr<Waiter>>;
   struct Host {
     unsigned in_flight = 0;
@@ -123,7 +123,7 @@ class Engine {
   };
   enum class Admit { Taken, Queued, Quit };
 
-  asio::awaitable<void> worker();
+  asio::awaitable<void> worker(std::shared_ptr<Flight> flight);
   // Waits until try_take (called under mu_) takes what it wants; try_take queues the waiter
   // it is given when it cannot. False when the scan stops first.
   template <class TryTake>
@@ -161,9 +161,11 @@ class Engine {
   // Ctrl-C: seen once (stop), a second time or drain_limit later (abort).
   bool signalled_ = false;
   bool aborting_ = false;
-  std::uint64_t untouched_ = 0;  // pairs given back unprobed when the scan stopped
-  std::uint64_t cancelled_ = 0;  // probes aborted
-  std::vector<std::shared_ptr<Flight>> flights_;
+  std::uint64_t untouched_ = 0;                   // pairs given back unprobed when the scan stopped
+  std::uint64_t cancelled_ = 0;                   // probes aborted
+  std::vector<std::shared_ptr<Flight>> flights_;  // one per worker, made by run()
+  unsigned probing_ = 0;                          // workers running a probe now
+  std::uint64_t probes_started_ = 0;              // numbers the probes (Flight::running)
 
   std::mutex sink_mu_;
   std::atomic<bool> stopping_{false};

@@ -4,12 +4,18 @@
 
 #include <gtest/gtest.h>
 
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+#include <atomic>
+#include <chrono>
+#include <csignal>
 #include <map>
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "scan/target_set.hpp"
 
@@ -252,6 +258,92 @@ TEST(Engine, PerPortLimitHoldsAcrossAddresses) {
   EXPECT_EQ(out.duplicates, 0U);
   EXPECT_EQ(worst[104], 5U) << "reached, never passed";
   EXPECT_EQ(worst[11112], 5U);
+}
+
+// Ctrl-C (issue 13 §9), then drain_limit: the probes in flight are cancelled through the
+// worker's cancellation state (no coroutine of their own since the sweep fix): the pending
+// wait ends, a probe's next co_await throws, every such pair is recorded `aborted`, and the
+// workers go on without throwing (a worker that threw would make failure() say so).
+TEST(Engine, DrainLimitCancelsProbesInFlightAndWorkersEndCleanly) {
+  auto set = targets("10.0.0.1", "10.0.0.8", {104});
+  PairIterator pairs(set, 1, {});
+  EngineOptions o;
+  o.concurrency = 4;
+  o.per_host = 1;
+  o.rate = 0;
+  o.threads = 2;  // cancels are posted across loops
+  o.drain_limit = std::chrono::milliseconds(200);
+  std::mutex notices_mu;
+  std::vector<std::string> notices;
+  o.notice = [&](const std::string& m) {
+    std::lock_guard lock(notices_mu);
+    notices.push_back(m);
+  };
+  Engine engine(o);
+  Collected out;
+  std::atomic<int> started{0};
+  std::atomic<int> woke{0};       // the pending wait ended (operation_aborted)
+  std::atomic<int> continued{0};  // a later co_await went on after the cancel: must not
+  ProbeFn probe = [&](asio::any_io_executor ex, const Address& a,
+                      std::uint16_t port) -> asio::awaitable<ScanRecord> {
+    if (++started == 4) ::raise(SIGINT);  // all four workers hold a probe
+    asio::steady_timer t(ex, std::chrono::seconds(30));
+    auto [ec] = co_await t.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::operation_aborted) ++woke;
+    if (a.v4() % 2 == 0) co_return record_for(a, port, Status::Success);  // ignores the cancel
+    co_await sleep_ms(ex, 1);
+    ++continued;
+    co_return record_for(a, port, Status::Success);
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  auto stats = engine.run(pairs, probe, [&](const ScanRecord& r) { out.add(r); });
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  EXPECT_FALSE(engine.failure().has_value()) << *engine.failure();
+  EXPECT_TRUE(engine.interrupted());
+  EXPECT_EQ(started.load(), 4);
+  EXPECT_EQ(woke.load(), 4);
+  EXPECT_EQ(continued.load(), 0);
+  EXPECT_EQ(stats.done, 4U);
+  EXPECT_EQ(stats.aborted, 4U);
+  ASSERT_EQ(out.records.size(), 4U);
+  for (const auto& [key, r] : out.records) {
+    EXPECT_EQ(r.status, Status::Aborted);
+    EXPECT_NE(r.detail.find("aborted by Ctrl-C"), std::string::npos) << r.detail;
+  }
+  std::lock_guard lock(notices_mu);
+  ASSERT_EQ(notices.size(), 2U);
+  EXPECT_NE(notices[0].find("waiting for 4 probes in flight"), std::string::npos) << notices[0];
+  EXPECT_NE(notices[1].find("4 probes still in flight after 200 ms"), std::string::npos)
+      << notices[1];
+}
+
+// A probe that finished just before the abort reached its loop gets no stray cancel: the
+// scan after a Ctrl-C whose probes all complete is whole, and no worker throws.
+TEST(Engine, CtrlCAfterTheLastPairLeavesTheScanWhole) {
+  auto set = targets("10.0.0.1", "10.0.0.4", {104});
+  PairIterator pairs(set, 1, {});
+  EngineOptions o;
+  o.concurrency = 4;
+  o.rate = 0;
+  o.threads = 2;
+  o.drain_limit = std::chrono::milliseconds(5000);
+  Engine engine(o);
+  Collected out;
+  std::atomic<int> started{0};
+  ProbeFn probe = [&](asio::any_io_executor ex, const Address& a,
+                      std::uint16_t port) -> asio::awaitable<ScanRecord> {
+    if (++started == 4) ::raise(SIGINT);
+    co_await sleep_ms(ex, 50);
+    co_await sleep_ms(ex, 1);
+    co_return record_for(a, port, Status::Success);
+  };
+  auto stats = engine.run(pairs, probe, [&](const ScanRecord& r) { out.add(r); });
+  EXPECT_FALSE(engine.failure().has_value()) << *engine.failure();
+  EXPECT_FALSE(engine.interrupted());
+  EXPECT_EQ(stats.done, 4U);
+  EXPECT_EQ(stats.aborted, 0U);
+  ASSERT_EQ(out.records.size(), 4U);
+  for (const auto& [key, r] : out.records) EXPECT_EQ(r.status, Status::Success);
 }
 
 TEST(Engine, PerPortDefaultKeepsDcmtkBacklogSafe) {
