@@ -169,6 +169,12 @@ std::unique_ptr<RecordSink> open_sink(const std::string& path, report::Format fo
   return std::make_unique<RecordSink>(path, format);
 }
 
+std::unique_ptr<store::Store> open_db(const std::string& location) {
+  if (store::is_postgres_url(location) && !store::postgres_built())
+    throw UsageError("--db postgresql://...: PostgreSQL support is not built in this version");
+  return store::open_store(location);  // StoreError -> exit 3
+}
+
 std::string utc_now() {
   return fmt::format(
       "{:%Y-%m-%dT%H:%M:%SZ}",

@@ -149,12 +149,6 @@ void print_target_line(const record::ScanRecord& rec) {
              versions.empty() ? "-" : versions, rec.detail.empty() ? "" : " (" + rec.detail + ")");
 }
 
-std::unique_ptr<store::Store> open_db(const std::string& location) {
-  if (store::is_postgres_url(location) && !store::postgres_built())
-    throw UsageError("--db postgresql://...: PostgreSQL support is not built in this version");
-  return store::open_store(location);  // StoreError -> exit 3
-}
-
 int run_tls(const TlsOptions& o) {
   const auto format = report::parse_format(o.format);
   if (!format)
