@@ -166,15 +166,9 @@ struct Logger::Impl : std::enable_shared_from_this<Logger::Impl> {
       if (target.transport == Transport::Tls) {
         // A named std::function, not a lambda temporary inside the co_await expression:
         // GCC 12 destroys such temporaries twice across the suspension.
+        // The collector must prove it is the host named in the URL.
         std::function<void(ssl_st*)> verify_host = [host = target.host](ssl_st* ssl) {
-          // The collector must prove it is the host named in the URL: an IP address is
-          // checked against the certificate's IP SANs, a name against its DNS names (and
-          // sent as SNI).
-          X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-          if (X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) != 1) {
-            X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
-            SSL_set_tlsext_host_name(ssl, host.c_str());
-          }
+          net::expect_peer_name(ssl, host);
         };
         auto h = co_await c->start_tls(tls_ctx, kConnectTimeout, verify_host);
         if (!h.ok()) {
