@@ -20,6 +20,7 @@
 #include "app/commands.hpp"
 #include "app/output.hpp"
 #include "core/host_port.hpp"
+#include "report/wording.hpp"
 #include "scan/engine.hpp"
 #include "scan/fd_limit.hpp"
 #include "scan/pipeline.hpp"
@@ -129,11 +130,10 @@ void print_target_line(const record::ScanRecord& rec) {
   std::string versions;
   if (rec.tls_audit)
     for (const auto& v : rec.tls_audit->versions) versions += (versions.empty() ? "" : ",") + v;
-  const auto host = rec.hostname                            ? *rec.hostname
-                    : rec.ip.find(':') != std::string::npos ? "[" + rec.ip + "]"
-                                                            : rec.ip;
-  fmt::print(stderr, "dicomsec: {}:{} {} {}{}\n", host, rec.port, record::status_name(rec.status),
-             versions.empty() ? "-" : versions, rec.detail.empty() ? "" : " (" + rec.detail + ")");
+  fmt::print(stderr, "dicomsec: {} {} {}{}\n",
+             report::where(rec.hostname.value_or(rec.ip), rec.port),
+             record::status_name(rec.status), versions.empty() ? "-" : versions,
+             rec.detail.empty() ? "" : " (" + rec.detail + ")");
 }
 
 int run_tls(const TlsOptions& o) {

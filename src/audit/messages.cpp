@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audit/audit.hpp"
+#include "core/host_port.hpp"
 #include "core/time.hpp"
 
 namespace dicomsec::audit {
@@ -126,8 +127,7 @@ std::string base64(const std::string& bytes) {
 
 std::string node_address(const Node& n) {
   if (n.ip.empty()) return {};
-  return n.ip.find(':') != std::string::npos ? fmt::format("[{}]:{}", n.ip, n.port)
-                                             : fmt::format("{}:{}", n.ip, n.port);
+  return join_host_port(n.ip, n.port);
 }
 
 // Text as XML 1.0 may carry it: valid UTF-8 made only of XML Chars (2.2: U+0020-D7FF,
