@@ -69,6 +69,14 @@ struct AddressRange {
 // brackets, prefixes, zone IDs, or octal/short IPv4 forms ("010.1", "10.1").
 Result<Address> parse_address(std::string_view text);
 
+// "[::1]" -> "::1": the brackets of an address written URL-style (RFC 3986 3.2.2), where a
+// listener, a config or a vendor export may add them; anything else is returned unchanged.
+// Lenient on purpose (what is inside is parse_address's to judge).
+inline std::string_view strip_ip_brackets(std::string_view s) {
+  if (s.size() > 2 && s.front() == '[' && s.back() == ']') return s.substr(1, s.size() - 2);
+  return s;
+}
+
 // ADDRESS/PREFIX given as its two halves (brackets already removed from the address):
 // ("10.0.0.7", "24") is 10.0.0.0-10.0.0.255 (host bits are ignored, as nmap does); the
 // prefix is 0-32 after IPv4 syntax, 0-128 after IPv6 syntax. A prefix that reaches across

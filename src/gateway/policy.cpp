@@ -10,16 +10,8 @@ std::string_view trim_ae(std::string_view ae) noexcept {
   return ae;
 }
 
-namespace {
-// "[::1]" -> "::1": the listener and the config may write an IPv6 address in brackets.
-std::string_view unbracketed(std::string_view s) {
-  if (s.size() > 2 && s.front() == '[' && s.back() == ']') return s.substr(1, s.size() - 2);
-  return s;
-}
-}  // namespace
-
 Result<std::array<std::uint8_t, 16>> parse_address(std::string_view text) {
-  const auto s = unbracketed(text);
+  const auto s = strip_ip_brackets(text);
   auto a = dicomsec::parse_address(s);
   if (!a) return make_error("'" + std::string(s) + "' is not an IPv4 or IPv6 address");
   return a->bytes;
@@ -30,7 +22,8 @@ Result<Cidr> parse_cidr(std::string_view text) {
   auto address = parse_address(text.substr(0, slash));  // its own message names the address
   if (!address) return address.error();
   if (slash == std::string_view::npos) return Cidr{AddressRange::single(Address{*address})};
-  auto block = dicomsec::parse_cidr(unbracketed(text.substr(0, slash)), text.substr(slash + 1));
+  auto block =
+      dicomsec::parse_cidr(strip_ip_brackets(text.substr(0, slash)), text.substr(slash + 1));
   if (!block) return make_error("'" + std::string(text) + "': bad prefix length");
   return Cidr{*block};
 }
