@@ -1,6 +1,5 @@
 #include "app/output.hpp"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -13,6 +12,7 @@
 
 #include "app/commands.hpp"
 #include "core/bytes.hpp"
+#include "core/time.hpp"
 #include "core/version.hpp"
 #include "dul/pdu.hpp"
 #include "fingerprint/fingerprint.hpp"
@@ -169,10 +169,14 @@ std::unique_ptr<RecordSink> open_sink(const std::string& path, report::Format fo
   return std::make_unique<RecordSink>(path, format);
 }
 
+std::unique_ptr<store::Store> open_db(const std::string& location) {
+  if (store::is_postgres_url(location) && !store::postgres_built())
+    throw UsageError("--db postgresql://...: PostgreSQL support is not built in this version");
+  return store::open_store(location);  // StoreError -> exit 3
+}
+
 std::string utc_now() {
-  return fmt::format(
-      "{:%Y-%m-%dT%H:%M:%SZ}",
-      fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+  return iso8601_utc(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()));
 }
 
 report::ScanMeta start_meta(std::string command) {

@@ -21,6 +21,10 @@
 #include "report/summary.hpp"
 #include "scan/engine.hpp"
 
+namespace dicomsec::store {
+class Store;
+}
+
 namespace dicomsec::app {
 
 // The report could not be written (a full disk, /dev/full, a closed pipe): main prints the
@@ -81,6 +85,9 @@ report::ScanMeta start_meta(std::string command);
 // --fail-on of scan, tls and diff: nothing when not given; UsageError (exit 2) when the text
 // is not a severity name.
 std::optional<findings::Severity> parse_fail_on(const std::string& text);
+// --db PATH|postgresql://... of scan and tls: the store, created when missing. A PostgreSQL
+// URL in a build without PostgreSQL is a UsageError (exit 2); StoreError (exit 3) otherwise.
+std::unique_ptr<store::Store> open_db(const std::string& location);
 // Now, as ISO 8601 UTC to the second (2026-11-25T21:00:00Z).
 std::string utc_now();
 

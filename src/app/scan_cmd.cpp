@@ -252,12 +252,6 @@ scan::PipelineConfig pipeline_config(const ScanOptions& o, std::uint64_t seed,
   return c;
 }
 
-std::unique_ptr<store::Store> open_db(const std::string& location) {
-  if (store::is_postgres_url(location) && !store::postgres_built())
-    throw UsageError("--db postgresql://...: PostgreSQL support is not built in this version");
-  return store::open_store(location);  // StoreError -> exit 3
-}
-
 std::string host_name() {
   std::array<char, 256> buf{};
   if (gethostname(buf.data(), buf.size() - 1) != 0) return {};

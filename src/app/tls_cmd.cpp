@@ -19,6 +19,8 @@
 
 #include "app/commands.hpp"
 #include "app/output.hpp"
+#include "core/host_port.hpp"
+#include "report/wording.hpp"
 #include "scan/engine.hpp"
 #include "scan/fd_limit.hpp"
 #include "scan/pipeline.hpp"
@@ -65,30 +67,16 @@ struct Target {
 
 // HOST:PORT, [V6]:PORT. Hostnames are resolved now; the first address is audited.
 Target parse_target(const std::string& s, asio::ip::tcp::resolver& resolver) {
-  std::string host, port;
-  if (!s.empty() && s.front() == '[') {
-    const auto close = s.find(']');
-    if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':')
-      throw UsageError(fmt::format("'{}': use [IPv6]:PORT", s));
-    host = s.substr(1, close - 1);
-    port = s.substr(close + 2);
-  } else {
-    const auto colon = s.rfind(':');
-    if (colon == std::string::npos || s.find(':') != colon)
-      throw UsageError(fmt::format("'{}': use HOST:PORT (IPv6 as [ADDR]:PORT)", s));
-    host = s.substr(0, colon);
-    port = s.substr(colon + 1);
-  }
-  unsigned long p = 0;
-  try {
-    std::size_t used = 0;
-    p = std::stoul(port, &used);
-    if (used != port.size()) p = 0;
-  } catch (const std::exception&) {
-    p = 0;
-  }
-  if (host.empty() || p == 0 || p > 65535)
+  const bool bracketed = !s.empty() && s.front() == '[';
+  const auto parts = split_host_port(s);
+  if (!parts && bracketed) throw UsageError(fmt::format("'{}': use [IPv6]:PORT", s));
+  // Unbracketed, an IPv6 address and its port cannot be told apart: one ':' only.
+  if (!parts || (!bracketed && parts->host.find(':') != std::string_view::npos))
+    throw UsageError(fmt::format("'{}': use HOST:PORT (IPv6 as [ADDR]:PORT)", s));
+  const auto p = parse_port(parts->port);
+  if (parts->host.empty() || !p || *p == 0)
     throw UsageError(fmt::format("'{}': bad host or port", s));
+  const std::string host(parts->host);
   Target t;
   std::error_code ec;
   auto addr = asio::ip::make_address(host, ec);
@@ -98,7 +86,7 @@ Target parse_target(const std::string& s, asio::ip::tcp::resolver& resolver) {
     addr = results.begin()->endpoint().address();
     t.hostname = host;
   }
-  t.endpoint = asio::ip::tcp::endpoint(addr, static_cast<std::uint16_t>(p));
+  t.endpoint = asio::ip::tcp::endpoint(addr, *p);
   return t;
 }
 
@@ -142,17 +130,10 @@ void print_target_line(const record::ScanRecord& rec) {
   std::string versions;
   if (rec.tls_audit)
     for (const auto& v : rec.tls_audit->versions) versions += (versions.empty() ? "" : ",") + v;
-  const auto host = rec.hostname                            ? *rec.hostname
-                    : rec.ip.find(':') != std::string::npos ? "[" + rec.ip + "]"
-                                                            : rec.ip;
-  fmt::print(stderr, "dicomsec: {}:{} {} {}{}\n", host, rec.port, record::status_name(rec.status),
-             versions.empty() ? "-" : versions, rec.detail.empty() ? "" : " (" + rec.detail + ")");
-}
-
-std::unique_ptr<store::Store> open_db(const std::string& location) {
-  if (store::is_postgres_url(location) && !store::postgres_built())
-    throw UsageError("--db postgresql://...: PostgreSQL support is not built in this version");
-  return store::open_store(location);  // StoreError -> exit 3
+  fmt::print(stderr, "dicomsec: {} {} {}{}\n",
+             report::where(rec.hostname.value_or(rec.ip), rec.port),
+             record::status_name(rec.status), versions.empty() ? "-" : versions,
+             rec.detail.empty() ? "" : " (" + rec.detail + ")");
 }
 
 int run_tls(const TlsOptions& o) {

@@ -33,6 +33,7 @@
 #include <thread>
 
 #include "audit/audit.hpp"
+#include "core/host_port.hpp"
 #include "net/connection.hpp"
 
 namespace dicomsec::audit {
@@ -66,31 +67,16 @@ Result<Target> parse_url(const std::string& url) {
   }
   std::string rest = url.substr(scheme_end + 3);
   if (!rest.empty() && rest.back() == '/') rest.pop_back();
-  std::string port;
-  if (!rest.empty() && rest.front() == '[') {
-    const auto close = rest.find(']');
-    if (close == std::string::npos || close + 1 >= rest.size() || rest[close + 1] != ':')
-      return make_error(fmt::format("audit syslog '{}': expected [IPv6]:PORT", url));
-    t.host = rest.substr(1, close - 1);
-    port = rest.substr(close + 2);
-  } else {
-    const auto colon = rest.rfind(':');
-    if (colon == std::string::npos || colon == 0)
-      return make_error(fmt::format("audit syslog '{}': expected HOST:PORT", url));
-    t.host = rest.substr(0, colon);
-    port = rest.substr(colon + 1);
-  }
-  unsigned long p = 0;
-  try {
-    std::size_t used = 0;
-    p = std::stoul(port, &used);
-    if (used != port.size()) p = 0;
-  } catch (const std::exception&) {
-    p = 0;
-  }
-  if (p == 0 || p > 65535)
-    return make_error(fmt::format("audit syslog '{}': bad port '{}'", url, port));
-  t.port = static_cast<std::uint16_t>(p);
+  const bool bracketed = !rest.empty() && rest.front() == '[';
+  const auto parts = split_host_port(rest);
+  if (!parts || (!bracketed && parts->host.empty()))
+    return make_error(
+        fmt::format("audit syslog '{}': expected {}:PORT", url, bracketed ? "[IPv6]" : "HOST"));
+  const auto port = parse_port(parts->port);
+  if (!port || *port == 0)
+    return make_error(fmt::format("audit syslog '{}': bad port '{}'", url, parts->port));
+  t.host = std::string(parts->host);
+  t.port = *port;
   return t;
 }
 
@@ -180,15 +166,9 @@ struct Logger::Impl : std::enable_shared_from_this<Logger::Impl> {
       if (target.transport == Transport::Tls) {
         // A named std::function, not a lambda temporary inside the co_await expression:
         // GCC 12 destroys such temporaries twice across the suspension.
+        // The collector must prove it is the host named in the URL.
         std::function<void(ssl_st*)> verify_host = [host = target.host](ssl_st* ssl) {
-          // The collector must prove it is the host named in the URL: an IP address is
-          // checked against the certificate's IP SANs, a name against its DNS names (and
-          // sent as SNI).
-          X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-          if (X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) != 1) {
-            X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
-            SSL_set_tlsext_host_name(ssl, host.c_str());
-          }
+          net::expect_peer_name(ssl, host);
         };
         auto h = co_await c->start_tls(tls_ctx, kConnectTimeout, verify_host);
         if (!h.ok()) {

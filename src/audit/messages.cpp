@@ -12,10 +12,11 @@
 #include <unistd.h>
 
 #include <array>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "audit/audit.hpp"
+#include "core/host_port.hpp"
+#include "core/time.hpp"
 
 namespace dicomsec::audit {
 namespace {
@@ -54,18 +55,6 @@ constexpr const char* kSourceApplicationServer = "4";
 // RFC 3881 participant object type codes and roles.
 constexpr int kTypePerson = 1, kTypeSystemObject = 2;
 constexpr int kRolePatient = 1, kRoleReport = 3, kRoleSecurityResource = 13;
-
-std::string iso_time(std::chrono::system_clock::time_point t) {
-  const auto since = t.time_since_epoch();
-  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(since);
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since - secs);
-  const std::time_t tt = secs.count();
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  std::array<char, 32> buf{};
-  std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03}Z", buf.data(), millis.count());
-}
 
 const char* action_code(EventType type) {
   switch (type) {
@@ -138,8 +127,7 @@ std::string base64(const std::string& bytes) {
 
 std::string node_address(const Node& n) {
   if (n.ip.empty()) return {};
-  return n.ip.find(':') != std::string::npos ? fmt::format("[{}]:{}", n.ip, n.port)
-                                             : fmt::format("{}:{}", n.ip, n.port);
+  return join_host_port(n.ip, n.port);
 }
 
 // Text as XML 1.0 may carry it: valid UTF-8 made only of XML Chars (2.2: U+0020-D7FF,
@@ -359,7 +347,7 @@ std::string to_rfc3881_xml(const Event& e, const Options& o) {
 
   w.start("EventIdentification");
   w.attr("EventActionCode", action_code(e.type));
-  w.attr("EventDateTime", iso_time(e.time));
+  w.attr("EventDateTime", iso8601_utc_ms(e.time));
   w.attr("EventOutcomeIndicator", std::to_string(e.outcome));
   w.coded("EventID", event_id(e.type));
   if (e.type == EventType::ApplicationStart) w.coded("EventTypeCode", kApplicationStart);
@@ -441,7 +429,7 @@ std::string to_jsonl(const Event& e, const Options& o) {
     return j;
   };
   nlohmann::json j;
-  j["time"] = iso_time(e.time);
+  j["time"] = iso8601_utc_ms(e.time);
   j["event"] = to_string(e.type);
   if (e.type != EventType::AssociationEnd) {
     const Code& id = event_id(e.type);
@@ -492,8 +480,8 @@ std::string to_syslog(const Event& e, const Options& o, const std::string& msg,
   const std::string host = hostname.empty() ? std::string("-") : hostname.substr(0, 255);
   // MSGID "IHE+RFC-3881" (IHE ITI TF-2 3.20.4.2), no structured data, MSG in UTF-8 with
   // its BOM (RFC 5424 6.4).
-  return fmt::format("<{}>1 {} {} {} {} IHE+RFC-3881 - \xEF\xBB\xBF{}", pri, iso_time(e.time), host,
-                     o.app_name.substr(0, 48), process_id(), msg);
+  return fmt::format("<{}>1 {} {} {} {} IHE+RFC-3881 - \xEF\xBB\xBF{}", pri, iso8601_utc_ms(e.time),
+                     host, o.app_name.substr(0, 48), process_id(), msg);
 }
 
 }  // namespace dicomsec::audit

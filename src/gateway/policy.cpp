@@ -1,10 +1,6 @@
 #include "gateway/policy.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
-#include <charconv>
-#include <cstring>
 
 namespace dicomsec::gateway {
 
@@ -15,52 +11,21 @@ std::string_view trim_ae(std::string_view ae) noexcept {
 }
 
 Result<std::array<std::uint8_t, 16>> parse_address(std::string_view text) {
-  std::string s(text);
-  if (s.size() > 2 && s.front() == '[' && s.back() == ']') s = s.substr(1, s.size() - 2);
-  std::array<std::uint8_t, 16> out{};
-  in_addr v4{};
-  in6_addr v6{};
-  if (inet_pton(AF_INET, s.c_str(), &v4) == 1) {
-    out[10] = 0xff;
-    out[11] = 0xff;
-    std::memcpy(out.data() + 12, &v4, 4);
-    return out;
-  }
-  if (inet_pton(AF_INET6, s.c_str(), &v6) == 1) {
-    std::memcpy(out.data(), &v6, 16);
-    return out;
-  }
-  return make_error("'" + s + "' is not an IPv4 or IPv6 address");
-}
-
-bool Cidr::contains(const std::array<std::uint8_t, 16>& a) const noexcept {
-  unsigned bits = prefix;
-  for (std::size_t i = 0; i < 16 && bits > 0; ++i) {
-    const unsigned take = std::min(bits, 8U);
-    const auto mask = static_cast<std::uint8_t>(0xFF00U >> take);
-    if ((a[i] & mask) != (addr[i] & mask)) return false;
-    bits -= take;
-  }
-  return true;
+  const auto s = strip_ip_brackets(text);
+  auto a = dicomsec::parse_address(s);
+  if (!a) return make_error("'" + std::string(s) + "' is not an IPv4 or IPv6 address");
+  return a->bytes;
 }
 
 Result<Cidr> parse_cidr(std::string_view text) {
-  Cidr c;
   const auto slash = text.find('/');
-  auto address = parse_address(text.substr(0, slash));
+  auto address = parse_address(text.substr(0, slash));  // its own message names the address
   if (!address) return address.error();
-  c.addr = *address;
-  const bool v4 = text.substr(0, slash).find(':') == std::string_view::npos;
-  c.prefix = 128;
-  if (slash != std::string_view::npos) {
-    const auto digits = text.substr(slash + 1);
-    unsigned p = 0;
-    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), p);
-    if (ec != std::errc{} || end != digits.data() + digits.size() || p > (v4 ? 32U : 128U))
-      return make_error("'" + std::string(text) + "': bad prefix length");
-    c.prefix = v4 ? p + 96 : p;
-  }
-  return c;
+  if (slash == std::string_view::npos) return Cidr{AddressRange::single(Address{*address})};
+  auto block =
+      dicomsec::parse_cidr(strip_ip_brackets(text.substr(0, slash)), text.substr(slash + 1));
+  if (!block) return make_error("'" + std::string(text) + "': bad prefix length");
+  return Cidr{*block};
 }
 
 namespace {

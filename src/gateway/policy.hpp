@@ -21,21 +21,24 @@
 #include <string_view>
 #include <vector>
 
+#include "core/address.hpp"
 #include "core/result.hpp"
 #include "dul/pdu.hpp"
 
 namespace dicomsec::gateway {
 
-// An IPv4 or IPv6 prefix; IPv4 is held as ::ffff:a.b.c.d so one comparison serves both.
+// An IPv4 or IPv6 prefix as the block of addresses it covers (core/address.hpp, the parser
+// scan and import use too); IPv4 is held as ::ffff:a.b.c.d so one comparison serves both.
 struct Cidr {
-  std::array<std::uint8_t, 16> addr{};
-  unsigned prefix = 128;
-  [[nodiscard]] bool contains(const std::array<std::uint8_t, 16>& a) const noexcept;
+  AddressRange block;
+  [[nodiscard]] bool contains(const std::array<std::uint8_t, 16>& a) const noexcept {
+    return block.contains(Address{a});
+  }
 };
-// "10.0.0.0/8", "::1", "2001:db8::/32"; a bare address is a /32 (/128).
+// "10.0.0.0/8", "::1", "2001:db8::/32", "[::1]/128"; a bare address is a /32 (/128).
 Result<Cidr> parse_cidr(std::string_view text);
-// An address in text form (what the listener reports) as the 16-byte form; IPv4-mapped
-// IPv6 ("::ffff:127.0.0.1") and plain IPv4 compare equal.
+// An address in text form (what the listener reports; brackets allowed) as the 16-byte form;
+// IPv4-mapped IPv6 ("::ffff:127.0.0.1") and plain IPv4 compare equal.
 Result<std::array<std::uint8_t, 16>> parse_address(std::string_view text);
 
 // --allow CALLING[:CALLED][@CIDR]; "*" for CALLING or CALLED matches any title.

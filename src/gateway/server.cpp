@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 
+#include "core/host_port.hpp"
 #include "gateway/session.hpp"
 #include "gateway/tls.hpp"
 #include "net/connection.hpp"
@@ -25,27 +26,15 @@ using net::Millis;
 using namespace asio::experimental::awaitable_operators;
 
 Result<HostPort> parse_host_port(std::string_view text) {
-  HostPort hp;
-  std::string_view port;
-  if (!text.empty() && text.front() == '[') {
-    const auto close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
-      return make_error("'" + std::string(text) + "': expected [ADDRESS]:PORT");
-    hp.host = std::string(text.substr(1, close - 1));
-    port = text.substr(close + 2);
-  } else {
-    const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || colon == 0)
-      return make_error("'" + std::string(text) + "': expected HOST:PORT");
-    hp.host = std::string(text.substr(0, colon));
-    port = text.substr(colon + 1);
-  }
-  unsigned p = 0;
-  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-  if (ec != std::errc{} || end != port.data() + port.size() || p > 65535)
+  const bool bracketed = !text.empty() && text.front() == '[';
+  const auto parts = split_host_port(text);
+  if (!parts || (!bracketed && parts->host.empty()))
+    return make_error("'" + std::string(text) +
+                      (bracketed ? "': expected [ADDRESS]:PORT" : "': expected HOST:PORT"));
+  const auto port = parse_port(parts->port);
+  if (!port)
     return make_error("'" + std::string(text) + "': the port must be a number from 0 to 65535");
-  hp.port = static_cast<std::uint16_t>(p);
-  return hp;
+  return HostPort{std::string(parts->host), *port};
 }
 
 namespace {

@@ -1,12 +1,13 @@
 #include "gateway/tls.hpp"
 
-#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include <array>
 #include <asio/ssl/context.hpp>
+
+#include "net/connection.hpp"
 
 namespace dicomsec::gateway {
 
@@ -106,19 +107,7 @@ Result<std::shared_ptr<asio::ssl::context>> make_upstream_context(const Upstream
   return ctx;
 }
 
-void configure_upstream(ssl_st* ssl, const std::string& name) {
-  if (name.empty()) return;
-  in6_addr a6{};
-  in_addr a4{};
-  const bool literal =
-      inet_pton(AF_INET, name.c_str(), &a4) == 1 || inet_pton(AF_INET6, name.c_str(), &a6) == 1;
-  if (literal) {
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str());
-  } else {
-    SSL_set_tlsext_host_name(ssl, name.c_str());
-    SSL_set1_host(ssl, name.c_str());
-  }
-}
+void configure_upstream(ssl_st* ssl, const std::string& name) { net::expect_peer_name(ssl, name); }
 
 Result<std::shared_ptr<ServerTls>> ServerTls::open(TlsFiles files, std::string profile) {
   if (!known_profile(profile)) return make_error("unknown --profile '" + profile + "'");

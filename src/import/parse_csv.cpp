@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/address.hpp"
 #include "core/bytes.hpp"
 #include "import/banner.hpp"
 #include "import/parse.hpp"
@@ -58,11 +59,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string_view strip_brackets(std::string_view ip) {
-  if (ip.size() > 2 && ip.front() == '[' && ip.back() == ']') return ip.substr(1, ip.size() - 2);
-  return ip;
-}
-
 }  // namespace
 
 Result<std::size_t> Parser::parse_csv(std::string_view line, std::uint64_t line_number,
@@ -76,7 +72,7 @@ Result<std::size_t> Parser::parse_csv(std::string_view line, std::uint64_t line_
   auto& r = *row;
   if (!csv_.known) {
     csv_.known = true;
-    if (!scan::Address::parse(strip_brackets(r[0]))) {  // a header: find the columns by name
+    if (!scan::Address::parse(strip_ip_brackets(r[0]))) {  // a header: find the columns by name
       CsvLayout l;
       l.ip = l.port = l.transport = l.timestamp = -1;
       for (int i = 0; i < static_cast<int>(r.size()); ++i) {
@@ -126,7 +122,7 @@ Result<std::size_t> Parser::parse_csv(std::string_view line, std::uint64_t line_
   };
   const auto ip = cell(csv_.ip);
   if (!ip) return make_error("CSV line without an address");
-  const auto a = scan::Address::parse(strip_brackets(*ip));
+  const auto a = scan::Address::parse(strip_ip_brackets(*ip));
   if (!a) return make_error(fmt::format("'{}' is not an IP address", printable(ip->substr(0, 64))));
   const auto port_text = cell(csv_.port);
   unsigned long port = 0;

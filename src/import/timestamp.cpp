@@ -1,9 +1,9 @@
 #include "import/timestamp.hpp"
 
-#include <fmt/format.h>
-
 #include <charconv>
 #include <cstdint>
+
+#include "core/time.hpp"
 
 namespace dicomsec::import {
 
@@ -17,26 +17,6 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-std::string from_epoch(std::int64_t t) {
-  std::int64_t days = t / 86400, secs = t % 86400;
-  if (secs < 0) {
-    secs += 86400;
-    --days;
-  }
-  // civil_from_days
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y + (m <= 2), m, d, secs / 3600,
-                     secs / 60 % 60, secs % 60);
 }
 
 bool digits(std::string_view s, std::size_t at, std::size_t n, unsigned& out) {
@@ -62,7 +42,7 @@ std::optional<std::string> normalise_time(std::string_view s) {
     const auto [p, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), t);
     if (ec != std::errc() || p != whole.data() + whole.size() || t < 0 || t > 253402300799)
       return std::nullopt;
-    return from_epoch(t);
+    return iso8601_utc(t);
   }
   unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
   if (!digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) || s.size() < 10 || s[7] != '-' ||
@@ -99,7 +79,7 @@ std::optional<std::string> normalise_time(std::string_view s) {
   if (h > 23 || mi > 59 || se > 60) return std::nullopt;
   const std::int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
   if (t < 0) return std::nullopt;
-  return from_epoch(t);
+  return iso8601_utc(t);
 }
 
 }  // namespace dicomsec::import

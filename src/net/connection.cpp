@@ -5,6 +5,7 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -480,6 +481,16 @@ asio::awaitable<std::pair<IoResult, std::shared_ptr<Connection>>> Listener::acce
 void Listener::close() {
   std::error_code ignored;
   if (acceptor_.is_open()) acceptor_.close(ignored);
+}
+
+void expect_peer_name(ssl_st* ssl, const std::string& name) {
+  if (!ssl || name.empty()) return;
+  // set1_ip_asc accepts exactly the address literals OpenSSL can match, and nothing else.
+  if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str()) != 1) {
+    SSL_set_tlsext_host_name(ssl, name.c_str());
+    SSL_set1_host(ssl, name.c_str());
+  }
+  ERR_clear_error();  // a refused literal or SNI leaves nothing for the handshake to report
 }
 
 }  // namespace dicomsec::net

@@ -162,4 +162,12 @@ class Listener {
   asio::ip::tcp::acceptor acceptor_;
 };
 
+// The TLS client's check of whom it reached, for start_tls's `configure`: the server must
+// prove it is `name`. An IP address literal is matched against the certificate's IP SANs; a
+// host name against its DNS names, and is sent as SNI (RFC 6066 3: SNI carries host names,
+// never address literals). An empty name (or no SSL object) checks nothing beyond the
+// context's verify mode. The scanner's probes, the gateway's upstream and the audit
+// collector connection all use this one rule.
+void expect_peer_name(ssl_st* ssl, const std::string& name);
+
 }  // namespace dicomsec::net

@@ -5,10 +5,10 @@
 #include <openssl/bio.h>
 #include <openssl/x509.h>
 
-#include <array>
 #include <ctime>
 #include <memory>
 
+#include "core/time.hpp"
 #include "pcap/tls_flow.hpp"
 
 namespace dicomsec::pcap {
@@ -33,9 +33,7 @@ std::string rfc2253(const X509_NAME* name) {
 std::string iso8601_utc(const ASN1_TIME* t) {
   std::tm tm{};
   if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return {};
-  std::array<char, 32> buf{};
-  const auto n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf.data(), n);
+  return dicomsec::iso8601_utc(tm);
 }
 
 }  // namespace

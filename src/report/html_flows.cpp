@@ -9,6 +9,7 @@
 
 #include "report/html.hpp"
 #include "report/json_parts.hpp"
+#include "report/wording.hpp"
 
 namespace dicomsec::report::html {
 
@@ -37,9 +38,8 @@ struct Edge {
 };
 
 std::string where(const json& r, const char* side) {
-  const auto ip = text(r, std::string("/") + side + "/ip");
-  const auto port = text(r, std::string("/") + side + "/port");
-  return ip.find(':') != std::string::npos ? "[" + ip + "]:" + port : ip + ":" + port;
+  return report::where(text(r, std::string("/") + side + "/ip"),
+                       text(r, std::string("/") + side + "/port"));
 }
 
 void node_box(std::string& out, double x, double y, const std::string& title, const Node& n) {

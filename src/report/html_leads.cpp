@@ -1,6 +1,7 @@
 // Import leads (issue 16) in the HTML report: one table of what internet scanners saw, kept
 // apart from the services dicomsec measured (leads are not measurements).
 #include "report/html.hpp"
+#include "report/wording.hpp"
 
 namespace dicomsec::report::html {
 
@@ -17,9 +18,8 @@ void write_leads(std::string& out, const std::vector<json>& records) {
          "/ ASN</th><th>why kept</th></tr></thead>\n<tbody>\n";
   for (const auto& r : records) {
     if (!at(r, "/lead")) continue;
-    const auto ip = text(r, "/ip");
-    const auto where = (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" +
-                       text(r, "/port") + "/" + text(r, "/lead/transport");
+    const auto where =
+        report::where(text(r, "/ip"), text(r, "/port")) + "/" + text(r, "/lead/transport");
     auto why = text(r, "/lead/matched_by");
     if (const auto note = text(r, "/lead/moved/note"); !note.empty()) why += ": " + note;
     auto impl = text(r, "/lead/facts/implementation_class_uid");

@@ -15,7 +15,5 @@ nlohmann::json to_json(const record::ScanRecord& record);
 // "kind": "flow" tells it from a scan record; ip/port name the server so the sinks that
 // locate a finding at a service (SARIF, HTML) work unchanged.
 nlohmann::json to_json(const record::FlowRecord& record);
-// ISO 8601 UTC with microseconds, from microseconds since the epoch.
-std::string iso8601_us(std::int64_t us);
 
 }  // namespace dicomsec::report

@@ -1,11 +1,9 @@
 // The flow record of `dicomsec pcap` as JSON (issue 14 §6; schemas/flow-record.schema.json).
 // Only counts, names of standard things (commands, statuses, tags, UIDs) and what the peers
 // say about themselves; never a patient value, never a user name or secret.
-#include <fmt/format.h>
-
-#include <ctime>
 
 #include "core/bytes.hpp"
+#include "core/time.hpp"
 #include "report/json.hpp"
 #include "report/json_parts.hpp"
 
@@ -44,15 +42,6 @@ const char* identity_type_name(std::uint8_t t) {
 
 }  // namespace
 
-std::string iso8601_us(std::int64_t us) {
-  const std::time_t secs = static_cast<std::time_t>(us / 1'000'000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     static_cast<long>(us % 1'000'000));
-}
-
 nlohmann::json to_json(const record::FlowRecord& r) {
   json j = {{"kind", "flow"},
             {"conn", r.conn},
@@ -60,8 +49,8 @@ nlohmann::json to_json(const record::FlowRecord& r) {
             {"port", r.server.port},
             {"client", {{"ip", r.client.ip}, {"port", r.client.port}}},
             {"server", {{"ip", r.server.ip}, {"port", r.server.port}}},
-            {"start", iso8601_us(r.start_us)},
-            {"end", iso8601_us(r.end_us)},
+            {"start", iso8601_utc_us(r.start_us)},
+            {"end", iso8601_utc_us(r.end_us)},
             {"close", r.close},
             {"protocol", r.protocol},
             {"dicom", r.protocol == "dicom"},

@@ -10,6 +10,7 @@
 #include "record/record.hpp"
 #include "report/html.hpp"
 #include "report/sinks.hpp"
+#include "report/wording.hpp"
 
 namespace dicomsec::report {
 
@@ -129,9 +130,7 @@ Overview overview(const std::vector<json>& records) {
         for (const auto& [id, profile] : p->items())
           ok = ok || (text(profile, "/status") == "pass" && !flag(profile, "/retired"));
       o.tls_profile_ok += ok ? 1 : 0;
-      const auto ipt = text(r, "/ip");
-      const auto where =
-          (ipt.find(':') != std::string::npos ? "[" + ipt + "]" : ipt) + ":" + text(r, "/port");
+      const auto where = report::where(text(r, "/ip"), text(r, "/port"));
       if (const auto* p = at(*audit, "/profiles"); p && p->is_object())
         for (const auto& [id, profile] : p->items()) {
           auto it = std::find_if(o.profiles.begin(), o.profiles.end(),
@@ -191,8 +190,7 @@ Overview overview(const std::vector<json>& records) {
     Service s;
     s.record = r;
     s.anchor = "host-" + std::to_string(o.services.size() + 1);
-    const auto ip = text(*r, "/ip");
-    s.where = (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + text(*r, "/port");
+    s.where = report::where(text(*r, "/ip"), text(*r, "/port"));
     s.worst = worst_severity(*r);
     o.services.push_back(std::move(s));
   }

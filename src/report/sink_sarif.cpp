@@ -164,8 +164,7 @@ class SarifSink final : public Sink {
     const auto port = record.contains("port") && record["port"].is_number_unsigned()
                           ? record["port"].get<unsigned>()
                           : 0U;
-    const auto host = (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" +
-                      std::to_string(port);
+    const auto host = where(ip, port);
     std::string scheme = "dicom";
     if (record.contains("web") && record["web"].is_object())
       scheme = record["web"].contains("https") && record["web"]["https"] == true ? "https" : "http";

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "core/host_port.hpp"
 #include "findings/catalogue.hpp"
 
 namespace dicomsec::report {
@@ -74,9 +75,9 @@ std::string address_key(const std::string& ip, unsigned port) {
   return fmt::format("{}|{:05}", key, port % 100000U);
 }
 
-std::string where(const std::string& ip, unsigned port) {
-  return fmt::format("{}:{}", ip.find(':') != std::string::npos ? "[" + ip + "]" : ip, port);
-}
+std::string where(const std::string& ip, unsigned port) { return join_host_port(ip, port); }
+
+std::string where(const std::string& ip, std::string_view port) { return join_host_port(ip, port); }
 
 std::string plural(std::size_t n, std::string_view one, std::string_view many) {
   if (n == 1) return fmt::format("1 {}", one);

@@ -12,8 +12,10 @@ namespace dicomsec::report {
 // Sorts addresses as people read them: IPv4 numerically, then IPv6 by text, then port.
 std::string address_key(const std::string& ip, unsigned port);
 
-// "ip:port", with the IPv6 address in brackets.
+// "ip:port", with the IPv6 address in brackets (core/host_port.hpp). The port may come as
+// text, as records read back from JSON have it.
 std::string where(const std::string& ip, unsigned port);
+std::string where(const std::string& ip, std::string_view port);
 
 // "1 host", "2 hosts".
 std::string plural(std::size_t n, std::string_view one, std::string_view many = {});

@@ -13,59 +13,14 @@
 #include <variant>
 #include <vector>
 
+#include "core/address.hpp"
 #include "core/result.hpp"
 
 namespace dicomsec::scan {
 
-// An address as 128 bits. IPv4 is stored IPv4-mapped (::ffff:a.b.c.d, RFC 4291 2.5.5.2) so
-// one type, one ordering and one arithmetic serve both families. Bytes are big-endian, so
-// the defaulted lexicographic comparison is numeric order.
-struct Address {
-  std::array<std::uint8_t, 16> bytes{};
-
-  static constexpr Address from_v4(std::uint32_t v4) {
-    Address a;
-    a.bytes[10] = a.bytes[11] = 0xff;
-    for (int i = 15; i >= 12; --i, v4 >>= 8) a.bytes[i] = static_cast<std::uint8_t>(v4);
-    return a;
-  }
-  // Strict: "10.0.0.1", "::1", "::ffff:10.0.0.1"; no brackets, prefixes or zone IDs.
-  static std::optional<Address> parse(std::string_view text);
-
-  [[nodiscard]] bool is_v4() const;
-  [[nodiscard]] std::uint32_t v4() const;  // the low 32 bits; meaningful when is_v4()
-  // "127.0.0.1" for IPv4(-mapped), RFC 5952 canonical text ("::1", "fe80::1") otherwise.
-  [[nodiscard]] std::string to_string() const;
-
-  // Neighbours in 128-bit order; nullopt past ffff:...:ffff or below ::.
-  [[nodiscard]] std::optional<Address> next() const;
-  [[nodiscard]] std::optional<Address> prev() const;
-  // This address plus n (mod 2^128); callers keep the result inside a range.
-  [[nodiscard]] Address plus(std::uint64_t n) const;
-
-  auto operator<=>(const Address&) const = default;
-};
-
-// An inclusive range of addresses. A scannable range is single-family: both ends IPv4, or
-// both ends IPv6 without straddling the IPv4-mapped block (see single_family()).
-struct AddressRange {
-  Address first;
-  Address last;
-
-  static AddressRange single(const Address& a) { return {a, a}; }
-
-  // last - first + 1; 0 when first > last; saturates at UINT64_MAX (only reachable for
-  // IPv6 ranges, which parse_target caps at 2^40 addresses).
-  [[nodiscard]] std::uint64_t size() const;
-  [[nodiscard]] Address at(std::uint64_t i) const { return first.plus(i); }  // i < size()
-  [[nodiscard]] bool contains(const Address& a) const { return first <= a && a <= last; }
-  [[nodiscard]] bool is_v4() const { return first.is_v4(); }
-  [[nodiscard]] bool single_family() const;
-  // "10.0.0.1" for one address, "10.0.0.0-10.0.0.255" otherwise.
-  [[nodiscard]] std::string to_string() const;
-
-  bool operator==(const AddressRange&) const = default;
-};
+// The address types and parser are core's (core/address.hpp), shared with the gateway.
+using dicomsec::Address;
+using dicomsec::AddressRange;
 
 // IPv6 ranges above this many addresses are refused: 2^40 is a /88, already ~35 years at
 // 1000 probes/s. Anything wider is a typo or needs a hit list, not a sweep.

@@ -13,6 +13,8 @@
 #include <array>
 #include <memory>
 
+#include "core/time.hpp"
+
 namespace dicomsec::probes::tls {
 
 namespace {
@@ -109,21 +111,11 @@ std::string hex(const unsigned char* d, unsigned n) {
 
 }  // namespace
 
-std::string iso8601_utc(std::time_t t) {
-  std::tm tm{};
-  if (!gmtime_r(&t, &tm)) return {};
-  std::array<char, 32> buf{};
-  const auto n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf.data(), n);
-}
-
 std::string iso8601_utc(const ASN1_TIME* t) {
   if (!t) return {};
   std::tm tm{};
   if (ASN1_TIME_to_tm(t, &tm) != 1) return {};
-  std::array<char, 32> buf{};
-  const auto n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf.data(), n);
+  return dicomsec::iso8601_utc(tm);
 }
 
 record::TlsCertRecord cert_record(X509* cert, std::time_t now) {

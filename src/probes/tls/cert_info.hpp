@@ -18,7 +18,6 @@ namespace dicomsec::probes::tls {
 
 // "2026-11-25T21:00:00Z", or empty when the time does not parse.
 std::string iso8601_utc(const ASN1_TIME* t);
-std::string iso8601_utc(std::time_t t);
 
 // The record's facts about one certificate, judged at `now` (seconds since the epoch).
 record::TlsCertRecord cert_record(X509* cert, std::time_t now);

@@ -6,6 +6,8 @@
 
 #include <asio/ssl/context.hpp>
 
+#include "net/connection.hpp"
+
 namespace dicomsec::probes::tls {
 
 namespace {
@@ -109,18 +111,6 @@ std::shared_ptr<asio::ssl::context> make_client_context(const HandshakeOptions& 
   return ctx;
 }
 
-void configure_client(ssl_st* ssl, const std::string& sni) {
-  if (!ssl || sni.empty()) return;
-  // RFC 6066 3: SNI carries host names only, never address literals.
-  ASN1_OCTET_STRING* ip = a2i_IPADDRESS(sni.c_str());
-  if (ip) {
-    ASN1_OCTET_STRING_free(ip);
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), sni.c_str());
-  } else {
-    SSL_set_tlsext_host_name(ssl, sni.c_str());
-    SSL_set1_host(ssl, sni.c_str());
-  }
-  ERR_clear_error();
-}
+void configure_client(ssl_st* ssl, const std::string& sni) { net::expect_peer_name(ssl, sni); }
 
 }  // namespace dicomsec::probes::tls

@@ -4,9 +4,11 @@
 #include "net/connection.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -374,6 +376,57 @@ TEST(Connection, AcceptTlsTimesOutOnASilentClient) {
     co_await (server() && client());
     EXPECT_EQ(hs.error, IoError::Timeout);
   });
+}
+
+// One peer-name rule for every TLS client (probes, gateway upstream, audit collector): an
+// address literal becomes an IP check and no SNI; a name becomes a DNS check and the SNI.
+TEST(ExpectPeerName, AddressesAreCheckedAsIpsAndNamesAsHosts) {
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()),
+                                                        &SSL_CTX_free);
+  ASSERT_TRUE(ctx);
+  auto fresh = [&] {
+    return std::unique_ptr<SSL, decltype(&SSL_free)>(SSL_new(ctx.get()), &SSL_free);
+  };
+  auto ip_of = [](SSL* ssl) {
+    char* ip = X509_VERIFY_PARAM_get1_ip_asc(SSL_get0_param(ssl));
+    std::string out = ip ? ip : "";
+    OPENSSL_free(ip);
+    return out;
+  };
+  auto host_of = [](SSL* ssl) {
+    const char* h = X509_VERIFY_PARAM_get0_host(SSL_get0_param(ssl), 0);
+    return std::string(h ? h : "");
+  };
+  auto sni_of = [](SSL* ssl) {
+    const char* n = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    return std::string(n ? n : "");
+  };
+
+  auto v4 = fresh();
+  expect_peer_name(v4.get(), "127.0.0.1");
+  EXPECT_EQ(ip_of(v4.get()), "127.0.0.1");
+  EXPECT_EQ(host_of(v4.get()), "");
+  EXPECT_EQ(sni_of(v4.get()), "");
+
+  auto v6 = fresh();
+  expect_peer_name(v6.get(), "::1");
+  EXPECT_EQ(ip_of(v6.get()), "0:0:0:0:0:0:0:1");
+  EXPECT_EQ(sni_of(v6.get()), "");
+
+  auto name = fresh();
+  ERR_clear_error();
+  expect_peer_name(name.get(), "localhost");
+  EXPECT_EQ(ERR_peek_error(), 0UL);  // nothing left for the handshake to misreport
+  EXPECT_EQ(ip_of(name.get()), "");
+  EXPECT_EQ(host_of(name.get()), "localhost");
+  EXPECT_EQ(sni_of(name.get()), "localhost");
+
+  auto none = fresh();
+  expect_peer_name(none.get(), "");
+  EXPECT_EQ(ip_of(none.get()), "");
+  EXPECT_EQ(host_of(none.get()), "");
+  EXPECT_EQ(sni_of(none.get()), "");
+  expect_peer_name(nullptr, "localhost");  // no SSL object: nothing to do, no crash
 }
 
 }  // namespace

@@ -209,8 +209,6 @@ TEST(CertInfo, PemWithoutCertificatesGivesNone) {
 }
 
 TEST(CertInfo, Iso8601) {
-  EXPECT_EQ(iso8601_utc(std::time_t{0}), "1970-01-01T00:00:00Z");
-  EXPECT_EQ(iso8601_utc(std::time_t{1700000000}), "2023-11-14T22:13:20Z");
   EXPECT_EQ(iso8601_utc(static_cast<const ASN1_TIME*>(nullptr)), "");
   std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> t(ASN1_TIME_new(), &ASN1_TIME_free);
   ASSERT_EQ(ASN1_TIME_set_string(t.get(), "491231235959Z"), 1);  // UTCTime: 2049
