@@ -49,13 +49,17 @@ struct Writer {
   bool failed = false;
 
   asio::awaitable<bool> write(ByteView data, Millis timeout) {
+    co_return co_await write(data, ByteView{}, timeout);
+  }
+  // Two pieces, in order, without another write between them.
+  asio::awaitable<bool> write(ByteView data, ByteView more, Millis timeout) {
     while (busy) {
       wake.expires_at(Clock::time_point::max());
       co_await wake.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
     }
     if (failed || !conn) co_return false;
     busy = true;
-    auto r = co_await conn->write_all(data, timeout);
+    auto r = co_await conn->write_all(data, more, timeout);
     busy = false;
     wake.cancel();
     if (!r.ok()) failed = true;
@@ -334,8 +338,10 @@ void on_event(Link& k, const SessionEvent& ev) {
 asio::awaitable<void> apply(std::shared_ptr<Link> k, SessionOutput out) {
   for (const auto& e : out.events) on_event(*k, e);
   const Millis wt(30000);
-  if (!out.to_client.empty()) co_await k->cw.write(out.to_client, wt);
-  if (!out.to_upstream.empty() && k->upstream) co_await k->uw.write(out.to_upstream, wt);
+  if (!out.to_client.empty() || !out.to_client_tail.empty())
+    co_await k->cw.write(out.to_client, out.to_client_tail, wt);
+  if (k->upstream && (!out.to_upstream.empty() || !out.to_upstream_tail.empty()))
+    co_await k->uw.write(out.to_upstream, out.to_upstream_tail, wt);
   if (out.close_client && k->client) k->client->close();
   if (out.close_upstream && k->upstream) k->upstream->close();
 }

@@ -1,6 +1,7 @@
 #include "gateway/session.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <utility>
 
 #include "core/bytes.hpp"
@@ -208,11 +209,46 @@ void Session::finish(SessionOutput& out, EndReason reason, std::string detail) {
   out.events.emplace_back(sev::Ended{reason, std::move(detail)});
 }
 
+Bytes SessionOutput::client_bytes() const {
+  Bytes b = to_client;
+  append(b, to_client_tail);
+  return b;
+}
+
+Bytes SessionOutput::upstream_bytes() const {
+  Bytes b = to_upstream;
+  append(b, to_upstream_tail);
+  return b;
+}
+
+void Session::put(Bytes& owned, ByteView& tail, ByteView bytes) {
+  if (bytes.empty()) return;
+  if (!tail.empty()) {  // what follows the tail must come after it: it joins the copy
+    append(owned, tail);
+    tail = {};
+  }
+  append(owned, bytes);
+}
+
+void Session::forward(Bytes& owned, ByteView& tail, ByteView pdu) {
+  // A PDU that lies in the caller's input, right after the tail (or first): no copy. A PDU the
+  // framer assembled from several reads lives in the framer, which the next call reuses.
+  const auto* in_begin = input_.data();
+  const auto* in_end = input_.data() + input_.size();
+  const bool in_input = !input_.empty() && std::less_equal<>()(in_begin, pdu.data()) &&
+                        std::less_equal<>()(pdu.data() + pdu.size(), in_end);
+  if (in_input && (tail.empty() || tail.data() + tail.size() == pdu.data())) {
+    tail = tail.empty() ? pdu : ByteView(tail.data(), tail.size() + pdu.size());
+    return;
+  }
+  put(owned, tail, pdu);
+}
+
 SessionOutput Session::client_connected() {
   SessionOutput out;
   if (phase_ != Phase::Idle) return out;
   phase_ = Phase::AwaitRq;
-  append(out.to_client, client_.transport_connected().send);
+  put(out.to_client, out.to_client_tail, client_.transport_connected().send);
   return out;
 }
 
@@ -220,10 +256,12 @@ SessionOutput Session::from_client(ByteView bytes) {
   SessionOutput out;
   if (done() || phase_ == Phase::Idle) return out;
   summary_.bytes_from_client += bytes.size();
+  input_ = bytes;
   const bool ok = client_framer_.feed(bytes, [&](ByteView pdu) { return on_client_pdu(out, pdu); });
+  input_ = {};
   if (!ok && !done()) {
     // The header arrived, its body will never be read: both sides are aborted.
-    if (auto a = client_.abort(0); a) append(out.to_client, a->send);
+    if (auto a = client_.abort(0); a) put(out.to_client, out.to_client_tail, a->send);
     abort_upstream(out);
     finish(out, EndReason::PduTooLarge, "client: " + client_framer_.error());
   }
@@ -234,10 +272,12 @@ SessionOutput Session::from_upstream(ByteView bytes) {
   SessionOutput out;
   if (done() || (phase_ != Phase::AwaitAnswer && phase_ != Phase::Relaying)) return out;
   summary_.bytes_from_upstream += bytes.size();
+  input_ = bytes;
   const bool ok =
       upstream_framer_.feed(bytes, [&](ByteView pdu) { return on_upstream_pdu(out, pdu); });
+  input_ = {};
   if (!ok && !done()) {
-    if (auto a = upstream_.abort(0); a) append(out.to_upstream, a->send);
+    if (auto a = upstream_.abort(0); a) put(out.to_upstream, out.to_upstream_tail, a->send);
     abort_client(out);
     finish(out, EndReason::PduTooLarge, "upstream: " + upstream_framer_.error());
   }
@@ -250,11 +290,13 @@ bool Session::on_client_pdu(SessionOutput& out, ByteView pdu) {
   const bool fast =
       phase_ == Phase::Relaying && !options_.collect_ids && pdata_headers(pdu, engine_view_);
   auto o = client_.receive(fast ? ByteView(engine_view_) : pdu);
-  append(out.to_client, o.send);  // the engine's own answer: an A-ABORT after a violation
+  put(out.to_client, out.to_client_tail,
+      o.send);  // the engine's own answer: an A-ABORT after a violation
   if (const auto* ab = find_abort(o)) {
     if (ab->by_peer) {
       if (upstream_.state() != dul::State::Sta1 && upstream_.state() != dul::State::Sta13) {
-        if (auto a = upstream_.abort(ab->reason); a) append(out.to_upstream, pdu);
+        if (auto a = upstream_.abort(ab->reason); a)
+          put(out.to_upstream, out.to_upstream_tail, pdu);
       }
       finish(out, EndReason::ClientAborted, "");
     } else {
@@ -286,21 +328,21 @@ bool Session::on_client_pdu(SessionOutput& out, ByteView pdu) {
     return !done();
   }
   if (type == kPData) {
-    append(out.to_upstream, pdu);
+    forward(out.to_upstream, out.to_upstream_tail, pdu);
   } else if (type == kReleaseRq) {
     auto r = upstream_.release();
     if (!r) {
       abort_both(out, EndReason::ClientProtocolError, "A-RELEASE-RQ: " + r.error().message);
       return false;
     }
-    append(out.to_upstream, pdu);
+    put(out.to_upstream, out.to_upstream_tail, pdu);
   } else if (type == kReleaseRp) {
     auto r = upstream_.release_response();
     if (!r) {
       abort_both(out, EndReason::ClientProtocolError, "A-RELEASE-RP: " + r.error().message);
       return false;
     }
-    append(out.to_upstream, pdu);
+    put(out.to_upstream, out.to_upstream_tail, pdu);
     if (r->close_transport || upstream_.state() == dul::State::Sta13) {
       // Upstream-initiated release completed: the client closes, we close the upstream.
       finish(out, EndReason::Released, "");
@@ -345,7 +387,7 @@ void Session::on_request(SessionOutput& out, const dul::ind::AssociateRequested&
 void Session::refuse(SessionOutput& out, Refusal why, EndReason reason, std::string detail) {
   summary_.refusal = why;
   out.events.emplace_back(sev::Decided{why});
-  if (auto r = client_.reject(reject_for(why)); r) append(out.to_client, r->send);
+  if (auto r = client_.reject(reject_for(why)); r) put(out.to_client, out.to_client_tail, r->send);
   finish(out, reason, std::move(detail));
 }
 
@@ -363,7 +405,7 @@ SessionOutput Session::upstream_connected() {
     return out;
   }
   (void)upstream_.transport_connected();  // AE-2: the engine's own RQ bytes are not used
-  append(out.to_upstream, request_raw_);
+  put(out.to_upstream, out.to_upstream_tail, request_raw_);
   Bytes().swap(request_raw_);
   phase_ = Phase::AwaitAnswer;
   return out;
@@ -387,14 +429,14 @@ bool Session::on_upstream_pdu(SessionOutput& out, ByteView pdu) {
   const bool fast =
       phase_ == Phase::Relaying && !options_.collect_ids && pdata_headers(pdu, engine_view_);
   auto o = upstream_.receive(fast ? ByteView(engine_view_) : pdu);
-  append(out.to_upstream, o.send);
+  put(out.to_upstream, out.to_upstream_tail, o.send);
   if (const auto* ab = find_abort(o)) {
     if (ab->by_peer) {
       if (phase_ == Phase::AwaitAnswer) {
         // PS3.8 allows an abort instead of an answer: the client hears it as an abort too.
-        if (auto a = client_.abort(ab->reason); a) append(out.to_client, pdu);
+        if (auto a = client_.abort(ab->reason); a) put(out.to_client, out.to_client_tail, pdu);
       } else if (client_.state() != dul::State::Sta1 && client_.state() != dul::State::Sta13) {
-        if (auto a = client_.abort(ab->reason); a) append(out.to_client, pdu);
+        if (auto a = client_.abort(ab->reason); a) put(out.to_client, out.to_client_tail, pdu);
       }
       finish(out, EndReason::UpstreamAborted, "");
     } else {
@@ -417,7 +459,7 @@ bool Session::on_upstream_pdu(SessionOutput& out, ByteView pdu) {
       }
       Bytes answer(pdu.begin(), pdu.end());
       clamp_max_length(answer, options_.max_pdu);
-      append(out.to_client, answer);
+      put(out.to_client, out.to_client_tail, answer);
       phase_ = Phase::Relaying;
       summary_.established = true;
       out.events.emplace_back(sev::UpstreamAnswered{true, {}});
@@ -425,7 +467,7 @@ bool Session::on_upstream_pdu(SessionOutput& out, ByteView pdu) {
     }
     if (auto* rj = std::get_if<dul::ind::AssociateRejected>(&i)) {
       summary_.upstream_rj = rj->rj;
-      if (auto r = client_.reject(rj->rj); r) append(out.to_client, pdu);
+      if (auto r = client_.reject(rj->rj); r) put(out.to_client, out.to_client_tail, pdu);
       out.events.emplace_back(sev::UpstreamAnswered{false, rj->rj});
       finish(out, EndReason::UpstreamRejected, "");
       return false;
@@ -443,21 +485,21 @@ bool Session::on_upstream_pdu(SessionOutput& out, ByteView pdu) {
     return !done();
   }
   if (type == kPData) {
-    append(out.to_client, pdu);
+    forward(out.to_client, out.to_client_tail, pdu);
   } else if (type == kReleaseRq) {
     auto r = client_.release();
     if (!r) {
       abort_both(out, EndReason::UpstreamProtocolError, "A-RELEASE-RQ: " + r.error().message);
       return false;
     }
-    append(out.to_client, pdu);
+    put(out.to_client, out.to_client_tail, pdu);
   } else if (type == kReleaseRp) {
     auto r = client_.release_response();
     if (!r) {
       abort_both(out, EndReason::UpstreamProtocolError, "A-RELEASE-RP: " + r.error().message);
       return false;
     }
-    append(out.to_client, pdu);
+    put(out.to_client, out.to_client_tail, pdu);
     if (o.close_transport || upstream_.state() == dul::State::Sta1) {
       finish(out, EndReason::Released, "");
       return false;
@@ -551,13 +593,13 @@ void Session::note_data(SessionOutput& out, const dul::Association& side, std::u
 void Session::abort_upstream(SessionOutput& out) {
   const auto s = upstream_.state();
   if (s == dul::State::Sta1 || s == dul::State::Sta13) return;
-  if (auto a = upstream_.abort(0); a) append(out.to_upstream, a->send);
+  if (auto a = upstream_.abort(0); a) put(out.to_upstream, out.to_upstream_tail, a->send);
 }
 
 void Session::abort_client(SessionOutput& out) {
   const auto s = client_.state();
   if (s == dul::State::Sta1 || s == dul::State::Sta13) return;
-  if (auto a = client_.abort(0); a) append(out.to_client, a->send);
+  if (auto a = client_.abort(0); a) put(out.to_client, out.to_client_tail, a->send);
 }
 
 void Session::abort_both(SessionOutput& out, EndReason reason, std::string detail) {
@@ -594,7 +636,7 @@ SessionOutput Session::artim_expired() {
   SessionOutput out;
   if (done()) return out;
   if (phase_ == Phase::AwaitRq || phase_ == Phase::Idle) {
-    append(out.to_client, client_.artim_expired().send);
+    put(out.to_client, out.to_client_tail, client_.artim_expired().send);
     finish(out, EndReason::ArtimExpired,
            client_framer_.buffered() > 0 || client_.buffered_bytes() > 0
                ? "A-ASSOCIATE-RQ incomplete"

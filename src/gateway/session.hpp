@@ -100,10 +100,19 @@ using SessionEvent =
 struct SessionOutput {
   Bytes to_client;
   Bytes to_upstream;
+  // Whole, validated PDUs relayed straight from the bytes given to from_client() or
+  // from_upstream(), without a copy. Each is written after its side's Bytes above, and is
+  // valid only until the caller reuses the buffer it passed (the relay writes it first).
+  ByteView to_client_tail;
+  ByteView to_upstream_tail;
   bool connect_upstream = false;  // the RQ was admitted: open the upstream connection now
   bool close_client = false;      // after writing to_client
   bool close_upstream = false;    // after writing to_upstream
   std::vector<SessionEvent> events;
+
+  // One side's bytes in order (the Bytes, then the tail): for tests and the fuzz target.
+  [[nodiscard]] Bytes client_bytes() const;
+  [[nodiscard]] Bytes upstream_bytes() const;
 };
 
 struct SessionSummary {
@@ -182,6 +191,12 @@ class Session {
   Phase phase_ = Phase::Idle;
   dul::Association client_;
   dul::Association upstream_;
+  // Output to one side: bytes the session made (or had to keep), and the tail of PDUs
+  // forwarded in place from input_ (the bytes of the from_client/from_upstream call).
+  void put(Bytes& owned, ByteView& tail, ByteView bytes);
+  void forward(Bytes& owned, ByteView& tail, ByteView pdu);
+  ByteView input_;
+
   PduFramer client_framer_;
   PduFramer upstream_framer_;
   Bytes engine_view_;  // a P-DATA-TF cut to its PDV headers (pdata_headers in session.cpp)

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/buffer.hpp>
 #include <asio/error.hpp>
@@ -371,6 +372,27 @@ asio::awaitable<IoResult> Connection::write_all(std::span<const std::uint8_t> da
   }
   auto [ec, n] =
       co_await asio::async_write(socket_, asio::buffer(data.data(), data.size()), token(cancel));
+  co_return finish(kWrite, ec, n);
+}
+
+asio::awaitable<IoResult> Connection::write_all(std::span<const std::uint8_t> first,
+                                                std::span<const std::uint8_t> second,
+                                                Millis timeout) {
+  if (first.empty()) co_return co_await write_all(second, timeout);
+  if (second.empty() || tls_) {
+    // TLS writes record by record anyway: one after the other.
+    auto r = co_await write_all(first, timeout);
+    if (!r.ok() || second.empty()) co_return r;
+    auto r2 = co_await write_all(second, timeout);
+    r2.bytes += r.bytes;
+    co_return r2;
+  }
+  arm(kWrite, timeout);
+  const ForwardCancel forward(co_await asio::this_coro::cancellation_state,
+                              channels_[kWrite].cancel);
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(first.data(), first.size()),
+                                                  asio::buffer(second.data(), second.size())};
+  auto [ec, n] = co_await asio::async_write(socket_, buffers, token(channels_[kWrite].cancel));
   co_return finish(kWrite, ec, n);
 }
 

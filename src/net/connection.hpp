@@ -87,6 +87,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<IoResult> wait_readable(Millis timeout);
   // Writes all of data. At most one write at a time; it may overlap a read.
   asio::awaitable<IoResult> write_all(std::span<const std::uint8_t> data, Millis timeout);
+  // `first` then `second`, as one gathered send on a cleartext socket (a relay's copied bytes
+  // and the bytes it forwards in place); one timeout for both.
+  asio::awaitable<IoResult> write_all(std::span<const std::uint8_t> first,
+                                      std::span<const std::uint8_t> second, Millis timeout);
   // Closes both directions now (outstanding operations end with an error); safe to call
   // twice.
   void close();

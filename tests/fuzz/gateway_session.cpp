@@ -57,9 +57,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     gateway::Session s(policy, peer, gateway::SessionOptions{kMaxPdu}, &capacity);
     bool was_done = false;
     auto apply = [&](gateway::SessionOutput o) {
-      if (was_done && (!o.to_client.empty() || !o.to_upstream.empty())) std::abort();
-      check_pdus(o.to_client);
-      check_pdus(o.to_upstream);
+      const Bytes to_client = o.client_bytes(), to_upstream = o.upstream_bytes();
+      if (was_done && (!to_client.empty() || !to_upstream.empty())) std::abort();
+      check_pdus(to_client);
+      check_pdus(to_upstream);
       if (s.buffered_bytes() > 4 * (kMaxPdu + 6) + (128U << 10)) std::abort();
       was_done = s.done();
       return o.connect_upstream;

@@ -44,12 +44,61 @@ dul::AssociateAc echo_ac(const dul::AssociateRq& rq) {
 
 Bytes enc(const dul::Pdu& p) { return dul::encode(p).value(); }
 
+void append(Bytes& to, const Bytes& more) { to.insert(to.end(), more.begin(), more.end()); }
+
 struct Fixture {
   Policy policy;
   Capacity capacity{2, 0};
   PeerIdentity peer;
   Fixture() { peer.address = parse_address("127.0.0.1").value(); }
 };
+
+TEST(GatewaySession, WholePDataInTheInputIsRelayedInPlaceAndInOrder) {
+  Fixture f;
+  Session s(f.policy, f.peer, {}, &f.capacity);
+  s.client_connected();
+  const auto rq = echo_rq();
+  s.from_client(enc(rq));
+  s.upstream_connected();
+  s.from_upstream(enc(echo_ac(rq)));
+  dimse::Command c;
+  c.field = dimse::CommandField::CEchoRq;
+  c.affected_sop_class_uid = "1.2.840.10008.1.1";
+  c.message_id = 7;
+  const Bytes one = dimse::encode_pdata(1, dimse::encode_command(c), nullptr, 16384);
+  c.message_id = 8;
+  const Bytes two = dimse::encode_pdata(1, dimse::encode_command(c), nullptr, 16384);
+  c.message_id = 9;
+  const Bytes three = dimse::encode_pdata(1, dimse::encode_command(c), nullptr, 16384);
+  // Two whole PDUs and the start of a third: no copy, the tail points into the input.
+  Bytes first = one;
+  append(first, two);
+  first.insert(first.end(), three.begin(), three.begin() + 5);
+  auto o = s.from_client(first);
+  EXPECT_TRUE(o.to_upstream.empty());
+  EXPECT_EQ(o.to_upstream_tail.data(), first.data());
+  EXPECT_EQ(o.to_upstream_tail.size(), one.size() + two.size());
+  // The rest of the third (assembled by the framer: copied) comes before a whole fourth
+  // (in place again): the order on the wire is kept.
+  Bytes second(three.begin() + 5, three.end());
+  append(second, one);
+  o = s.from_client(second);
+  EXPECT_EQ(o.to_upstream, three);
+  EXPECT_EQ(o.to_upstream_tail.data(), second.data() + (three.size() - 5));
+  Bytes want = three;
+  append(want, one);
+  EXPECT_EQ(o.upstream_bytes(), want);
+  // Whatever the session adds after a tail (here the A-ABORT of a protocol violation) is
+  // written after it: the tail joins the copy.
+  Bytes bad = two;
+  append(bad, enc(dul::AssociateRq{}));
+  o = s.from_client(bad);
+  const Bytes up = o.upstream_bytes();
+  ASSERT_GE(up.size(), two.size() + 10);
+  EXPECT_TRUE(std::equal(two.begin(), two.end(), up.begin()));
+  EXPECT_EQ(up[two.size()], 0x07);  // A-ABORT
+  EXPECT_TRUE(o.to_upstream_tail.empty());
+}
 
 TEST(GatewaySession, RelaysEchoByteForByte) {
   Fixture f;
@@ -59,12 +108,12 @@ TEST(GatewaySession, RelaysEchoByteForByte) {
   const Bytes rq_bytes = enc(rq);
   auto o = s.from_client(rq_bytes);
   ASSERT_TRUE(o.connect_upstream);
-  EXPECT_TRUE(o.to_client.empty());
+  EXPECT_TRUE(o.client_bytes().empty());
   o = s.upstream_connected();
-  EXPECT_EQ(o.to_upstream, rq_bytes);  // unknown user-info sub-item included
+  EXPECT_EQ(o.upstream_bytes(), rq_bytes);  // unknown user-info sub-item included
   const Bytes ac_bytes = enc(echo_ac(rq));
   o = s.from_upstream(ac_bytes);
-  EXPECT_EQ(o.to_client, ac_bytes);
+  EXPECT_EQ(o.client_bytes(), ac_bytes);
   EXPECT_EQ(f.capacity.active, 1U);
   dimse::Command c;
   c.field = dimse::CommandField::CEchoRq;
@@ -72,13 +121,13 @@ TEST(GatewaySession, RelaysEchoByteForByte) {
   c.message_id = 7;
   const Bytes pdata = dimse::encode_pdata(1, dimse::encode_command(c), nullptr, 16384);
   o = s.from_client(pdata);
-  EXPECT_EQ(o.to_upstream, pdata);
+  EXPECT_EQ(o.upstream_bytes(), pdata);
   const Bytes rel = enc(dul::ReleaseRq{});
   o = s.from_client(rel);
-  EXPECT_EQ(o.to_upstream, rel);
+  EXPECT_EQ(o.upstream_bytes(), rel);
   const Bytes rp = enc(dul::ReleaseRp{});
   o = s.from_upstream(rp);
-  EXPECT_EQ(o.to_client, rp);
+  EXPECT_EQ(o.client_bytes(), rp);
   EXPECT_TRUE(s.done());
   EXPECT_EQ(*s.summary().end, EndReason::Released);
   EXPECT_EQ(f.capacity.active, 0U);
@@ -91,13 +140,13 @@ TEST(GatewaySession, RefusesBeforeTheUpstreamWithExactCodes) {
   s.client_connected();
   auto o = s.from_client(enc(echo_rq("STRANGER")));
   EXPECT_FALSE(o.connect_upstream);
-  EXPECT_TRUE(o.to_upstream.empty());
-  EXPECT_EQ(o.to_client, enc(dul::AssociateRj{1, 1, 3}));
+  EXPECT_TRUE(o.upstream_bytes().empty());
+  EXPECT_EQ(o.client_bytes(), enc(dul::AssociateRj{1, 1, 3}));
   EXPECT_TRUE(o.close_client);
   EXPECT_EQ(s.summary().refusal, Refusal::CallingAe);
   Session t(f.policy, f.peer, {}, &f.capacity);
   t.client_connected();
-  EXPECT_EQ(t.from_client(enc(echo_rq("ECHOSCU", "OTHER"))).to_client,
+  EXPECT_EQ(t.from_client(enc(echo_rq("ECHOSCU", "OTHER"))).client_bytes(),
             enc(dul::AssociateRj{1, 1, 7}));
 }
 
@@ -109,7 +158,7 @@ TEST(GatewaySession, RecordsAeTitlesInPrintableFormOnly) {
   Session s(f.policy, f.peer, {}, &f.capacity);
   s.client_connected();
   auto o = s.from_client(enc(echo_rq("EV\nIL\x1b[2J\xFF", "ANY\x01SCP")));
-  EXPECT_EQ(o.to_client, enc(dul::AssociateRj{1, 1, 3}));
+  EXPECT_EQ(o.client_bytes(), enc(dul::AssociateRj{1, 1, 3}));
   EXPECT_EQ(s.summary().calling_ae, "EV?IL?[2J?");
   EXPECT_EQ(s.summary().called_ae, "ANY?SCP");
 }
@@ -122,7 +171,7 @@ TEST(GatewaySession, CapacityRefusesTransiently) {
   EXPECT_TRUE(a.from_client(enc(echo_rq())).connect_upstream);
   Session b(f.policy, f.peer, {}, &f.capacity);
   b.client_connected();
-  EXPECT_EQ(b.from_client(enc(echo_rq())).to_client, enc(dul::AssociateRj{2, 3, 2}));
+  EXPECT_EQ(b.from_client(enc(echo_rq())).client_bytes(), enc(dul::AssociateRj{2, 3, 2}));
   EXPECT_EQ(f.capacity.active, 1U);
 }
 
@@ -134,11 +183,12 @@ TEST(GatewaySession, RewritesOnlyTheCalledAeBytes) {
   Bytes rq = enc(echo_rq());
   ASSERT_TRUE(s.from_client(rq).connect_upstream);
   auto o = s.upstream_connected();
-  ASSERT_EQ(o.to_upstream.size(), rq.size());
-  const std::string called(o.to_upstream.begin() + 10, o.to_upstream.begin() + 26);
+  const Bytes up = o.upstream_bytes();
+  ASSERT_EQ(up.size(), rq.size());
+  const std::string called(up.begin() + 10, up.begin() + 26);
   EXPECT_EQ(called, "UPSTREAM        ");
-  std::copy(o.to_upstream.begin() + 10, o.to_upstream.begin() + 26, rq.begin() + 10);
-  EXPECT_EQ(o.to_upstream, rq);
+  std::copy(up.begin() + 10, up.begin() + 26, rq.begin() + 10);
+  EXPECT_EQ(up, rq);
 }
 
 // The 4-byte value of the Maximum Length sub-item (0x51) in encoded RQ/AC bytes.
@@ -166,13 +216,13 @@ TEST(GatewaySession, ClampsMaximumLengthToMaxPduBothWays) {
     rq.user_info.max_length = c.announced;
     Bytes rq_bytes = enc(rq);
     ASSERT_TRUE(s.from_client(rq_bytes).connect_upstream);
-    const Bytes up = s.upstream_connected().to_upstream;
+    const Bytes up = s.upstream_connected().upstream_bytes();
     ASSERT_EQ(up.size(), rq_bytes.size());
     EXPECT_EQ(max_length_in(up), c.expected) << c.announced;
     auto ac = echo_ac(rq);
     ac.user_info.max_length = c.announced;
     const Bytes ac_bytes = enc(ac);
-    const Bytes down = s.from_upstream(ac_bytes).to_client;
+    const Bytes down = s.from_upstream(ac_bytes).client_bytes();
     ASSERT_EQ(down.size(), ac_bytes.size());
     EXPECT_EQ(max_length_in(down), c.expected) << c.announced;
     // Byte for byte apart from those four.
@@ -196,7 +246,7 @@ TEST(GatewaySession, HugeHeaderAbortsWithoutBufferingOrForwarding) {
   s.client_connected();
   const Bytes header{0x01, 0x00, 0xFF, 0xFF, 0xFF, 0xFF};
   auto o = s.from_client(header);
-  EXPECT_TRUE(o.to_upstream.empty());
+  EXPECT_TRUE(o.upstream_bytes().empty());
   EXPECT_FALSE(o.connect_upstream);
   EXPECT_TRUE(s.done());
   EXPECT_EQ(*s.summary().end, EndReason::PduTooLarge);
@@ -217,8 +267,8 @@ TEST(GatewaySession, MalformedPDataIsNotForwarded) {
   EXPECT_TRUE(s.done());
   EXPECT_EQ(*s.summary().end, EndReason::ClientProtocolError);
   // The upstream gets an A-ABORT, never the bad PDU.
-  ASSERT_EQ(o.to_upstream.size(), 10U);
-  EXPECT_EQ(o.to_upstream[0], 0x07);
+  ASSERT_EQ(o.upstream_bytes().size(), 10U);
+  EXPECT_EQ(o.upstream_bytes()[0], 0x07);
   EXPECT_EQ(f.capacity.active, 0U);
 }
 
@@ -231,7 +281,7 @@ TEST(GatewaySession, UpstreamRejectAndAbortAreRelayedVerbatim) {
     s.upstream_connected();
     const Bytes rj = enc(dul::AssociateRj{1, 2, 2});
     auto o = s.from_upstream(rj);
-    EXPECT_EQ(o.to_client, rj);
+    EXPECT_EQ(o.client_bytes(), rj);
     EXPECT_EQ(*s.summary().end, EndReason::UpstreamRejected);
   }
   Session s(f.policy, f.peer, {}, &f.capacity);
@@ -242,7 +292,7 @@ TEST(GatewaySession, UpstreamRejectAndAbortAreRelayedVerbatim) {
   s.from_upstream(enc(echo_ac(rq)));
   const Bytes ab = enc(dul::Abort{2, 6});
   auto o = s.from_upstream(ab);
-  EXPECT_EQ(o.to_client, ab);
+  EXPECT_EQ(o.client_bytes(), ab);
   EXPECT_EQ(*s.summary().end, EndReason::UpstreamAborted);
   EXPECT_EQ(f.capacity.active, 0U);
 }
@@ -289,8 +339,8 @@ TEST(GatewaySession, HeaderOnlyPDataStillJudgedAndForwardedWhole) {
     const auto piece =
         ByteView(stream).subspan(at, std::min<std::size_t>(7001, stream.size() - at));
     auto o = s.from_client(piece);
-    EXPECT_TRUE(o.to_client.empty());
-    forwarded.insert(forwarded.end(), o.to_upstream.begin(), o.to_upstream.end());
+    EXPECT_TRUE(o.client_bytes().empty());
+    append(forwarded, o.upstream_bytes());
   }
   EXPECT_FALSE(s.done());
   EXPECT_EQ(forwarded, stream);
@@ -307,8 +357,8 @@ TEST(GatewaySession, HeaderOnlyPDataStillJudgedAndForwardedWhole) {
   auto o = s.from_client(orphan);
   EXPECT_TRUE(s.done());
   EXPECT_EQ(*s.summary().end, EndReason::ClientProtocolError);
-  ASSERT_EQ(o.to_upstream.size(), 10U);
-  EXPECT_EQ(o.to_upstream[0], 0x07);
+  ASSERT_EQ(o.upstream_bytes().size(), 10U);
+  EXPECT_EQ(o.upstream_bytes()[0], 0x07);
 }
 
 TEST(GatewaySession, EveryChunkingGivesTheSameRelay) {
@@ -322,7 +372,7 @@ TEST(GatewaySession, EveryChunkingGivesTheSameRelay) {
     auto a = s.from_client(ByteView(rq_bytes).first(cut));
     auto b = s.from_client(ByteView(rq_bytes).subspan(cut));
     ASSERT_TRUE(a.connect_upstream || b.connect_upstream) << cut;
-    EXPECT_EQ(s.upstream_connected().to_upstream, rq_bytes) << cut;
+    EXPECT_EQ(s.upstream_connected().upstream_bytes(), rq_bytes) << cut;
   }
 }
 
@@ -349,7 +399,7 @@ SessionSummary store_one(bool collect_ids) {
                  '0',  '1',  0x20, 0x00, 0x0D, 0x00, 4, 0, 0,   0,   '1', '.', '2', 0};
   const Bytes pdata = dimse::encode_pdata(1, dimse::encode_command(c), &ds, 16384);
   auto out = s.from_client(pdata);
-  EXPECT_EQ(out.to_upstream, pdata);
+  EXPECT_EQ(out.upstream_bytes(), pdata);
   dimse::Command r;
   r.field = dimse::CommandField::CStoreRsp;
   r.affected_sop_class_uid = c.affected_sop_class_uid;
@@ -401,8 +451,8 @@ TEST(GatewaySession, AuditingIdsRelaysAQueryIdentifierOfAnySize) {
     for (std::size_t at = 0; at < pdata.size(); at += 5000) {  // arbitrary TCP segments
       auto out = s.from_client(
           ByteView(pdata).subspan(at, std::min<std::size_t>(5000, pdata.size() - at)));
-      relayed.insert(relayed.end(), out.to_upstream.begin(), out.to_upstream.end());
-      EXPECT_TRUE(out.to_client.empty()) << "no A-ABORT";
+      append(relayed, out.upstream_bytes());
+      EXPECT_TRUE(out.client_bytes().empty()) << "no A-ABORT";
       events.insert(events.end(), out.events.begin(), out.events.end());
     }
     EXPECT_FALSE(s.done()) << collect;
