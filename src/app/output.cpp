@@ -18,6 +18,7 @@
 #include "fingerprint/fingerprint.hpp"
 #include "report/json.hpp"
 #include "report/wording.hpp"
+#include "scan/pipeline.hpp"
 #include "store/store.hpp"
 
 namespace dicomsec::app {
@@ -173,6 +174,42 @@ std::unique_ptr<store::Store> open_db(const std::string& location) {
   if (store::is_postgres_url(location) && !store::postgres_built())
     throw UsageError("--db postgresql://...: PostgreSQL support is not built in this version");
   return store::open_store(location);  // StoreError -> exit 3
+}
+
+int finish_run(const RunEnd& e) {
+  auto& meta = e.meta;
+  meta.finished = utc_now();
+  meta.pairs_done = e.stats.done;
+  meta.interrupted = e.engine.interrupted() || e.output_failed;
+  // A report that could not be written is exit 3, after the store has its state.
+  std::optional<std::string> output_error;
+  try {
+    e.sink.close(meta);
+  } catch (const OutputError& err) {
+    output_error = err.what();
+  }
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - e.started).count();
+  e.summary.set_run(meta, e.progress_shown);
+  if (!e.quiet) e.summary.print(stderr, e.stats, e.total, secs, e.tty);
+  if (auto* history = e.pipeline.history()) {
+    meta.finished = utc_now();
+    meta.interrupted = e.engine.interrupted() || e.output_failed || history->error().has_value();
+    history->finish(meta);  // throws the batch's StoreError, if any -> exit 3
+    if (!e.quiet || meta.interrupted)
+      fmt::print(stderr, "dicomsec: {}\n", e.stored_line(meta.interrupted));
+  }
+  if (output_error) {
+    fmt::print(stderr, "dicomsec: {}\n", *output_error);
+    return kExitRuntime;
+  }
+  if (e.engine.interrupted()) {
+    if (auto why = e.engine.failure()) fmt::print(stderr, "dicomsec: {}\n", *why);
+    fmt::print(stderr, "dicomsec: interrupted; {} of {} {}\n", e.stats.done, e.total, e.done_words);
+    return kExitRuntime;
+  }
+  if (e.fail_on && e.summary.worst() && *e.summary.worst() >= *e.fail_on) return kExitFindings;
+  return kExitOk;
 }
 
 std::string utc_now() {

@@ -24,6 +24,9 @@
 namespace dicomsec::store {
 class Store;
 }
+namespace dicomsec::scan {
+class Pipeline;
+}
 
 namespace dicomsec::app {
 
@@ -121,6 +124,30 @@ class Summary {
   bool progress_shown_ = false;
   std::size_t honeypots_ = 0;  // records with honeypot.likely (issue 12 §3)
 };
+
+// The end of a `scan` or `tls` run, in the order both need: the report closed, the summary
+// printed, the history finished (and where it is stored said), then the exit code: 3 when
+// the report could not be written, the store failed or the run was interrupted; 1 when
+// --fail-on is met; 0 otherwise. A StoreError from the history propagates (exit 3).
+struct RunEnd {
+  report::ScanMeta& meta;
+  RecordSink& sink;
+  Summary& summary;
+  scan::Engine& engine;
+  scan::Pipeline& pipeline;
+  const scan::EngineStats& stats;
+  std::uint64_t total = 0;  // pairs (scan) or targets (tls) asked for
+  std::chrono::steady_clock::time_point started;
+  bool output_failed = false;   // the sink failed during the run (the engine was stopped)
+  bool quiet = false;           // -q: no summary, no "stored as" unless interrupted
+  bool progress_shown = false;  // the progress line was on stderr
+  bool tty = false;             // the summary may use terminal colours
+  std::optional<findings::Severity> fail_on;
+  const char* done_words = "pairs were probed";  // "interrupted; N of M <done_words>"
+  // The line after "dicomsec: " that says where the run is stored.
+  std::function<std::string(bool interrupted)> stored_line;
+};
+int finish_run(const RunEnd& end);
 
 // What the engine says about Ctrl-C, on stderr (over the progress line on a terminal).
 std::function<void(const std::string&)> ctrl_c_notice();

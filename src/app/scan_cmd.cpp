@@ -458,49 +458,35 @@ int run_scan(ScanOptions o) {
   const auto started = std::chrono::steady_clock::now();
   auto stats = pipeline.run(
       engine, pairs, show_progress ? progress_printer(pairs.size(), started) : scan::ProgressFn{});
-  meta.finished = utc_now();
-  meta.pairs_done = stats.done;
-  meta.interrupted = engine.interrupted() || output_failed;
-  // A report that could not be written is exit 3, after the store has its state.
-  std::optional<std::string> output_error;
-  try {
-    sink->close(meta);
-  } catch (const OutputError& e) {
-    output_error = e.what();
-  }
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-
-  summary.set_run(meta, show_progress);
-  if (!o.quiet) summary.print(stderr, stats, pairs.size(), secs, isatty(STDERR_FILENO) != 0);
-  if (auto* history = pipeline.history()) {
-    meta.finished = utc_now();
-    meta.interrupted = engine.interrupted() || output_failed || history->error().has_value();
-    history->finish(meta);  // throws the batch's StoreError, if any -> exit 3
-    // The location as shown: never with its password.
-    const auto where = store::redact_location(o.db);
-    const auto resume_hint =
-        named ? fmt::format(" (resume: dicomsec scan --db {} --resume {} --shard {})", where,
-                            o.scan_id, o.shard)
-              : fmt::format(" (resume: dicomsec scan --db {} --resume {})", where, meta.scan_id);
-    if (!o.quiet || meta.interrupted)
-      fmt::print(stderr, "dicomsec: stored as scan {}{} in {}{}\n", meta.scan_id,
-                 named ? fmt::format(" ('{}', shard {})", o.scan_id, o.shard) : "", where,
-                 meta.interrupted ? resume_hint : "");
-  }
-  if (output_error) {
-    fmt::print(stderr, "dicomsec: {}\n", *output_error);
-    return kExitRuntime;
-  }
-  if (engine.interrupted()) {
-    if (auto why = engine.failure()) std::fprintf(stderr, "dicomsec: %s\n", why->c_str());
-    std::fprintf(stderr, "dicomsec: interrupted; %llu of %llu pairs were probed and written\n",
-                 static_cast<unsigned long long>(stats.done),
-                 static_cast<unsigned long long>(pairs.size()));
-    return kExitRuntime;
-  }
-  if (fail_on && summary.worst() && *summary.worst() >= *fail_on) return kExitFindings;
-  return kExitOk;
+  return finish_run(RunEnd{
+      .meta = meta,
+      .sink = *sink,
+      .summary = summary,
+      .engine = engine,
+      .pipeline = pipeline,
+      .stats = stats,
+      .total = pairs.size(),
+      .started = started,
+      .output_failed = output_failed,
+      .quiet = o.quiet,
+      .progress_shown = show_progress,
+      .tty = isatty(STDERR_FILENO) != 0,
+      .fail_on = fail_on,
+      .done_words = "pairs were probed and written",
+      .stored_line =
+          [&](bool interrupted) {
+            // The location as shown: never with its password.
+            const auto where = store::redact_location(o.db);
+            const auto resume_hint =
+                named ? fmt::format(" (resume: dicomsec scan --db {} --resume {} --shard {})",
+                                    where, o.scan_id, o.shard)
+                      : fmt::format(" (resume: dicomsec scan --db {} --resume {})", where,
+                                    meta.scan_id);
+            return fmt::format("stored as scan {}{} in {}{}", meta.scan_id,
+                               named ? fmt::format(" ('{}', shard {})", o.scan_id, o.shard) : "",
+                               where, interrupted ? resume_hint : "");
+          },
+  });
 }
 
 }  // namespace

@@ -197,40 +197,27 @@ int run_tls(const TlsOptions& o) {
   });
   const auto started = std::chrono::steady_clock::now();
   const auto stats = pipeline.run(engine, pairs);
-  meta.finished = utc_now();
-  meta.pairs_done = stats.done;
-  meta.interrupted = engine.interrupted() || output_failed;
-  // A report that could not be written is exit 3, after the store has its state.
-  std::optional<std::string> output_error;
-  try {
-    sink->close(meta);
-  } catch (const OutputError& e) {
-    output_error = e.what();
-  }
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  summary.set_run(meta, false);
-  if (!o.quiet) summary.print(stderr, stats, pairs.size(), secs, false);
-  if (auto* history = pipeline.history()) {
-    meta.finished = utc_now();
-    meta.interrupted = engine.interrupted() || output_failed || history->error().has_value();
-    history->finish(meta);  // throws the batch's StoreError, if any -> exit 3
-    if (!o.quiet || meta.interrupted)
-      fmt::print(stderr, "dicomsec: stored as scan {} in {}{}\n", meta.scan_id,
-                 store::redact_location(o.db), meta.interrupted ? " (interrupted)" : "");
-  }
-  if (output_error) {
-    fmt::print(stderr, "dicomsec: {}\n", *output_error);
-    return kExitRuntime;
-  }
-  if (engine.interrupted()) {
-    if (auto why = engine.failure()) fmt::print(stderr, "dicomsec: {}\n", *why);
-    fmt::print(stderr, "dicomsec: interrupted; {} of {} targets were audited and written\n",
-               stats.done, pairs.size());
-    return kExitRuntime;
-  }
-  if (fail_on && summary.worst() && *summary.worst() >= *fail_on) return kExitFindings;
-  return kExitOk;
+  return finish_run(RunEnd{
+      .meta = meta,
+      .sink = *sink,
+      .summary = summary,
+      .engine = engine,
+      .pipeline = pipeline,
+      .stats = stats,
+      .total = pairs.size(),
+      .started = started,
+      .output_failed = output_failed,
+      .quiet = o.quiet,
+      .progress_shown = false,
+      .tty = false,
+      .fail_on = fail_on,
+      .done_words = "targets were audited and written",
+      .stored_line =
+          [&](bool interrupted) {
+            return fmt::format("stored as scan {} in {}{}", meta.scan_id,
+                               store::redact_location(o.db), interrupted ? " (interrupted)" : "");
+          },
+  });
 }
 
 }  // namespace
