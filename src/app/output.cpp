@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -176,39 +177,51 @@ std::unique_ptr<store::Store> open_db(const std::string& location) {
   return store::open_store(location);  // StoreError -> exit 3
 }
 
-int finish_run(const RunEnd& e) {
-  auto& meta = e.meta;
+int run_to_end(scan::Pipeline& pipeline, scan::Engine& engine, scan::PairIterator& pairs,
+               RecordSink& sink, report::ScanMeta& meta, const RunWords& w) {
+  Summary summary;
+  std::atomic<bool> output_failed{false};
+  pipeline.add_sink([&](const record::ScanRecord& rec) {
+    sink.write(rec);
+    if (sink.error() && !output_failed.exchange(true)) engine.stop();  // the report is lost
+    summary.add(rec);
+    if (w.on_record) w.on_record(rec);
+  });
+  const auto started = std::chrono::steady_clock::now();
+  const auto total = pairs.size();
+  const auto stats = pipeline.run(
+      engine, pairs, w.progress ? progress_printer(total, started) : scan::ProgressFn{});
   meta.finished = utc_now();
-  meta.pairs_done = e.stats.done;
-  meta.interrupted = e.engine.interrupted() || e.output_failed;
+  meta.pairs_done = stats.done;
+  meta.interrupted = engine.interrupted() || output_failed;
   // A report that could not be written is exit 3, after the store has its state.
   std::optional<std::string> output_error;
   try {
-    e.sink.close(meta);
+    sink.close(meta);
   } catch (const OutputError& err) {
     output_error = err.what();
   }
   const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - e.started).count();
-  e.summary.set_run(meta, e.progress_shown);
-  if (!e.quiet) e.summary.print(stderr, e.stats, e.total, secs, e.tty);
-  if (auto* history = e.pipeline.history()) {
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  summary.set_run(meta, w.progress);
+  if (!w.quiet) summary.print(stderr, stats, total, secs, w.tty);
+  if (auto* history = pipeline.history()) {
     meta.finished = utc_now();
-    meta.interrupted = e.engine.interrupted() || e.output_failed || history->error().has_value();
+    meta.interrupted = engine.interrupted() || output_failed || history->error().has_value();
     history->finish(meta);  // throws the batch's StoreError, if any -> exit 3
-    if (!e.quiet || meta.interrupted)
-      fmt::print(stderr, "dicomsec: {}\n", e.stored_line(meta.interrupted));
+    if (!w.quiet || meta.interrupted)
+      fmt::print(stderr, "dicomsec: {}\n", w.stored_line(meta.interrupted));
   }
   if (output_error) {
     fmt::print(stderr, "dicomsec: {}\n", *output_error);
     return kExitRuntime;
   }
-  if (e.engine.interrupted()) {
-    if (auto why = e.engine.failure()) fmt::print(stderr, "dicomsec: {}\n", *why);
-    fmt::print(stderr, "dicomsec: interrupted; {} of {} {}\n", e.stats.done, e.total, e.done_words);
+  if (engine.interrupted()) {
+    if (auto why = engine.failure()) fmt::print(stderr, "dicomsec: {}\n", *why);
+    fmt::print(stderr, "dicomsec: interrupted; {} of {} {}\n", stats.done, total, w.done_words);
     return kExitRuntime;
   }
-  if (e.fail_on && e.summary.worst() && *e.summary.worst() >= *e.fail_on) return kExitFindings;
+  if (w.fail_on && summary.worst() && *summary.worst() >= *w.fail_on) return kExitFindings;
   return kExitOk;
 }
 

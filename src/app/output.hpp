@@ -26,7 +26,8 @@ class Store;
 }
 namespace dicomsec::scan {
 class Pipeline;
-}
+class PairIterator;
+}  // namespace dicomsec::scan
 
 namespace dicomsec::app {
 
@@ -125,29 +126,25 @@ class Summary {
   std::size_t honeypots_ = 0;  // records with honeypot.likely (issue 12 §3)
 };
 
-// The end of a `scan` or `tls` run, in the order both need: the report closed, the summary
-// printed, the history finished (and where it is stored said), then the exit code: 3 when
-// the report could not be written, the store failed or the run was interrupted; 1 when
-// --fail-on is met; 0 otherwise. A StoreError from the history propagates (exit 3).
-struct RunEnd {
-  report::ScanMeta& meta;
-  RecordSink& sink;
-  Summary& summary;
-  scan::Engine& engine;
-  scan::Pipeline& pipeline;
-  const scan::EngineStats& stats;
-  std::uint64_t total = 0;  // pairs (scan) or targets (tls) asked for
-  std::chrono::steady_clock::time_point started;
-  bool output_failed = false;   // the sink failed during the run (the engine was stopped)
-  bool quiet = false;           // -q: no summary, no "stored as" unless interrupted
-  bool progress_shown = false;  // the progress line was on stderr
-  bool tty = false;             // the summary may use terminal colours
+// What differs between a `scan` and a `tls` run around the pipeline.
+struct RunWords {
+  bool quiet = false;     // -q: no summary, no "stored as" unless interrupted
+  bool progress = false;  // show the progress line on stderr
+  bool tty = false;       // the summary may use terminal colours
   std::optional<findings::Severity> fail_on;
   const char* done_words = "pairs were probed";  // "interrupted; N of M <done_words>"
+  // Called for each record after the report and the summary have it (tls: its target line).
+  std::function<void(const record::ScanRecord&)> on_record;
   // The line after "dicomsec: " that says where the run is stored.
   std::function<std::string(bool interrupted)> stored_line;
 };
-int finish_run(const RunEnd& end);
+// Runs the pipeline into the sink (already begun) and ends the run in the order both
+// commands need: the report closed, the summary printed, the history finished, then the exit
+// code: 3 when the report could not be written, the store failed or the run was
+// interrupted; 1 when --fail-on is met; 0 otherwise. A StoreError from the history
+// propagates (exit 3).
+int run_to_end(scan::Pipeline& pipeline, scan::Engine& engine, scan::PairIterator& pairs,
+               RecordSink& sink, report::ScanMeta& meta, const RunWords& words);
 
 // What the engine says about Ctrl-C, on stderr (over the progress line on a terminal).
 std::function<void(const std::string&)> ctrl_c_notice();

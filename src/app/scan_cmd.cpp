@@ -448,45 +448,24 @@ int run_scan(ScanOptions o) {
   }
   sink->begin(meta);
 
-  Summary summary;
-  std::atomic<bool> output_failed{false};
-  pipeline.add_sink([&](const record::ScanRecord& rec) {
-    sink->write(rec);
-    if (sink->error() && !output_failed.exchange(true)) engine.stop();  // the report is lost
-    summary.add(rec);
-  });
-  const auto started = std::chrono::steady_clock::now();
-  auto stats = pipeline.run(
-      engine, pairs, show_progress ? progress_printer(pairs.size(), started) : scan::ProgressFn{});
-  return finish_run(RunEnd{
-      .meta = meta,
-      .sink = *sink,
-      .summary = summary,
-      .engine = engine,
-      .pipeline = pipeline,
-      .stats = stats,
-      .total = pairs.size(),
-      .started = started,
-      .output_failed = output_failed,
-      .quiet = o.quiet,
-      .progress_shown = show_progress,
-      .tty = isatty(STDERR_FILENO) != 0,
-      .fail_on = fail_on,
-      .done_words = "pairs were probed and written",
-      .stored_line =
-          [&](bool interrupted) {
-            // The location as shown: never with its password.
-            const auto where = store::redact_location(o.db);
-            const auto resume_hint =
-                named ? fmt::format(" (resume: dicomsec scan --db {} --resume {} --shard {})",
-                                    where, o.scan_id, o.shard)
-                      : fmt::format(" (resume: dicomsec scan --db {} --resume {})", where,
-                                    meta.scan_id);
-            return fmt::format("stored as scan {}{} in {}{}", meta.scan_id,
-                               named ? fmt::format(" ('{}', shard {})", o.scan_id, o.shard) : "",
-                               where, interrupted ? resume_hint : "");
-          },
-  });
+  RunWords words;
+  words.quiet = o.quiet;
+  words.progress = show_progress;
+  words.tty = isatty(STDERR_FILENO) != 0;
+  words.fail_on = fail_on;
+  words.done_words = "pairs were probed and written";
+  words.stored_line = [&](bool interrupted) {
+    // The location as shown: never with its password.
+    const auto where = store::redact_location(o.db);
+    const auto resume_hint =
+        named ? fmt::format(" (resume: dicomsec scan --db {} --resume {} --shard {})", where,
+                            o.scan_id, o.shard)
+              : fmt::format(" (resume: dicomsec scan --db {} --resume {})", where, meta.scan_id);
+    return fmt::format("stored as scan {}{} in {}{}", meta.scan_id,
+                       named ? fmt::format(" ('{}', shard {})", o.scan_id, o.shard) : "", where,
+                       interrupted ? resume_hint : "");
+  };
+  return run_to_end(pipeline, engine, pairs, *sink, meta, words);
 }
 
 }  // namespace

@@ -187,37 +187,16 @@ int run_tls(const TlsOptions& o) {
   sink->summarize_to(o.summary_json);
   sink->summarize_csv_to(o.summary_csv);
   sink->begin(meta);
-  Summary summary;
-  std::atomic<bool> output_failed{false};
-  pipeline.add_sink([&](const record::ScanRecord& rec) {
-    sink->write(rec);
-    if (sink->error() && !output_failed.exchange(true)) engine.stop();  // the report is lost
-    summary.add(rec);
-    if (!o.quiet) print_target_line(rec);
-  });
-  const auto started = std::chrono::steady_clock::now();
-  const auto stats = pipeline.run(engine, pairs);
-  return finish_run(RunEnd{
-      .meta = meta,
-      .sink = *sink,
-      .summary = summary,
-      .engine = engine,
-      .pipeline = pipeline,
-      .stats = stats,
-      .total = pairs.size(),
-      .started = started,
-      .output_failed = output_failed,
-      .quiet = o.quiet,
-      .progress_shown = false,
-      .tty = false,
-      .fail_on = fail_on,
-      .done_words = "targets were audited and written",
-      .stored_line =
-          [&](bool interrupted) {
-            return fmt::format("stored as scan {} in {}{}", meta.scan_id,
-                               store::redact_location(o.db), interrupted ? " (interrupted)" : "");
-          },
-  });
+  RunWords words;
+  words.quiet = o.quiet;
+  words.fail_on = fail_on;
+  words.done_words = "targets were audited and written";
+  if (!o.quiet) words.on_record = print_target_line;
+  words.stored_line = [&](bool interrupted) {
+    return fmt::format("stored as scan {} in {}{}", meta.scan_id, store::redact_location(o.db),
+                       interrupted ? " (interrupted)" : "");
+  };
+  return run_to_end(pipeline, engine, pairs, *sink, meta, words);
 }
 
 }  // namespace
