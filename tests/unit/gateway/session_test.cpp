@@ -53,14 +53,18 @@ struct Fixture {
   Fixture() { peer.address = parse_address("127.0.0.1").value(); }
 };
 
-TEST(GatewaySession, WholePDataInTheInputIsRelayedInPlaceAndInOrder) {
-  Fixture f;
-  Session s(f.policy, f.peer, {}, &f.capacity);
+// Up to Relaying: the client's RQ, the upstream connected and its AC relayed.
+void establish(Session& s, const dul::AssociateRq& rq = echo_rq()) {
   s.client_connected();
-  const auto rq = echo_rq();
   s.from_client(enc(rq));
   s.upstream_connected();
   s.from_upstream(enc(echo_ac(rq)));
+}
+
+TEST(GatewaySession, WholePDataInTheInputIsRelayedInPlaceAndInOrder) {
+  Fixture f;
+  Session s(f.policy, f.peer, {}, &f.capacity);
+  establish(s);
   dimse::Command c;
   c.field = dimse::CommandField::CEchoRq;
   c.affected_sop_class_uid = "1.2.840.10008.1.1";
@@ -256,11 +260,7 @@ TEST(GatewaySession, HugeHeaderAbortsWithoutBufferingOrForwarding) {
 TEST(GatewaySession, MalformedPDataIsNotForwarded) {
   Fixture f;
   Session s(f.policy, f.peer, {}, &f.capacity);
-  s.client_connected();
-  const auto rq = echo_rq();
-  s.from_client(enc(rq));
-  s.upstream_connected();
-  s.from_upstream(enc(echo_ac(rq)));
+  establish(s);
   // A P-DATA-TF whose PDV claims more bytes than the PDU holds.
   const Bytes bad{0x04, 0, 0, 0, 0, 8, 0, 0, 0, 0x20, 1, 3, 0, 0};
   auto o = s.from_client(bad);
@@ -285,11 +285,7 @@ TEST(GatewaySession, UpstreamRejectAndAbortAreRelayedVerbatim) {
     EXPECT_EQ(*s.summary().end, EndReason::UpstreamRejected);
   }
   Session s(f.policy, f.peer, {}, &f.capacity);
-  s.client_connected();
-  const auto rq = echo_rq();
-  s.from_client(enc(rq));
-  s.upstream_connected();
-  s.from_upstream(enc(echo_ac(rq)));
+  establish(s);
   const Bytes ab = enc(dul::Abort{2, 6});
   auto o = s.from_upstream(ab);
   EXPECT_EQ(o.client_bytes(), ab);
