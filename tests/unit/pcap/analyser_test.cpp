@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -47,14 +48,15 @@ struct Streams {
   std::size_t client_handshake = 0, server_handshake = 0;  // bytes of RQ / AC
 };
 
-// n C-STOREs of `pixels` bytes each in 16 KiB PDUs, then a release.
-Streams association(int n, std::size_t pixels, bool identity = true) {
+// n C-STOREs of `pixels` bytes each in PDUs of at most `max_pdu` bytes, then a release.
+Streams association(int n, std::size_t pixels, bool identity = true,
+                    std::uint32_t max_pdu = 16384) {
   Streams s;
   dul::AssociateRq rq;
   rq.calling_ae = "MODALITY";
   rq.called_ae = "PACS";
   rq.contexts.push_back({1, std::string(kCt), {std::string(kExplicit)}});
-  rq.user_info.max_length = 16384;
+  rq.user_info.max_length = max_pdu;
   rq.user_info.implementation_class_uid = "1.2.276.0.7230010.3.0.3.6.7";
   rq.user_info.implementation_version_name = "OFFIS_DCMTK_367";
   if (identity)
@@ -67,7 +69,7 @@ Streams association(int n, std::size_t pixels, bool identity = true) {
   ac.called_ae = "PACS";
   ac.application_context = std::string(dul::kApplicationContext);
   ac.contexts.push_back({1, dul::PcResult::Acceptance, std::string(kExplicit)});
-  ac.user_info.max_length = 16384;
+  ac.user_info.max_length = max_pdu;
   ac.user_info.implementation_class_uid = "1.2.276.0.7230010.3.0.3.6.7";
   ac.user_info.implementation_version_name = "OFFIS_DCMTK_367";
   s.server = pdu(ac);
@@ -81,14 +83,14 @@ Streams association(int n, std::size_t pixels, bool identity = true) {
     rqc.message_id = static_cast<std::uint16_t>(i + 1);
     rqc.command_data_set_type = 0;
     const auto cmd = dimse::encode_command(rqc);
-    dimse::append_pdata(s.client, 1, cmd, true, true, 16384);
-    dimse::append_pdata(s.client, 1, ds, false, true, 16384);
+    dimse::append_pdata(s.client, 1, cmd, true, true, max_pdu);
+    dimse::append_pdata(s.client, 1, ds, false, true, max_pdu);
     dimse::Command rsp;
     rsp.field = dimse::CommandField::CStoreRsp;
     rsp.affected_sop_class_uid = std::string(kCt);
     rsp.message_id_being_responded_to = rqc.message_id;
     rsp.status = 0;
-    dimse::append_pdata(s.server, 1, dimse::encode_command(rsp), true, true, 16384);
+    dimse::append_pdata(s.server, 1, dimse::encode_command(rsp), true, true, max_pdu);
   }
   const auto rel = pdu(dul::ReleaseRq{});
   s.client.insert(s.client.end(), rel.begin(), rel.end());
@@ -198,6 +200,111 @@ TEST(FlowAnalyser, MidStreamFromAnyCut) {
     if (stores > 0) {
       EXPECT_EQ(r.phi_elements.size(), 2U) << cut;  // syntax inferred
     }
+  }
+}
+
+// Issue 14's leftover: with PDUs larger than decide_bytes / 3 (storescu -pdu 1048576), three
+// whole PDUs never fit in what an undecided direction holds; the header-only hunter decides
+// instead, from any cut, while no more than decide_bytes + one PDU is held.
+TEST(FlowAnalyser, MidStreamWithLargePdusFromAnyCut) {
+  for (std::uint32_t max_pdu : {128U * 1024, 1U << 20}) {
+    const auto full = association(5, 2'500'000, false, max_pdu);
+    const std::size_t body = full.client.size() - full.client_handshake;
+    for (std::size_t cut = 1; cut < body - 4 * std::size_t{max_pdu}; cut += 1'234'567) {
+      Streams s;
+      s.client.assign(
+          full.client.begin() + static_cast<std::ptrdiff_t>(full.client_handshake + cut),
+          full.client.end());
+      s.server.assign(full.server.begin() + static_cast<std::ptrdiff_t>(full.server_handshake),
+                      full.server.end());
+      std::size_t peak = 0;
+      const auto records = run(s, 1460, false, &peak);
+      ASSERT_EQ(records.size(), 1U) << max_pdu << " cut " << cut;
+      const auto& r = records[0];
+      EXPECT_TRUE(r.midstream);
+      EXPECT_EQ(r.server.port, 11112);
+      ASSERT_TRUE(r.association);
+      EXPECT_TRUE(r.association->released);
+      const auto stores = r.dimse.count("C-STORE-RQ") ? r.dimse.at("C-STORE-RQ").count : 0;
+      // Every store whose command follows the decision (at most two PDUs after the cut).
+      const std::size_t per_store = body / 5;
+      EXPECT_GE(stores, 5 - (cut + 2 * std::size_t{max_pdu}) / per_store - 1) << cut;
+      EXPECT_EQ(r.to_server.instances, stores) << cut;
+      if (stores > 0) {
+        EXPECT_EQ(r.phi_elements.size(), 2U) << cut;
+      }
+      EXPECT_GT(r.bytes_skipped, 0U);
+      // Held while undecided: decide_bytes; then the observer's one PDU.
+      EXPECT_LT(peak, 256U * 1024 + max_pdu + 64 * 1024) << max_pdu << " cut " << cut;
+    }
+  }
+}
+
+// A client-only capture (the server's direction lost) with 1 MiB PDUs, fed in 64 KiB reads:
+// one direction suffices.
+TEST(FlowAnalyser, MidStreamLargePdusOneDirection) {
+  const auto full = association(3, 3'000'000, false, 1U << 20);
+  Streams s;
+  s.client.assign(full.client.begin() + static_cast<std::ptrdiff_t>(full.client_handshake + 777),
+                  full.client.end());
+  const auto records = run(s, 65536, false);
+  ASSERT_EQ(records.size(), 1U);
+  EXPECT_TRUE(records[0].midstream);
+  EXPECT_GE(records[0].dimse.at("C-STORE-RQ").count, 2U);
+}
+
+// Not DICOM, however long: random bytes, random bytes strewn with P-DATA-TF-looking headers,
+// zeros, an HTTP body and TLS application data are never taken for DICOM, and the hunt stops
+// after a bounded scan.
+TEST(FlowAnalyser, LargeNonDicomStreamsAreNotTakenForDicom) {
+  std::mt19937_64 rng(14);
+  auto random_bytes = [&](std::size_t n) {
+    Bytes b(n);
+    for (auto& x : b) x = static_cast<std::uint8_t>(rng());
+    return b;
+  };
+  std::vector<Bytes> streams;
+  streams.push_back(random_bytes(6U << 20));
+  Bytes planted = random_bytes(6U << 20);
+  for (std::size_t at = 0; at + 12 < planted.size(); at += 997) {
+    // 04 00 <length> <item length> <odd id> <control>: a header whose items do not chain.
+    const std::uint8_t h[] = {0x04, 0x00, 0x00, 0x01, 0x00, 0x00,
+                              0x00, 0x00, 0x10, 0x00, 0x01, 0x02};
+    std::copy(std::begin(h), std::end(h), planted.begin() + static_cast<std::ptrdiff_t>(at));
+  }
+  streams.push_back(std::move(planted));
+  streams.emplace_back(6U << 20, 0);
+  std::string http = "HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\n\r\n";
+  Bytes h(http.begin(), http.end());
+  Bytes filler = random_bytes(5'000'000);
+  h.insert(h.end(), filler.begin(), filler.end());
+  streams.push_back(std::move(h));
+  Bytes tls;
+  for (int i = 0; i < 400; ++i) {  // TLS 1.2 application data records of 16 KiB
+    const std::uint8_t rec[] = {0x17, 0x03, 0x03, 0x40, 0x00};
+    tls.insert(tls.end(), std::begin(rec), std::end(rec));
+    Bytes body = random_bytes(0x4000);
+    tls.insert(tls.end(), body.begin(), body.end());
+  }
+  streams.push_back(std::move(tls));
+  for (std::size_t i = 0; i < streams.size(); ++i) {
+    std::vector<record::FlowRecord> out;
+    pcap::FlowAnalyser a([&](record::FlowRecord&& r) { out.push_back(std::move(r)); });
+    a.on_open(info(false));
+    std::size_t peak = 0;
+    for (std::size_t at = 0; at < streams[i].size(); at += 1460) {
+      const auto n = std::min<std::size_t>(1460, streams[i].size() - at);
+      a.on_data(7, pcap::Side::Initiator, ByteView(streams[i]).subspan(at, n), 1);
+      a.on_data(7, pcap::Side::Responder, ByteView(streams[i]).subspan(at, n), 1);
+      peak = std::max(peak, a.buffered_bytes());
+    }
+    a.on_close(7, pcap::CloseReason::Fin, 2);
+    EXPECT_TRUE(out.empty()) << "stream " << i;
+    EXPECT_EQ(a.stats().dicom, 0U) << "stream " << i;
+    EXPECT_EQ(a.stats().other, 1U) << "stream " << i;
+    // Per direction: decide_bytes held, the same bytes in the PduDecoder probe, and the
+    // hunter's few bytes; nothing once the direction is past decide_bytes.
+    EXPECT_LE(peak, 4 * 256U * 1024 + 64) << "stream " << i;
   }
 }
 
