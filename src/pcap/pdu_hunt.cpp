@@ -1,6 +1,7 @@
 #include "pcap/pdu_hunt.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace dicomsec::pcap {
 
@@ -82,7 +83,22 @@ bool PduChainHunter::feed(ByteView bytes) {
   buf_.insert(buf_.end(), bytes.begin(), bytes.end());
   if (found_) return true;
   std::size_t i = 0;
-  for (; i + kWindow <= buf_.size(); ++i) {
+  while (i + kWindow <= buf_.size()) {
+    // Jump to the next offset that matters: a candidate's next header or a 0x04 byte (most
+    // bytes are neither; memchr scans them many at a time).
+    std::size_t stop = buf_.size() - kWindow + 1;
+    for (const auto& c : candidates_) stop = std::min<std::uint64_t>(stop, c.next - base_);
+    if (stop > i) {
+      const void* hit = std::memchr(buf_.data() + i, kPData, stop - i);
+      const std::size_t j =
+          hit != nullptr
+              ? static_cast<std::size_t>(static_cast<const std::uint8_t*>(hit) - buf_.data())
+              : stop;
+      if (j != i) {
+        i = j;
+        continue;
+      }
+    }
     const std::uint64_t at = base_ + i;
     const std::uint8_t* w = buf_.data() + i;
     bool header_here = false;
@@ -119,6 +135,7 @@ bool PduChainHunter::feed(ByteView bytes) {
           ++refused_;
       }
     }
+    ++i;
   }
   buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(i));
   base_ += i;
