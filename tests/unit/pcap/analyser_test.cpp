@@ -16,7 +16,10 @@
 #include "dul/dimse.hpp"
 #include "dul/pdu.hpp"
 #include "findings/rules.hpp"
+#include "frames.hpp"
+#include "pcap/decode.hpp"
 #include "pcap/element_scan.hpp"
+#include "pcap/reassembly.hpp"
 #include "pcap/tls_flow.hpp"
 #include "report/json.hpp"
 #include "tlsinspect/client_hello.hpp"
@@ -306,6 +309,85 @@ TEST(FlowAnalyser, LargeNonDicomStreamsAreNotTakenForDicom) {
     // hunter's few bytes; nothing once the direction is past decide_bytes.
     EXPECT_LE(peak, 4 * 256U * 1024 + 64) << "stream " << i;
   }
+}
+
+// The packet half and the analyser together on IPv6: every TCP segment of a whole
+// association (real PDU bytes from the codec) is sent as 1232-byte IPv6 fragments (the
+// IPv6 minimum MTU less the headers; the server's short ones in two), some in reverse
+// order, the server's with a destination-options header inside the fragmentable part.
+TEST(FlowAnalyser, Ipv6FragmentedAssociationIsDecoded) {
+  using namespace pcap::testing;
+  const auto s = association(2, 20'000, false);
+  const pcap::Endpoint client = ep("2001:db8::10", 50123), server = ep("2001:db8::20", 11112);
+  std::vector<Bytes> frames;
+  std::uint32_t id = 0x1000;
+  auto send = [&](const pcap::Endpoint& from, const pcap::Endpoint& to, std::uint32_t seq,
+                  std::uint32_t ack, std::uint8_t flags, ByteView payload) {
+    const Bytes l4 = tcp(from, to, seq, ack, flags, payload);
+    if (l4.size() <= 64) {  // handshake and FIN segments
+      frames.push_back(ipv6(from, to, 6, l4));
+      return;
+    }
+    // 1232 bytes a fragment, or halves for the server's short PDUs.
+    const std::size_t size = l4.size() > 1232 ? 1232 : (l4.size() / 2 + 7) / 8 * 8;
+    ByteWriter dest;  // destination options (PadN) for the server's packets
+    dest.u8(6);
+    dest.u8(0);
+    dest.u8(1);
+    dest.u8(4);
+    dest.zeros(4);
+    const bool to_client = to.port == client.port;
+    auto f = ipv6_fragments(from, to, l4, size, id++, to_client ? dest.data() : ByteView{},
+                            to_client ? 60 : 6);
+    if (id % 2 == 0) std::reverse(f.begin(), f.end());
+    frames.insert(frames.end(), f.begin(), f.end());
+  };
+  const std::uint32_t cisn = 1000, sisn = 9000;
+  send(client, server, cisn, 0, pcap::tcpflag::Syn, {});
+  send(server, client, sisn, cisn + 1, pcap::tcpflag::Syn | pcap::tcpflag::Ack, {});
+  std::size_t pos[2] = {0, 0};
+  const Bytes* streams[2] = {&s.client, &s.server};
+  while (pos[0] < s.client.size() || pos[1] < s.server.size()) {
+    for (int side = 0; side < 2; ++side) {
+      const auto& b = *streams[side];
+      if (pos[side] >= b.size()) continue;
+      const auto n = std::min<std::size_t>(4000, b.size() - pos[side]);
+      const auto seq = static_cast<std::uint32_t>((side == 0 ? cisn : sisn) + 1 + pos[side]);
+      send(side == 0 ? client : server, side == 0 ? server : client, seq, 0,
+           pcap::tcpflag::Ack | pcap::tcpflag::Psh, ByteView(b).subspan(pos[side], n));
+      pos[side] += n;
+    }
+  }
+  send(client, server, static_cast<std::uint32_t>(cisn + 1 + s.client.size()), 0,
+       pcap::tcpflag::Fin | pcap::tcpflag::Ack, {});
+  send(server, client, static_cast<std::uint32_t>(sisn + 1 + s.server.size()), 0,
+       pcap::tcpflag::Fin | pcap::tcpflag::Ack, {});
+
+  std::vector<record::FlowRecord> out;
+  pcap::FlowAnalyser a([&](record::FlowRecord&& r) { out.push_back(std::move(r)); });
+  pcap::Reassembler reassembler(a);
+  pcap::Decoder decoder(pcap::linktype::Raw);
+  std::int64_t ts = 1'700'000'000'000'000;
+  for (const auto& f : frames) {
+    auto d = decoder.decode(f, ++ts);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    if (d->kind == pcap::FrameKind::Tcp) reassembler.feed(d->segment);
+  }
+  reassembler.finish(++ts);
+  EXPECT_GE(decoder.stats().ipv6_fragments, 30U);
+  EXPECT_GE(decoder.stats().ip_fragments_reassembled, 10U);
+  EXPECT_EQ(decoder.stats().ip_fragments_dropped, 0U);
+  EXPECT_EQ(reassembler.stats().gaps, 0U);
+  ASSERT_EQ(out.size(), 1U);
+  const auto& r = out[0];
+  EXPECT_FALSE(r.midstream);
+  EXPECT_EQ(r.client.ip, "2001:db8::10");
+  ASSERT_TRUE(r.association);
+  EXPECT_EQ(r.association->calling_ae, "MODALITY");
+  EXPECT_TRUE(r.association->released);
+  EXPECT_EQ(r.dimse.at("C-STORE-RQ").count, 2U);
+  EXPECT_EQ(r.dimse.at("C-STORE-RSP").statuses.at("success"), 2U);
+  EXPECT_EQ(r.to_server.instances, 2U);
 }
 
 // PS3.8 9.3.3.2: an A-ASSOCIATE-AC answering a context the RQ did not propose is a protocol

@@ -344,28 +344,10 @@ TEST(PcapDecodeFragments, NonTcpFragmentsAreCountedOnly) {
   EXPECT_EQ(d.stats().ip_fragments, 1U);
 }
 
-// IPv6 fragments of `l4` (a TCP segment), `size` bytes each (a multiple of 8), with the
-// Fragment header's identification `id` (RFC 8200 §4.5). `before` is put ahead of the
-// Fragment header in every fragment (the unfragmentable part) and `inner` ahead of the TCP
-// header in the fragmentable part, with `inner_nh` naming it.
 std::vector<Bytes> fragment6(ByteView l4, std::size_t size, std::uint32_t id,
                              const Endpoint& src = kClient6, const Endpoint& dst = kServer6,
                              ByteView inner = {}, std::uint8_t inner_nh = 6) {
-  Bytes part(inner.begin(), inner.end());
-  part.insert(part.end(), l4.begin(), l4.end());
-  std::vector<Bytes> out;
-  for (std::size_t off = 0; off < part.size(); off += size) {
-    const std::size_t n = std::min(size, part.size() - off);
-    const bool more = off + n < part.size();
-    ByteWriter f;
-    f.u8(inner_nh);  // every fragment carries it; only the first one's counts
-    f.u8(0);
-    f.u16be(static_cast<std::uint16_t>((off / 8) << 3 | (more ? 1 : 0)));
-    f.u32be(id);
-    f.bytes(ByteView(part).subspan(off, n));
-    out.push_back(ipv6(src, dst, 44, f.data()));
-  }
-  return out;
+  return ipv6_fragments(src, dst, l4, size, id, inner, inner_nh);
 }
 
 Bytes big_l4_v6() {
