@@ -244,16 +244,24 @@ TEST(FlowAnalyser, MidStreamWithLargePdusFromAnyCut) {
 }
 
 // A client-only capture (the server's direction lost) with 1 MiB PDUs, fed in 64 KiB reads:
-// one direction suffices.
+// one direction suffices, and what is held stays within decide_bytes + the observer's PDU.
 TEST(FlowAnalyser, MidStreamLargePdusOneDirection) {
   const auto full = association(3, 3'000'000, false, 1U << 20);
-  Streams s;
-  s.client.assign(full.client.begin() + static_cast<std::ptrdiff_t>(full.client_handshake + 777),
-                  full.client.end());
-  const auto records = run(s, 65536, false);
-  ASSERT_EQ(records.size(), 1U);
-  EXPECT_TRUE(records[0].midstream);
-  EXPECT_GE(records[0].dimse.at("C-STORE-RQ").count, 2U);
+  for (std::size_t cut : {777UL, 500'000UL, 1'048'000UL, 2'500'000UL}) {
+    Streams s;
+    s.client.assign(full.client.begin() + static_cast<std::ptrdiff_t>(full.client_handshake + cut),
+                    full.client.end());
+    std::size_t peak = 0;
+    const auto records = run(s, 65536, false, &peak);
+    ASSERT_EQ(records.size(), 1U) << cut;
+    EXPECT_TRUE(records[0].midstream);
+    // Cut in the first object's last PDU: the second store's command is in the PDU skipped.
+    EXPECT_GE(records[0].dimse.at("C-STORE-RQ").count, cut < 2'000'000 ? 2U : 1U) << cut;
+    // Decoding starts at the second boundary after the cut: at most two PDUs skipped.
+    EXPECT_GT(records[0].bytes_skipped, 0U);
+    EXPECT_LE(records[0].bytes_skipped, 2U * ((1U << 20) + 6)) << cut;
+    EXPECT_LT(peak, (1U << 20) + 64 * 1024) << cut;
+  }
 }
 
 // Not DICOM, however long: random bytes, random bytes strewn with P-DATA-TF-looking headers,
