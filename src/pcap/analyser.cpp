@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "pcap/dicom_flow.hpp"
+#include "pcap/pdu_hunt.hpp"
 #include "pcap/tls_flow.hpp"
 
 namespace dicomsec::pcap {
@@ -21,6 +22,20 @@ bool tls_start(ByteView b) noexcept {
 
 enum class Kind : std::uint8_t { Undecided, Dicom, Tls, Other };
 
+HuntOptions hunt_options(const AnalyserOptions& o) {
+  HuntOptions h;
+  h.max_pdu_length = o.limits.max_pdu_length;
+  h.large_pdu = o.midstream_large_pdu;
+  h.chain_pdus = o.midstream_pdus;
+  return h;
+}
+
+// How far a mid-stream direction is scanned for a PDU chain: the first boundary is at most
+// one PDU away, the PDU after it at most one more.
+std::uint64_t hunt_limit(const AnalyserOptions& o) {
+  return 2 * (std::uint64_t{o.limits.max_pdu_length} + 6) + o.decide_bytes;
+}
+
 // One direction while the flow is undecided.
 struct Pending {
   Bytes held;                            // contiguous bytes since the stream start or the last gap
@@ -30,6 +45,10 @@ struct Pending {
   std::size_t chain = 0;  // consecutive consistent PDUs
   // The message part (command or data set) in progress at the end of the chain.
   std::optional<std::pair<std::uint8_t, bool>> open_part;
+  // Header-only hunt over the same bytes (large PDUs); once `streaming`, held is empty and
+  // only the hunter reads this direction.
+  PduChainHunter hunter;
+  bool streaming = false;
 };
 
 // Frees what an undecided direction held once the flow is decided.
@@ -38,6 +57,8 @@ std::size_t release(Pending& p) {
   Bytes().swap(p.held);
   p.probe.reset();
   p.hunting = false;
+  p.hunter.reset();
+  p.streaming = false;
   return n;
 }
 
@@ -93,6 +114,7 @@ void FlowAnalyser::on_open(const FlowInfo& info) {
   for (auto& p : f->pending) {
     p.start_seen = info.saw_syn;
     p.probe = dul::PduDecoder(options_.limits);
+    p.hunter = PduChainHunter(hunt_options(options_));
   }
   ++stats_.flows;
   flows_[info.id] = std::move(f);
@@ -120,12 +142,29 @@ void FlowAnalyser::on_data(FlowId id, Side side, std::span<const std::uint8_t> b
     case Kind::Undecided:
       break;
   }
+  auto& p = f.side(side);
+  if (!p.start_seen && !p.streaming && p.held.size() + bytes.size() > options_.decide_bytes) {
+    // More than decide_bytes without a decision: stop holding this direction (its PDUs may
+    // be larger than what we hold) and let the header-only hunter go on alone.
+    held_ -= p.held.size();
+    Bytes().swap(p.held);
+    p.probe.reset();
+    p.hunting = false;
+    p.streaming = true;
+  }
+  if (p.streaming) {
+    if (p.hunter.feed(bytes)) {
+      commit_dicom(f, true, guess_requestor(f, side));
+    } else if (p.hunter.fed() > hunt_limit(options_)) {
+      commit_other(f);
+    }
+    return;
+  }
   if (held_ + bytes.size() > options_.decide_budget) {
     ++stats_.over_budget;
     commit_other(f);
     return;
   }
-  auto& p = f.side(side);
   p.held.insert(p.held.end(), bytes.begin(), bytes.end());
   held_ += bytes.size();
   if (!p.start_seen) {
@@ -134,6 +173,10 @@ void FlowAnalyser::on_data(FlowId id, Side side, std::span<const std::uint8_t> b
       p.hunting = true;
     }
     p.probe.feed(bytes);
+    if (p.hunter.feed(bytes)) {  // held is whole: the replay starts at its first byte
+      commit_dicom(f, true, guess_requestor(f, side));
+      return;
+    }
   }
   decide(f, false);
 }
@@ -158,6 +201,8 @@ void FlowAnalyser::on_gap(FlowId id, Side side, std::uint64_t missing_bytes, std
   p.hunting = false;
   p.chain = 0;
   p.open_part.reset();
+  p.hunter.reset();
+  p.streaming = false;
 }
 
 void FlowAnalyser::on_close(FlowId id, CloseReason reason, std::int64_t ts_us) {
@@ -196,7 +241,7 @@ void FlowAnalyser::on_close(FlowId id, CloseReason reason, std::int64_t ts_us) {
 std::size_t FlowAnalyser::buffered_bytes() const noexcept {
   std::size_t n = 0;
   for (const auto& [id, f] : flows_) {
-    for (const auto& p : f->pending) n += p.held.size() + p.probe.buffered();
+    for (const auto& p : f->pending) n += p.held.size() + p.probe.buffered() + p.hunter.buffered();
     if (f->dicom) n += f->dicom->buffered_bytes();
   }
   return n;
@@ -250,17 +295,21 @@ void FlowAnalyser::decide(Flow& f, bool closing) {
     const std::size_t need = closing && options_.midstream_pdus > 2 ? options_.midstream_pdus - 1
                                                                     : options_.midstream_pdus;
     if (p.chain >= need) {
-      // Which side requested the association is unknown here; the ephemeral (higher) port
-      // is the better guess, refined from the commands by DicomFlow.
-      const auto& mine = s == Side::Initiator ? f.info.initiator : f.info.responder;
-      const auto& theirs = s == Side::Initiator ? f.info.responder : f.info.initiator;
-      commit_dicom(f, true, mine.port >= theirs.port ? s : other(s));
+      commit_dicom(f, true, guess_requestor(f, s));
       return;
     }
   }
   if (f.side(Side::Initiator).held.size() > options_.decide_bytes ||
       f.side(Side::Responder).held.size() > options_.decide_bytes || closing)
     commit_other(f);
+}
+
+// Which side requested the association is unknown mid-stream; the ephemeral (higher) port
+// is the better guess, refined from the commands by DicomFlow.
+Side FlowAnalyser::guess_requestor(const Flow& f, Side sender) const {
+  const auto& mine = sender == Side::Initiator ? f.info.initiator : f.info.responder;
+  const auto& theirs = sender == Side::Initiator ? f.info.responder : f.info.initiator;
+  return mine.port >= theirs.port ? sender : other(sender);
 }
 
 void FlowAnalyser::commit_dicom(Flow& f, bool midstream, Side requestor) {
@@ -274,7 +323,13 @@ void FlowAnalyser::commit_dicom(Flow& f, bool midstream, Side requestor) {
   // contexts the acceptor's AC answers).
   for (Side s : {requestor, other(requestor)}) {
     auto& p = f.side(s);
-    if (!p.held.empty()) f.dicom->data(s, p.held);
+    if (p.streaming) {
+      // Only the hunter read this direction: decoding starts at the boundary it found.
+      f.dicom->skipped(s, p.hunter.found() ? p.hunter.boundary() : p.hunter.fed());
+      if (p.hunter.found()) f.dicom->data(s, p.hunter.tail());
+    } else if (!p.held.empty()) {
+      f.dicom->data(s, p.held);
+    }
     held_ -= release(p);
   }
 }

@@ -9,7 +9,13 @@
 //  - DICOM mid-stream: a chain of consecutive well-formed PDUs in one direction (PduDecoder's
 //    resync finds a plausible boundary, then each following PDU must decode and P-DATA PDVs
 //    must continue the message in progress on the same context), at least
-//    AnalyserOptions::midstream_pdus long; at the end of a flow, one fewer will do.
+//    AnalyserOptions::midstream_pdus long; at the end of a flow, one fewer will do. Large
+//    PDUs (more than fit in decide_bytes) are found by PduChainHunter instead, which reads
+//    only PDU and PDV headers and counts the bytes between: one complete P-DATA-TF of at
+//    least AnalyserOptions::midstream_large_pdu whose items chain exactly to its end,
+//    followed by a valid header, decides. Past decide_bytes such a direction holds nothing
+//    (the hunter scans at most 2 x max PDU length + decide_bytes) and the flow's decoding
+//    starts at the boundary the hunter found; the bytes before it count as skipped.
 //  - TLS: a TLS handshake record header (0x16 0x03 0x00-0x04) at a stream start.
 //  - Other: neither, once the decision bytes run out (AnalyserOptions::decide_bytes per
 //    direction) or the stream start shows another protocol. Such flows are counted only.
@@ -36,6 +42,9 @@ struct AnalyserOptions {
   // once (many idle-looking flows must not add up to gigabytes).
   std::size_t decide_budget = 32U << 20;
   std::size_t midstream_pdus = 3;  // consecutive PDUs that commit a mid-stream flow
+  // A complete P-DATA-TF this large (items chaining exactly) and the header after it commit
+  // a mid-stream flow (pcap::PduChainHunter).
+  std::uint32_t midstream_large_pdu = 16 * 1024;
   // PDU decoder caps of the observers. More items than the scanner allows: a passive observer
   // must read what real peers send (dcmqrscp proposes ~1000 items in one A-ASSOCIATE-RQ).
   dul::Limits limits{1U << 20, 8192, 2U << 20};
@@ -77,6 +86,7 @@ class FlowAnalyser final : public FlowSink {
  private:
   struct Flow;
   void decide(Flow& f, bool closing);
+  [[nodiscard]] Side guess_requestor(const Flow& f, Side sender) const;
   void commit_dicom(Flow& f, bool midstream, Side requestor);
   void commit_tls(Flow& f);
   void commit_other(Flow& f);

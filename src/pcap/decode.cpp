@@ -8,8 +8,9 @@
 namespace dicomsec::pcap {
 
 struct Decoder::Fragments {
-  explicit Fragments(FragmentLimits limits) : v4(limits) {}
-  detail::Ipv4Defragmenter v4;
+  // One table for both families: the bounds hold for IPv4 and IPv6 together.
+  explicit Fragments(FragmentLimits limits) : table(limits) {}
+  detail::Defragmenter table;
 };
 
 namespace {
@@ -178,6 +179,72 @@ Result<Ipv4Parts> parse_ipv4(ByteView packet) {
   return p;
 }
 
+// The IPv6 extension-header chain up to TCP (RFC 8200 §4). A real fragment stops the walk
+// with its Fragment header's fields; an atomic fragment (offset 0, M=0, RFC 6946) is the
+// whole datagram and the walk goes on.
+struct Ipv6Walk {
+  enum Kind : std::uint8_t { Tcp, NotTcp, Fragment, Malformed } kind = Malformed;
+  const char* what = "IPv6 extension";
+  ByteView rest;  // Tcp: the TCP header on; Fragment: the fragment's data
+  std::uint8_t next_header = 0;
+  std::size_t frag_offset = 0;
+  bool frag_more = false;
+  std::uint32_t frag_id = 0;
+};
+
+Ipv6Walk walk_ipv6(ByteView payload, std::uint8_t nh, bool fragments_allowed) {
+  ByteReader body(payload);
+  Ipv6Walk w;
+  for (int i = 0; nh != kProtoTcp; ++i) {
+    if (i == kMaxIpv6ExtHeaders) return w;
+    if (nh == 44) {  // Fragment header (RFC 8200 §4.5): fixed 8 bytes
+      auto fnext = body.u8();
+      auto fo = (body.skip(1), body.u16be());
+      auto id = fo ? body.u32be() : std::nullopt;
+      if (!fnext || !fo || !id) {
+        w.what = "IPv6 fragment";
+        return w;
+      }
+      if ((*fo & 0xFFF9) != 0) {  // a real fragment: offset or M set
+        if (!fragments_allowed) return w;
+        w.kind = Ipv6Walk::Fragment;
+        w.next_header = *fnext;
+        w.frag_offset = static_cast<std::size_t>(*fo >> 3) * 8;
+        w.frag_more = (*fo & 1U) != 0;
+        w.frag_id = *id;
+        w.rest = body.rest();
+        return w;
+      }
+      nh = *fnext;
+      continue;
+    }
+    std::size_t len = 0;
+    if (nh == 0 || nh == 43 || nh == 60 || nh == 135 || nh == 139 || nh == 140) {
+      auto hn = body.u8();
+      auto hl = body.u8();
+      if (!hn || !hl) return w;
+      nh = *hn;
+      len = (static_cast<std::size_t>(*hl) + 1) * 8 - 2;
+    } else if (nh == 51) {  // AH (RFC 4302): length in 4-octet units minus 2
+      auto hn = body.u8();
+      auto hl = body.u8();
+      if (!hn || !hl) {
+        w.what = "IPv6 AH";
+        return w;
+      }
+      nh = *hn;
+      len = (static_cast<std::size_t>(*hl) + 2) * 4 - 2;
+    } else {  // UDP, ICMPv6, ESP, no next header (59)...
+      w.kind = Ipv6Walk::NotTcp;
+      return w;
+    }
+    if (!body.skip(len)) return w;
+  }
+  w.kind = Ipv6Walk::Tcp;
+  w.rest = body.rest();
+  return w;
+}
+
 }  // namespace
 
 Result<Decoded> Decoder::decode(ByteView frame, std::int64_t ts_us) {
@@ -282,9 +349,9 @@ Result<Decoded> Decoder::decode(ByteView frame, std::int64_t ts_us) {
       std::copy_n(ip->dst.addr.begin(), 4, key.dst.begin());
       key.id = ip->id;
       key.proto = ip->proto;
-      auto whole = frags_->v4.add(key, ip->frag_offset, ip->more, ip->payload, ts_us, stats_);
+      auto whole = frags_->table.add(key, ip->frag_offset, ip->more, ip->payload, 0, ts_us, stats_);
       if (!whole) return Decoded{FrameKind::FragmentHeld, {}};
-      auto d = decode_tcp(*whole, ip->src, ip->dst, ts_us);
+      auto d = decode_tcp(whole->payload, ip->src, ip->dst, ts_us);
       if (d)
         ++stats_.tcp;
       else
@@ -317,57 +384,33 @@ Result<Decoded> Decoder::decode(ByteView frame, std::int64_t ts_us) {
     copy_addr(*src, s, true);
     copy_addr(*dst, t, true);
     // A payload length of 0 with a hop-by-hop jumbo option (RFC 2675) keeps what was captured.
-    ByteReader body(*plen == 0 ? ip.rest() : ip.peek(*plen));
-    std::uint8_t nh = *next;
-    for (int i = 0; nh != kProtoTcp; ++i) {
-      if (i == kMaxIpv6ExtHeaders) {
-        ++stats_.malformed;
-        return truncated("IPv6 extension");
-      }
-      if (nh == 44) {  // Fragment header (RFC 8200 §4.5): fixed 8 bytes
-        auto fnext = body.u8();
-        auto fo = (body.skip(1), body.u16be());
-        if (!fnext || !fo || !body.skip(4)) {
-          ++stats_.malformed;
-          return truncated("IPv6 fragment");
-        }
-        if ((*fo & 0xFFF9) != 0) {  // a real fragment (offset or M set): counted only
-          ++stats_.ipv6_fragments;
-          ++stats_.non_tcp;
-          return Decoded{FrameKind::NonTcp, {}};
-        }
-        nh = *fnext;  // an atomic fragment (RFC 6946) is the whole datagram
-        continue;
-      }
-      std::size_t len = 0;
-      if (nh == 0 || nh == 43 || nh == 60 || nh == 135 || nh == 139 || nh == 140) {
-        auto hn = body.u8();
-        auto hl = body.u8();
-        if (!hn || !hl) {
-          ++stats_.malformed;
-          return truncated("IPv6 extension");
-        }
-        nh = *hn;
-        len = (static_cast<std::size_t>(*hl) + 1) * 8 - 2;
-      } else if (nh == 51) {  // AH (RFC 4302): length in 4-octet units minus 2
-        auto hn = body.u8();
-        auto hl = body.u8();
-        if (!hn || !hl) {
-          ++stats_.malformed;
-          return truncated("IPv6 AH");
-        }
-        nh = *hn;
-        len = (static_cast<std::size_t>(*hl) + 2) * 4 - 2;
-      } else {  // UDP, ICMPv6, ESP, no next header (59)...
+    auto walked = walk_ipv6(*plen == 0 ? ip.rest() : ip.peek(*plen), *next, true);
+    if (walked.kind == Ipv6Walk::Fragment) {
+      // RFC 8200 §4.5: reassemble by (src, dst, identification); the fragmentable part
+      // starts with the offset-0 fragment's Next Header and may hold more extension headers.
+      ++stats_.ipv6_fragments;
+      detail::FragmentKey key;
+      key.v6 = true;
+      key.src = s.addr;
+      key.dst = t.addr;
+      key.id = walked.frag_id;
+      auto whole = frags_->table.add(key, walked.frag_offset, walked.frag_more, walked.rest,
+                                     walked.next_header, ts_us, stats_);
+      if (!whole) return Decoded{FrameKind::FragmentHeld, {}};
+      walked = walk_ipv6(whole->payload, whole->next_header, false);
+    }
+    switch (walked.kind) {
+      case Ipv6Walk::Tcp:
+        break;
+      case Ipv6Walk::NotTcp:
         ++stats_.non_tcp;
         return Decoded{FrameKind::NonTcp, {}};
-      }
-      if (!body.skip(len)) {
+      case Ipv6Walk::Fragment:  // a Fragment header inside a reassembled datagram
+      case Ipv6Walk::Malformed:
         ++stats_.malformed;
-        return truncated("IPv6 extension");
-      }
+        return truncated(walked.what);
     }
-    auto d = decode_tcp(body.rest(), s, t, ts_us);
+    auto d = decode_tcp(walked.rest, s, t, ts_us);
     if (d)
       ++stats_.tcp;
     else

@@ -1,5 +1,5 @@
 // Frame decoding (sans-IO): link layer -> IPv4/IPv6 -> TCP, every header read through the
-// bounds-checked ByteReader. IPv4 fragments are reassembled in a small bounded table.
+// bounds-checked ByteReader. IPv4 and IPv6 fragments are reassembled in one small bounded table.
 #pragma once
 
 #include <cstdint>
@@ -57,7 +57,7 @@ struct DecodeStats {
   std::uint64_t ip_fragments = 0;
   std::uint64_t ip_fragments_reassembled = 0;  // datagrams completed from fragments
   std::uint64_t ip_fragments_dropped = 0;      // fragments given up (limits, overlap, expiry)
-  std::uint64_t ipv6_fragments = 0;            // counted, not reassembled
+  std::uint64_t ipv6_fragments = 0;            // of ip_fragments, those of IPv6 (RFC 8200)
 };
 
 struct FragmentLimits {
@@ -71,7 +71,7 @@ enum class FrameKind : std::uint8_t {
   Tcp,           // `segment` is filled
   NonIp,         // not IPv4/IPv6 (counted)
   NonTcp,        // IP but not TCP (counted)
-  FragmentHeld,  // an IPv4 fragment kept until its datagram completes
+  FragmentHeld,  // an IP fragment kept until its datagram completes
 };
 
 struct Decoded {

@@ -209,7 +209,7 @@ record::FlowRecord DicomFlow::result() const {
     r.phi_elements.push_back(dicom::tag_text(
         dicom::Tag{static_cast<std::uint16_t>(t >> 16), static_cast<std::uint16_t>(t & 0xFFFF)}));
   r.bytes_skipped = dir(Side::Initiator).observer->bytes_skipped() +
-                    dir(Side::Responder).observer->bytes_skipped();
+                    dir(Side::Responder).observer->bytes_skipped() + skipped_[0] + skipped_[1];
   return r;
 }
 

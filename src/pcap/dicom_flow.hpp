@@ -27,6 +27,9 @@ class DicomFlow {
 
   void data(Side side, ByteView bytes);
   void gap(Side side, std::uint64_t missing);
+  // Bytes before the first ones given to data() that were seen but not kept while the flow
+  // was undecided (a mid-stream hunt): not a capture gap, but not decoded either.
+  void skipped(Side side, std::uint64_t n) { skipped_[static_cast<std::size_t>(side)] += n; }
   // Memory held now (decoders and command assembly), for tests of the bound.
   [[nodiscard]] std::size_t buffered_bytes() const noexcept;
   // C-STORE-RQ commands decoded so far (the benchmark's count).
@@ -69,6 +72,7 @@ class DicomFlow {
   std::set<std::string> move_destinations_, sop_classes_;
   std::set<std::uint32_t> phi_;
   std::uint64_t stores_ = 0;
+  std::array<std::uint64_t, 2> skipped_{};
 };
 
 }  // namespace dicomsec::pcap

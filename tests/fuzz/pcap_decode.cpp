@@ -1,7 +1,7 @@
 // libFuzzer target for the frame decoder (src/pcap/decode.cpp).
 // Input: byte 0 picks the link type (every supported one and one unsupported), byte 1 the
 // fragment limits; the rest is a sequence of frames, each a 16-bit big-endian length and
-// that many bytes, fed to one Decoder (so IPv4 fragments of different frames meet).
+// that many bytes, fed to one Decoder (so IPv4 and IPv6 fragments of different frames meet).
 // Checks: no crash/UB, a TCP payload lies inside its frame or the defragmented datagram,
 // and the counters add up.
 #include <array>
@@ -59,5 +59,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const DecodeStats& s = d.stats();
   if (s.frames != frames) std::abort();
   if (s.ip_fragments_reassembled > s.ip_fragments) std::abort();
+  if (s.ipv6_fragments > s.ip_fragments) std::abort();
   return 0;
 }

@@ -24,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   int records = 0;
   pcap::AnalyserOptions options;
-  options.decide_bytes = 4096;  // reach the "other" verdict on small inputs too
+  options.decide_bytes = 4096;        // reach the "other" verdict on small inputs too
+  options.midstream_large_pdu = 512;  // and the header-only hunt's large-PDU rule
   pcap::FlowAnalyser analyser([&](record::FlowRecord&&) { ++records; }, options);
   pcap::FlowInfo info;
   info.id = 1;

@@ -516,6 +516,74 @@ TEST_F(PcapTraffic, CaptureCutMidAssociationIsDecodedMidStream) {
   EXPECT_TRUE(ids(r).contains("PCAP-CLEARTEXT-PHI"));
 }
 
+// The same cut with DCMTK's largest PDUs (storescp -pdu 131072: 128 KiB P-DATA-TF, more
+// than three fit in what an undecided direction holds): found by the header-only hunt.
+TEST_F(PcapTraffic, CaptureCutMidLargePduAssociationIsDecodedMidStream) {
+  const auto w = work_.string();
+  const int port = ts::free_port();
+  fs::create_directories(work_ / "large-in");
+  const pid_t scp =
+      ts::spawn({"storescp", "-pdu", "131072", "-od", w + "/large-in", std::to_string(port)},
+                work_ / "large-scp.out", work_ / "large-scp.err");
+  ASSERT_TRUE(wait_until([&] { return connectable(port); }, 10s));
+  const pid_t dump =
+      ts::spawn({"tcpdump", "-i", "lo", "-B", "262144", "-s", "0", "-U", "-Z", "root", "-w",
+                 w + "/large.pcap", "tcp port " + std::to_string(port)},
+                work_ / "large-tcpdump.out", work_ / "large-tcpdump.err");
+  ASSERT_TRUE(wait_until(
+      [] {
+        return ts::slurp(work_ / "large-tcpdump.err").find("listening on") != std::string::npos;
+      },
+      10s));
+  constexpr int kImages = 4, kSmall = 5;
+  std::vector<std::string> cmd = {"storescu",  "-pdu",      "131072",
+                                  "-aec",      "BULKSCP",   "-aet",
+                                  "MODALITY2", "127.0.0.1", std::to_string(port)};
+  for (int i = 0; i < kImages; ++i) cmd.push_back(w + "/big.dcm");
+  for (int i = 0; i < kSmall; ++i) cmd.push_back(env_.at("CANARY_FILE"));
+  const auto sr = run(cmd, 60s);
+  // Let tcpdump drain (bounded), then stop it and the server.
+  std::uintmax_t last = 0;
+  int still = 0;
+  for (int i = 0; i < 100 && still < 4; ++i) {
+    std::this_thread::sleep_for(200ms);
+    std::error_code ec;
+    const auto size = fs::file_size(work_ / "large.pcap", ec);
+    still = size == last ? still + 1 : 0;
+    last = size;
+  }
+  kill(dump, SIGINT);
+  ts::wait_for(dump, 10s);
+  ts::stop_group(scp);
+  ASSERT_EQ(sr.code, 0) << sr.err;
+
+  // Whole: the AC says 131072, and every store is decoded.
+  const auto whole = analyse({"large.pcap"});
+  ASSERT_EQ(whole.size(), 1U);
+  EXPECT_EQ(whole[0]["association"]["max_pdu"], 131072);
+  EXPECT_EQ(whole[0]["dimse"]["C-STORE-RQ"], kImages + kSmall);
+
+  const auto n = packets(work_ / "large.pcap");
+  ASSERT_GT(n, 100U);
+  ASSERT_EQ(run({"editcap", "-r", w + "/large.pcap", w + "/large-mid.pcap",
+                 std::to_string(n / 3) + "-" + std::to_string(n)})
+                .code,
+            0);
+  const auto records = analyse({"large-mid.pcap"});
+  ASSERT_EQ(records.size(), 1U);
+  const auto& r = records[0];
+  EXPECT_EQ(r["midstream"], true);
+  EXPECT_EQ(r["server"]["port"], port);
+  EXPECT_EQ(r["association"]["result"], "accepted");
+  EXPECT_EQ(r["association"]["released"], true);
+  const int stores = r["dimse"]["C-STORE-RQ"].get<int>();
+  EXPECT_GE(stores, kSmall);
+  EXPECT_LT(stores, kImages + kSmall);
+  EXPECT_GT(r["bytes_skipped"].get<std::uint64_t>(), 0U);
+  EXPECT_EQ(r["phi_elements"],
+            json::array({"(0008,0050)", "(0010,0010)", "(0010,0020)", "(0010,0030)"}));
+}
+
 // Every output format, the stderr summary and the --db file: no canary, no password.
 TEST_F(PcapTraffic, NoPatientValueOrPasswordInAnyOutput) {
   const auto w = work_.string();

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,10 @@
 #include "dul/dimse.hpp"
 #include "dul/pdu.hpp"
 #include "findings/rules.hpp"
+#include "frames.hpp"
+#include "pcap/decode.hpp"
 #include "pcap/element_scan.hpp"
+#include "pcap/reassembly.hpp"
 #include "pcap/tls_flow.hpp"
 #include "report/json.hpp"
 #include "tlsinspect/client_hello.hpp"
@@ -47,14 +51,15 @@ struct Streams {
   std::size_t client_handshake = 0, server_handshake = 0;  // bytes of RQ / AC
 };
 
-// n C-STOREs of `pixels` bytes each in 16 KiB PDUs, then a release.
-Streams association(int n, std::size_t pixels, bool identity = true) {
+// n C-STOREs of `pixels` bytes each in PDUs of at most `max_pdu` bytes, then a release.
+Streams association(int n, std::size_t pixels, bool identity = true,
+                    std::uint32_t max_pdu = 16384) {
   Streams s;
   dul::AssociateRq rq;
   rq.calling_ae = "MODALITY";
   rq.called_ae = "PACS";
   rq.contexts.push_back({1, std::string(kCt), {std::string(kExplicit)}});
-  rq.user_info.max_length = 16384;
+  rq.user_info.max_length = max_pdu;
   rq.user_info.implementation_class_uid = "1.2.276.0.7230010.3.0.3.6.7";
   rq.user_info.implementation_version_name = "OFFIS_DCMTK_367";
   if (identity)
@@ -67,7 +72,7 @@ Streams association(int n, std::size_t pixels, bool identity = true) {
   ac.called_ae = "PACS";
   ac.application_context = std::string(dul::kApplicationContext);
   ac.contexts.push_back({1, dul::PcResult::Acceptance, std::string(kExplicit)});
-  ac.user_info.max_length = 16384;
+  ac.user_info.max_length = max_pdu;
   ac.user_info.implementation_class_uid = "1.2.276.0.7230010.3.0.3.6.7";
   ac.user_info.implementation_version_name = "OFFIS_DCMTK_367";
   s.server = pdu(ac);
@@ -81,14 +86,14 @@ Streams association(int n, std::size_t pixels, bool identity = true) {
     rqc.message_id = static_cast<std::uint16_t>(i + 1);
     rqc.command_data_set_type = 0;
     const auto cmd = dimse::encode_command(rqc);
-    dimse::append_pdata(s.client, 1, cmd, true, true, 16384);
-    dimse::append_pdata(s.client, 1, ds, false, true, 16384);
+    dimse::append_pdata(s.client, 1, cmd, true, true, max_pdu);
+    dimse::append_pdata(s.client, 1, ds, false, true, max_pdu);
     dimse::Command rsp;
     rsp.field = dimse::CommandField::CStoreRsp;
     rsp.affected_sop_class_uid = std::string(kCt);
     rsp.message_id_being_responded_to = rqc.message_id;
     rsp.status = 0;
-    dimse::append_pdata(s.server, 1, dimse::encode_command(rsp), true, true, 16384);
+    dimse::append_pdata(s.server, 1, dimse::encode_command(rsp), true, true, max_pdu);
   }
   const auto rel = pdu(dul::ReleaseRq{});
   s.client.insert(s.client.end(), rel.begin(), rel.end());
@@ -199,6 +204,198 @@ TEST(FlowAnalyser, MidStreamFromAnyCut) {
       EXPECT_EQ(r.phi_elements.size(), 2U) << cut;  // syntax inferred
     }
   }
+}
+
+// Issue 14's leftover: with PDUs larger than decide_bytes / 3 (storescu -pdu 1048576), three
+// whole PDUs never fit in what an undecided direction holds; the header-only hunter decides
+// instead, from any cut, while no more than decide_bytes + one PDU is held.
+TEST(FlowAnalyser, MidStreamWithLargePdusFromAnyCut) {
+  for (std::uint32_t max_pdu : {128U * 1024, 1U << 20}) {
+    const auto full = association(5, 2'500'000, false, max_pdu);
+    const std::size_t body = full.client.size() - full.client_handshake;
+    for (std::size_t cut = 1; cut < body - 4 * std::size_t{max_pdu}; cut += 1'234'567) {
+      Streams s;
+      s.client.assign(
+          full.client.begin() + static_cast<std::ptrdiff_t>(full.client_handshake + cut),
+          full.client.end());
+      s.server.assign(full.server.begin() + static_cast<std::ptrdiff_t>(full.server_handshake),
+                      full.server.end());
+      std::size_t peak = 0;
+      const auto records = run(s, 1460, false, &peak);
+      ASSERT_EQ(records.size(), 1U) << max_pdu << " cut " << cut;
+      const auto& r = records[0];
+      EXPECT_TRUE(r.midstream);
+      EXPECT_EQ(r.server.port, 11112);
+      ASSERT_TRUE(r.association);
+      EXPECT_TRUE(r.association->released);
+      const auto stores = r.dimse.count("C-STORE-RQ") ? r.dimse.at("C-STORE-RQ").count : 0;
+      // Every store whose command follows the decision (at most two PDUs after the cut).
+      const std::size_t per_store = body / 5;
+      EXPECT_GE(stores, 5 - (cut + 2 * std::size_t{max_pdu}) / per_store - 1) << cut;
+      EXPECT_EQ(r.to_server.instances, stores) << cut;
+      if (stores > 0) {
+        EXPECT_EQ(r.phi_elements.size(), 2U) << cut;
+      }
+      EXPECT_GT(r.bytes_skipped, 0U);
+      // Held while undecided: decide_bytes; then the observer's one PDU.
+      EXPECT_LT(peak, 256U * 1024 + max_pdu + 64 * 1024) << max_pdu << " cut " << cut;
+    }
+  }
+}
+
+// A client-only capture (the server's direction lost) with 1 MiB PDUs, fed in 64 KiB reads:
+// one direction suffices, and what is held stays within decide_bytes + the observer's PDU.
+TEST(FlowAnalyser, MidStreamLargePdusOneDirection) {
+  const auto full = association(3, 3'000'000, false, 1U << 20);
+  for (std::size_t cut : {777UL, 500'000UL, 1'048'000UL, 2'500'000UL}) {
+    Streams s;
+    s.client.assign(full.client.begin() + static_cast<std::ptrdiff_t>(full.client_handshake + cut),
+                    full.client.end());
+    std::size_t peak = 0;
+    const auto records = run(s, 65536, false, &peak);
+    ASSERT_EQ(records.size(), 1U) << cut;
+    EXPECT_TRUE(records[0].midstream);
+    // Cut in the first object's last PDU: the second store's command is in the PDU skipped.
+    EXPECT_GE(records[0].dimse.at("C-STORE-RQ").count, cut < 2'000'000 ? 2U : 1U) << cut;
+    // Decoding starts at the second boundary after the cut: at most two PDUs skipped.
+    EXPECT_GT(records[0].bytes_skipped, 0U);
+    EXPECT_LE(records[0].bytes_skipped, 2U * ((1U << 20) + 6)) << cut;
+    EXPECT_LT(peak, (1U << 20) + 64 * 1024) << cut;
+  }
+}
+
+// Not DICOM, however long: random bytes, random bytes strewn with P-DATA-TF-looking headers,
+// zeros, an HTTP body and TLS application data are never taken for DICOM, and the hunt stops
+// after a bounded scan.
+TEST(FlowAnalyser, LargeNonDicomStreamsAreNotTakenForDicom) {
+  std::mt19937_64 rng(14);
+  auto random_bytes = [&](std::size_t n) {
+    Bytes b(n);
+    for (auto& x : b) x = static_cast<std::uint8_t>(rng());
+    return b;
+  };
+  std::vector<Bytes> streams;
+  streams.push_back(random_bytes(6U << 20));
+  Bytes planted = random_bytes(6U << 20);
+  for (std::size_t at = 0; at + 12 < planted.size(); at += 997) {
+    // 04 00 <length> <item length> <odd id> <control>: a header whose items do not chain.
+    const std::uint8_t h[] = {0x04, 0x00, 0x00, 0x01, 0x00, 0x00,
+                              0x00, 0x00, 0x10, 0x00, 0x01, 0x02};
+    std::copy(std::begin(h), std::end(h), planted.begin() + static_cast<std::ptrdiff_t>(at));
+  }
+  streams.push_back(std::move(planted));
+  streams.emplace_back(6U << 20, 0);
+  std::string http = "HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\n\r\n";
+  Bytes h(http.begin(), http.end());
+  Bytes filler = random_bytes(5'000'000);
+  h.insert(h.end(), filler.begin(), filler.end());
+  streams.push_back(std::move(h));
+  Bytes tls;
+  for (int i = 0; i < 400; ++i) {  // TLS 1.2 application data records of 16 KiB
+    const std::uint8_t rec[] = {0x17, 0x03, 0x03, 0x40, 0x00};
+    tls.insert(tls.end(), std::begin(rec), std::end(rec));
+    Bytes body = random_bytes(0x4000);
+    tls.insert(tls.end(), body.begin(), body.end());
+  }
+  streams.push_back(std::move(tls));
+  for (std::size_t i = 0; i < streams.size(); ++i) {
+    std::vector<record::FlowRecord> out;
+    pcap::FlowAnalyser a([&](record::FlowRecord&& r) { out.push_back(std::move(r)); });
+    a.on_open(info(false));
+    std::size_t peak = 0;
+    for (std::size_t at = 0; at < streams[i].size(); at += 1460) {
+      const auto n = std::min<std::size_t>(1460, streams[i].size() - at);
+      a.on_data(7, pcap::Side::Initiator, ByteView(streams[i]).subspan(at, n), 1);
+      a.on_data(7, pcap::Side::Responder, ByteView(streams[i]).subspan(at, n), 1);
+      peak = std::max(peak, a.buffered_bytes());
+    }
+    a.on_close(7, pcap::CloseReason::Fin, 2);
+    EXPECT_TRUE(out.empty()) << "stream " << i;
+    EXPECT_EQ(a.stats().dicom, 0U) << "stream " << i;
+    EXPECT_EQ(a.stats().other, 1U) << "stream " << i;
+    // Per direction: decide_bytes held, the same bytes in the PduDecoder probe, and the
+    // hunter's few bytes; nothing once the direction is past decide_bytes.
+    EXPECT_LE(peak, 4 * 256U * 1024 + 64) << "stream " << i;
+  }
+}
+
+// The packet half and the analyser together on IPv6: every TCP segment of a whole
+// association (real PDU bytes from the codec) is sent as 1232-byte IPv6 fragments (the
+// IPv6 minimum MTU less the headers; the server's short ones in two), some in reverse
+// order, the server's with a destination-options header inside the fragmentable part.
+TEST(FlowAnalyser, Ipv6FragmentedAssociationIsDecoded) {
+  using namespace pcap::testing;
+  const auto s = association(2, 20'000, false);
+  const pcap::Endpoint client = ep("2001:db8::10", 50123), server = ep("2001:db8::20", 11112);
+  std::vector<Bytes> frames;
+  std::uint32_t id = 0x1000;
+  auto send = [&](const pcap::Endpoint& from, const pcap::Endpoint& to, std::uint32_t seq,
+                  std::uint32_t ack, std::uint8_t flags, ByteView payload) {
+    const Bytes l4 = tcp(from, to, seq, ack, flags, payload);
+    if (l4.size() <= 64) {  // handshake and FIN segments
+      frames.push_back(ipv6(from, to, 6, l4));
+      return;
+    }
+    // 1232 bytes a fragment, or halves for the server's short PDUs.
+    const std::size_t size = l4.size() > 1232 ? 1232 : (l4.size() / 2 + 7) / 8 * 8;
+    ByteWriter dest;  // destination options (PadN) for the server's packets
+    dest.u8(6);
+    dest.u8(0);
+    dest.u8(1);
+    dest.u8(4);
+    dest.zeros(4);
+    const bool to_client = to.port == client.port;
+    auto f = ipv6_fragments(from, to, l4, size, id++, to_client ? dest.data() : ByteView{},
+                            to_client ? 60 : 6);
+    if (id % 2 == 0) std::reverse(f.begin(), f.end());
+    frames.insert(frames.end(), f.begin(), f.end());
+  };
+  const std::uint32_t cisn = 1000, sisn = 9000;
+  send(client, server, cisn, 0, pcap::tcpflag::Syn, {});
+  send(server, client, sisn, cisn + 1, pcap::tcpflag::Syn | pcap::tcpflag::Ack, {});
+  std::size_t pos[2] = {0, 0};
+  const Bytes* streams[2] = {&s.client, &s.server};
+  while (pos[0] < s.client.size() || pos[1] < s.server.size()) {
+    for (int side = 0; side < 2; ++side) {
+      const auto& b = *streams[side];
+      if (pos[side] >= b.size()) continue;
+      const auto n = std::min<std::size_t>(4000, b.size() - pos[side]);
+      const auto seq = static_cast<std::uint32_t>((side == 0 ? cisn : sisn) + 1 + pos[side]);
+      send(side == 0 ? client : server, side == 0 ? server : client, seq, 0,
+           pcap::tcpflag::Ack | pcap::tcpflag::Psh, ByteView(b).subspan(pos[side], n));
+      pos[side] += n;
+    }
+  }
+  send(client, server, static_cast<std::uint32_t>(cisn + 1 + s.client.size()), 0,
+       pcap::tcpflag::Fin | pcap::tcpflag::Ack, {});
+  send(server, client, static_cast<std::uint32_t>(sisn + 1 + s.server.size()), 0,
+       pcap::tcpflag::Fin | pcap::tcpflag::Ack, {});
+
+  std::vector<record::FlowRecord> out;
+  pcap::FlowAnalyser a([&](record::FlowRecord&& r) { out.push_back(std::move(r)); });
+  pcap::Reassembler reassembler(a);
+  pcap::Decoder decoder(pcap::linktype::Raw);
+  std::int64_t ts = 1'700'000'000'000'000;
+  for (const auto& f : frames) {
+    auto d = decoder.decode(f, ++ts);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    if (d->kind == pcap::FrameKind::Tcp) reassembler.feed(d->segment);
+  }
+  reassembler.finish(++ts);
+  EXPECT_GE(decoder.stats().ipv6_fragments, 30U);
+  EXPECT_GE(decoder.stats().ip_fragments_reassembled, 10U);
+  EXPECT_EQ(decoder.stats().ip_fragments_dropped, 0U);
+  EXPECT_EQ(reassembler.stats().gaps, 0U);
+  ASSERT_EQ(out.size(), 1U);
+  const auto& r = out[0];
+  EXPECT_FALSE(r.midstream);
+  EXPECT_EQ(r.client.ip, "2001:db8::10");
+  ASSERT_TRUE(r.association);
+  EXPECT_EQ(r.association->calling_ae, "MODALITY");
+  EXPECT_TRUE(r.association->released);
+  EXPECT_EQ(r.dimse.at("C-STORE-RQ").count, 2U);
+  EXPECT_EQ(r.dimse.at("C-STORE-RSP").statuses.at("success"), 2U);
+  EXPECT_EQ(r.to_server.instances, 2U);
 }
 
 // PS3.8 9.3.3.2: an A-ASSOCIATE-AC answering a context the RQ did not propose is a protocol

@@ -131,7 +131,7 @@ TEST(PcapDecode, Ipv6ExtensionHeaders) {
   body.bytes(t);
   expect_segment(d, ipv6(kClient6, kServer6, 0, body.data()), kClient6, kServer6, "ext");
 
-  // A real fragment is counted, not decoded.
+  // A real fragment (offset 0, M=1) is held for reassembly.
   ByteWriter frag;
   frag.u8(6);
   frag.u8(0);
@@ -140,7 +140,7 @@ TEST(PcapDecode, Ipv6ExtensionHeaders) {
   frag.bytes(t);
   auto r = d.decode(ipv6(kClient6, kServer6, 44, frag.data()), 0);
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->kind, FrameKind::NonTcp);
+  EXPECT_EQ(r->kind, FrameKind::FragmentHeld);
   EXPECT_EQ(d.stats().ipv6_fragments, 1U);
 
   // An extension header running past the packet is malformed.
@@ -342,6 +342,176 @@ TEST(PcapDecodeFragments, NonTcpFragmentsAreCountedOnly) {
   auto r = d.decode(ipv4(kClient, kServer, 17, Bytes(16, 0), 3, 0x2000), 0);
   EXPECT_EQ(r->kind, FrameKind::NonTcp);
   EXPECT_EQ(d.stats().ip_fragments, 1U);
+}
+
+std::vector<Bytes> fragment6(ByteView l4, std::size_t size, std::uint32_t id,
+                             const Endpoint& src = kClient6, const Endpoint& dst = kServer6,
+                             ByteView inner = {}, std::uint8_t inner_nh = 6) {
+  return ipv6_fragments(src, dst, l4, size, id, inner, inner_nh);
+}
+
+Bytes big_l4_v6() {
+  std::string p(100, 'x');
+  for (std::size_t i = 0; i < p.size(); ++i) p[i] = static_cast<char>('a' + i % 26);
+  return tcp(kClient6, kServer6, 1000, 0, tcpflag::Ack | tcpflag::Psh, text(p));
+}
+
+TEST(PcapDecodeFragments6, InOrder) {
+  Decoder d(linktype::Ethernet);
+  auto frags = fragment6(big_l4_v6(), 32, 0x01020304);
+  ASSERT_EQ(frags.size(), 4U);
+  for (std::size_t i = 0; i + 1 < frags.size(); ++i) {
+    auto r = d.decode(ethernet(0x86DD, frags[i]), 0);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->kind, FrameKind::FragmentHeld);
+  }
+  expect_segment(d, ethernet(0x86DD, frags.back()), kClient6, kServer6, big_payload());
+  EXPECT_EQ(d.stats().ip_fragments, 4U);
+  EXPECT_EQ(d.stats().ipv6_fragments, 4U);
+  EXPECT_EQ(d.stats().ip_fragments_reassembled, 1U);
+  EXPECT_EQ(d.stats().ip_fragments_dropped, 0U);
+  EXPECT_EQ(d.stats().tcp, 1U);
+}
+
+TEST(PcapDecodeFragments6, ReversedWithDuplicate) {
+  Decoder d(linktype::Raw);
+  auto frags = fragment6(big_l4_v6(), 24, 7);
+  ASSERT_EQ(frags.size(), 5U);
+  for (int i : {4, 3, 3, 2, 1}) ASSERT_EQ(d.decode(frags[i], 0)->kind, FrameKind::FragmentHeld);
+  expect_segment(d, frags[0], kClient6, kServer6, big_payload());
+  EXPECT_EQ(d.stats().ip_fragments_dropped, 1U);  // the exact duplicate
+  EXPECT_EQ(d.stats().ip_fragments_reassembled, 1U);
+}
+
+TEST(PcapDecodeFragments6, ExtensionHeadersInBothParts) {
+  // Hop-by-hop before the Fragment header (unfragmentable), destination options after it
+  // (fragmentable, so it is only walked once the datagram is whole).
+  Decoder d(linktype::Raw);
+  ByteWriter dest;
+  dest.u8(6);
+  dest.u8(0);
+  dest.zeros(6);
+  auto frags = fragment6(big_l4_v6(), 40, 9, kClient6, kServer6, dest.data(), 60);
+  for (auto& f : frags) {
+    // Rewrite each packet as IPv6 -> hop-by-hop -> Fragment.
+    ByteView body = ByteView(f).subspan(40);
+    ByteWriter hbh;
+    hbh.u8(44);
+    hbh.u8(0);
+    hbh.u8(1);
+    hbh.u8(4);
+    hbh.zeros(4);
+    hbh.bytes(body);
+    f = ipv6(kClient6, kServer6, 0, hbh.data());
+  }
+  for (std::size_t i = 1; i < frags.size(); ++i)
+    ASSERT_EQ(d.decode(frags[i], 0)->kind, FrameKind::FragmentHeld);
+  expect_segment(d, frags[0], kClient6, kServer6, big_payload());
+}
+
+TEST(PcapDecodeFragments6, KeyedBySourceDestinationAndId) {
+  Decoder d(linktype::Raw);
+  auto a = fragment6(big_l4_v6(), 64, 1);
+  auto b = fragment6(big_l4_v6(), 64, 2);  // same addresses, other id
+  const Endpoint other = ep("2001:db8::99", 40001);
+  auto c = fragment6(big_l4_v6(), 64, 1, other, kServer6);  // same id, other source
+  for (const auto* f : {&a[0], &b[0], &c[0]})
+    ASSERT_EQ(d.decode(*f, 0)->kind, FrameKind::FragmentHeld);
+  expect_segment(d, c[1], other, kServer6, big_payload());
+  expect_segment(d, a[1], kClient6, kServer6, big_payload());
+  expect_segment(d, b[1], kClient6, kServer6, big_payload());
+  EXPECT_EQ(d.stats().ip_fragments_reassembled, 3U);
+}
+
+TEST(PcapDecodeFragments6, OverlapDropsTheDatagram) {
+  // RFC 5722: any overlap that is not an exact duplicate discards the whole datagram.
+  Decoder d(linktype::Raw);
+  Bytes l4 = big_l4_v6();
+  auto frags = fragment6(l4, 32, 11);
+  ASSERT_EQ(d.decode(frags[0], 0)->kind, FrameKind::FragmentHeld);
+  ByteWriter f;
+  f.u8(6);
+  f.u8(0);
+  f.u16be(static_cast<std::uint16_t>((16 / 8) << 3 | 1));  // bytes 16..48
+  f.u32be(11);
+  f.bytes(ByteView(l4).subspan(16, 32));
+  ASSERT_EQ(d.decode(ipv6(kClient6, kServer6, 44, f.data()), 0)->kind, FrameKind::FragmentHeld);
+  for (std::size_t i = 1; i < frags.size(); ++i)
+    ASSERT_EQ(d.decode(frags[i], 0)->kind, FrameKind::FragmentHeld) << i;
+  EXPECT_EQ(d.stats().ip_fragments_reassembled, 0U);
+  EXPECT_GE(d.stats().ip_fragments_dropped, 2U);
+}
+
+TEST(PcapDecodeFragments6, BadFragmentsAreDropped) {
+  Decoder d(linktype::Raw);
+  Bytes l4 = big_l4_v6();
+  // M=1 with a length that is not a multiple of 8 (RFC 8200 §4.5).
+  auto odd = fragment6(l4, 32, 12);
+  ByteWriter f;
+  f.u8(6);
+  f.u8(0);
+  f.u16be(1);
+  f.u32be(12);
+  f.bytes(ByteView(l4).first(30));
+  ASSERT_EQ(d.decode(ipv6(kClient6, kServer6, 44, f.data()), 0)->kind, FrameKind::FragmentHeld);
+  EXPECT_EQ(d.stats().ip_fragments_dropped, 1U);
+  // Past 65535 bytes.
+  ByteWriter g;
+  g.u8(6);
+  g.u8(0);
+  g.u16be(static_cast<std::uint16_t>(0xFFF8));
+  g.u32be(13);
+  g.bytes(ByteView(l4).first(64));
+  ASSERT_EQ(d.decode(ipv6(kClient6, kServer6, 44, g.data()), 0)->kind, FrameKind::FragmentHeld);
+  EXPECT_EQ(d.stats().ip_fragments_dropped, 2U);
+  // A truncated Fragment header is malformed.
+  auto m = d.decode(ipv6(kClient6, kServer6, 44, Bytes(5, 0)), 0);
+  EXPECT_FALSE(m.ok());
+  // A reassembled datagram that is UDP is "not TCP".
+  Decoder u(linktype::Raw);
+  auto udp = fragment6(Bytes(48, 0), 24, 14, kClient6, kServer6, {}, 17);
+  u.decode(udp[0], 0);
+  auto r = u.decode(udp[1], 0);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->kind, FrameKind::NonTcp);
+  EXPECT_EQ(u.stats().ip_fragments_reassembled, 1U);
+}
+
+TEST(PcapDecodeFragments6, TimeoutAndBounds) {
+  FragmentLimits limits;
+  limits.timeout_us = 1000;
+  Decoder d(linktype::Raw, limits);
+  auto frags = fragment6(big_l4_v6(), 64, 15);
+  d.decode(frags[0], 0);
+  EXPECT_EQ(d.decode(frags[1], 5000)->kind, FrameKind::FragmentHeld);  // 15 expired
+  EXPECT_EQ(d.stats().ip_fragments_dropped, 1U);
+
+  FragmentLimits small;
+  small.max_fragments = 3;
+  small.max_datagrams = 2;
+  Decoder e(linktype::Raw, small);
+  for (const auto& f : fragment6(big_l4_v6(), 8, 16)) {  // 15 fragments
+    auto r = e.decode(f, 0);
+    ASSERT_TRUE(r.ok());
+    EXPECT_NE(r->kind, FrameKind::Tcp);
+  }
+  EXPECT_EQ(e.stats().ip_fragments_reassembled, 0U);
+  EXPECT_GT(e.stats().ip_fragments_dropped, 0U);
+  // IPv4 and IPv6 share the table: two IPv4 datagrams and an IPv6 one with room for two.
+  Decoder g(linktype::Raw, small);
+  g.decode(fragment(big_l4(), 64, 30)[0], 0);
+  g.decode(fragment(big_l4(), 64, 31)[0], 0);
+  g.decode(fragment6(big_l4_v6(), 64, 32)[0], 0);
+  EXPECT_EQ(g.decode(fragment(big_l4(), 64, 30)[1], 0)->kind, FrameKind::FragmentHeld);
+  expect_segment(g, fragment6(big_l4_v6(), 64, 32)[1], kClient6, kServer6, big_payload());
+
+  FragmentLimits bytes;
+  bytes.max_bytes = 100;
+  Decoder b(linktype::Raw, bytes);
+  auto f2 = fragment6(big_l4_v6(), 64, 17);
+  b.decode(f2[0], 0);
+  b.decode(fragment6(big_l4_v6(), 64, 18)[0], 0);  // 128 bytes held: over the cap
+  EXPECT_GT(b.stats().ip_fragments_dropped, 0U);
 }
 
 }  // namespace

@@ -5,9 +5,11 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "core/bytes.hpp"
 #include "pcap/flow_sink.hpp"
@@ -68,6 +70,29 @@ inline Bytes ipv6(const Endpoint& src, const Endpoint& dst, std::uint8_t next, B
   w.bytes(ByteView(dst.addr.data(), 16));
   w.bytes(body);
   return std::move(w).take();
+}
+
+// IPv6 fragments (RFC 8200 §4.5) of an upper-layer packet `l4`, `size` bytes of it each (a
+// multiple of 8), with identification `id`. `inner` is put ahead of `l4` in the fragmentable
+// part (extension headers after the Fragment header), `inner_nh` names what it starts with.
+inline std::vector<Bytes> ipv6_fragments(const Endpoint& src, const Endpoint& dst, ByteView l4,
+                                         std::size_t size, std::uint32_t id, ByteView inner = {},
+                                         std::uint8_t inner_nh = 6) {
+  Bytes part(inner.begin(), inner.end());
+  part.insert(part.end(), l4.begin(), l4.end());
+  std::vector<Bytes> out;
+  for (std::size_t off = 0; off < part.size(); off += size) {
+    const std::size_t n = std::min(size, part.size() - off);
+    const bool more = off + n < part.size();
+    ByteWriter f;
+    f.u8(inner_nh);  // every fragment carries it; only the first one's counts
+    f.u8(0);
+    f.u16be(static_cast<std::uint16_t>((off / 8) << 3 | (more ? 1 : 0)));
+    f.u32be(id);
+    f.bytes(ByteView(part).subspan(off, n));
+    out.push_back(ipv6(src, dst, 44, f.data()));
+  }
+  return out;
 }
 
 // A TCP segment in IPv4 or IPv6 by the endpoints' family.

@@ -1,0 +1,1 @@
+dicomsec_fuzz_target(pcap_hunt DEPS dicomsec::pcap)
