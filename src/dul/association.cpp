@@ -413,6 +413,7 @@ void Association::on_pdu(Output& out, Pdu pdu, ByteView raw) {
       // did not offer is an invalid PDU parameter: Evt19 (AA-8 in Sta5). The PDU itself was
       // framed correctly, so later PDUs are still read (and met by Sta13's cells).
       if (auto errors = contexts_->check_answer(ac); !errors.empty()) {
+        refused_ac_ = ac;
         on_invalid(out, describe(errors), kReasonInvalidParameter);
         return;
       }

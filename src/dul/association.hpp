@@ -272,6 +272,11 @@ class Association {
   [[nodiscard]] std::uint32_t peer_max_pdu() const noexcept { return peer_max_pdu_; }
   [[nodiscard]] const std::optional<AssociateRq>& request() const noexcept { return rq_; }
   [[nodiscard]] const std::optional<AssociateAc>& acceptance() const noexcept { return ac_; }
+  // An A-ASSOCIATE-AC whose context answers were refused (AA-8: an id not proposed, answered
+  // twice, or a transfer syntax not offered): the peer did accept, which a scanner reports.
+  [[nodiscard]] const std::optional<AssociateAc>& refused_acceptance() const noexcept {
+    return refused_ac_;
+  }
   // Deviations tolerated on the way (unknown items, trailing bytes in a sub-item, an
   // over-long PDU, an observer's out-of-state PDU, ...): human-readable, no identifiers.
   [[nodiscard]] const std::vector<std::string>& conformance() const noexcept {
@@ -323,6 +328,7 @@ class Association {
   std::shared_ptr<ContextTable> contexts_;
   std::optional<AssociateRq> rq_;
   std::optional<AssociateAc> ac_;
+  std::optional<AssociateAc> refused_ac_;
   Bytes rq_bytes_;  // encoded at associate(), sent by AE-2
   std::uint32_t peer_max_pdu_ = 0;
   std::uint32_t own_max_pdu_ = 0;

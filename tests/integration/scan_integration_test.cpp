@@ -1210,8 +1210,14 @@ TEST_F(Fault, AcAnsweringAnUnproposedContextIsAProtocolError) {
             std::string::npos)
       << rec.dump();
   ASSERT_TRUE(rec["association"].is_object()) << rec.dump();
-  EXPECT_NE(rec["association"].value("result", ""), "accepted") << rec.dump();
+  // The server did accept (we refused its answer with AA-8, so no C-ECHO): the verdicts that
+  // depend on the acceptance stay (issue 11 §2), beside the protocol error.
+  EXPECT_EQ(rec["association"].value("result", ""), "accepted") << rec.dump();
   EXPECT_TRUE(rec["echo"].is_null()) << rec.dump();
+  std::set<std::string> ids;
+  for (const auto& f : rec["findings"]) ids.insert(f.value("id", ""));
+  EXPECT_TRUE(ids.count("DICOM-EXPOSED")) << rec.dump();
+  EXPECT_TRUE(ids.count("DICOM-NO-TLS")) << rec.dump();
 }
 
 TEST_F(Fault, ResetIsAProtocolError) {

@@ -230,6 +230,14 @@ Bytes Requestor::take(dul::Output&& out, const Policy* policy) {
                          }
                        error_ = std::move(why);
                        if (!dicom_ && associate_answer_fixed_part(first_bytes_)) dicom_ = true;
+                       // An AC whose context answers we refused: the peer accepted the
+                       // association all the same (no TLS, any calling AE are still true;
+                       // issue 11 §2). The record says accepted, with the protocol error.
+                       if (const auto& rac = engine_.refused_acceptance();
+                           rac && summary_.answer == AssociationSummary::Answer::None) {
+                         dicom_ = true;
+                         on_accept(*rac);
+                       }
                      }
                      done_ = true;
                    },
