@@ -150,6 +150,8 @@ void FlowAnalyser::on_data(FlowId id, Side side, std::span<const std::uint8_t> b
     Bytes().swap(p.held);
     p.probe.reset();
     p.hunting = false;
+    p.chain = 0;  // what the held bytes showed is gone with them: only the hunter decides
+    p.open_part.reset();
     p.streaming = true;
   }
   if (p.streaming) {

@@ -317,9 +317,10 @@ std::vector<Answer> answer(const std::vector<nlohmann::json>& records,
   for (auto& s : sightings) {
     if (auto it = devices.find(address_key(s.ip)); it != devices.end())
       it->second.sightings.push_back(s);
+    std::set<std::string> credited{address_key(s.ip)};  // a name listed twice counts once
     for (const auto& now : s.now)
       if (auto it = devices.find(address_key(now));
-          it != devices.end() && address_key(now) != address_key(s.ip))
+          it != devices.end() && credited.insert(address_key(now)).second)
         it->second.sightings.push_back(s);
   }
 
