@@ -296,6 +296,55 @@ TEST(Connection, AcceptTlsServesOurOwnClient) {
   });
 }
 
+// write_all(first, second): both pieces, in order, as one write's result (a gathered send
+// in cleartext, two record runs in TLS); an empty piece is allowed on either side.
+void two_piece_write(bool tls) {
+  const auto id = make_identity("localhost");
+  run_test([&]() -> asio::awaitable<void> {
+    auto ex = co_await asio::this_coro::executor;
+    auto l = loopback_listener(ex);
+    Bytes first(100'000), second(300'001);
+    for (std::size_t i = 0; i < first.size(); ++i) first[i] = static_cast<std::uint8_t>(i * 7);
+    for (std::size_t i = 0; i < second.size(); ++i) second[i] = static_cast<std::uint8_t>(i * 13);
+    Bytes want = first;
+    want.insert(want.end(), second.begin(), second.end());
+    want.insert(want.end(), second.begin(), second.begin() + 10);
+    Bytes got;
+    IoResult wrote, wrote_empty_first, wrote_empty_second;
+    auto server = [&]() -> asio::awaitable<void> {
+      auto [r, conn] = co_await l->accept(2s);
+      if (!conn) co_return;
+      if (tls && !(co_await conn->accept_tls(server_context(id, nullptr), 2s)).ok()) co_return;
+      std::vector<std::uint8_t> buf(64 * 1024);
+      for (int i = 0; i < 10000 && got.size() < want.size(); ++i) {
+        auto rr = co_await conn->read_some(buf, 5s);
+        if (!rr.ok()) break;
+        got.insert(got.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(rr.bytes));
+      }
+      conn->close();
+    };
+    auto client = [&]() -> asio::awaitable<void> {
+      auto c = Connection::make(ex);
+      co_await c->connect(l->local_endpoint(), 2s);
+      if (tls && !(co_await c->start_tls(client_context(id, nullptr), 2s, nullptr)).ok()) co_return;
+      wrote = co_await c->write_all(first, second, 5s);
+      wrote_empty_first = co_await c->write_all({}, std::span(second).first(4), 5s);
+      wrote_empty_second = co_await c->write_all(std::span(second).subspan(4, 6), {}, 5s);
+      co_await sleep_for(200ms);
+      c->close();
+    };
+    co_await (server() && client());
+    EXPECT_TRUE(wrote.ok());
+    EXPECT_EQ(wrote.bytes, first.size() + second.size());
+    EXPECT_EQ(wrote_empty_first.bytes, 4U);
+    EXPECT_EQ(wrote_empty_second.bytes, 6U);
+    EXPECT_TRUE(got == want) << got.size() << " of " << want.size() << " bytes";
+  });
+}
+
+TEST(Connection, TwoPieceWriteArrivesInOrderInCleartext) { two_piece_write(false); }
+TEST(Connection, TwoPieceWriteArrivesInOrderInTls) { two_piece_write(true); }
+
 TEST(Connection, AcceptTlsWithMutualAuthentication) {
   const auto server_id = make_identity("localhost");
   const auto client_id = make_identity("DICOMSEC client");
