@@ -67,10 +67,6 @@ struct Writer {
   }
 };
 
-}  // namespace
-
-namespace {
-
 // The client's address as it should be logged and matched (a v4-mapped v6 address unmapped).
 std::optional<asio::ip::tcp::endpoint> client_endpoint(net::Connection& c) {
   std::error_code ec;
